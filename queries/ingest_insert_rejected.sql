@@ -1,0 +1,28 @@
+-- one row per rejected record of the file just staged: reader failures and failed checks
+insert into rejected_rows (source, file, line, reason, raw)
+-- (line: the file's physical line where known, from ingest_physical_lines)
+with checks as (
+    select
+        coalesce(physical.physical_line, rows.line) as line,
+        rows.reason,
+        left(input.raw, $raw_max_chars) as raw
+    from ingest_rows as rows
+    left join ingest_raw_text as input on input.line = rows.line
+    left join ingest_physical_lines as physical
+        on physical.record_kind = 'row' and physical.line = rows.line
+    where rows.status = 'reject'
+),
+
+final as (
+    select line, reason, raw from checks
+    union all
+    select
+        coalesce(physical.physical_line, reader.line) as line,
+        reader.reason,
+        left(reader.raw, $raw_max_chars) as raw
+    from ingest_reader_rejects as reader
+    left join ingest_physical_lines as physical
+        on physical.record_kind = 'reader' and physical.line = reader.line
+)
+
+select $source as source, $file as file, line, reason, raw from final order by line

@@ -1,0 +1,97 @@
+-- The tables every stage reads and writes. Idempotent: run at every connect.
+create table if not exists feedback (
+    feedback_id varchar primary key,          -- source || ':' || external id, stable across reloads
+    source varchar not null,                  -- mapping name, e.g. demo_tickets, zendesk, twcs
+    external_id varchar not null,
+    kind varchar not null,                    -- ticket | social
+    channel varchar,                          -- email, web, mobile, chat, phone, twitter, facebook, forum, app_review
+    created_at timestamp not null,            -- UTC
+    updated_at timestamp,                     -- UTC; a newer export of the same row wins
+    text varchar not null,                    -- cleaned
+    text_redacted varchar not null,           -- safe to show: personal data masked
+    text_hash varchar not null,               -- sha256 of text, keys the embedding cache
+    language varchar,
+    member_tier varchar,                      -- free | premium | recruiter
+    csat integer,                             -- 1..5
+    nps integer,                              -- 0..10
+    first_response_minutes double,
+    resolution_minutes double,
+    is_escalated boolean,
+    reach bigint,                             -- followers or impressions of a social post
+    url varchar,
+    file varchar,                             -- file the row came from
+    line bigint,                              -- line (or record number) in that file
+    loaded_at timestamp not null default current_timestamp
+);
+
+create table if not exists rejected_rows (
+    source varchar,
+    file varchar,
+    line bigint,
+    reason varchar,
+    raw varchar,                              -- truncated
+    rejected_at timestamp default current_timestamp
+);
+
+create table if not exists loaded_files (
+    fingerprint varchar primary key,          -- sha256 of the file's bytes
+    source varchar,
+    file varchar,
+    rows_in bigint,
+    rows_loaded bigint,
+    rows_rejected bigint,
+    rows_duplicate bigint,
+    loaded_at timestamp default current_timestamp
+);
+
+create table if not exists sentiment (
+    feedback_id varchar primary key,
+    label varchar not null,                   -- negative | neutral | positive
+    score double not null,                    -- -1 .. 1
+    model varchar not null
+);
+
+create table if not exists embeddings (
+    text_hash varchar not null,
+    model varchar not null,
+    vector float[] not null,
+    primary key (text_hash, model)
+);
+
+create sequence if not exists topic_id_seq start 1;
+
+create table if not exists topics (
+    topic_id integer primary key,             -- stable, never reused
+    auto_label varchar not null,              -- what Pulse named it
+    label varchar not null,                   -- what the report shows (CX ops' name wins)
+    keywords varchar[],
+    centroid float[],
+    first_seen_week varchar not null,
+    last_seen_week varchar not null,
+    status varchar not null,                  -- active | new | dormant | merged | hidden
+    merged_into integer,
+    owner varchar,
+    notes varchar
+);
+
+create table if not exists doc_topics (
+    run_id varchar not null,
+    feedback_id varchar not null,
+    topic_id integer,                         -- null: unassigned after outlier reduction
+    probability double,
+    primary key (run_id, feedback_id)
+);
+
+create table if not exists runs (
+    run_id varchar primary key,
+    week varchar not null,
+    parameters json,
+    code_version varchar,
+    input_fingerprints json,
+    row_counts json,
+    timings json,
+    outcome varchar,                          -- running | ok | failed
+    started_at timestamp,
+    finished_at timestamp,
+    output_dir varchar
+);

@@ -1,0 +1,103 @@
+-- one row per feedback candidate in the file being loaded: typed values and the first
+-- reason (if any) the row cannot load. Reads ingest_input, which the mapping projects
+-- from the raw file with every column as varchar. The text itself stays in ingest_input:
+-- only rows that pass are read again for cleaning, and a copy here would double memory.
+with trimmed as (
+    select
+        line,
+        nullif(trim(external_id), '') as external_id,
+        nullif(trim(created_at_raw), '') as created_at_raw,
+        nullif(trim(updated_at_raw), '') as updated_at_raw,
+        text_raw,
+        nullif(lower(trim(channel_raw)), '') as channel,
+        nullif(lower(trim(member_tier_raw)), '') as member_tier,
+        nullif(trim(csat_raw), '') as csat_raw,
+        nullif(trim(nps_raw), '') as nps_raw,
+        nullif(trim(first_response_raw), '') as first_response_raw,
+        nullif(trim(resolution_raw), '') as resolution_raw,
+        nullif(lower(trim(is_escalated_raw)), '') as is_escalated_raw,
+        nullif(trim(reach_raw), '') as reach_raw,
+        nullif(trim(url_raw), '') as url
+    from ingest_input
+),
+
+parsed as (
+    select
+        *,
+        -- ISO 8601 with an offset (or Z) is converted to UTC; without one it is taken as UTC;
+        -- the Twitter API v1 form (Tue Oct 31 22:10:47 +0000 2017) is read too.
+        case
+            when regexp_matches(created_at_raw, '(Z|z|[+-]\d\d:?\d\d)$')
+                then timezone('UTC', try_cast(created_at_raw as timestamptz))
+            else coalesce(
+                try_cast(created_at_raw as timestamp),
+                timezone('UTC', try_strptime(created_at_raw, '%a %b %d %H:%M:%S %z %Y'))
+            )
+        end as created_at,
+        case
+            when regexp_matches(updated_at_raw, '(Z|z|[+-]\d\d:?\d\d)$')
+                then timezone('UTC', try_cast(updated_at_raw as timestamptz))
+            else coalesce(
+                try_cast(updated_at_raw as timestamp),
+                timezone('UTC', try_strptime(updated_at_raw, '%a %b %d %H:%M:%S %z %Y'))
+            )
+        end as updated_at,
+        try_cast(csat_raw as double) as csat_number,
+        try_cast(nps_raw as double) as nps_number,
+        try_cast(first_response_raw as double) as first_response_minutes,
+        try_cast(resolution_raw as double) as resolution_minutes,
+        case
+            when is_escalated_raw in ('true', 't', '1', 'yes', 'y') then true
+            when is_escalated_raw in ('false', 'f', '0', 'no', 'n') then false
+        end as is_escalated,
+        try_cast(try_cast(reach_raw as double) as bigint) as reach
+    from trimmed
+),
+
+final as (
+    select
+        line,
+
+        external_id,
+        created_at,
+        updated_at,
+        channel,
+        member_tier,
+        cast(csat_number as integer) as csat,
+        cast(nps_number as integer) as nps,
+        first_response_minutes,
+        resolution_minutes,
+        is_escalated,
+        reach,
+        url,
+        case
+            when external_id is null then 'missing id'
+            when text_raw is null or trim(text_raw, ' ' || chr(9) || chr(10) || chr(13)) = ''
+                then 'missing text'
+            when created_at_raw is null then 'missing created_at'
+            when created_at is null then 'unparseable created_at'
+            when created_at > $now + interval 1 hour then 'created_at in the future'
+            when created_at < timestamp '2000-01-01' then 'created_at before 2000'
+            when updated_at_raw is not null and updated_at is null then 'unparseable updated_at'
+            when updated_at > $now + interval 1 hour then 'updated_at in the future'
+            when csat_raw is not null and csat_number is null then 'csat not a number'
+            when csat_number not between 1 and 5 or csat_number <> round(csat_number)
+                then 'csat out of range 1-5'
+            when nps_raw is not null and nps_number is null then 'nps not a number'
+            when nps_number not between 0 and 10 or nps_number <> round(nps_number)
+                then 'nps out of range 0-10'
+            when first_response_raw is not null and first_response_minutes is null
+                then 'first_response_minutes not a number'
+            when first_response_minutes < 0 then 'first_response_minutes negative'
+            when resolution_raw is not null and resolution_minutes is null
+                then 'resolution_minutes not a number'
+            when resolution_minutes < 0 then 'resolution_minutes negative'
+            when is_escalated_raw is not null and is_escalated is null
+                then 'is_escalated not true/false'
+            when reach_raw is not null and reach is null then 'reach not a number'
+            when reach < 0 then 'reach negative'
+        end as reason
+    from parsed
+)
+
+select * from final

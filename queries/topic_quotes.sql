@@ -1,0 +1,40 @@
+-- candidate quotes: up to $per_topic texts per topic in the target week, most typical first
+-- (similarity to the topic centroid); the caller picks a diverse few of them
+with week_docs as (
+    select
+        coalesce(t.merged_into, t.topic_id) as topic_id,
+        f.feedback_id,
+        f.text_redacted,
+        f.text_hash,
+        f.channel,
+        f.created_at,
+        d.probability,
+        s.label as sentiment_label
+    from doc_topics as d
+    inner join feedback as f using (feedback_id)
+    inner join topics as t on t.topic_id = d.topic_id
+    left join sentiment as s using (feedback_id)
+    where d.run_id = $run_id
+      and f.created_at >= $week_start and f.created_at < $week_end
+      and length(f.text_redacted) between 25 and 600
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by topic_id
+            order by (sentiment_label = 'negative') desc, probability desc, feedback_id
+        ) as quote_rank
+    from week_docs
+),
+
+final as (
+    select topic_id, feedback_id, text_redacted, text_hash, channel, created_at, probability,
+        quote_rank
+    from ranked
+    where quote_rank <= $per_topic
+)
+
+select * from final
+order by topic_id, quote_rank

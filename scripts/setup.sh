@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set Pulse up from nothing: the system packages WeasyPrint needs, a virtualenv in .venv,
+# the CPU build of torch (pinned first: a looser pin pulls a multi-GB CUDA build), then Pulse.
+# Usage: bash scripts/setup.sh [--dev]    (--dev adds the test tools)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: pango for WeasyPrint's layout, DejaVu fonts embedded in the PDF,
+# poppler-utils for pdftoppm (looking at report pages as PNG).
+SYSTEM_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fontconfig fonts-dejavu-core poppler-utils)
+missing=()
+for pkg in "${SYSTEM_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "setup: installing system packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3.11}"
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
+.venv/bin/python -m pip install -q torch==2.13.0 2>&1 | grep -v "is ignored" || true
+extra=""
+[ "${1:-}" = "--dev" ] && extra="[dev]"
+.venv/bin/python -m pip install -q -e ".${extra}" 2>&1 | grep -v "is ignored" || true
+.venv/bin/python -c "import pulse, weasyprint, bertopic, prefect, duckdb" \
+  || { echo "setup: the install is incomplete; see the pip output above" >&2; exit 1; }
+echo "setup: ready (.venv)"
