@@ -38,11 +38,12 @@ def ingest(settings: Settings, week: IsoWeek, sources: list[str] | None) -> dict
         else:
             from pulse.demo import ensure_demo
 
-            demo_dir = ensure_demo(settings.demo_dir, anchor=week)
+            demo_dir = ensure_demo(settings.demo_dir, anchor=week, scale=settings.demo_scale)
             reports = ingest_demo(con, demo_dir)
     return {
         "files": len(reports),
         "rows_in": sum(r.rows_in for r in reports),
+        "rows_duplicate": sum(r.rows_duplicate for r in reports),
         "rows_loaded": sum(r.rows_loaded for r in reports),
         "rows_rejected": sum(r.rows_rejected for r in reports),
         "files_skipped": sum(1 for r in reports if r.skipped),
@@ -143,10 +144,11 @@ def _publish(ctx: pipeline.RunContext, paths: dict[str, str]) -> None:
     issues = summary.get("issues", [])
     lines = [f"# Pulse — {ctx.week}", ""]
     for kpi in summary.get("kpis", []):
-        lines.append(f"- **{kpi['label']}**: {kpi['display']} {kpi.get('delta_display') or ''}")
+        change = kpi.get("delta_display") or ""
+        lines.append(f"- **{kpi['label']}**: {kpi.get('display') or '–'} {change}".rstrip())
     lines += ["", "## Top issues", ""]
     for issue in issues[:5]:
-        lines.append(f"{issue['rank']}. **{issue['label']}** — {issue.get('summary', '')}")
+        lines.append(f"{issue['rank']}. **{issue['label']}** — {issue.get('why') or ''}")
     key = f"voc-{str(ctx.week).lower()}"
     create_markdown_artifact("\n".join(lines), key=f"{key}-summary", description="Top issues")
     create_table_artifact(

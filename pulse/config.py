@@ -37,6 +37,7 @@ class Settings:
     db_path: Path = field(default_factory=lambda: Path("pulse.duckdb"))
     output_dir: Path = field(default_factory=lambda: Path("outputs"))
     demo_dir: Path = field(default_factory=lambda: Path("data/demo"))
+    demo_scale: float = 1.0
     timezone: str = "Europe/London"
     history_weeks: int = 12
     page_size: str = "A4"
@@ -91,6 +92,11 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
             current = getattr(settings, key)
             if isinstance(current, list):
                 env_value = [part.strip() for part in env_value.split(",") if part.strip()]
+            elif isinstance(current, float):
+                try:
+                    env_value = float(env_value)
+                except ValueError:
+                    raise PulseError(f"PULSE_{key.upper()} must be a number") from None
             elif isinstance(current, int):
                 try:
                     env_value = int(env_value)

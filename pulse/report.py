@@ -444,22 +444,29 @@ def _summary(context: Mapping[str, Any], pages: int) -> dict[str, Any]:
         "run_id": (context.get("run") or {}).get("run_id"),
         "pages": pages,
         "kpis": [
-            {key: kpi.get(key) for key in ("key", "label", "value", "prev", "delta", "better")}
+            {
+                key: kpi.get(key)
+                for key in (
+                    "key", "label", "value", "display", "prev", "delta", "delta_display",
+                    "better", "count", "history",
+                )
+            }
             for kpi in context.get("kpis") or []
         ],
-        "top_issues": [
+        # Every ranked issue with its figures, components and quotes (already redacted).
+        "issues": [
             {key: issue.get(key) for key in (
-                "rank", "prev_rank", "topic_id", "label", "volume", "volume_change",
-                "negative_share", "priority", "is_new", "is_emerging", "is_improving", "why")}
-            for issue in (context.get("issues") or [])[:5]
+                "rank", "prev_rank", "topic_id", "label", "volume", "prev_volume",
+                "volume_change", "baseline_volume", "negative_share", "mean_csat", "csat_count",
+                "mean_sentiment", "priority", "components", "weights", "is_new", "is_emerging",
+                "is_improving", "history", "channel_mix", "tier_mix", "keywords", "quotes",
+                "why", "summary")}
+            for issue in context.get("issues") or []
         ],
         "issue_count": len(context.get("issues") or []),
         "emerging": [issue.get("topic_id") for issue in context.get("emerging") or []],
         "improving": [issue.get("topic_id") for issue in context.get("improving") or []],
-        "coverage": {
-            key: value for key, value in (context.get("coverage") or {}).items()
-            if key != "sources"
-        },
+        "coverage": context.get("coverage") or {},
     }
 
 

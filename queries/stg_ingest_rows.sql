@@ -41,10 +41,12 @@ exact_duplicates as (
     where id_rank = 1
 ),
 
+-- only earlier rows that share a text with this file are read
 known_texts as (
     select text_hash, created_at, min(feedback_id) as feedback_id
     from feedback
     where source = $source
+        and text_hash in (select text_hash from joined where row_reason is null)
     group by text_hash, created_at
 ),
 
@@ -63,7 +65,12 @@ retweet_originals as (
     from retweets
     left join ranked as in_file
         on in_file.text_hash = retweets.original_hash and in_file.id_rank = 1
-    left join (select distinct text_hash, feedback_id from feedback where source = $source) as in_db
+    left join (
+        select text_hash, min(feedback_id) as feedback_id
+        from feedback
+        where source = $source and text_hash in (select original_hash from retweets)
+        group by text_hash
+    ) as in_db
         on in_db.text_hash = retweets.original_hash
     where in_file.line is not null or in_db.feedback_id is not null
     group by retweets.line

@@ -24,24 +24,17 @@ with trimmed as (
 parsed as (
     select
         *,
-        -- ISO 8601 with an offset (or Z) is converted to UTC; without one it is taken as UTC;
-        -- the Twitter API v1 form (Tue Oct 31 22:10:47 +0000 2017) is read too.
-        case
-            when regexp_matches(created_at_raw, '(Z|z|[+-]\d\d:?\d\d)$')
-                then timezone('UTC', try_cast(created_at_raw as timestamptz))
-            else coalesce(
-                try_cast(created_at_raw as timestamp),
-                timezone('UTC', try_strptime(created_at_raw, '%a %b %d %H:%M:%S %z %Y'))
-            )
-        end as created_at,
-        case
-            when regexp_matches(updated_at_raw, '(Z|z|[+-]\d\d:?\d\d)$')
-                then timezone('UTC', try_cast(updated_at_raw as timestamptz))
-            else coalesce(
-                try_cast(updated_at_raw as timestamp),
-                timezone('UTC', try_strptime(updated_at_raw, '%a %b %d %H:%M:%S %z %Y'))
-            )
-        end as updated_at,
+        -- ISO 8601 with an offset (or Z) is converted to UTC; without one it is taken as UTC
+        -- (pulse.ingest runs this with the session time zone set to UTC); the Twitter API v1
+        -- form (Tue Oct 31 22:10:47 +0000 2017) is read too.
+        timezone('UTC', coalesce(
+            try_cast(created_at_raw as timestamptz),
+            try_strptime(created_at_raw, '%a %b %d %H:%M:%S %z %Y')
+        )) as created_at,
+        timezone('UTC', coalesce(
+            try_cast(updated_at_raw as timestamptz),
+            try_strptime(updated_at_raw, '%a %b %d %H:%M:%S %z %Y')
+        )) as updated_at,
         try_cast(csat_raw as double) as csat_number,
         try_cast(nps_raw as double) as nps_number,
         try_cast(first_response_raw as double) as first_response_minutes,

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: pango for WeasyPrint's layout, DejaVu fonts embedded in the PDF,
 # poppler-utils for pdftoppm (looking at report pages as PNG).
-SYSTEM_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fontconfig fonts-dejavu-core poppler-utils)
+SYSTEM_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig fonts-dejavu-core poppler-utils)
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -990,3 +990,46 @@ def test_rejected_lines_are_the_files_own_lines_even_after_multiline_fields(con,
         (10, "too many columns"),
     ]
     assert path.read_text().splitlines()[8].startswith("T-5,")
+
+
+def test_mappings_can_live_in_pulse_toml_beside_the_settings(con, tmp_path):
+    config = tmp_path / "pulse.toml"
+    config.write_text(
+        '[pulse]\ntimezone = "Europe/London"\n\n'
+        '[sources.helpdesk]\nkind = "ticket"\nid = "Ticket ID"\ncreated_at = "Created time"\n'
+        'text = ["Subject", "Description"]\n'
+        '[sources.helpdesk.options]\nencoding = "latin-1"\ndelim = ";"\n'
+    )
+    [report] = ingest_paths(
+        con, [DATA / "helpdesk_latin1.csv"], source="helpdesk", mappings_file=config, now=NOW
+    )
+    assert report.rows_loaded == 2
+
+
+def test_timestamps_without_offset_are_utc_whatever_the_session_time_zone(con, tmp_path):
+    con.execute("set TimeZone = 'America/New_York'")
+    path = tmp_path / "naive.csv"
+    path.write_bytes(tickets_csv(ticket("T-9", created_at="2026-07-10 08:00:00"), good=[]))
+    ingest_paths(con, [path], source="demo_tickets", now=NOW)
+    assert con.execute("select created_at from feedback").fetchone()[0] == datetime(2026, 7, 10, 8)
+    assert con.execute("select current_setting('TimeZone')").fetchone()[0] == "America/New_York"
+
+
+def test_a_flat_zendesk_csv_export_loads_through_zendesk_csv(con, tmp_path):
+    path = tmp_path / "zendesk.csv"
+    path.write_text(
+        "id,created_at,updated_at,via,subject,description,status,priority,tags,"
+        "satisfaction_rating\n"
+        '9001,2026-11-09T08:00:00Z,2026-11-09T09:00:00Z,web_widget,Locked out,"<p>Help</p>",'
+        "solved,urgent,login,bad\n"
+        "9002,2026-11-09T10:00:00Z,2026-11-09T11:00:00Z,email,Invoice,Wrong VAT,open,low,,good\n"
+    )
+    [report] = ingest_paths(con, [path], now=NOW)
+    assert report.source == "zendesk_csv" and report.rows_loaded == 2
+    rows = con.execute(
+        "select external_id, channel, csat, is_escalated, text from feedback order by 1"
+    ).fetchall()
+    assert rows == [
+        ("9001", "web", 1, True, "Locked out. Help"),
+        ("9002", "email", 5, False, "Invoice. Wrong VAT"),
+    ]

@@ -143,7 +143,7 @@ def test_summary_and_run_records_parse_and_agree_with_the_pdf(sample_report: dic
     run = json.loads(sample_report["paths"]["run"].read_text(encoding="utf-8"))
     assert summary["week"] == "2026-W46"
     assert summary["pages"] == len(sample_report["reader"].pages)
-    assert summary["top_issues"][0]["label"] == sample_report["context"]["issues"][0]["label"]
+    assert summary["issues"][0]["label"] == sample_report["context"]["issues"][0]["label"]
     assert run == sample_report["context"]["run"]
 
 

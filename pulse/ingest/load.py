@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pulse.db import fetch_dicts, run_query, sql_text
+from pulse.db import fetch_dicts, query_params, run_query, sql_text
 from pulse.errors import PulseError
 from pulse.ingest.clean import REJECTED_RAW_MAX_CHARS, clean_and_redact_column
 from pulse.ingest.mappings import FIELDS, REQUIRED_FIELDS, Mapping, load_mappings
@@ -233,6 +233,20 @@ def _create_temp_table(
         con.execute(f"drop view if exists {name}_query")
 
 
+def _stage(
+    con: duckdb.DuckDBPyConnection, table: str, query_name: str, params: dict | None = None
+) -> None:
+    """`create temp table TABLE as queries/QUERY_NAME.sql`, parameters checked as run_query does."""
+    params = params or {}
+    expected = query_params(query_name)
+    if expected != set(params):
+        raise PulseError(
+            f"queries/{query_name}.sql: parameters do not match (missing: "
+            f"{sorted(expected - set(params))}, unexpected: {sorted(set(params) - expected)})"
+        )
+    _create_temp_table(con, table, sql_text(query_name), params)
+
+
 def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -280,9 +294,7 @@ def _read_csv(
     con.execute(
         f"create temp view ingest_file as select rowid + {header_lines} as line, * from ingest_raw"
     )
-    con.execute(
-        "create temp table ingest_reader_rejects as " + sql_text("stg_ingest_reader_rejects")
-    )
+    _stage(con, "ingest_reader_rejects", "stg_ingest_reader_rejects")
     columns = [row[0] for row in con.execute("describe ingest_raw").fetchall()]
     raw_expr = (
         "concat_ws(',', " + ", ".join(f"coalesce({_quote_ident(c)}, '')" for c in columns) + ")"
@@ -346,9 +358,7 @@ def _read_json(
             "create or replace temp table ingest_json_lines as "
             "select rowid + 1 as line, doc from ingest_json_lines"
         )
-        con.execute(
-            "create temp table ingest_reader_rejects as " + sql_text("stg_ingest_reader_rejects")
-        )
+        _stage(con, "ingest_reader_rejects", "stg_ingest_reader_rejects")
         _finish_pending(con)
         checked = con.sql(sql_text("stg_ingest_json_lines")).to_arrow_table()
         con.register("ingest_checked_lines", checked)
@@ -384,10 +394,10 @@ def _read_json(
             "create temp table ingest_reader_rejects (line bigint, reason varchar, raw varchar)"
         )
     records_path = _json_path(mapping.records or "pulse: no records array")
-    _create_temp_table(
+    _stage(
         con,
         "ingest_raw",
-        sql_text("stg_ingest_json_records"),
+        "stg_ingest_json_records",
         {"records_path": records_path, "records_items": records_path + "[*]"},
     )
     con.execute("create temp view ingest_file as select line, doc from ingest_raw")
@@ -409,12 +419,12 @@ def _json_path(name: str) -> str:
     return "$." + ".".join('"' + part.replace('"', '\\"') + '"' for part in name.split("."))
 
 
-def _column_expr(name: str, columns: list[str]) -> str | None:
+def _column_expr(name: str, columns: list[str], nested: bool = True) -> str | None:
     """SQL for a mapped column: an existing column or a struct path into one (Parquet)."""
     if name in columns:
         return f"cast({_quote_ident(name)} as varchar)"
     head, _, rest = name.partition(".")
-    if rest and head in columns:
+    if nested and rest and head in columns:
         return "cast(" + ".".join(_quote_ident(p) for p in name.split(".")) + " as varchar)"
     return None
 
@@ -425,6 +435,7 @@ def _build_input_view(
     mapping: Mapping,
     columns: list[str],
     is_json: bool,
+    is_csv: bool = False,
 ) -> dict[str, object]:
     """Create `ingest_input`: the mapping applied, one text column per feedback field.
 
@@ -443,7 +454,7 @@ def _build_input_view(
             key = f"path_{field_name}_{index}"
             params[key] = _json_path(name)
             return f"json_extract_string(doc, ${key})"
-        return _column_expr(name, columns)
+        return _column_expr(name, columns, nested=not is_csv)
 
     missing: list[str] = []
     selects = ["line"]
@@ -505,6 +516,7 @@ def _check_required(
     mapping: Mapping,
     columns: list[str],
     is_json: bool,
+    is_csv: bool = False,
 ) -> None:
     """Fail the whole file when it lacks columns the mapping cannot do without."""
     if is_json:
@@ -531,7 +543,11 @@ def _check_required(
                 )
             )
         return
-    missing = [name for name in mapping.required_columns() if _column_expr(name, columns) is None]
+    wanted = list(mapping.required_columns())
+    if not mapping.staging:
+        # Name every mapped column the file lacks at once, not one per attempt.
+        wanted += [n for names in mapping.columns.values() for n in names if n not in wanted]
+    missing = [name for name in wanted if _column_expr(name, columns, nested=not is_csv) is None]
     if missing:
         raise PulseError(
             f"{path}: missing column(s) {', '.join(missing)} that source {mapping.name!r} "
@@ -612,13 +628,13 @@ def _detect_source(
             continue
         if file_format in ("jsonl", "json") and mapping.format in ("csv", "parquet"):
             continue
-        if all(n in keys or n.split(".")[0] in keys for n in needed):
-            mapped = sum(
-                1
-                for names in mapping.columns.values()
-                for n in names
-                if n in keys or n.split(".")[0] in keys
-            )
+
+        def has(name: str) -> bool:
+            # CSV columns are flat; Parquet and JSON can hold `a.b` as a nested field.
+            return name in keys or (file_format != "csv" and name.split(".")[0] in keys)
+
+        if all(has(n) for n in needed):
+            mapped = sum(1 for names in mapping.columns.values() for n in names if has(n))
             score = len(needed) * 100 + mapped
             if best is None or score > best[0]:
                 best = (score, name)
@@ -672,23 +688,21 @@ def _load_file(
         else:
             columns = _read_json(con, path, file_format, mapping, options)
         lap("read")
-        _check_required(con, path, mapping, columns, is_json)
-        _build_input_view(con, path, mapping, columns, is_json)
+        _check_required(con, path, mapping, columns, is_json, file_format == "csv")
+        _build_input_view(con, path, mapping, columns, is_json, file_format == "csv")
         raw_records = con.execute("select count(*) from ingest_file").fetchone()[0]
         candidates = con.execute("select count(*) from ingest_input").fetchone()[0]
-        _create_temp_table(con, "ingest_typed", sql_text("stg_ingest_typed"), {"now": now})
+        _stage(con, "ingest_typed", "stg_ingest_typed", {"now": now})
         lap("map_and_check")
         _clean_and_redact(con, mapping, brand_handles)
         lap("clean_and_redact")
-        _create_temp_table(
-            con, "ingest_rows", sql_text("stg_ingest_rows"), {"source": mapping.name}
-        )
+        _stage(con, "ingest_rows", "stg_ingest_rows", {"source": mapping.name})
         counts = fetch_dicts(con, "ingest_row_counts")[0]
         if file_format == "csv":
-            _create_temp_table(
+            _stage(
                 con,
                 "ingest_physical_lines",
-                sql_text("stg_ingest_csv_lines"),
+                "stg_ingest_csv_lines",
                 {"header_lines": 1 if options.get("header", True) else 0},
             )
         else:
@@ -726,9 +740,11 @@ def _load_file(
             "ingest_insert_rejected",
             {"source": mapping.name, "file": file_name, "raw_max_chars": REJECTED_RAW_MAX_CHARS},
         )
+        # Updates first: a row inserted now must not be compared with itself.
+        run_query(con, "ingest_update_feedback", {"file": file_name, "now": now})
         run_query(
             con,
-            "ingest_upsert_feedback",
+            "ingest_insert_feedback",
             {"source": mapping.name, "kind": mapping.kind, "file": file_name, "now": now},
         )
         report.seconds = time.perf_counter() - started
@@ -811,9 +827,42 @@ def ingest_paths(
             f"unknown source {source!r}; known sources: {', '.join(sorted(mappings))} "
             "(add your own in a mappings TOML file)"
         )
-    con.execute(sql_text("schema_ingest"))
+    run_query(con, "schema_ingest")
     files = expand_paths(paths)
     reports: list[FileReport] = []
+    # Timestamps without an offset are UTC; the session zone decides how DuckDB reads them.
+    session_zone = con.execute("select current_setting('TimeZone')").fetchone()[0]
+    con.execute("set TimeZone = $zone", {"zone": "UTC"})
+    try:
+        _ingest_files(
+            con,
+            files,
+            mappings,
+            source,
+            tuple(brand_handles),
+            now,
+            encoding,
+            delimiter,
+            keep_going,
+            reports,
+        )
+    finally:
+        con.execute("set TimeZone = $zone", {"zone": session_zone})
+    return reports
+
+
+def _ingest_files(
+    con: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    mappings: dict[str, Mapping],
+    source: str | None,
+    brand_handles: tuple[str, ...],
+    now: datetime,
+    encoding: str | None,
+    delimiter: str | None,
+    keep_going: bool,
+    reports: list[FileReport],
+) -> None:
     for path in files:
         try:
             mapping = mappings[source] if source else _detect_source(con, path, mappings)
@@ -822,12 +871,11 @@ def ingest_paths(
                 options["encoding"] = encoding.lower().replace("latin1", "latin-1")
             if delimiter:
                 options["delim"] = delimiter
-            reports.append(_load_file(con, path, mapping, tuple(brand_handles), now, options))
+            reports.append(_load_file(con, path, mapping, brand_handles, now, options))
         except PulseError as exc:
             if not keep_going:
                 raise IngestError(str(exc), reports) from None
             reports.append(FileReport(file=str(path), source=source or "?", error=str(exc)))
-    return reports
 
 
 def ingest_demo(con: duckdb.DuckDBPyConnection, demo_dir: Path, **kwargs) -> list[FileReport]:

@@ -164,9 +164,12 @@ def read_mappings_file(path: Path) -> dict[str, Mapping]:
         tables = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PulseError(f"{path}: not valid TOML ({exc}); fix the file") from None
-    # A user file may wrap its mappings in [sources.NAME] (pulse.toml style) or not.
-    if set(tables) == {"sources"} and isinstance(tables["sources"], dict):
+    # Mappings may sit at the top level or under [sources.NAME], so they can live in
+    # pulse.toml beside the [pulse] settings.
+    if isinstance(tables.get("sources"), dict):
         tables = tables["sources"]
+    else:
+        tables = {name: spec for name, spec in tables.items() if name != "pulse"}
     return {name: _parse_mapping(name, spec, path) for name, spec in tables.items()}
 
 
