@@ -28,7 +28,7 @@ def _run_name() -> str:
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def ingest(settings: Settings, week: IsoWeek, sources: list[str] | None) -> dict:
+def ingest(settings: Settings, sources: list[str] | None) -> dict:
     """Load new source files (I/O: retried)."""
     from pulse.ingest import ingest_demo, ingest_paths
 
@@ -38,7 +38,8 @@ def ingest(settings: Settings, week: IsoWeek, sources: list[str] | None) -> dict
         else:
             from pulse.demo import ensure_demo
 
-            demo_dir = ensure_demo(settings.demo_dir, anchor=week, scale=settings.demo_scale)
+            anchor = IsoWeek.parse(settings.demo_anchor) if settings.demo_anchor else None
+            demo_dir = ensure_demo(settings.demo_dir, anchor=anchor, scale=settings.demo_scale)
             reports = ingest_demo(con, demo_dir)
     return {
         "files": len(reports),
@@ -115,7 +116,7 @@ def weekly_report(
         pipeline.start_run(con, ctx, parameters)
     try:
         with pipeline.timed(ctx, "ingest"):
-            ctx.counts["ingest"] = ingest(settings, iso_week, sources)
+            ctx.counts["ingest"] = ingest(settings, sources)
         with pipeline.timed(ctx, "embed"):
             ctx.counts["embedded_new"] = embed(settings)
         with pipeline.timed(ctx, "sentiment"):

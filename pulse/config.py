@@ -38,6 +38,9 @@ class Settings:
     output_dir: Path = field(default_factory=lambda: Path("outputs"))
     demo_dir: Path = field(default_factory=lambda: Path("data/demo"))
     demo_scale: float = 1.0
+    # Last week of the demo data; empty means the last complete week. Independent of
+    # the week a run reports on, so a backfill reads one demo history, not one per week.
+    demo_anchor: str = ""
     timezone: str = "Europe/London"
     history_weeks: int = 12
     page_size: str = "A4"

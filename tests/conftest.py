@@ -59,6 +59,7 @@ def demo_run(tmp_path_factory, prefect_harness) -> DemoRun:
         "PULSE_OUTPUT_DIR": str(root / "outputs"),
         "PULSE_DEMO_DIR": str(root / "demo"),
         "PULSE_DEMO_SCALE": str(DEMO_SCALE),
+        "PULSE_DEMO_ANCHOR": str(DEMO_WEEK),
         "PULSE_CONFIG": str(root / "pulse.toml"),
     }
     saved = {key: os.environ.get(key) for key in env}
