@@ -3,11 +3,18 @@
 Each task is a plain function from the `pulse` package; this file only wires
 them, names the run after its week and publishes artifacts. Run it with no
 server (Prefect's ephemeral API): `python flows/weekly_report.py`.
+
+Retries (with back-off) sit on the I/O tasks only: reading source files and
+writing the report. The compute stages are deterministic, so a retry would fail
+the same way; a crashed run is recovered by running it again (every stage is
+idempotent, see `_recover_crashed_runs`).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pulse  # noqa: F401  (sets offline and cache environment before Prefect loads)
@@ -18,8 +25,26 @@ from prefect.runtime import flow_run
 
 from pulse import pipeline
 from pulse.config import Settings, load_settings
-from pulse.db import connect
+from pulse.db import connect, run_lock, snapshot
 from pulse.weeks import IsoWeek
+
+
+class StageReporter:
+    """Where a run tells its caller which stage it is in; silent by default.
+
+    The CLI swaps in one that prints stage names and an embedding progress bar.
+    """
+
+    def stage(self, name: str) -> None:
+        """A stage is starting."""
+
+    def embed_batch(self, done: int, total: int) -> None:
+        """`done` of `total` new texts are embedded (committed)."""
+
+    embed_progress_bar: bool = False
+
+
+reporter: StageReporter = StageReporter()
 
 
 def _run_name() -> str:
@@ -53,8 +78,12 @@ def ingest(settings: Settings, sources: list[str] | None) -> dict:
 
 @task(cache_policy=NO_CACHE)
 def embed(settings: Settings) -> int:
+    from pulse.embed import embed_missing
+
     with connect(settings.db_path) as con:
-        return pipeline.stage_embed(con)
+        return embed_missing(
+            con, progress=reporter.embed_progress_bar, on_batch=reporter.embed_batch
+        )
 
 
 @task(cache_policy=NO_CACHE)
@@ -78,6 +107,10 @@ def rank_issues(ctx: pipeline.RunContext) -> int:
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def render(ctx: pipeline.RunContext, output_dir: Path) -> dict[str, str]:
     """Write the week's folder atomically (I/O: retried)."""
+    # Staging folders of a killed render are the only thing a crash can leave in
+    # outputs/; the run lock says no other render is using them.
+    for leftover in output_dir.glob(f".{ctx.week}.rendering-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
     with connect(ctx.settings.db_path) as con:
         paths = pipeline.stage_report(con, ctx, output_dir)
     return {name: str(path) for name, path in paths.items()}
@@ -102,6 +135,23 @@ def weekly_report(
     settings = load_settings()
     iso_week = IsoWeek.parse(week) if week else IsoWeek.last_complete()
     out = Path(output_dir) if output_dir else settings.output_dir
+    with run_lock(settings.db_path, settings.lock_timeout_seconds):
+        ctx, paths = _run_week(settings, iso_week, sources, rebuild_topics, out)
+    _publish(ctx, paths)
+    _deliver(settings, ctx, paths, logger)
+    for stage, seconds in ctx.timings.items():
+        logger.info("stage %s took %.1f s", stage, seconds)
+    return paths["pdf"]
+
+
+def _run_week(
+    settings: Settings,
+    iso_week: IsoWeek,
+    sources: list[str] | None,
+    rebuild_topics: bool,
+    out: Path,
+) -> tuple[pipeline.RunContext, dict[str, str]]:
+    """The stages in order, under the run lock; the run's row says how it ended."""
     ctx = pipeline.RunContext(
         run_id=pipeline.new_run_id(iso_week), week=iso_week, settings=settings
     )
@@ -113,30 +163,97 @@ def weekly_report(
     }
     ctx.counts["parameters"] = parameters
     with connect(settings.db_path) as con:
+        _recover_crashed_runs(con)
         pipeline.start_run(con, ctx, parameters)
+    stages: list[tuple[str, Callable[[], object]]] = [
+        ("ingest", lambda: ingest(settings, sources)),
+        ("embed", lambda: embed(settings)),
+        ("sentiment", lambda: score_sentiment(settings)),
+        ("topics", lambda: cluster_topics(ctx, rebuild_topics)),
+        ("rank", lambda: rank_issues(ctx)),
+        ("render", lambda: render(ctx, out)),
+    ]
+    count_keys = {
+        "ingest": "ingest",
+        "embed": "embedded_new",
+        "sentiment": "sentiment_new",
+        "topics": "topics",
+        "rank": "ranked_issues",
+    }
+    paths: dict[str, str] = {}
     try:
-        with pipeline.timed(ctx, "ingest"):
-            ctx.counts["ingest"] = ingest(settings, sources)
-        with pipeline.timed(ctx, "embed"):
-            ctx.counts["embedded_new"] = embed(settings)
-        with pipeline.timed(ctx, "sentiment"):
-            ctx.counts["sentiment_new"] = score_sentiment(settings)
-        with pipeline.timed(ctx, "topics"):
-            ctx.counts["topics"] = cluster_topics(ctx, rebuild_topics)
-        with pipeline.timed(ctx, "rank"):
-            ctx.counts["ranked_issues"] = rank_issues(ctx)
-        with pipeline.timed(ctx, "render"):
-            paths = render(ctx, out)
+        for name, step in stages:
+            reporter.stage(name)
+            with pipeline.timed(ctx, name):
+                result = step()
+            if name == "render":
+                paths = result
+            else:
+                ctx.counts[count_keys[name]] = result
     except BaseException:
         with connect(settings.db_path) as con:
             pipeline.finish_run(con, ctx, "failed", None)
         raise
     with connect(settings.db_path) as con:
         pipeline.finish_run(con, ctx, "ok", Path(paths["pdf"]).parent)
-    _publish(ctx, paths)
-    for stage, seconds in ctx.timings.items():
-        logger.info("stage %s took %.1f s", stage, seconds)
-    return paths["pdf"]
+        if settings.snapshot:
+            snapshot(con, settings.db_path)
+    return ctx, paths
+
+
+def _recover_crashed_runs(con) -> None:
+    """Mark runs a killed process left 'running' as crashed and drop their partial results.
+
+    Called under the run lock, so no run that says 'running' can still be alive.
+    Everything a stage writes is keyed by run id and written in one transaction,
+    so removing a crashed run's rows leaves exactly what finished runs wrote;
+    embeddings, sentiment and loaded rows are shared caches keyed by content and
+    are kept (whatever was committed is whole and is reused by the rerun).
+    """
+    crashed = [
+        row[0]
+        for row in con.execute("select run_id from runs where outcome = 'running'").fetchall()
+    ]
+    if not crashed:
+        return
+    tables = {
+        row[0]
+        for row in con.execute("select table_name from information_schema.tables").fetchall()
+    }
+    con.execute("begin transaction")
+    try:
+        for table in ("doc_topics", "topic_week_metrics", "ranked_issues"):
+            if table in tables:
+                con.execute(f"delete from {table} where run_id in $ids", {"ids": crashed})
+        con.execute(
+            "update runs set outcome = 'crashed', finished_at = coalesce(finished_at, now()) "
+            "where run_id in $ids",
+            {"ids": crashed},
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _deliver(settings: Settings, ctx: pipeline.RunContext, paths: dict[str, str], logger) -> None:
+    """E-mail the PDF if configured; a failure is logged and recorded, never raised."""
+    from pulse.delivery import record_delivery, send_report
+
+    if not settings.smtp.enabled:
+        return
+    outcome = send_report(settings.smtp, str(ctx.week), Path(paths["pdf"]))
+    record_delivery(Path(paths["run"]), outcome)
+    if outcome["status"] == "sent":
+        logger.info("report e-mailed to %s", ", ".join(outcome["recipients"]))
+    else:
+        logger.warning(
+            "report for %s was not e-mailed (%s); the run itself succeeded, resend with "
+            "`pulse deliver --week %s`",
+            ctx.week,
+            outcome.get("error") or outcome["status"],
+            ctx.week,
+        )
 
 
 def _publish(ctx: pipeline.RunContext, paths: dict[str, str]) -> None:

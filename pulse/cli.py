@@ -1,7 +1,9 @@
 """`pulse`: the analyst's and CX operations' command line.
 
-Errors a user can fix (PulseError) print as one line and exit 2; anything else
-is a failure (exit 1) whose traceback `--debug` shows.
+Exit codes: 0 ok; 1 the work failed (a run, a delivery, a database held too
+long by another process); 2 bad usage or input (argparse's usage errors, and
+every PulseError a user can fix: a bad week, file or setting). Errors print as
+one line without a traceback; `--debug` shows it.
 """
 
 from __future__ import annotations
@@ -9,8 +11,11 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import logging
+import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from pulse.config import REPO_ROOT, load_settings
@@ -18,47 +23,124 @@ from pulse.errors import PulseError
 from pulse.weeks import IsoWeek, week_range
 
 
-def _load_flow():
+class RunFailed(Exception):
+    """The work itself failed (exit 1), as opposed to bad input (exit 2)."""
+
+
+def _load_flow_module():
     """Import flows/weekly_report.py, which lives beside the package, not inside it."""
     path = REPO_ROOT / "flows" / "weekly_report.py"
     spec = importlib.util.spec_from_file_location("pulse_flows_weekly_report", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.weekly_report
+    return module
+
+
+def _load_flow():
+    return _load_flow_module().weekly_report
+
+
+class _CliReporter:
+    """Stage names and embedding progress on stderr; a live bar only on a terminal."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.embed_progress_bar = self.tty and not quiet
+        self.index = 0
+
+    def stage(self, name: str) -> None:
+        self.index += 1
+        if not self.quiet:
+            print(f"  [{self.index}/6] {name} …", file=sys.stderr, flush=True)
+
+    def embed_batch(self, done: int, total: int) -> None:
+        if not self.quiet and not self.tty:
+            print(f"        embedded {done}/{total} new texts", file=sys.stderr, flush=True)
+
+
+def _quiet_libraries(args: argparse.Namespace) -> None:
+    """Keep library chatter (Prefect's log lines, model-loading bars) off a cron mail.
+
+    The CLI reports errors itself, as one line; `--debug` restores everything.
+    """
+    if args.debug:
+        return
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.CRITICAL + 1)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover - transformers comes with sentence-transformers
+        pass
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """One week, or a backfill of weeks in order; stops at the first week that fails."""
     settings = load_settings()
     if args.from_week or args.to_week:
         if not (args.from_week and args.to_week):
             raise PulseError(
                 "give both --from and --to for a backfill, e.g. --from 2026-W30 --to 2026-W46"
             )
+        if args.week:
+            raise PulseError("give either --week or --from/--to, not both")
         weeks = week_range(IsoWeek.parse(args.from_week), IsoWeek.parse(args.to_week))
     else:
         weeks = [IsoWeek.parse(args.week) if args.week else IsoWeek.last_complete()]
-    flow = _load_flow()
+    module = _load_flow_module()
+    module.reporter = _CliReporter(args.quiet)
+    _quiet_libraries(args)
     pdf = None
     for week in weeks:
         started = time.perf_counter()
         if not args.quiet:
-            print(f"Running week {week} …", flush=True)
-        pdf = flow(
-            week=str(week),
-            sources=args.sources or None,
-            rebuild_topics=args.rebuild_topics,
-            output_dir=str(args.output_dir) if args.output_dir else None,
-        )
+            print(f"Running week {week} …", file=sys.stderr, flush=True)
+        module.reporter.index = 0
+        try:
+            pdf = module.weekly_report(
+                week=str(week),
+                sources=args.sources or None,
+                rebuild_topics=args.rebuild_topics,
+                output_dir=str(args.output_dir) if args.output_dir else None,
+            )
+        except PulseError as exc:
+            _drop_frames(exc)
+            raise
+        except Exception as exc:
+            _drop_frames(exc)
+            raise RunFailed(f"week {week} failed: {type(exc).__name__}: {exc}") from exc
         if not args.quiet:
             _print_timings(settings, week, time.perf_counter() - started)
-    print(Path(pdf).resolve())
+        print(Path(pdf).resolve(), flush=True)
     return 0
+
+
+def _drop_frames(exc: BaseException) -> None:
+    """Let go of the frames a failed run's traceback holds (and their DuckDB handles).
+
+    Prefect keeps the exception in the failed state; its traceback would keep every
+    stage's locals, DuckDB connections included, alive until the interpreter exits,
+    where nanobind reports them as leaked.
+    """
+    import traceback
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        traceback.clear_frames(exc.__traceback__)
+        exc = exc.__cause__ or exc.__context__
 
 
 def _print_timings(settings, week: IsoWeek, total: float) -> None:
     from pulse.db import connect
 
-    with connect(settings.db_path) as con:
+    with connect(settings.db_path, read_only=True) as con:
         row = con.execute(
             "select timings, row_counts from runs where week = $week and outcome = 'ok' "
             "order by finished_at desc limit 1",
@@ -67,10 +149,10 @@ def _print_timings(settings, week: IsoWeek, total: float) -> None:
     if not row:
         return
     timings = json.loads(row[0] or "{}")
-    print(f"  {'stage':<10} {'seconds':>8}")
+    print(f"  {'stage':<10} {'seconds':>8}", file=sys.stderr)
     for stage, seconds in timings.items():
-        print(f"  {stage:<10} {seconds:>8.1f}")
-    print(f"  {'total':<10} {total:>8.1f}")
+        print(f"  {stage:<10} {seconds:>8.1f}", file=sys.stderr)
+    print(f"  {'total':<10} {total:>8.1f}", file=sys.stderr, flush=True)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -103,15 +185,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from pulse.db import connect
+    from pulse.db import connect, run_lock
     from pulse.ingest import format_report_table, ingest_paths
 
     settings = load_settings()
-    with connect(settings.db_path) as con:
-        reports = ingest_paths(
-            con, args.paths, source=args.source, brand_handles=settings.brand_handles
-        )
-    print(format_report_table(reports))
+    with run_lock(settings.db_path, settings.lock_timeout_seconds):
+        with connect(settings.db_path) as con:
+            reports = ingest_paths(
+                con, args.paths, source=args.source, brand_handles=settings.brand_handles
+            )
+    if not args.quiet:
+        print(format_report_table(reports))
     return 2 if any(r.error for r in reports) else 0
 
 
@@ -129,13 +213,30 @@ def cmd_rejected(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    """The last runs and their outcome, row counts, and the newest week the data covers.
+
+    Reads the live database when it is free; while a run holds it, reads the
+    snapshot of the last successful run instead (and says so) rather than wait.
+    """
+    import duckdb
+
     from pulse.db import connect
 
     settings = load_settings()
-    if not settings.db_path.exists():
-        print(f"no database yet at {settings.db_path}; run `pulse run` first")
+    db_path = settings.db_path
+    if not db_path.exists():
+        print(f"no database yet at {db_path}; run `pulse run` first")
         return 0
-    with connect(settings.db_path) as con:
+    source = db_path
+    try:
+        con = connect(db_path, read_only=True, timeout=args.wait)
+    except PulseError:
+        snap = db_path.with_name(f"{db_path.stem}.snapshot{db_path.suffix or '.duckdb'}")
+        if not snap.exists():
+            raise
+        source = snap
+        con = duckdb.connect(str(snap), read_only=True)
+    try:
         runs = con.execute(
             """
             select run_id, week, outcome, started_at, finished_at, row_counts
@@ -144,16 +245,55 @@ def cmd_status(args: argparse.Namespace) -> int:
             {"n": args.limit},
         ).fetchall()
         newest = con.execute("select max(created_at), count(*) from feedback").fetchone()
-    print(f"{'week':<9} {'outcome':<8} {'started (UTC)':<20} {'seconds':>8}  run id")
-    for run_id, week, outcome, started, finished, _counts in runs:
-        seconds = f"{(finished - started).total_seconds():.0f}" if finished else ""
-        print(f"{week:<9} {outcome:<8} {started:%Y-%m-%d %H:%M:%S}  {seconds:>8}  {run_id}")
+        tables = {
+            name: con.execute(f"select count(*) from {name}").fetchone()[0]
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'main' and table_name in "
+                "('feedback', 'rejected_rows', 'embeddings', 'sentiment', 'topics', "
+                "'doc_topics', 'ranked_issues') order by table_name"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+    if source != db_path:
+        print(f"(a run is writing {db_path}; showing the snapshot {source})")
+    holder = _run_lock_holder(db_path)
+    if holder:
+        print(f"a run is in progress (process {holder})")
+    print(f"{'week':<9} {'outcome':<8} {'started (UTC)':<19} {'seconds':>8} {'issues':>6}  run id")
+    for run_id, week, outcome, started, finished, counts in runs:
+        seconds = f"{(finished - started).total_seconds():.0f}" if finished and started else ""
+        issues = json.loads(counts).get("ranked_issues", "") if counts else ""
+        print(
+            f"{week:<9} {outcome:<8} {started:%Y-%m-%d %H:%M:%S} {seconds:>8} {issues!s:>6}  "
+            f"{run_id}"
+        )
+    if not runs:
+        print("no runs yet; start one with `pulse run`")
+    print("rows: " + ", ".join(f"{name} {count}" for name, count in tables.items()))
     if newest[0]:
         latest = IsoWeek.of(newest[0].date())
         print(
-            f"{newest[1]} texts loaded; newest text {newest[0]:%Y-%m-%d %H:%M} UTC (week {latest})"
+            f"{newest[1]} texts loaded; newest text {newest[0]:%Y-%m-%d %H:%M} UTC "
+            f"(newest week available: {latest})"
         )
     return 0
+
+
+def _run_lock_holder(db_path: Path) -> str | None:
+    """The PID of a run holding the run lock right now, if any."""
+    import fcntl
+
+    path = Path(f"{db_path}.run.lock")
+    if not path.exists():
+        return None
+    with path.open("r") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return handle.read().strip() or "unknown"
+    return None
 
 
 def cmd_topics(args: argparse.Namespace) -> int:
@@ -193,49 +333,143 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    print(json.dumps(load_settings().as_dict(), indent=2, default=str))
+    """The effective settings: pulse.toml, then PULSE_* environment overrides."""
+    settings = load_settings()
+    path = Path(os.environ.get("PULSE_CONFIG", "pulse.toml"))
+    origin = f"{path} + environment" if path.exists() else f"defaults + environment (no {path})"
+    print(f"# effective settings ({origin})", file=sys.stderr)
+    print(json.dumps(settings.as_dict(), indent=2, default=str))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the weekly schedule (and ad hoc runs) until Ctrl-C or SIGTERM."""
+    import signal
+
+    from pulse.serve import serve_weekly
+
+    load_settings()  # refuse to start on a bad pulse.toml, not at 06:00 on Monday
+
+    def terminate(signum, frame):  # SIGTERM (systemd, docker stop) ends like Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+
+    def ready(api_url: str, cron: str, timezone: str | None) -> None:
+        print(f"pulse serve: schedule {cron!r} ({timezone or 'UTC'}) against {api_url}")
+        print(
+            "  ad hoc run: `pulse trigger --week 2026-W40`; stop with Ctrl-C "
+            + (
+                "(the schedule stays active)"
+                if args.keep_schedule_active
+                else "(the schedule is paused on exit)"
+            ),
+            flush=True,
+        )
+
+    try:
+        serve_weekly(
+            keep_schedule_active=args.keep_schedule_active,
+            cron=args.cron,
+            timezone=args.timezone,
+            week=args.week,
+            on_ready=ready,
+        )
+    except KeyboardInterrupt:
+        print("pulse serve: stopped", file=sys.stderr)
+    return 0
+
+
+def cmd_trigger(args: argparse.Namespace) -> int:
+    """Queue an ad hoc run on the serving process (the `adhoc` deployment)."""
+    from pulse.serve import trigger_adhoc
+
+    if args.week:
+        IsoWeek.parse(args.week)  # a bad week is bad input here, not a failed run later
+    name = trigger_adhoc(args.week, rebuild_topics=args.rebuild_topics)
+    print(f"queued flow run {name}; follow it with `pulse status`")
+    return 0
+
+
+def cmd_deliver(args: argparse.Namespace) -> int:
+    """E-mail a week's finished report again (for a failed or a new delivery)."""
+    from pulse.delivery import record_delivery, send_report
+
+    settings = load_settings()
+    if not settings.smtp.enabled:
+        raise PulseError("e-mail delivery is off; set [pulse.smtp] enabled = true in pulse.toml")
+    week = IsoWeek.parse(args.week) if args.week else IsoWeek.last_complete()
+    folder = Path(args.output_dir or settings.output_dir) / str(week)
+    pdf = folder / "report.pdf"
+    if not pdf.exists():
+        raise PulseError(f"{pdf} does not exist; run `pulse run --week {week}` first")
+    outcome = send_report(settings.smtp, str(week), pdf)
+    record_delivery(folder / "run.json", outcome)
+    if outcome["status"] != "sent":
+        raise RunFailed(f"the report was not e-mailed: {outcome.get('error') or outcome}")
+    if not args.quiet:
+        print(f"e-mailed {pdf} to {', '.join(outcome['recipients'])}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="pulse", description="Pulse weekly voice-of-customer report"
+    # --debug and --quiet work before or after the command (`pulse --quiet run`,
+    # `pulse run --quiet`); SUPPRESS keeps a subcommand from resetting the other.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks and logs"
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    sub = parser.add_subparsers(dest="command", required=True)
+    common.add_argument(
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print only results and errors (for cron)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="pulse", description="Pulse weekly voice-of-customer report", parents=[common]
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the weekly flow for a week or a range of weeks")
+    def command(name: str, **kwargs) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], **kwargs)
+
+    run = command("run", help="run the weekly flow for a week or a range of weeks")
     run.add_argument("--week", help="ISO week like 2026-W46 (default: last complete week)")
     run.add_argument("--from", dest="from_week", help="first week of a backfill")
     run.add_argument("--to", dest="to_week", help="last week of a backfill")
     run.add_argument("--source", dest="sources", action="append", help="file, folder or glob")
     run.add_argument("--rebuild-topics", action="store_true", help="re-cluster even if unchanged")
     run.add_argument("--output-dir", type=Path)
-    run.add_argument("--quiet", action="store_true", help="print only the PDF path (for cron)")
     run.set_defaults(func=cmd_run)
 
-    report = sub.add_parser("report", help="re-render a week's report without re-clustering")
+    report = command("report", help="re-render a week's report without re-clustering")
     report.add_argument("--week")
     report.add_argument("--output-dir", type=Path)
     report.set_defaults(func=cmd_report)
 
-    demo = sub.add_parser("demo", help="write the deterministic demo data")
+    demo = command("demo", help="write the deterministic demo data")
     demo.add_argument("--anchor", help="last week of the demo data (default: last complete week)")
     demo.add_argument("--out", type=Path)
     demo.add_argument("--scale", type=float, default=1.0)
     demo.set_defaults(func=cmd_demo)
 
-    ingest = sub.add_parser("ingest", help="load source files into the database")
+    ingest = command("ingest", help="load source files into the database")
     ingest.add_argument("paths", nargs="+")
     ingest.add_argument("--source", help="mapping name (default: guessed from the file)")
     ingest.set_defaults(func=cmd_ingest)
 
-    rejected = sub.add_parser("rejected", help="list quarantined rows and why")
+    rejected = command("rejected", help="list quarantined rows and why")
     rejected.add_argument("--file")
     rejected.set_defaults(func=cmd_rejected)
 
-    status = sub.add_parser("status", help="last runs, their outcome, the newest data")
+    status = command("status", help="last runs, their outcome, row counts, the newest week")
     status.add_argument("--limit", type=int, default=10)
+    status.add_argument(
+        "--wait",
+        type=float,
+        default=2.0,
+        help="seconds to wait for a busy database before reading the snapshot (default 2)",
+    )
     status.set_defaults(func=cmd_status)
 
     topics = sub.add_parser("topics", help="the topic registry")
@@ -245,7 +479,28 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("topic_id", type=int)
     topics.set_defaults(func=cmd_topics)
 
-    config = sub.add_parser("config", help="configuration")
+    serve = command("serve", help="run the weekly schedule from this process (flow.serve)")
+    serve.add_argument(
+        "--keep-schedule-active",
+        action="store_true",
+        help="leave the schedule active on the server when serving stops (default: pause it)",
+    )
+    serve.add_argument("--cron", help="override prefect.yaml's cron, e.g. '0 6 * * 1'")
+    serve.add_argument("--timezone", help="override prefect.yaml's time zone")
+    serve.add_argument("--week", help="pin the week every run reports (demos, tests)")
+    serve.set_defaults(func=cmd_serve)
+
+    trigger = command("trigger", help="queue an ad hoc run on a running `pulse serve`")
+    trigger.add_argument("--week", help="ISO week like 2026-W40 (default: last complete week)")
+    trigger.add_argument("--rebuild-topics", action="store_true")
+    trigger.set_defaults(func=cmd_trigger)
+
+    deliver = command("deliver", help="e-mail a week's finished report ([pulse.smtp])")
+    deliver.add_argument("--week")
+    deliver.add_argument("--output-dir", type=Path)
+    deliver.set_defaults(func=cmd_deliver)
+
+    config = command("config", help="configuration")
     config_sub = config.add_subparsers(dest="config_command", required=True)
     config_sub.add_parser("show", help="print the effective settings")
     config.set_defaults(func=cmd_config)
@@ -255,13 +510,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.debug = getattr(args, "debug", False)
+    args.quiet = getattr(args, "quiet", False)
     try:
         return args.func(args)
     except PulseError as exc:
         if args.debug:
             raise
         print(f"pulse: {exc}", file=sys.stderr)
-        return 2
+        return 1 if _is_failure(exc) else 2
+    except RunFailed as exc:
+        if args.debug:
+            raise
+        print(f"pulse: {exc} (rerun with --debug for details)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("pulse: interrupted", file=sys.stderr)
         return 1
@@ -273,6 +535,12 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _is_failure(exc: PulseError) -> bool:
+    """A busy database or an unreachable server is a failed attempt, not bad input."""
+    text = str(exc)
+    return "in use by" in text or "another Pulse run" in text or "Prefect server" in text
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Defaults give the embedded setup: a DuckDB file in the project folder, the
 demo data, Prefect's ephemeral API. `PULSE_<KEY>` environment variables win
-over the file so cron and CI can change a setting without editing it.
+over the file so cron and CI can change a setting without editing it; keys of
+a section use the section as a prefix (`PULSE_SMTP_HOST`, `PULSE_WEIGHTS_REACH`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,32 @@ class PriorityWeights:
 
 
 @dataclass
+class SmtpSettings:
+    """Where the finished PDF is e-mailed; delivery is off until `enabled = true`.
+
+    The password never lives in the file: it comes from the environment variable
+    named by `password_env`, or else from the Prefect Secret block named by
+    `password_block`; with neither, Pulse logs in without a password (or not at all
+    when `username` is empty).
+    """
+
+    enabled: bool = False
+    host: str = ""
+    port: int = 587
+    sender: str = ""
+    recipients: list[str] = field(default_factory=list)
+    starttls: bool = True
+    username: str = ""
+    password_env: str = "PULSE_SMTP_PASSWORD"
+    password_block: str = ""
+    timeout_seconds: float = 30.0
+    subject: str = "Pulse — voice of customer, week {week}"
+
+
+_SECTIONS = {"weights": PriorityWeights, "smtp": SmtpSettings}
+
+
+@dataclass
 class Settings:
     db_path: Path = field(default_factory=lambda: Path("pulse.duckdb"))
     output_dir: Path = field(default_factory=lambda: Path("outputs"))
@@ -48,7 +75,14 @@ class Settings:
     brand_handles: list[str] = field(default_factory=lambda: ["ProNetHelp", "ProNet"])
     min_topic_size: int = 10
     random_seed: int = 42
+    # How long a run (or any command) waits for another process that holds the
+    # database before it gives up and names that process.
+    lock_timeout_seconds: float = 300.0
+    # After each successful run, copy the database to `<name>.snapshot.duckdb`,
+    # which analysts can open read-only while the next run writes.
+    snapshot: bool = True
     weights: PriorityWeights = field(default_factory=PriorityWeights)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -61,8 +95,8 @@ _PATH_KEYS = {"db_path", "output_dir", "demo_dir"}
 def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -> Settings:
     """Read `pulse.toml` (if present) and apply `PULSE_*` overrides.
 
-    Unknown keys are errors, not silently ignored: a misspelt setting that does
-    nothing is worse than a refusal to start.
+    Unknown keys and values of the wrong type are errors, not silently ignored: a
+    misspelt setting that does nothing is worse than a refusal to start.
     """
     env = os.environ if env is None else env
     path = path or Path(env.get("PULSE_CONFIG", "pulse.toml"))
@@ -79,37 +113,92 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
             raise PulseError(
                 f"{path}: unknown setting [pulse].{key}; known settings: {', '.join(sorted(known))}"
             )
-        if key == "weights":
-            weight_keys = {f.name for f in fields(PriorityWeights)}
-            bad = set(value) - weight_keys
-            if bad:
-                raise PulseError(
-                    f"{path}: unknown weight(s) {sorted(bad)}; known: {sorted(weight_keys)}"
-                )
-            settings.weights = PriorityWeights(**{k: float(v) for k, v in value.items()})
+        if key in _SECTIONS:
+            setattr(settings, key, _section_from_file(path, key, value))
         else:
-            setattr(settings, key, value)
-    for key in known - {"weights"}:
+            label = f"{path}: [pulse].{key}"
+            setattr(settings, key, _checked(label, getattr(settings, key), value))
+    for key in known - set(_SECTIONS):
         env_value = env.get(f"PULSE_{key.upper()}")
         if env_value is not None:
-            current = getattr(settings, key)
-            if isinstance(current, list):
-                env_value = [part.strip() for part in env_value.split(",") if part.strip()]
-            elif isinstance(current, float):
-                try:
-                    env_value = float(env_value)
-                except ValueError:
-                    raise PulseError(f"PULSE_{key.upper()} must be a number") from None
-            elif isinstance(current, int):
-                try:
-                    env_value = int(env_value)
-                except ValueError:
-                    raise PulseError(f"PULSE_{key.upper()} must be a whole number") from None
-            setattr(settings, key, env_value)
+            name = f"PULSE_{key.upper()}"
+            setattr(settings, key, _from_env(name, getattr(settings, key), env_value))
+    for section in _SECTIONS:
+        target = getattr(settings, section)
+        for item in fields(target):
+            name = f"PULSE_{section.upper()}_{item.name.upper()}"
+            if name in env:
+                setattr(target, item.name, _from_env(name, getattr(target, item.name), env[name]))
     for key in _PATH_KEYS:
         setattr(settings, key, Path(getattr(settings, key)))
     _validate(settings, path)
     return settings
+
+
+def _section_from_file(path: Path, section: str, value: object):
+    cls = _SECTIONS[section]
+    if not isinstance(value, dict):
+        raise PulseError(f"{path}: [pulse.{section}] must be a table of settings")
+    known = {f.name for f in fields(cls)}
+    bad = set(value) - known
+    if bad:
+        raise PulseError(
+            f"{path}: unknown setting(s) {sorted(bad)} in [pulse.{section}]; known: {sorted(known)}"
+        )
+    target = cls()
+    for key, item in value.items():
+        label = f"{path}: [pulse.{section}].{key}"
+        setattr(target, key, _checked(label, getattr(target, key), item))
+    return target
+
+
+def _checked(label: str, default: object, value: object) -> object:
+    """`value` if it has the type of the setting's default (an int is fine for a float)."""
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+        kind = "true or false"
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        kind = "a whole number"
+    elif isinstance(default, float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        kind = "a number"
+        value = float(value) if ok else value
+    elif isinstance(default, list):
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        kind = "a list of strings"
+    else:
+        ok = isinstance(value, str)
+        kind = "a string"
+    if not ok:
+        raise PulseError(f"{label} must be {kind}, not {value!r}")
+    return value
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _from_env(name: str, current: object, raw: str) -> object:
+    if isinstance(current, bool):
+        if raw.strip().lower() in _TRUE:
+            return True
+        if raw.strip().lower() in _FALSE:
+            return False
+        raise PulseError(f"{name} must be true or false, not {raw!r}")
+    if isinstance(current, list):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if isinstance(current, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise PulseError(f"{name} must be a number, not {raw!r}") from None
+    if isinstance(current, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise PulseError(f"{name} must be a whole number, not {raw!r}") from None
+    return raw
 
 
 def _validate(settings: Settings, path: Path) -> None:
@@ -124,3 +213,24 @@ def _validate(settings: Settings, path: Path) -> None:
         raise PulseError(f"{path}: page_size must be A4 or Letter, not {settings.page_size!r}")
     if not 2 <= settings.history_weeks <= 104:
         raise PulseError(f"{path}: history_weeks must be between 2 and 104")
+    if settings.lock_timeout_seconds < 0:
+        raise PulseError(f"{path}: lock_timeout_seconds must be 0 or more (seconds to wait)")
+    if not 0 < settings.demo_scale <= 10:
+        raise PulseError(f"{path}: demo_scale must be above 0 and at most 10")
+    smtp = settings.smtp
+    if smtp.enabled:
+        missing = [name for name in ("host", "sender") if not getattr(smtp, name)]
+        if not smtp.recipients:
+            missing.append("recipients")
+        if missing:
+            raise PulseError(
+                f"{path}: [pulse.smtp] is enabled but {', '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} not set; set them or `enabled = false`"
+            )
+    if not 0 < smtp.port < 65536:
+        raise PulseError(f"{path}: [pulse.smtp].port must be between 1 and 65535")
+    for address in [smtp.sender, *smtp.recipients] if smtp.enabled else []:
+        if "@" not in address or any(c.isspace() for c in address):
+            raise PulseError(
+                f"{path}: {address!r} in [pulse.smtp] is not an e-mail address like ops@example.com"
+            )

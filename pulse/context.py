@@ -16,6 +16,8 @@ from pulse.pipeline import RunContext, metric_params
 
 QUOTES_PER_ISSUE = 4
 ISSUE_SECTIONS = 5
+# Below this many texts a share or mean is shown with its 95% range (is_small_sample).
+SMALL_SAMPLE = 30
 
 
 def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, Any]:
@@ -23,7 +25,10 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, 
     weeks = [str(w) for w in ctx.window]
     week = str(ctx.week)
     kpi_rows = {r["week"]: r for r in fetch_dicts(con, "weekly_kpis", metric_params(ctx))}
-    issues = _issues(con, ctx, weeks)
+    ranked = _issues(con, ctx, weeks)
+    # The ranked list stops at top_issues; an emerging or improving topic below that line
+    # is still listed with the movers (a fading issue rarely ranks high).
+    issues = [i for i in ranked if i["rank"] <= ctx.settings.top_issues]
     week_row = kpi_rows.get(week, {})
     unassigned = con.execute(
         """
@@ -51,9 +56,10 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, 
         "generated_at": None,
         "page_size": ctx.settings.page_size,
         "kpis": _kpis(kpi_rows, weeks),
+        "kpi_details": _kpi_details(kpi_rows, weeks),
         "issues": issues,
-        "emerging": [i for i in issues if i["is_emerging"]],
-        "improving": _improving(con, ctx, issues, weeks),
+        "emerging": [i for i in ranked if i["is_emerging"]],
+        "improving": [i for i in ranked if i["is_improving"]],
         "coverage": {
             "sources": sources,
             "total_texts_week": int(week_row.get("volume") or 0),
@@ -87,18 +93,27 @@ METHOD = {
         "negative."
     ),
     "significance": (
-        "A topic is emerging when this week's volume is well above its own average of up to "
-        "eight previous weeks: the variance-stabilised Poisson difference "
-        "2(sqrt(this week) - sqrt(baseline)) is at least 3 (about a 1-in-700 chance under no "
-        "change), with at least 8 texts and 4 weeks of baseline. Improving is the same test "
-        "in the other direction. Small counts are shown with their count so nobody reads "
-        "noise as news."
+        "Emerging, improving and new are decided by a significance test, so noise does not "
+        "make headlines. Emerging: this week's count of texts (or of negative texts) is "
+        "compared with the topic's own baseline, the average of up to eight earlier weeks, by "
+        "a one-sided negative-binomial test whose variance is the larger of the baseline "
+        "average (Poisson) and the topic's own week-to-week variability, widened for the "
+        "uncertainty of a short baseline; it flags a topic when the chance of a count this "
+        "high with nothing changed is below 1 in 1,000, the count is at least 8, it is at "
+        "least 1.5 times the baseline, and the baseline has at least 4 weeks. Improving: "
+        "the same test in the other direction on this week and last week together (one quiet "
+        "week is not a trend), below 1 in 100, with this week at most two thirds of a "
+        "baseline of at least 8 a week. New: the topic was first seen this week. Shares "
+        "and averages based on few texts are shown with a 95% range (Wilson interval for "
+        "shares, Student t interval for mean CSAT)."
     ),
     "priority": (
         "Priority (0-100) is a weighted sum of five parts, each scaled 0-1: volume (log-scaled "
         "against the week's biggest topic), negativity (share negative), growth (how far above "
-        "its baseline), severity (low CSAT, escalations, long resolution) and reach (paid "
-        "members and social audience). The weights are set in pulse.toml."
+        "its baseline), severity (the average of low CSAT, share escalated, resolution time "
+        "against three days, and share of repeat contacts: texts saying the member has been "
+        "in touch before) and reach (share of paid members and social audience, log-scaled). "
+        "The weights are set in pulse.toml."
     ),
 }
 
@@ -164,6 +179,42 @@ def _kpis(rows: dict[str, dict], weeks: list[str]) -> list[dict[str, Any]]:
     return tiles
 
 
+def _kpi_details(rows: dict[str, dict], weeks: list[str]) -> dict[str, Any]:
+    """The week's breakdowns behind the tiles: CSAT 1-5, NPS groups, channels, P90s.
+
+    Each entry holds this week's and last week's value, so any of them can be shown with
+    its change; every count is the number of texts or answers it rests on.
+    """
+    current = rows.get(weeks[-1], {})
+    previous = rows.get(weeks[-2], {}) if len(weeks) > 1 else {}
+
+    def pair(column: str) -> dict[str, float | None]:
+        return {"value": _float(current.get(column)), "prev": _float(previous.get(column))}
+
+    channels = [
+        "email", "web", "mobile", "chat", "phone", "twitter", "facebook", "forum",
+        "app_review", "other_channel",
+    ]
+    return {
+        "csat_distribution": {str(n): pair(f"csat_{n}_count") for n in range(1, 6)},
+        "nps_groups": {
+            "promoters": pair("nps_promoter_count"),
+            "passives": pair("nps_passive_count"),
+            "detractors": pair("nps_detractor_count"),
+        },
+        "volume_by_kind": {"ticket": pair("ticket_count"), "social": pair("social_count")},
+        "volume_by_channel": {
+            name.removesuffix("_channel"): pair(f"{name}_count")
+            for name in channels
+            if current.get(f"{name}_count") or previous.get(f"{name}_count")
+        },
+        "first_response_p90_minutes": pair("first_response_p90_minutes"),
+        "resolution_median_minutes": pair("resolution_median_minutes"),
+        "resolution_p90_minutes": pair("resolution_p90_minutes"),
+        "social_reach": pair("social_reach"),
+    }
+
+
 def _fmt_int(v: float) -> str:
     return f"{v:,.0f}"
 
@@ -206,9 +257,8 @@ def _issues(con: duckdb.DuckDBPyConnection, ctx: RunContext, weeks: list[str]) -
         select r.*, t.label, t.keywords, t.first_seen_week, t.owner, t.notes
         from ranked_issues as r
         inner join topics as t using (topic_id)
-        where r.run_id = $run_id
+        where r.run_id = $run_id and (r.rank <= $limit or r.is_emerging or r.is_improving)
         order by r.rank
-        limit $limit
         """,
         {"run_id": ctx.run_id, "limit": ctx.settings.top_issues},
     )
@@ -225,7 +275,6 @@ def _issues(con: duckdb.DuckDBPyConnection, ctx: RunContext, weeks: list[str]) -
     for row in rows:
         topic_id = row["topic_id"]
         volumes = [history.get((topic_id, w), {}).get("volume", 0) for w in weeks]
-        earlier = sum(volumes[:-1])
         issue = {
             "rank": int(row["rank"]),
             "prev_rank": int(row["prev_rank"]) if row["prev_rank"] is not None else None,
@@ -237,8 +286,31 @@ def _issues(con: duckdb.DuckDBPyConnection, ctx: RunContext, weeks: list[str]) -
             "volume_change": _float(row["volume_change"]),
             "negative_share": _float(row["negative_share"]),
             "negative_count": int(row["negative_count"]),
+            # 95% ranges (Wilson for shares, Student t for mean CSAT) and their counts
+            "sentiment_count": int(row["sentiment_count"]),
+            "negative_share_low": _float(row["negative_share_low"]),
+            "negative_share_high": _float(row["negative_share_high"]),
             "mean_csat": _float(row["csat_mean"]),
             "csat_count": int(row["csat_count"]),
+            "csat_low": _float(row["csat_low"]),
+            "csat_high": _float(row["csat_high"]),
+            "paid_share": _float(row["paid_share"]),
+            "paid_share_low": _float(row["paid_share_low"]),
+            "paid_share_high": _float(row["paid_share_high"]),
+            "tier_known_count": int(row["tier_known_count"]),
+            "escalated_share": _float(row["escalated_share"]),
+            "escalated_count": int(row["escalated_count"]),
+            "repeat_contact_share": _float(row["repeat_contact_share"]),
+            "repeat_contact_count": int(row["repeat_contact_count"]),
+            "resolution_median_minutes": _float(row["resolution_median_minutes"]),
+            "resolution_count": int(row["resolution_count"]),
+            "reach_sum": int(row["reach_sum"] or 0),
+            "baseline_week_count": int(row["baseline_week_count"] or 0),
+            "p_value_up": _float(row["p_value_up"]),
+            "p_value_down": _float(row["p_value_down"]),
+            "p_value_negative_up": _float(row["p_value_negative_up"]),
+            "p_value_negative_down": _float(row["p_value_negative_down"]),
+            "is_small_sample": int(row["sentiment_count"]) < SMALL_SAMPLE,
             "mean_sentiment": _float(row["sentiment_mean"]),
             "priority": round(float(row["priority"]), 1),
             "growth_z": _float(row["growth_z"]),
@@ -251,7 +323,7 @@ def _issues(con: duckdb.DuckDBPyConnection, ctx: RunContext, weeks: list[str]) -
             },
             "weights": weights,
             # New: first registered this week and (almost) absent from the weeks before.
-            "is_new": row["first_seen_week"] == str(ctx.week) and earlier <= 2,
+            "is_new": bool(row["is_new"]),
             "is_emerging": bool(row["is_emerging"]),
             "is_improving": bool(row["is_improving"]),
             "history": volumes,
@@ -335,10 +407,6 @@ def _mix(con, ctx: RunContext, start, end) -> dict[tuple[int, str], dict[str, fl
     return out
 
 
-def _improving(con, ctx: RunContext, issues: list[dict], weeks: list[str]) -> list[dict]:
-    return [i for i in issues if i["is_improving"]]
-
-
 _COMPONENT_WORDS = {
     "volume": "its size",
     "negativity": "how negative members are",
@@ -357,16 +425,24 @@ def why_it_ranks(issue: dict) -> str:
     }
     top = sorted(contributions, key=lambda n: (-contributions[n], n))[:2]
     parts = []
-    if issue["is_emerging"] and issue.get("baseline_volume"):
+    if issue["is_emerging"] and issue.get("baseline_volume") is not None:
         parts.append(
             f"{issue['volume']} texts against a usual {issue['baseline_volume']:.0f} a week"
         )
     else:
         parts.append(f"{issue['volume']} texts this week")
     if issue["negative_share"] is not None:
-        parts.append(f"{100 * issue['negative_share']:.0f}% negative")
+        text = f"{100 * issue['negative_share']:.0f}% negative"
+        low, high = issue.get("negative_share_low"), issue.get("negative_share_high")
+        if issue.get("sentiment_count", SMALL_SAMPLE) < SMALL_SAMPLE and low is not None:
+            text += f" (95% range {100 * low:.0f}-{100 * high:.0f}%)"
+        parts.append(text)
     if issue["mean_csat"] is not None and issue["csat_count"] >= 3:
-        parts.append(f"CSAT {issue['mean_csat']:.1f} from {issue['csat_count']} ratings")
+        text = f"CSAT {issue['mean_csat']:.1f} from {issue['csat_count']} ratings"
+        low, high = issue.get("csat_low"), issue.get("csat_high")
+        if issue["csat_count"] < SMALL_SAMPLE and low is not None:
+            text += f" (95% range {low:.1f}-{high:.1f})"
+        parts.append(text)
     drivers = " and ".join(_COMPONENT_WORDS[n] for n in top)
     return f"Ranks #{issue['rank']} mainly for {drivers}: " + ", ".join(parts) + "."
 

@@ -6,7 +6,14 @@ DuckDB's `$name` parameters, never string-formatted: ticket text is untrusted.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,32 +25,137 @@ from pulse.errors import PulseError
 
 _PARAM_RE = re.compile(r"(?<![:$\w])\$([A-Za-z_]\w*)")
 _COMMENT_RE = re.compile(r"--[^\n]*")
+_HOLDER_RE = re.compile(r"lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
-def connect(db_path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    db_path: Path | str, read_only: bool = False, timeout: float | None = None
+) -> duckdb.DuckDBPyConnection:
     """Open the database file and make sure the schema exists.
 
-    DuckDB lets one process hold a file; a second process gets a lock error,
-    which is turned into a message that says what to do.
+    DuckDB lets one process hold a file for writing. When another process holds
+    it, this waits up to `timeout` seconds (default: the `lock_timeout_seconds`
+    setting) for it to let go, then fails naming that process, because a weekly
+    run that dies of a brief `pulse status` elsewhere would be worse than a wait.
     """
     db_path = Path(db_path)
     if read_only and not db_path.exists():
         raise PulseError(f"{db_path} does not exist yet; run `pulse run` or `pulse ingest` first")
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(db_path), read_only=read_only)
-    except duckdb.IOException as exc:
-        message = str(exc)
-        if "lock" in message.lower():
-            raise PulseError(
-                f"{db_path} is in use by another process ({message.splitlines()[0]}); "
-                "wait for that run to finish, or query a copy of the file"
-            ) from None
-        raise PulseError(f"cannot open {db_path}: {message}") from None
+    if timeout is None:
+        timeout = _default_lock_timeout()
+    deadline = time.monotonic() + timeout
+    delay = 0.1
+    announced = False
+    while True:
+        try:
+            con = duckdb.connect(str(db_path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            message = str(exc)
+            holder = lock_holder(message)
+            if holder is None:
+                raise PulseError(f"cannot open {db_path}: {message}") from None
+            if time.monotonic() + delay > deadline:
+                pid, program = holder
+                raise PulseError(
+                    f"{db_path} is in use by process {pid} ({program}) and stayed so for "
+                    f"{timeout:.0f} s; wait for that run to finish (`pulse status`), stop "
+                    f"process {pid}, or raise lock_timeout_seconds"
+                ) from None
+            if not announced and timeout >= 2:
+                print(
+                    f"pulse: {db_path} is in use by process {holder[0]}; "
+                    f"waiting up to {timeout:.0f} s …",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                announced = True
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
     if not read_only:
         con.execute(sql_text("schema"))
         con.execute(sql_text("schema_ingest"))
     return con
+
+
+def lock_holder(message: str) -> tuple[int, str] | None:
+    """The PID and program named by a DuckDB lock error, or None for any other error."""
+    match = _HOLDER_RE.search(message)
+    if match:
+        return int(match["pid"]), match["program"]
+    if "could not set lock" in message.lower():
+        return 0, "unknown process"
+    return None
+
+
+def _default_lock_timeout() -> float:
+    from pulse.config import load_settings
+
+    return load_settings().lock_timeout_seconds
+
+
+@contextmanager
+def run_lock(db_path: Path | str, timeout: float) -> Iterator[None]:
+    """Hold `<db>.run.lock` for the whole of a run, so runs never interleave.
+
+    A run opens and closes the database once per stage so analysts can read in
+    between; this lock is what keeps a second run (cron, an analyst's ad hoc run,
+    `pulse serve`) from slipping into those gaps. The holder's PID is written to
+    the file so the waiting run can say who it waits for. The OS drops the lock
+    when its holder dies, so a killed run never leaves a stale lock behind.
+    """
+    path = Path(f"{db_path}.run.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        deadline = time.monotonic() + timeout
+        announced = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                if time.monotonic() >= deadline:
+                    raise PulseError(
+                        f"another Pulse run (process {holder}) is using {db_path} and did not "
+                        f"finish within {timeout:.0f} s; check it with `pulse status`, wait, "
+                        "or raise lock_timeout_seconds"
+                    ) from None
+                if not announced and timeout >= 2:
+                    print(
+                        f"pulse: another run (process {holder}) is using {db_path}; "
+                        f"waiting up to {timeout:.0f} s …",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    announced = True
+                time.sleep(0.5)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def snapshot(con: duckdb.DuckDBPyConnection, db_path: Path | str) -> Path:
+    """Copy the database to `<name>.snapshot.duckdb` for analysts, atomically.
+
+    Called with the run's own connection open, after a checkpoint, so nothing can
+    write in between; the copy replaces the old snapshot by rename, so an analyst
+    who has the old one open keeps reading a whole file.
+    """
+    db_path = Path(db_path)
+    target = db_path.with_name(f"{db_path.stem}.snapshot{db_path.suffix or '.duckdb'}")
+    partial = target.with_name(f".{target.name}.partial")
+    con.execute("checkpoint")
+    shutil.copyfile(db_path, partial)
+    os.replace(partial, target)
+    return target
 
 
 @cache

@@ -309,6 +309,20 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, rows, run_id: str) -> No
                 f"create table {table} as select $run_id as run_id, * from result_rows limit 0",
                 {"run_id": run_id},
             )
+        else:
+            # A database made by an older version lacks columns a query has gained since:
+            # add them (earlier runs read null there) rather than fail on the insert.
+            have = {
+                name
+                for (name,) in con.execute(
+                    "select column_name from information_schema.columns where table_name = $t",
+                    {"t": table},
+                ).fetchall()
+            }
+            described = con.execute("describe select * from result_rows").fetchall()
+            for name, column_type, *_ in described:
+                if name not in have:
+                    con.execute(f'alter table {table} add column "{name}" {column_type}')
         con.execute(
             f"insert into {table} by name select $run_id as run_id, * from result_rows",
             {"run_id": run_id},

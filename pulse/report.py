@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import math
 import mimetypes
 import os
@@ -41,6 +42,11 @@ from pulse import charts
 from pulse.config import TEMPLATES_DIR
 from pulse.errors import PulseError
 from pulse.weeks import IsoWeek
+
+# WeasyPrint's CSS parser reports the SVG presentation properties of our own
+# matplotlib charts (fill, stroke) as unknown, though its SVG renderer draws them;
+# the warnings would only bury real problems in a cron log.
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
 PAGE_SIZES = ("A4", "Letter")
 DEFAULT_DETAIL_ISSUES = 5

@@ -1,13 +1,17 @@
-"""CX operations' taxonomy file: renames, merges, hides, owners and notes.
+"""CX operations' taxonomy file: renames, merges, hides, owners, notes and seeded topics.
 
 The file is applied after every clustering run and before every re-render, so
-an edit outlives the weekly re-fit. Errors name the file, the entry and the fix:
-the person reading them is not a developer.
+an edit outlives the weekly re-fit. Errors name the file, the line of the entry
+and the fix: the person reading them is not a developer.
+
+Which file: `$PULSE_TAXONOMY` when set (tests and staging point it at a copy),
+otherwise `topics/taxonomy.yaml` beside the code.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -17,36 +21,122 @@ from pulse.config import TOPICS_DIR
 from pulse.errors import PulseError
 
 TAXONOMY_FILE = TOPICS_DIR / "taxonomy.yaml"
+TAXONOMY_ENV = "PULSE_TAXONOMY"
 _KEYS = {"id", "label", "hide", "merge_into", "owner", "notes"}
+_SEED_KEYS = {"name", "examples", "owner", "notes"}
+MIN_SEED_EXAMPLES = 1
+
+
+def taxonomy_path() -> Path:
+    """The taxonomy file in force: `$PULSE_TAXONOMY`, else the repository's own."""
+    configured = os.environ.get(TAXONOMY_ENV)
+    return Path(configured) if configured else TAXONOMY_FILE
 
 
 @dataclass
 class TopicEdit:
+    """One `topics:` entry: what CX ops changed about one registry topic."""
+
     topic_id: int
     label: str | None = None
     hide: bool = False
     merge_into: int | None = None
     owner: str | None = None
     notes: str | None = None
+    line: int = 0
 
 
-def load_taxonomy(path: Path = TAXONOMY_FILE) -> list[TopicEdit]:
-    """Read and check the file's own shape (ids against the database come later)."""
-    if not path.exists():
-        return []
+@dataclass
+class Seed:
+    """One `seeds:` entry: a known issue CX ops want tracked even at low volume."""
+
+    name: str
+    examples: list[str]
+    owner: str | None = None
+    notes: str | None = None
+    line: int = 0
+
+    @property
+    def key(self) -> str:
+        """How a seed is recognised from run to run (its name, case-insensitive)."""
+        return " ".join(self.name.split()).casefold()
+
+
+@dataclass
+class Taxonomy:
+    """The whole file, checked for its own shape (ids against the database come later)."""
+
+    path: Path
+    edits: list[TopicEdit] = field(default_factory=list)
+    seeds: list[Seed] = field(default_factory=list)
+
+
+def _entry_lines(text: str, section: str) -> list[int]:
+    """1-based line of each entry of a top-level list, so errors can point at it."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if getattr(key, "value", None) == section and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def read_taxonomy(path: Path | None = None) -> Taxonomy:
+    """Read and check the file: keys, types, duplicate names, merge cycles.
+
+    Checks against the database (does topic 17 exist?) happen in `apply_taxonomy`,
+    because the file is also read where no database is open.
+    """
+    path = path or taxonomy_path()
+    if not path.exists():
+        return Taxonomy(path=path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        document = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         raise PulseError(
             f"{path}: not valid YAML ({exc}); fix the indentation or quoting"
         ) from None
-    entries = document.get("topics") or []
+    if not isinstance(document, dict):
+        raise PulseError(f"{path}: the file must have a 'topics:' list (and may have 'seeds:')")
+    unknown_sections = set(document) - {"topics", "seeds"}
+    if unknown_sections:
+        raise PulseError(
+            f"{path}: unknown section(s) {sorted(unknown_sections)}; use 'topics:' and 'seeds:'"
+        )
+    taxonomy = Taxonomy(
+        path=path,
+        edits=_read_edits(path, document.get("topics"), _entry_lines(text, "topics")),
+        seeds=_read_seeds(path, document.get("seeds"), _entry_lines(text, "seeds")),
+    )
+    _check_names(taxonomy)
+    _check_merges(taxonomy)
+    return taxonomy
+
+
+def load_taxonomy(path: Path | None = None) -> list[TopicEdit]:
+    """The file's topic edits (kept for callers that only need those)."""
+    return read_taxonomy(path).edits
+
+
+def _where(path: Path, lines: list[int], number: int) -> str:
+    line = lines[number - 1] if number - 1 < len(lines) else None
+    return f"{path}, line {line}" if line else f"{path}, entry {number}"
+
+
+def _read_edits(path: Path, entries, lines: list[int]) -> list[TopicEdit]:
+    if entries is None:
+        return []
     if not isinstance(entries, list):
         raise PulseError(f"{path}: 'topics' must be a list of entries starting with '- id:'")
     edits: list[TopicEdit] = []
-    labels: dict[str, int] = {}
+    seen_ids: dict[int, str] = {}
     for number, entry in enumerate(entries, start=1):
-        where = f"{path}, entry {number}"
+        where = _where(path, lines, number)
         if not isinstance(entry, dict) or "id" not in entry:
             raise PulseError(f"{where}: each entry needs an 'id:' (see `pulse topics list`)")
         unknown = set(entry) - _KEYS
@@ -54,68 +144,191 @@ def load_taxonomy(path: Path = TAXONOMY_FILE) -> list[TopicEdit]:
             raise PulseError(f"{where}: unknown key(s) {sorted(unknown)}; use {sorted(_KEYS)}")
         try:
             edit = TopicEdit(
-                topic_id=int(entry["id"]),
-                label=str(entry["label"]).strip() if entry.get("label") else None,
-                hide=bool(entry.get("hide", False)),
-                merge_into=int(entry["merge_into"]) if entry.get("merge_into") else None,
-                owner=entry.get("owner"),
-                notes=entry.get("notes"),
+                topic_id=_topic_number(entry["id"]),
+                label=" ".join(str(entry["label"]).split()) if entry.get("label") else None,
+                hide=_flag(entry.get("hide", False)),
+                merge_into=(
+                    _topic_number(entry["merge_into"])
+                    if entry.get("merge_into") is not None
+                    else None
+                ),
+                owner=_text(entry.get("owner")),
+                notes=_text(entry.get("notes")),
+                line=lines[number - 1] if number - 1 < len(lines) else 0,
             )
         except (TypeError, ValueError):
-            raise PulseError(f"{where}: 'id' and 'merge_into' must be topic numbers") from None
-        if edit.label:
-            key = edit.label.casefold()
-            if key in labels:
-                raise PulseError(
-                    f"{where}: label {edit.label!r} is already used by topic {labels[key]}; "
-                    "merge the two topics instead of giving them one name"
-                )
-            labels[key] = edit.topic_id
+            raise PulseError(
+                f"{where}: 'id' and 'merge_into' must be topic numbers and 'hide' true or "
+                "false; see `pulse topics list` for the numbers"
+            ) from None
+        if edit.merge_into == edit.topic_id:
+            raise PulseError(f"{where}: topic {edit.topic_id} cannot merge into itself")
+        if edit.topic_id in seen_ids:
+            raise PulseError(
+                f"{where}: topic {edit.topic_id} already has an entry at "
+                f"{seen_ids[edit.topic_id]}; "
+                "put all its changes in one entry"
+            )
+        seen_ids[edit.topic_id] = where.rsplit(", ", 1)[-1]
         edits.append(edit)
-    _check_merges(edits, path)
     return edits
 
 
-def _check_merges(edits: list[TopicEdit], path: Path) -> None:
-    target = {e.topic_id: e.merge_into for e in edits if e.merge_into is not None}
-    for start in target:
+def _read_seeds(path: Path, entries, lines: list[int]) -> list[Seed]:
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise PulseError(f"{path}: 'seeds' must be a list of entries starting with '- name:'")
+    seeds: list[Seed] = []
+    for number, entry in enumerate(entries, start=1):
+        where = _where(path, lines, number)
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise PulseError(f"{where}: each seed needs a 'name:' (what the report calls it)")
+        unknown = set(entry) - _SEED_KEYS
+        if unknown:
+            raise PulseError(f"{where}: unknown key(s) {sorted(unknown)}; use {sorted(_SEED_KEYS)}")
+        examples = entry.get("examples")
+        if isinstance(examples, str):
+            examples = [examples]
+        if not isinstance(examples, list):
+            examples = []
+        examples = [" ".join(str(e).split()) for e in examples if str(e or "").strip()]
+        if len(examples) < MIN_SEED_EXAMPLES:
+            raise PulseError(
+                f"{where}: seed {entry['name']!r} needs 'examples:', a list of a few phrases "
+                "customers use for this issue"
+            )
+        seeds.append(
+            Seed(
+                name=" ".join(str(entry["name"]).split()),
+                examples=examples,
+                owner=_text(entry.get("owner")),
+                notes=_text(entry.get("notes")),
+                line=lines[number - 1] if number - 1 < len(lines) else 0,
+            )
+        )
+    return seeds
+
+
+def _topic_number(value) -> int:
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError(value)
+    return int(str(value).strip().lstrip("#"))
+
+
+def _flag(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).strip().lower() in {"yes", "true", "1"}:
+        return True
+    if str(value).strip().lower() in {"no", "false", "0", ""}:
+        return False
+    raise ValueError(value)
+
+
+def _text(value) -> str | None:
+    return str(value).strip() or None if value is not None else None
+
+
+def _check_names(taxonomy: Taxonomy) -> None:
+    """Two topics under one name would be two rows a reader cannot tell apart."""
+    names: dict[str, str] = {}
+    for edit in taxonomy.edits:
+        if not edit.label:
+            continue
+        key = edit.label.casefold()
+        if key in names:
+            raise PulseError(
+                f"{taxonomy.path}, line {edit.line}: label {edit.label!r} is already used by "
+                f"{names[key]}; merge the two topics (merge_into) instead of giving them one name"
+            )
+        names[key] = f"topic {edit.topic_id} (line {edit.line})"
+    for seed in taxonomy.seeds:
+        key = seed.name.casefold()
+        if key in names:
+            raise PulseError(
+                f"{taxonomy.path}, line {seed.line}: seed name {seed.name!r} is already used by "
+                f"{names[key]}; give the seed another name or drop one of the two entries"
+            )
+        names[key] = f"seed (line {seed.line})"
+
+
+def _check_merges(taxonomy: Taxonomy) -> None:
+    target = {e.topic_id: e.merge_into for e in taxonomy.edits if e.merge_into is not None}
+    line_of = {e.topic_id: e.line for e in taxonomy.edits}
+    for start in sorted(target):
         seen, current = [start], target[start]
         while current is not None:
             if current in seen:
                 chain = " -> ".join(str(t) for t in [*seen, current])
-                raise PulseError(f"{path}: merge cycle {chain}; remove one of these merge_into")
+                raise PulseError(
+                    f"{taxonomy.path}, line {line_of[start]}: merge cycle {chain}; "
+                    "remove one of these merge_into lines"
+                )
             seen.append(current)
             current = target.get(current)
 
 
-def apply_taxonomy(con: duckdb.DuckDBPyConnection, path: Path = TAXONOMY_FILE) -> int:
-    """Apply the file to the topic registry; returns how many topics it touched."""
-    edits = load_taxonomy(path)
+def resolve_merges(edits: list[TopicEdit]) -> dict[int, int]:
+    """Where each merged topic ends up: chains (15 -> 7 -> 3) end at their last topic."""
+    target = {e.topic_id: e.merge_into for e in edits if e.merge_into is not None}
+    final: dict[int, int] = {}
+    for start, current in target.items():
+        while current in target:
+            current = target[current]
+        final[start] = current
+    return final
+
+
+def apply_taxonomy(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
+    """Apply the file to the topic registry; returns how many entries it applied.
+
+    Starts from Pulse's own view each time, so deleting a line from the file
+    undoes its edit at the next run or re-render.
+    """
+    from pulse.topics import ensure_seed_table
+
+    taxonomy = read_taxonomy(path)
+    ensure_seed_table(con)
     known = {row[0] for row in con.execute("select topic_id from topics").fetchall()}
-    # Start from Pulse's own view, so removing a line from the file undoes its edit.
+    for edit in taxonomy.edits:
+        for topic in (edit.topic_id, edit.merge_into):
+            if topic is not None and topic not in known:
+                raise PulseError(
+                    f"{taxonomy.path}, line {edit.line}: topic {topic} does not exist; the "
+                    "current topics are listed by `pulse topics list` (fix the number or "
+                    "delete the entry)"
+                )
     con.execute(
         """
         update topics set label = auto_label, owner = null, notes = null, merged_into = null,
             status = case when status in ('hidden', 'merged') then 'active' else status end
         """
     )
-    final_target = {e.topic_id: e.merge_into for e in edits if e.merge_into is not None}
-    for edit in edits:
-        for topic in (edit.topic_id, edit.merge_into):
-            if topic is not None and topic not in known:
-                raise PulseError(
-                    f"{path}: topic {topic} does not exist; the current topics are listed by "
-                    "`pulse topics list`"
-                )
-        target = edit.merge_into
-        while target in final_target:  # merge chains end at their last topic
-            target = final_target[target]
+    # Seeded topics carry their seed's name, owner and notes unless an edit overrides them.
+    seeded = {
+        key: topic_id
+        for key, topic_id in con.execute("select seed_key, topic_id from topic_seeds").fetchall()
+    }
+    for seed in taxonomy.seeds:
+        topic_id = seeded.get(seed.key)
+        if topic_id is None:
+            continue  # registered by the next clustering run
+        con.execute(
+            """
+            update topics set label = $name, auto_label = $name, owner = $owner, notes = $notes
+            where topic_id = $topic_id
+            """,
+            {"name": seed.name, "owner": seed.owner, "notes": seed.notes, "topic_id": topic_id},
+        )
+    final_target = resolve_merges(taxonomy.edits)
+    for edit in taxonomy.edits:
         con.execute(
             """
             update topics set
-                label = coalesce($label, auto_label),
-                owner = $owner,
-                notes = $notes,
+                label = coalesce($label, label),
+                owner = coalesce($owner, owner),
+                notes = coalesce($notes, notes),
                 merged_into = $merged_into,
                 status = case when $merged_into is not null then 'merged'
                               when $hide then 'hidden' else status end
@@ -125,9 +338,9 @@ def apply_taxonomy(con: duckdb.DuckDBPyConnection, path: Path = TAXONOMY_FILE) -
                 "label": edit.label,
                 "owner": edit.owner,
                 "notes": edit.notes,
-                "merged_into": target,
+                "merged_into": final_target.get(edit.topic_id),
                 "hide": edit.hide,
                 "topic_id": edit.topic_id,
             },
         )
-    return len(edits)
+    return len(taxonomy.edits) + len(taxonomy.seeds)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -31,6 +32,15 @@ DORMANT_AFTER_WEEKS = 4
 # On the demo data, sub-clusters of one theme sit at a median 0.74 and distinct
 # themes below 0.74 in 99 of 100 pairs; merging at 0.75 lifts NMI from 0.82 to 0.91.
 MERGE_THRESHOLD = 0.75
+# A text joins a seeded topic when its cosine to the mean of the seed's example
+# phrases is at least this. Measured on the demo data with three phrases per
+# seed (fake company page, InMail credits, app crashes): precision 1.00 and
+# recall 0.85-0.92 at 0.55; at 0.45 precision falls to 0.89-0.99.
+SEED_THRESHOLD = 0.55
+# A fitted cluster that loses this share of its texts to one seed is that seed's issue.
+SEED_ABSORB_SHARE = 0.5
+# Seed clusters are numbered from here, far above any fitted cluster.
+SEED_CLUSTER_BASE = 1_000_000
 
 _TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b"
 _EXTRA_STOP_WORDS = {
@@ -123,29 +133,114 @@ def build_topic_model(n_docs: int, seed: int, min_topic_size: int):
     )
 
 
-def readable_label(keywords: list[str]) -> str:
+def readable_label(keywords: list[str], praise: bool = False) -> str:
     """A name a person would give, from ranked keywords.
 
-    Prefers the best two-word phrase, adds the strongest keyword it does not
-    already contain, and capitalises only the first letter: "Invite contacts ·
-    undo" reads like a name; "3_invite_contacts_undo" does not.
+    Takes the best phrase near the top ("app crashes"), joins the next keyword
+    that adds a new idea with "and" (sharing the head word where it can: "App
+    crashes and freezes", not "App crashes / app freezes"), and marks praise,
+    which the report leaves out of the issues. "3_password_reset_email" is what
+    this replaces.
     """
-    words = [k.strip().lower() for k in keywords if k and k.strip()]
+    words = []
+    for keyword in keywords:
+        cleaned = " ".join(re.sub(r"[_\W\d]+", " ", keyword or "").lower().split())
+        if cleaned and cleaned not in words and cleaned not in _LABEL_FILLERS:
+            words.append(cleaned)
+    if not words:
+        return "Praise" if praise else "Unlabelled topic"
+    top = words[:3]
+    words = [w for w in words if not set(w.split()) & _LABEL_FILLERS]
+    if praise and (not words or words[0] not in top):
+        return "Praise and thanks"  # thanks for "great, fixed, minutes" is all it says
     if not words:
         return "Unlabelled topic"
-    phrases = [w for w in words[:6] if " " in w]
+    phrases = [w for w in words[:3] if " " in w]
     head = phrases[0] if phrases else words[0]
-    used = set(head.split())
-    extras = [w for w in words if " " not in w and w not in used and not _same_stem(w, used)]
-    if " " not in head and extras:
-        head = f"{head} {extras.pop(0)}" if len(extras) else head
-        used = set(head.split())
-        extras = [w for w in extras if w not in used and not _same_stem(w, used)]
+    head_words = head.split()
     label = head
-    if extras:
-        label = f"{head} / {extras[0]}"
-    label = re.sub(r"\s+", " ", label).strip()
-    return label[:1].upper() + label[1:]
+    for word in words[:5]:
+        parts = word.split()
+        if word == head or word in head_words:
+            continue
+        if (
+            len(parts) == 2
+            and len(head_words) == 2
+            and parts[0] == head_words[0]
+            and parts[1].endswith(_VERB_ENDINGS)
+            and head_words[1].endswith(_VERB_ENDINGS)
+            and not _label_stem_shared(parts[1], head_words)
+        ):
+            label = f"{head} and {parts[1]}"  # "account restricted and suspended"
+            break
+        if (
+            len(parts) == 1
+            and word in words[:3]
+            and word not in _NOT_A_NAME
+            and not _label_stem_shared(word, head_words)
+        ):
+            label = f"{head} and {word}"  # "notifications and emails"
+            break
+    label = " ".join(label.split()[:6])
+    label = label[:1].upper() + label[1:]
+    return f"Praise: {label[:1].lower() + label[1:]}" if praise else label
+
+
+# Words that say nothing about what a topic is about; never the name of one.
+_LABEL_FILLERS = {
+    "issue",
+    "problem",
+    "help",
+    "great",
+    "fixed",
+    "minutes",
+    "asking",
+    "happened",
+    "actually",
+    "won",
+    "keeps",
+    "hear",
+    "ends",
+    "today",
+    "week",
+    "time",
+    "day",
+}
+
+
+# Word endings of the verbs customers describe a fault with ("crashes", "suspended").
+_VERB_ENDINGS = ("ed", "es", "ing")
+# Single words that describe an action, not a thing; a label does not end on them.
+_NOT_A_NAME = {"save", "saving", "apply", "reply", "replying", "confirm", "test", "arrive", "sent"}
+
+
+def _label_stem_shared(word: str, others: list[str]) -> bool:
+    """Whether a word repeats the label: "applied" after "apply", "invites" after "invitations"."""
+    return any(word[:4] == other[:4] for other in others if len(other) >= 4 and len(word) >= 4)
+
+
+def restore_case(label: str, texts: list[str]) -> str:
+    """Give each word of a label the spelling customers use most ("InMail", not "inmail")."""
+    words = label.split()
+    out = []
+    for index, word in enumerate(words):
+        pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+        forms: dict[str, int] = {}
+        for text in texts[:500]:
+            for match in pattern.findall(text):
+                forms[match] = forms.get(match, 0) + 1
+        # Capitalised only by starting a sentence does not count as a spelling.
+        mixed = {f: n for f, n in forms.items() if f != f.lower() and f != f.capitalize()}
+        if mixed and max(mixed.values()) >= 0.5 * sum(forms.values()):
+            best = max(sorted(mixed), key=mixed.get)
+            out.append(best)
+        elif forms and word.lower() == word and max(forms, key=forms.get).isupper():
+            out.append(max(forms, key=forms.get))  # acronyms: "SMS", "2FA"
+        else:
+            out.append(word)
+        if index == 0 and out[0] == out[0].lower():
+            out[0] = out[0][:1].upper() + out[0][1:]
+    return " ".join(out)
 
 
 def _same_stem(word: str, others: set[str]) -> bool:
@@ -160,33 +255,66 @@ def cluster_window(
     window_end,
     seed: int = 42,
     min_topic_size: int = 10,
+    taxonomy_path: Path | None = None,
 ) -> ClusterResult:
-    """Fit topics on the window's texts, match them to the registry, write doc_topics."""
+    """Fit topics on the window's texts, match them to the registry, write doc_topics.
+
+    Seeded topics from the taxonomy file claim the texts close to their example
+    phrases first-hand, so a known issue is tracked even when it is too small
+    to form a cluster of its own.
+    """
+    from pulse.taxonomy import read_taxonomy
+
     rows = con.execute(
         """
-        select feedback_id, text, text_hash
-        from feedback
-        where created_at >= $start and created_at < $end
-        order by feedback_id
+        select f.feedback_id, f.text, f.text_hash, f.created_at,
+            (select min(s.label) from sentiment as s where s.feedback_id = f.feedback_id)
+        from feedback as f
+        where f.created_at >= $start and f.created_at < $end
+        order by f.feedback_id
         """,
         {"start": window_start, "end": window_end},
     ).fetchall()
     feedback_ids = [r[0] for r in rows]
     texts = [r[1] for r in rows]
     vectors = load_vectors(con, [r[2] for r in rows])
+    doc_weeks = [_week_of(r[3], week, window_end) for r in rows]
+    seeds = read_taxonomy(taxonomy_path).seeds
+    seed_topics = register_seeds(con, seeds, week)
+    seed_centroids = {SEED_CLUSTER_BASE + i: seed_centroid(s.examples) for i, s in enumerate(seeds)}
 
     if len(rows) < max(30, 3 * min_topic_size):
-        # Too little to cluster honestly: everything stays unassigned and the
-        # report says so instead of inventing topics.
-        clusters = [-1] * len(rows)
-        keywords_of: dict[int, list[str]] = {}
+        # Too little to cluster honestly: only seeds claim texts, the rest stays
+        # unassigned and the report says so instead of inventing topics.
+        clusters = assign_seeds([-1] * len(rows), vectors, seed_centroids)
     else:
-        clusters, keywords_of = _fit(texts, vectors, seed, min_topic_size)
+        clusters = _fit(texts, vectors, seed, min_topic_size, seed_centroids)
+    keywords_of = topic_keywords(texts, clusters, vectors) if any(c >= 0 for c in clusters) else {}
 
     centroids = _centroids(vectors, clusters)
-    topic_of_cluster, new_topics = _match_to_registry(con, centroids, keywords_of, week)
+    last_seen = _last_seen_weeks(clusters, doc_weeks)
+    labels_of = topic_labels(texts, clusters, keywords_of, [r[4] for r in rows])
+    topic_of_cluster = {
+        cluster: seed_topics[seeds[cluster - SEED_CLUSTER_BASE].key]
+        for cluster in centroids
+        if cluster >= SEED_CLUSTER_BASE
+    }
+    fitted = {c: v for c, v in centroids.items() if c < SEED_CLUSTER_BASE}
+    matched, new_topics = register_clusters(
+        con,
+        fitted,
+        keywords_of,
+        week,
+        last_seen,
+        exclude=set(seed_topics.values()),
+        labels_of=labels_of,
+    )
+    topic_of_cluster.update(matched)
+    for cluster, topic_id in topic_of_cluster.items():
+        if cluster >= SEED_CLUSTER_BASE:
+            _touch_seeded(con, topic_id, keywords_of.get(cluster, []), week, last_seen[cluster])
     _write_doc_topics(con, run_id, feedback_ids, clusters, topic_of_cluster, vectors, centroids)
-    _mark_dormant(con, week)
+    mark_dormant(con, week, keep=set(seed_topics.values()))
     return ClusterResult(
         feedback_ids=feedback_ids,
         cluster_of_doc=clusters,
@@ -197,9 +325,162 @@ def cluster_window(
     )
 
 
+def topic_labels(
+    texts: list[str],
+    clusters: list[int],
+    keywords_of: dict[int, list[str]],
+    sentiments: list[str | None],
+) -> dict[int, str]:
+    """Default labels per cluster: keywords made a name, in customers' spelling.
+
+    A cluster whose texts are mostly positive is praise (the rule the ranking uses
+    to leave it out of the issues), and its label says so.
+    """
+    labels = {}
+    for cluster, keywords in keywords_of.items():
+        members = [i for i, c in enumerate(clusters) if c == cluster]
+        tones = [sentiments[i] for i in members]
+        positive, negative = tones.count("positive"), tones.count("negative")
+        praise = positive >= 0.5 * len(members) and positive > negative
+        label = readable_label(keywords, praise=praise)
+        labels[cluster] = restore_case(label, [texts[i] for i in members])
+    return labels
+
+
+def _week_of(created_at, week: IsoWeek, window_end) -> str:
+    """The run-calendar week of a text, counted back from the window's end (time zone safe)."""
+    weeks_ago = int((window_end - created_at).total_seconds() // (7 * 24 * 3600))
+    return str(week.shift(-max(weeks_ago, 0)))
+
+
+def _last_seen_weeks(clusters: list[int], doc_weeks: list[str]) -> dict[int, str]:
+    last: dict[int, str] = {}
+    for cluster, doc_week in zip(clusters, doc_weeks, strict=True):
+        if cluster >= 0 and doc_week > last.get(cluster, ""):
+            last[cluster] = doc_week
+    return last
+
+
+def seed_centroid(examples: list[str]) -> np.ndarray:
+    """The unit-length mean of a seed's example phrases, embedded like any text."""
+    from pulse.embed import encode
+
+    mean = encode(examples).mean(axis=0)
+    return (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
+
+
+def assign_seeds(
+    clusters: list[int], vectors: np.ndarray, seed_centroids: dict[int, np.ndarray]
+) -> list[int]:
+    """Give each text close enough to a seed to that seed's cluster.
+
+    A text at cosine SEED_THRESHOLD or more from a seed's centroid joins the
+    closest such seed, whatever cluster it was in. A fitted cluster that lost
+    most of its texts to one seed is that seed's issue, so the rest of it
+    follows; otherwise CX ops would see the same issue twice.
+    """
+    result = list(clusters)
+    if not seed_centroids or not len(result):
+        return result
+    ids = sorted(seed_centroids)
+    sims = vectors @ np.stack([seed_centroids[i] for i in ids]).T
+    best = sims.argmax(axis=1)
+    for doc in range(len(result)):
+        if sims[doc, best[doc]] >= SEED_THRESHOLD:
+            result[doc] = ids[best[doc]]
+    for cluster in sorted({c for c in clusters if 0 <= c < SEED_CLUSTER_BASE}):
+        members = [i for i, c in enumerate(clusters) if c == cluster]
+        claimed = [result[i] for i in members if result[i] >= SEED_CLUSTER_BASE]
+        if not claimed:
+            continue
+        top = max(sorted(set(claimed)), key=claimed.count)
+        if claimed.count(top) >= SEED_ABSORB_SHARE * len(members):
+            for i in members:
+                if result[i] == cluster:
+                    result[i] = top
+    return result
+
+
+def ensure_seed_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Which registry topic each seed owns; lives beside `topics` and never loses a row."""
+    con.execute(
+        """
+        create table if not exists topic_seeds (
+            seed_key varchar primary key,   -- the seed's name, case-folded
+            topic_id integer not null,
+            name varchar not null,
+            examples varchar[] not null
+        )
+        """
+    )
+
+
+def register_seeds(con: duckdb.DuckDBPyConnection, seeds: list, week: IsoWeek) -> dict[str, int]:
+    """The topic id of every seed in the file, registering the seeds seen for the first time."""
+    ensure_seed_table(con)
+    known = dict(con.execute("select seed_key, topic_id from topic_seeds").fetchall())
+    result: dict[str, int] = {}
+    for seed in seeds:
+        if seed.key not in known:
+            topic_id = con.execute("select nextval('topic_id_seq')").fetchone()[0]
+            con.execute(
+                """
+                insert into topics (topic_id, auto_label, label, keywords, centroid,
+                                    first_seen_week, last_seen_week, status)
+                values ($topic_id, $name, $name, [], null, $week, $week, 'new')
+                """,
+                {"topic_id": topic_id, "name": seed.name, "week": str(week)},
+            )
+            con.execute(
+                "insert into topic_seeds values ($key, $topic_id, $name, $examples)",
+                {
+                    "key": seed.key,
+                    "topic_id": topic_id,
+                    "name": seed.name,
+                    "examples": seed.examples,
+                },
+            )
+            known[seed.key] = topic_id
+        else:
+            con.execute(
+                "update topic_seeds set name = $name, examples = $examples where seed_key = $key",
+                {"key": seed.key, "name": seed.name, "examples": seed.examples},
+            )
+        result[seed.key] = known[seed.key]
+    return result
+
+
+def _touch_seeded(
+    con: duckdb.DuckDBPyConnection,
+    topic_id: int,
+    keywords: list[str],
+    week: IsoWeek,
+    last_seen: str,
+) -> None:
+    con.execute(
+        """
+        update topics set keywords = $keywords,
+            last_seen_week = greatest(last_seen_week, $last_seen),
+            status = case when status in ('hidden', 'merged') then status
+                          when first_seen_week >= $week then 'new' else 'active' end
+        where topic_id = $topic_id
+        """,
+        {
+            "keywords": keywords[:10],
+            "last_seen": last_seen,
+            "week": str(week),
+            "topic_id": topic_id,
+        },
+    )
+
+
 def _fit(
-    texts: list[str], vectors: np.ndarray, seed: int, min_topic_size: int
-) -> tuple[list[int], dict[int, list[str]]]:
+    texts: list[str],
+    vectors: np.ndarray,
+    seed: int,
+    min_topic_size: int,
+    seed_centroids: dict[int, np.ndarray] | None = None,
+) -> list[int]:
     model = build_topic_model(len(texts), seed, min_topic_size)
     topics, _ = model.fit_transform(texts, embeddings=vectors)
     topics = _merge_similar(np.asarray(topics), vectors)
@@ -211,7 +492,7 @@ def _fit(
     )
     renumber = {old: new for new, (_, old) in enumerate(sizes)}
     topics = [renumber.get(t, -1) for t in topics]
-    return topics, topic_keywords(texts, topics, vectors)
+    return assign_seeds(topics, vectors, seed_centroids or {})
 
 
 def _merge_similar(labels: np.ndarray, vectors: np.ndarray) -> np.ndarray:
@@ -326,45 +607,75 @@ def _centroids(vectors: np.ndarray, clusters: list[int]) -> dict[int, np.ndarray
     return out
 
 
-def _match_to_registry(
+def match_clusters(
+    centroids: dict[int, np.ndarray],
+    registry: list[tuple[int, np.ndarray]],
+    threshold: float = MATCH_THRESHOLD,
+) -> dict[int, int]:
+    """One-to-one matching of fitted clusters to registry topics (Hungarian on cosine).
+
+    One-to-one, because two of this week's clusters claiming one topic id would
+    merge two issues behind CX ops' back; a pair below `threshold` is no match.
+    Ties resolve by order (clusters by number, topics by id), so the result is
+    deterministic.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    cluster_ids = sorted(centroids)
+    if not registry or not cluster_ids:
+        return {}
+    reg_matrix = np.asarray([np.asarray(v, dtype=np.float32) for _, v in registry])
+    clu_matrix = np.stack([centroids[c] for c in cluster_ids])
+    sims = clu_matrix @ reg_matrix.T
+    rows, cols = linear_sum_assignment(-sims)
+    return {
+        cluster_ids[r]: int(registry[c][0])
+        for r, c in zip(rows, cols, strict=True)
+        if sims[r, c] >= threshold
+    }
+
+
+def register_clusters(
     con: duckdb.DuckDBPyConnection,
     centroids: dict[int, np.ndarray],
     keywords_of: dict[int, list[str]],
     week: IsoWeek,
+    last_seen: dict[int, str] | None = None,
+    exclude: set[int] | None = None,
+    labels_of: dict[int, str] | None = None,
 ) -> tuple[dict[int, int], list[int]]:
-    """One-to-one assignment of clusters to registry topics (Hungarian on cosine)."""
-    from scipy.optimize import linear_sum_assignment
+    """Match clusters to the registry, update the matched topics, register the rest as new.
 
-    registry = con.execute(
-        """
-        select topic_id, centroid, first_seen_week
-        from topics
-        where centroid is not null
-        order by topic_id
-        """
-    ).fetchall()
-    cluster_ids = sorted(centroids)
-    mapping: dict[int, int] = {}
-    if registry and cluster_ids:
-        reg_matrix = np.asarray([r[1] for r in registry], dtype=np.float32)
-        clu_matrix = np.stack([centroids[c] for c in cluster_ids])
-        sims = clu_matrix @ reg_matrix.T
-        rows, cols = linear_sum_assignment(-sims)
-        for r, c in zip(rows, cols, strict=True):
-            if sims[r, c] >= MATCH_THRESHOLD:
-                mapping[cluster_ids[r]] = registry[c][0]
+    A matched topic keeps its id and CX ops' label and takes the new centroid,
+    so a slowly drifting issue keeps matching. An unmatched cluster gets the
+    next id of `topic_id_seq`, which never hands out a number twice.
+    `last_seen` is the newest week each cluster has texts in (default: `week`);
+    `labels_of` the default label per cluster (default: from its keywords).
+    """
+    last_seen = last_seen or {}
+    labels_of = labels_of or {}
+    exclude = exclude or set()
+    registry = [
+        (topic_id, np.asarray(centroid, dtype=np.float32))
+        for topic_id, centroid in con.execute(
+            "select topic_id, centroid from topics where centroid is not null order by topic_id"
+        ).fetchall()
+        if topic_id not in exclude
+    ]
+    mapping = match_clusters(centroids, registry)
     new_topics = []
-    for cluster in cluster_ids:
+    for cluster in sorted(centroids):
         keywords = keywords_of.get(cluster, [])[:10]
+        seen = last_seen.get(cluster, str(week))
+        label = labels_of.get(cluster) or readable_label(keywords)
         if cluster in mapping:
-            topic_id = mapping[cluster]
             con.execute(
                 """
                 update topics set
                     centroid = $centroid,
                     keywords = $keywords,
                     auto_label = $auto_label,
-                    last_seen_week = greatest(last_seen_week, $week),
+                    last_seen_week = greatest(last_seen_week, $last_seen),
                     first_seen_week = least(first_seen_week, $week),
                     status = case when status in ('hidden', 'merged') then status
                                   when first_seen_week >= $week then 'new'
@@ -374,19 +685,19 @@ def _match_to_registry(
                 {
                     "centroid": centroids[cluster].tolist(),
                     "keywords": keywords,
-                    "auto_label": readable_label(keywords),
+                    "auto_label": label,
+                    "last_seen": seen,
                     "week": str(week),
-                    "topic_id": topic_id,
+                    "topic_id": mapping[cluster],
                 },
             )
         else:
             topic_id = con.execute("select nextval('topic_id_seq')").fetchone()[0]
-            label = readable_label(keywords)
             con.execute(
                 """
                 insert into topics (topic_id, auto_label, label, keywords, centroid,
                                     first_seen_week, last_seen_week, status)
-                values ($topic_id, $label, $label, $keywords, $centroid, $week, $week, 'new')
+                values ($topic_id, $label, $label, $keywords, $centroid, $week, $last_seen, 'new')
                 """,
                 {
                     "topic_id": topic_id,
@@ -394,6 +705,7 @@ def _match_to_registry(
                     "keywords": keywords,
                     "centroid": centroids[cluster].tolist(),
                     "week": str(week),
+                    "last_seen": seen,
                 },
             )
             mapping[cluster] = topic_id
@@ -434,14 +746,27 @@ def _write_doc_topics(
         con.unregister("new_doc_topics")
 
 
-def _mark_dormant(con: duckdb.DuckDBPyConnection, week: IsoWeek) -> None:
-    cutoff = str(week.shift(-DORMANT_AFTER_WEEKS))
+def mark_dormant(
+    con: duckdb.DuckDBPyConnection, week: IsoWeek, keep: set[int] | None = None
+) -> None:
+    """Topics with no texts in the last DORMANT_AFTER_WEEKS weeks turn dormant; NEW wears off.
+
+    Seeded topics (`keep`) stay active while their seed is in the file: CX ops
+    asked to watch them, and a quiet week is an answer too.
+    """
     con.execute(
         """
-        update topics set status = 'dormant'
-        where status in ('active', 'new') and last_seen_week < $cutoff
+        update topics set status = case
+            when last_seen_week <= $cutoff and not list_contains($keep, topic_id) then 'dormant'
+            when status = 'new' and first_seen_week < $week then 'active'
+            else status end
+        where status in ('active', 'new')
         """,
-        {"cutoff": cutoff},
+        {
+            "cutoff": str(week.shift(-DORMANT_AFTER_WEEKS)),
+            "week": str(week),
+            "keep": sorted(keep or set()),
+        },
     )
 
 

@@ -1,16 +1,42 @@
--- one row per visible complaint topic and target week ($week and the week before it),
--- ranked by priority; the components that make up the priority are columns of their own.
+-- one row per visible complaint topic in the target week $week, ranked by priority; the
+-- components that make up the priority are columns of their own, every share and mean comes
+-- with its count and a 95% range, and the emerging/improving flags with their p-values.
 -- Reads the materialised topic_week_metrics table of one run.
-with weeks as (
+--
+-- Significance (negative binomial, one-sided, a minimum count and a minimum ratio):
+-- * emerging: this week's count against the topic's own baseline, the mean of up to 8
+--   earlier weeks that have data;
+-- * improving: this week and last week together against the baseline of up to 8 weeks
+--   before them (a sustained fall; one quiet week is not a trend).
+-- The NB's mean is the baseline mean; its variance per week is the larger of that mean
+-- (Poisson) and the baseline's week-to-week variability (half the mean squared successive
+-- difference, which a steady trend barely inflates), times (1 + weeks tested / k) for the
+-- uncertainty of a k-week mean. The same tests run on the count of negative texts.
+-- p-values are exact tail sums of the NB probabilities.
+with settings as (
     select
-        unnest($weeks) as week
+        0.001 as alpha_emerging,        -- one-sided, per topic, per test
+        0.01 as alpha_improving,        -- one-sided, two weeks together
+        8 as min_count,                 -- fewer texts than this never make a flag
+        4 as min_baseline_weeks,        -- a baseline needs this many weeks with data
+        1.5 as min_ratio,               -- and the change must be at least this big a ratio
+        1.959963984540054 as z95
 ),
 
-weeks_numbered as (
+weeks as (
+    select unnest($weeks) as week
+),
+
+data_weeks as (
+    -- weeks before the data began (or outside the clustered window) are not zero weeks:
+    -- they are left out of every baseline
     select
-        week,
-        row_number() over (order by week) as week_index
-    from weeks
+        w.week,
+        row_number() over (order by w.week) as week_index
+    from weeks as w
+    where exists (
+        select 1 from topic_week_metrics as m where m.run_id = $run_id and m.week = w.week
+    )
 ),
 
 topic_totals as (
@@ -38,76 +64,296 @@ grid as (
         w.week_index,
         coalesce(m.volume, 0) as volume,
         coalesce(m.negative_count, 0) as negative_count,
+        coalesce(m.sentiment_count, 0) as sentiment_count,
         m.negative_share,
         m.sentiment_mean,
         m.csat_mean,
+        m.csat_sd,
         coalesce(m.csat_count, 0) as csat_count,
+        coalesce(m.csat_low_count, 0) as csat_low_count,
         m.resolution_median_minutes,
+        coalesce(m.resolution_count, 0) as resolution_count,
         m.escalated_share,
+        coalesce(m.escalated_count, 0) as escalated_count,
+        coalesce(m.escalation_known_count, 0) as escalation_known_count,
+        m.repeat_contact_share,
+        coalesce(m.repeat_contact_count, 0) as repeat_contact_count,
         m.paid_share,
-        coalesce(m.reach_sum, 0) as reach_sum
+        coalesce(m.paid_count, 0) as paid_count,
+        coalesce(m.tier_known_count, 0) as tier_known_count,
+        coalesce(m.reach_sum, 0) as reach_sum,
+        coalesce(m.social_count, 0) as social_count
     from complaint_topics as c
-    cross join weeks_numbered as w
+    cross join data_weeks as w
     left join topic_week_metrics as m
         on m.run_id = $run_id and m.topic_id = c.topic_id and m.week = w.week
+),
+
+with_steps as (
+    select
+        *,
+        -- this week and last (data) week together, for the two-week "improving" test
+        volume + lag(volume) over by_week as pair_volume,
+        negative_count + lag(negative_count) over by_week as pair_negative,
+        -- squared week-to-week change, for the successive-difference variance
+        pow(volume - lag(volume) over by_week, 2) as volume_step_sq,
+        pow(negative_count - lag(negative_count) over by_week, 2) as negative_step_sq
+    from grid
+    window by_week as (partition by topic_id order by week_index)
 ),
 
 with_baseline as (
     select
         *,
-        lag(volume) over by_week as prev_volume,
-        avg(volume) over baseline_weeks as baseline_volume,
-        count(*) over baseline_weeks as baseline_week_count
-    from grid
+        -- one-week test ("emerging"): up to 8 weeks before this one
+        count(*) over base_1w as baseline_week_count,
+        avg(volume) over base_1w as baseline_volume,
+        avg(negative_count) over base_1w as baseline_negative,
+        sum(volume_step_sq) over steps_1w
+            / nullif(2 * count(volume_step_sq) over steps_1w, 0) as volume_mssd_1w,
+        sum(negative_step_sq) over steps_1w
+            / nullif(2 * count(negative_step_sq) over steps_1w, 0) as negative_mssd_1w,
+        -- two-week test ("improving"): up to 8 weeks before last week
+        count(*) over base_2w as baseline_2w_week_count,
+        avg(volume) over base_2w as baseline_2w_volume,
+        avg(negative_count) over base_2w as baseline_2w_negative,
+        sum(volume_step_sq) over steps_2w
+            / nullif(2 * count(volume_step_sq) over steps_2w, 0) as volume_mssd_2w,
+        sum(negative_step_sq) over steps_2w
+            / nullif(2 * count(negative_step_sq) over steps_2w, 0) as negative_mssd_2w,
+        coalesce(sum(volume) over earlier_weeks, 0) as earlier_volume
+    from with_steps
     window
-        by_week as (partition by topic_id order by week_index),
-        baseline_weeks as (
+        base_1w as (
             partition by topic_id order by week_index
             rows between 8 preceding and 1 preceding
+        ),
+        -- the steps between consecutive baseline weeks: each later baseline row's step back
+        steps_1w as (
+            partition by topic_id order by week_index
+            rows between 7 preceding and 1 preceding
+        ),
+        base_2w as (
+            partition by topic_id order by week_index
+            rows between 9 preceding and 2 preceding
+        ),
+        steps_2w as (
+            partition by topic_id order by week_index
+            rows between 8 preceding and 2 preceding
+        ),
+        earlier_weeks as (
+            partition by topic_id order by week_index
+            rows between unbounded preceding and 1 preceding
         )
 ),
 
 target as (
+    -- last week is ranked too, so this week's ranks can show their movement
+    select b.*
+    from with_baseline as b
+    where b.week in ($week, $prev_week)
+),
+
+tests as (
+    -- one row per topic, week and test: the observed count and the mean and variance it is
+    -- expected to have when nothing changed. Half a text is added to a baseline total so a
+    -- zero baseline stays testable; (1 + w/k) adds the uncertainty of a k-week mean.
+    select
+        topic_id, week, 'up' as test, volume as observed,
+        (baseline_volume * baseline_week_count + 0.5) / baseline_week_count as expected,
+        baseline_week_count as k, volume_mssd_1w as mssd, 1 as span
+    from target where baseline_week_count > 0
+    union all
+    select
+        topic_id, week, 'negative_up', negative_count,
+        (baseline_negative * baseline_week_count + 0.5) / baseline_week_count,
+        baseline_week_count, negative_mssd_1w, 1
+    from target where baseline_week_count > 0
+    union all
+    select
+        topic_id, week, 'down', pair_volume,
+        2 * (baseline_2w_volume * baseline_2w_week_count + 0.5) / baseline_2w_week_count,
+        baseline_2w_week_count, volume_mssd_2w, 2
+    from target where baseline_2w_week_count > 0 and pair_volume is not null
+    union all
+    select
+        topic_id, week, 'negative_down', pair_negative,
+        2 * (baseline_2w_negative * baseline_2w_week_count + 0.5) / baseline_2w_week_count,
+        baseline_2w_week_count, negative_mssd_2w, 2
+    from target where baseline_2w_week_count > 0 and pair_negative is not null
+),
+
+nb_variance as (
     select
         *,
-        -- variance-stabilised Poisson difference: about N(0, 1) when nothing changed
-        2 * (sqrt(volume) - sqrt(coalesce(baseline_volume, 0))) as growth_z
-    from with_baseline
-    where week in ($week, $prev_week) and volume > 0
+        -- per week: Poisson (the mean) or the baseline's own variability, whichever is larger
+        (1 + span / k) * greatest(expected, span * coalesce(mssd, 0)) as variance
+    from tests
+),
+
+nb_shape as (
+    -- negative binomial by moments: mean m, variance v  ->  size r = m^2/(v-m), p = m/v
+    select
+        *,
+        pow(expected, 2) / (variance - expected) as size_r,
+        expected / variance as prob_q
+    from nb_variance
+),
+
+nb_tails as (
+    -- exact tail sums of the NB probabilities: P(X >= x) = 1 - sum_{i<x}, P(X <= x) = sum_{i<=x}
+    select
+        topic_id,
+        week,
+        test,
+        case when test like '%up' then
+            greatest(0.0, 1 - coalesce(list_sum(list_transform(range(observed), lambda i:
+                exp(lgamma(i + size_r) - lgamma(size_r) - lgamma(i + 1)
+                    + size_r * ln(prob_q) + i * ln(1 - prob_q)))), 0))
+        else
+            least(1.0, list_sum(list_transform(range(observed + 1), lambda i:
+                exp(lgamma(i + size_r) - lgamma(size_r) - lgamma(i + 1)
+                    + size_r * ln(prob_q) + i * ln(1 - prob_q)))))
+        end as p_value,
+        (observed - expected) / sqrt(variance) as z
+    from nb_shape
+),
+
+tested as (
+    select
+        topic_id,
+        week,
+        any_value(p_value) filter (where test = 'up') as p_value_up,
+        any_value(p_value) filter (where test = 'negative_up') as p_value_negative_up,
+        any_value(p_value) filter (where test = 'down') as p_value_down,
+        any_value(p_value) filter (where test = 'negative_down') as p_value_negative_down,
+        any_value(z) filter (where test = 'up') as volume_z
+    from nb_tails
+    group by topic_id, week
+),
+
+flagged as (
+    select
+        t.*,
+        s.p_value_up,
+        s.p_value_down,
+        s.p_value_negative_up,
+        s.p_value_negative_down,
+        s.volume_z,
+        -- emerging: this week alone is significantly and clearly above the baseline
+        coalesce(t.baseline_week_count >= cfg.min_baseline_weeks and (
+            (
+                t.volume >= cfg.min_count
+                and t.volume >= cfg.min_ratio * t.baseline_volume
+                and s.p_value_up < cfg.alpha_emerging
+            ) or (
+                t.negative_count >= cfg.min_count
+                and t.negative_count >= cfg.min_ratio * t.baseline_negative
+                and s.p_value_negative_up < cfg.alpha_emerging
+            )
+        ), false) as is_emerging,
+        -- improving: this week and last together are significantly below the baseline before
+        -- them, and this week is clearly below it too (one quiet week is not a trend)
+        coalesce(t.baseline_2w_week_count >= cfg.min_baseline_weeks and (
+            (
+                t.baseline_2w_volume >= cfg.min_count
+                and t.volume * cfg.min_ratio <= t.baseline_2w_volume
+                and t.pair_volume * cfg.min_ratio <= 2 * t.baseline_2w_volume
+                and s.p_value_down < cfg.alpha_improving
+            ) or (
+                t.baseline_2w_negative >= cfg.min_count
+                and t.negative_count * cfg.min_ratio <= t.baseline_2w_negative
+                and t.pair_negative * cfg.min_ratio <= 2 * t.baseline_2w_negative
+                and s.p_value_negative_down < cfg.alpha_improving
+            )
+        ), false) as is_improving
+    from target as t
+    cross join settings as cfg
+    left join tested as s using (topic_id, week)
 ),
 
 components as (
     select
+        f.*,
+        -- variance-stabilised Poisson difference, about N(0, 1) when nothing changed; unlike
+        -- the test it also gives a topic with no baseline (a new one) credit for growth
+        2 * (sqrt(f.volume) - sqrt(coalesce(f.baseline_volume, 0))) as growth_z,
+        ln(1 + f.volume) / nullif(ln(1 + max(f.volume) over (partition by f.week)), 0) as volume_component,
+        coalesce(f.negative_share, 0) as negativity_component,
+        least(greatest(2 * (sqrt(f.volume) - sqrt(coalesce(f.baseline_volume, 0))) / 4.0, 0), 1)
+            as growth_component,
+        (
+            coalesce((5 - f.csat_mean) / 4.0, 0.5)
+            + coalesce(f.escalated_share, 0)
+            + least(coalesce(f.resolution_median_minutes, 0) / (3 * 24 * 60.0), 1)
+            + coalesce(f.repeat_contact_share, 0)
+        ) / 4.0 as severity_component,
+        (
+            coalesce(f.paid_share, 0)
+            + coalesce(ln(1 + f.reach_sum) / nullif(ln(1 + max(f.reach_sum) over (partition by f.week)), 0), 0)
+        ) / 2.0 as reach_component,
+        -- 95% ranges: Wilson for shares, Student t for mean CSAT (clipped to the 1-5 scale)
+        cfg.z95 as z
+    from flagged as f
+    cross join settings as cfg
+    where f.volume > 0 or f.is_improving
+),
+
+with_ranges as (
+    select
         *,
-        ln(1 + volume) / nullif(ln(1 + max(volume) over (partition by week)), 0)
-            as volume_component,
-        coalesce(negative_share, 0) as negativity_component,
-        least(greatest(growth_z / 4.0, 0), 1) as growth_component,
-        (
-            coalesce((5 - csat_mean) / 4.0, 0.5)
-            + coalesce(escalated_share, 0)
-            + least(coalesce(resolution_median_minutes, 0) / (3 * 24 * 60.0), 1)
-        ) / 3.0 as severity_component,
-        (
-            coalesce(paid_share, 0)
-            + coalesce(ln(1 + reach_sum) / nullif(ln(1 + max(reach_sum) over (partition by week)), 0), 0)
-        ) / 2.0 as reach_component
-    from target
+        case when sentiment_count > 0 then
+            (negative_count / sentiment_count + z * z / (2 * sentiment_count)
+             - z * sqrt(negative_count / sentiment_count * (1 - negative_count / sentiment_count)
+                 / sentiment_count + z * z / (4 * sentiment_count * sentiment_count)))
+            / (1 + z * z / sentiment_count)
+        end as negative_share_low,
+        case when sentiment_count > 0 then
+            (negative_count / sentiment_count + z * z / (2 * sentiment_count)
+             + z * sqrt(negative_count / sentiment_count * (1 - negative_count / sentiment_count)
+                 / sentiment_count + z * z / (4 * sentiment_count * sentiment_count)))
+            / (1 + z * z / sentiment_count)
+        end as negative_share_high,
+        case when tier_known_count > 0 then
+            (paid_count / tier_known_count + z * z / (2 * tier_known_count)
+             - z * sqrt(paid_count / tier_known_count * (1 - paid_count / tier_known_count)
+                 / tier_known_count + z * z / (4 * tier_known_count * tier_known_count)))
+            / (1 + z * z / tier_known_count)
+        end as paid_share_low,
+        case when tier_known_count > 0 then
+            (paid_count / tier_known_count + z * z / (2 * tier_known_count)
+             + z * sqrt(paid_count / tier_known_count * (1 - paid_count / tier_known_count)
+                 / tier_known_count + z * z / (4 * tier_known_count * tier_known_count)))
+            / (1 + z * z / tier_known_count)
+        end as paid_share_high,
+        -- Student t quantile (97.5%) for n - 1 degrees of freedom: exact table to 30,
+        -- Cornish-Fisher expansion beyond (error below 0.001)
+        case
+            when csat_count < 2 then null
+            when csat_count <= 31 then [
+                12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042
+            ][csat_count - 1]
+            else z + (pow(z, 3) + z) / (4 * (csat_count - 1))
+                + (5 * pow(z, 5) + 16 * pow(z, 3) + 3 * z) / (96 * pow(csat_count - 1, 2))
+        end as csat_t
+    from components
 ),
 
 scored as (
     select
         *,
+        greatest(1.0, csat_mean - csat_t * coalesce(csat_sd, 0) / sqrt(csat_count)) as csat_low,
+        least(5.0, csat_mean + csat_t * coalesce(csat_sd, 0) / sqrt(csat_count)) as csat_high,
         100 * (
             $w_volume * volume_component
             + $w_negativity * negativity_component
             + $w_growth * growth_component
             + $w_severity * severity_component
             + $w_reach * reach_component
-        ) / ($w_volume + $w_negativity + $w_growth + $w_severity + $w_reach) as priority,
-        baseline_week_count >= 4 and volume >= 8 and growth_z >= 3 as is_emerging,
-        baseline_week_count >= 4 and baseline_volume >= 8 and growth_z <= -3 as is_improving
-    from components
+        ) / ($w_volume + $w_negativity + $w_growth + $w_severity + $w_reach) as priority
+    from with_ranges
 ),
 
 ranked as (
@@ -121,35 +367,64 @@ ranked as (
 
 final as (
     select
-        cur.topic_id,
-        cur.week,
-        cur.rank,
+        r.topic_id,
+        r.week,
+        r.rank,
         prev.rank as prev_rank,
-        cur.volume,
-        cur.prev_volume,
-        (cur.volume - cur.prev_volume) / nullif(cur.prev_volume, 0) as volume_change,
-        cur.baseline_volume,
-        cur.growth_z,
-        cur.negative_count,
-        cur.negative_share,
-        cur.sentiment_mean,
-        cur.csat_mean,
-        cur.csat_count,
-        cur.resolution_median_minutes,
-        cur.escalated_share,
-        cur.paid_share,
-        cur.reach_sum,
-        cur.volume_component,
-        cur.negativity_component,
-        cur.growth_component,
-        cur.severity_component,
-        cur.reach_component,
-        cur.priority,
-        cur.is_emerging,
-        cur.is_improving
-    from ranked as cur
-    left join ranked as prev on prev.topic_id = cur.topic_id and prev.week = $prev_week
-    where cur.week = $week
+        r.volume,
+        g.volume as prev_volume,
+        (r.volume - g.volume) / nullif(g.volume, 0) as volume_change,
+        r.baseline_volume,
+        r.baseline_week_count,
+        r.baseline_negative,
+        r.baseline_2w_volume,
+        r.baseline_2w_week_count,
+        r.pair_volume,
+        r.growth_z,
+        r.volume_z,
+        r.p_value_up,
+        r.p_value_down,
+        r.p_value_negative_up,
+        r.p_value_negative_down,
+        r.negative_count,
+        r.sentiment_count,
+        r.negative_share,
+        r.negative_share_low,
+        r.negative_share_high,
+        r.sentiment_mean,
+        r.csat_mean,
+        r.csat_low,
+        r.csat_high,
+        r.csat_count,
+        r.csat_low_count,
+        r.resolution_median_minutes,
+        r.resolution_count,
+        r.escalated_share,
+        r.escalated_count,
+        r.repeat_contact_share,
+        r.repeat_contact_count,
+        r.paid_share,
+        r.paid_share_low,
+        r.paid_share_high,
+        r.paid_count,
+        r.tier_known_count,
+        r.reach_sum,
+        r.social_count,
+        r.volume_component,
+        r.negativity_component,
+        r.growth_component,
+        r.severity_component,
+        r.reach_component,
+        r.priority,
+        t.first_seen_week = $week and r.earlier_volume <= 2 as is_new,
+        r.is_emerging,
+        r.is_improving
+    from ranked as r
+    inner join topics as t using (topic_id)
+    -- null when last week has no data at all (not the same as zero texts)
+    left join grid as g on g.topic_id = r.topic_id and g.week = $prev_week
+    left join ranked as prev on prev.topic_id = r.topic_id and prev.week = $prev_week
+    where r.week = $week
 )
 
 select * from final

@@ -13,8 +13,11 @@ with week_docs as (
     from doc_topics as d
     inner join feedback as f using (feedback_id)
     inner join topics as t on t.topic_id = d.topic_id
+    -- merged topics count under their target; hidden ones are left out
+    inner join topics as shown on shown.topic_id = coalesce(t.merged_into, t.topic_id)
     left join sentiment as s using (feedback_id)
     where d.run_id = $run_id
+      and shown.status <> 'hidden'
       and f.created_at >= $week_start and f.created_at < $week_end
       and length(f.text_redacted) between 25 and 600
 ),

@@ -1,0 +1,275 @@
+"""Benchmark: do the emerging/improving flags find what was planted, and stay quiet otherwise?
+
+Two measurements, one run:
+
+* Demo data (pulse.demo.generate_demo) at scale 1.0 and 0.3: the flow's stages are run once
+  for the anchor week (ingest, embed, sentiment, topics); then the metrics stage is re-run for
+  EACH of the twelve weeks on the same topic assignment (each week as its own run id, so the
+  window shifts back with it). Topics are mapped to demo themes by the majority theme of their
+  texts (truth.json's doc_theme). Counted per week: emerging and improving flags on themes with
+  no planted change (false flags), and, in the anchor week, whether the surging theme is
+  flagged emerging and ranks in the top three and whether the fading theme is flagged
+  improving.
+* The real SpotifyCares weeks (twcs export, 2017-W40..W48): clustered once for 2017-W48, then
+  the number of emerging (and improving) flags printed per week.
+
+Clustered databases are cached in --work-dir (default /tmp/pulse-bench-signals), so a second
+run only re-runs the SQL; delete the folder (or pass --fresh) to start over.
+
+Usage:  python bench/signals.py [--work-dir DIR] [--fresh] [--scales 1.0 0.3]
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import pulse  # noqa: E402,F401  (offline environment before the model libraries load)
+from pulse import pipeline  # noqa: E402
+from pulse.config import Settings  # noqa: E402
+from pulse.db import connect  # noqa: E402
+from pulse.weeks import IsoWeek  # noqa: E402
+
+DEMO_ANCHOR = IsoWeek.parse("2026-W46")
+SPOTIFY_CSV = (
+    REPO_ROOT.parent
+    / "shared"
+    / "data"
+    / "twcs_customer_support_twitter"
+    / "spotifycares_inbound_requests.csv"
+)
+SPOTIFY_ANCHOR = IsoWeek.parse("2017-W48")
+SPOTIFY_FIRST = IsoWeek.parse("2017-W40")
+ANCHOR_RUN = "bench-anchor"
+
+
+def _prepare(db_path: Path, anchor: IsoWeek, load) -> None:
+    """Ingest, embed, score and cluster once for the anchor week (skipped when cached)."""
+    if db_path.exists():
+        with connect(db_path) as con:
+            done = con.execute(
+                "select count(*) from doc_topics where run_id = $r", {"r": ANCHOR_RUN}
+            ).fetchone()[0]
+        if done:
+            return
+        db_path.unlink()
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    ctx = pipeline.RunContext(run_id=ANCHOR_RUN, week=anchor, settings=Settings())
+    with connect(db_path) as con:
+        started = time.perf_counter()
+        load(con)
+        pipeline.stage_embed(con)
+        pipeline.stage_sentiment(con)
+        pipeline.stage_topics(con, ctx, rebuild=True)
+        print(f"  prepared {db_path.name} in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def _rank_week(con, week: IsoWeek) -> list[dict]:
+    """Re-run the metrics stage for one week on the anchor run's topic assignment."""
+    run_id = f"bench-{week}"
+    con.execute("delete from doc_topics where run_id = $r", {"r": run_id})
+    con.execute(
+        """
+        insert into doc_topics
+        select $r, feedback_id, topic_id, probability from doc_topics where run_id = $anchor
+        """,
+        {"r": run_id, "anchor": ANCHOR_RUN},
+    )
+    ctx = pipeline.RunContext(run_id=run_id, week=week, settings=Settings())
+    pipeline.stage_metrics(con, ctx)
+    cursor = con.execute(
+        "select * from ranked_issues where run_id = $r order by rank", {"r": run_id}
+    )
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _topic_themes(con, truth: dict) -> dict[int, str]:
+    """Each topic's majority demo theme (merged topics count under their target)."""
+    rows = con.execute(
+        """
+        select coalesce(t.merged_into, t.topic_id), f.external_id
+        from doc_topics as d
+        inner join feedback as f using (feedback_id)
+        inner join topics as t on t.topic_id = d.topic_id
+        where d.run_id = $r
+        """,
+        {"r": ANCHOR_RUN},
+    ).fetchall()
+    votes: dict[int, Counter] = {}
+    for topic_id, external_id in rows:
+        theme = truth["doc_theme"].get(external_id)
+        if theme:
+            votes.setdefault(topic_id, Counter())[theme] += 1
+    return {t: c.most_common(1)[0][0] for t, c in votes.items()}
+
+
+def measure_demo(work_dir: Path, scale: float) -> dict:
+    from pulse.demo import generate_demo
+    from pulse.ingest import ingest_demo
+
+    demo_dir = work_dir / f"demo-{scale}"
+    truth = generate_demo(demo_dir, anchor=DEMO_ANCHOR, scale=scale)
+    db_path = work_dir / f"demo-{scale}.duckdb"
+    _prepare(db_path, DEMO_ANCHOR, lambda con: ingest_demo(con, demo_dir))
+    surging, fading = truth["surging_theme"], truth["fading_theme"]
+    weeks = [IsoWeek.parse(w) for w in truth["weeks"]]
+    # the fade is planted over the anchor and the three weeks before it (pulse.demo)
+    fade_weeks = set(weeks[-4:])
+    per_week = []
+    with connect(db_path) as con:
+        themes = _topic_themes(con, truth)
+        for week in weeks:
+            ranked = _rank_week(con, week)
+            planted = {surging} if week == DEMO_ANCHOR else set()
+            if week in fade_weeks:
+                planted.add(fading)
+            false_emerging = [
+                r for r in ranked if r["is_emerging"] and themes.get(r["topic_id"]) not in planted
+            ]
+            false_improving = [
+                r
+                for r in ranked
+                if r["is_improving"] and themes.get(r["topic_id"]) not in planted
+            ]
+            row = {
+                "week": str(week),
+                "topics": len(ranked),
+                "false_emerging": len(false_emerging),
+                "false_improving": len(false_improving),
+                "false_themes": sorted(
+                    {themes.get(r["topic_id"], "?") for r in false_emerging + false_improving}
+                ),
+            }
+            if week == DEMO_ANCHOR:
+                surge = [r for r in ranked if themes.get(r["topic_id"]) == surging]
+                fade = [r for r in ranked if themes.get(r["topic_id"]) == fading]
+                row["surging_emerging"] = any(r["is_emerging"] for r in surge)
+                row["surging_best_rank"] = min((r["rank"] for r in surge), default=None)
+                row["surging_p"] = min((r["p_value_up"] for r in surge), default=None)
+                row["fading_improving"] = any(r["is_improving"] for r in fade)
+                row["fading_p"] = min((r["p_value_down"] for r in fade), default=None)
+            per_week.append(row)
+    anchor_row = per_week[-1]
+    return {
+        "scale": scale,
+        "weeks": per_week,
+        "surging_emerging": anchor_row["surging_emerging"],
+        "surging_rank": anchor_row["surging_best_rank"],
+        "fading_improving": anchor_row["fading_improving"],
+        "max_false_per_week": max(r["false_emerging"] + r["false_improving"] for r in per_week),
+        "false_flags_total": sum(r["false_emerging"] + r["false_improving"] for r in per_week),
+    }
+
+
+def measure_spotify(work_dir: Path) -> dict | None:
+    if not SPOTIFY_CSV.exists():
+        print(f"SKIPPED SpotifyCares: {SPOTIFY_CSV} not found (the shared data folder)")
+        return None
+    from pulse.ingest import ingest_paths
+
+    db_path = work_dir / "spotifycares.duckdb"
+    _prepare(
+        db_path,
+        SPOTIFY_ANCHOR,
+        lambda con: ingest_paths(con, [SPOTIFY_CSV], source="twcs", keep_going=False),
+    )
+    per_week = []
+    week = SPOTIFY_FIRST
+    with connect(db_path) as con:
+        while week <= SPOTIFY_ANCHOR:
+            ranked = _rank_week(con, week)
+            per_week.append(
+                {
+                    "week": str(week),
+                    "texts": int(sum(r["volume"] for r in ranked)),
+                    "topics": len(ranked),
+                    "emerging": sum(1 for r in ranked if r["is_emerging"]),
+                    "improving": sum(1 for r in ranked if r["is_improving"]),
+                }
+            )
+            week = week.shift(1)
+    return {"weeks": per_week}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Emerging/improving flags: planted vs quiet")
+    parser.add_argument("--work-dir", type=Path, default=Path("/tmp/pulse-bench-signals"))
+    parser.add_argument("--fresh", action="store_true", help="re-cluster from scratch")
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 0.3])
+    parser.add_argument("--skip-spotify", action="store_true")
+    args = parser.parse_args(argv)
+    if args.fresh and args.work_dir.exists():
+        shutil.rmtree(args.work_dir)
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+
+    demo = []
+    for scale in args.scales:
+        result = measure_demo(args.work_dir, scale)
+        demo.append(result)
+        print(
+            f"\nDemo data, scale {scale} (surge planted in {DEMO_ANCHOR}; fade over it and the "
+            "three weeks before)"
+        )
+        header = f"{'week':<10} {'topics':>6} {'false emerging':>15} {'false improving':>16}"
+        print(f"  {header}  themes falsely flagged")
+        for row in result["weeks"]:
+            print(
+                f"  {row['week']:<10} {row['topics']:>6} {row['false_emerging']:>15} "
+                f"{row['false_improving']:>16}  {', '.join(row['false_themes'])}"
+            )
+        last = result["weeks"][-1]
+        print(
+            f"  anchor: surging theme emerging={last['surging_emerging']} "
+            f"best rank={last['surging_best_rank']} (p={last['surging_p']:.2g}); "
+            f"fading theme improving={last['fading_improving']} (p={last['fading_p']:.2g})"
+        )
+
+    spotify = None if args.skip_spotify else measure_spotify(args.work_dir)
+    if spotify:
+        print("\nSpotifyCares (real tweets), flags per week")
+        print(f"  {'week':<10} {'texts':>6} {'topics':>6} {'emerging':>9} {'improving':>10}")
+        for row in spotify["weeks"]:
+            print(
+                f"  {row['week']:<10} {row['texts']:>6} {row['topics']:>6} "
+                f"{row['emerging']:>9} {row['improving']:>10}"
+            )
+
+    summary = {
+        "demo": [
+            {
+                "scale": d["scale"],
+                "surging_emerging": d["surging_emerging"],
+                "surging_rank": d["surging_rank"],
+                "fading_improving": d["fading_improving"],
+                "max_false_flags_per_week": d["max_false_per_week"],
+                "false_flags_total": d["false_flags_total"],
+                "false_flags_per_week": [
+                    r["false_emerging"] + r["false_improving"] for r in d["weeks"]
+                ],
+            }
+            for d in demo
+        ],
+        "spotify_emerging_per_week": (
+            {r["week"]: r["emerging"] for r in spotify["weeks"]} if spotify else None
+        ),
+        "spotify_improving_per_week": (
+            {r["week"]: r["improving"] for r in spotify["weeks"]} if spotify else None
+        ),
+    }
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

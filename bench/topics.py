@@ -1,0 +1,502 @@
+"""Benchmark: Pulse's topics (quality, stability, cost) against BERTopic's defaults.
+
+Quality: banking77 (test split, 3,080 texts, 77 intents) and Bitext customer service
+(8,175 texts, 27 intents). NMI, ARI and unassigned share of Pulse's final assignment
+(fit, merge of near-duplicate clusters, outlier reduction) against the human intents,
+beside BERTopic with its default settings on the same MiniLM vectors.
+
+Stability: Pulse's full weekly path (`cluster_window` + registry + taxonomy) run over
+weeks 1..N, then 1..N+1, on the demo data (12 weeks) and on the 9 real weeks of
+@SpotifyCares inbound tweets; the share of the documents of weeks 1..N that keep their
+topic id. A CX rename in the taxonomy file is checked after each of 10 consecutive
+demo runs.
+
+Cost: embeddings per second, the second embed run against the first (the cache), and
+clustering time at 10k, 50k and 100k texts (banking77 + Bitext + SpotifyCares texts;
+past the distinct pool, copies with perturbed vectors).
+
+Embeddings are cached in /tmp/pulse-bench-cache (never in the repository).
+Usage:  python bench/topics.py [--data-dir ../shared/data] [--sizes 10000,50000,100000]
+The last line printed is one JSON object (banking77 figures at the top level).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+DEFAULT_CACHE_DIR = Path("/tmp/pulse-bench-cache")
+SEED = 42
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- data -------------------------------------------------------------------------------
+
+
+def read_banking77(data_dir: Path) -> tuple[list[str], list[str]]:
+    with (data_dir / "banking77" / "test.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [r["text"] for r in rows], [r["category"] for r in rows]
+
+
+def read_bitext(data_dir: Path, release: str = "customer_service_8k") -> tuple[list, list]:
+    folder = data_dir / "bitext_customer_support" / release
+    path = next(folder.glob("*.csv"))
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [r["utterance"] for r in rows], [r["intent"] for r in rows]
+
+
+def read_banking77_train(data_dir: Path) -> list[str]:
+    with (data_dir / "banking77" / "train.csv").open(encoding="utf-8", newline="") as handle:
+        return [r["text"] for r in csv.DictReader(handle)]
+
+
+def embed_cached(texts: list[str], cache_dir: Path, name: str) -> np.ndarray:
+    """MiniLM vectors for texts, computed once and kept in the bench cache."""
+    from pulse.embed import MODEL_NAME, encode
+
+    digest = hashlib.sha256(("\n".join(texts) + MODEL_NAME).encode("utf-8")).hexdigest()[:20]
+    path = cache_dir / f"{name}-{digest}.npy"
+    if path.exists():
+        return np.load(path)
+    started = time.perf_counter()
+    vectors = encode(texts)
+    log(f"  embedded {len(texts):,} {name} texts in {time.perf_counter() - started:.0f} s")
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+# --- quality ----------------------------------------------------------------------------
+
+
+def pulse_assignment(texts: list[str], vectors: np.ndarray) -> list[int]:
+    """Pulse's final assignment: fit, merge, outlier reduction (as `cluster_window` does)."""
+    from pulse.topics import _fit
+
+    return _fit(texts, vectors, SEED, 10)
+
+
+def default_bertopic(texts: list[str], vectors: np.ndarray) -> list[int]:
+    """BERTopic with every default, but the local model instead of a hub download."""
+    from bertopic import BERTopic
+
+    from pulse.embed import load_embedding_model
+
+    topics, _ = BERTopic(embedding_model=load_embedding_model()).fit_transform(
+        texts, embeddings=vectors
+    )
+    return list(topics)
+
+
+def scores(truth: list[str], predicted: list[int]) -> dict:
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    # Unassigned texts form one "-1" cluster, as a reader of the report would see them.
+    return {
+        "nmi": round(float(normalized_mutual_info_score(truth, predicted)), 4),
+        "ari": round(float(adjusted_rand_score(truth, predicted)), 4),
+        "unassigned_share": round(sum(1 for p in predicted if p < 0) / len(predicted), 4),
+        "topics": len({p for p in predicted if p >= 0}),
+    }
+
+
+def quality(name: str, texts: list[str], truth: list[str], cache_dir: Path) -> dict:
+    vectors = embed_cached(texts, cache_dir, name)
+    started = time.perf_counter()
+    pulse = scores(truth, pulse_assignment(texts, vectors))
+    pulse["seconds"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    baseline = scores(truth, default_bertopic(texts, vectors))
+    baseline["seconds"] = round(time.perf_counter() - started, 1)
+    log(f"\n{name}: {len(texts):,} texts, {len(set(truth))} intents")
+    log(f"  {'':<20} {'NMI':>6} {'ARI':>6} {'unassigned':>11} {'topics':>7} {'seconds':>8}")
+    for label, result in (("Pulse", pulse), ("BERTopic default", baseline)):
+        log(
+            f"  {label:<20} {result['nmi']:>6.3f} {result['ari']:>6.3f} "
+            f"{result['unassigned_share']:>10.1%} {result['topics']:>7} {result['seconds']:>8.1f}"
+        )
+    return {"pulse": pulse, "baseline": baseline}
+
+
+# --- stability --------------------------------------------------------------------------
+
+
+def weekly_runs(
+    db_path: Path,
+    weeks: list,
+    first_run: int,
+    taxonomy: Path,
+    timezone: str,
+    on_run=None,
+) -> list[dict[str, int | None]]:
+    """Run Pulse's topic stage for windows weeks[0..N], N = first_run .. end; doc -> topic."""
+    import duckdb
+
+    from pulse.taxonomy import apply_taxonomy
+    from pulse.topics import cluster_window
+
+    con = duckdb.connect(str(db_path))
+    start, _ = weeks[0].bounds_utc(timezone)
+    assignments = []
+    for n in range(first_run, len(weeks)):
+        _, end = weeks[n].bounds_utc(timezone)
+        run_id = f"bench-{weeks[n]}"
+        con.execute("begin transaction")
+        cluster_window(con, weeks[n], run_id, start, end, seed=SEED, taxonomy_path=taxonomy)
+        apply_taxonomy(con, taxonomy)
+        con.execute("commit")
+        assignment = dict(
+            con.execute(
+                "select feedback_id, topic_id from doc_topics where run_id = $r", {"r": run_id}
+            ).fetchall()
+        )
+        assignments.append(assignment)
+        if on_run:
+            on_run(con, n, run_id, assignment)
+    con.close()
+    return assignments
+
+
+def id_stability(assignments: list[dict]) -> list[float]:
+    """Per consecutive pair: share of the earlier run's documents that keep their topic id."""
+    shares = []
+    for before, after in zip(assignments, assignments[1:], strict=False):
+        kept = sum(1 for doc, topic in before.items() if after.get(doc) == topic)
+        shares.append(kept / max(len(before), 1))
+    return shares
+
+
+def prepare_db(db_path: Path, load) -> None:
+    """A DuckDB with the texts loaded and embedded, kept in the cache between bench runs."""
+    from pulse.db import connect
+    from pulse.embed import embed_missing
+
+    if db_path.exists():
+        return
+    partial = db_path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    with connect(partial) as con:
+        load(con)
+        started = time.perf_counter()
+        count = embed_missing(con)
+        log(f"  embedded {count:,} texts in {time.perf_counter() - started:.0f} s")
+    partial.rename(db_path)
+
+
+def fresh_copy(db_path: Path, work: Path) -> Path:
+    """The cached DB with no topics yet, so every bench run starts from an empty registry."""
+    import duckdb
+
+    target = work / db_path.name
+    shutil.copy(db_path, target)
+    con = duckdb.connect(str(target))
+    con.execute("delete from doc_topics; delete from topics")
+    con.execute("drop table if exists topic_seeds")
+    con.close()
+    return target
+
+
+def stability_demo(cache_dir: Path, work: Path) -> dict:
+    from pulse.demo import generate_demo
+    from pulse.ingest import ingest_demo
+    from pulse.weeks import IsoWeek, week_range
+
+    anchor = IsoWeek.parse("2026-W46")
+    demo_dir = cache_dir / "demo-2026-W46"
+    if not (demo_dir / "truth.json").exists():
+        generate_demo(demo_dir, anchor=anchor, scale=1.0)
+    truth = json.loads((demo_dir / "truth.json").read_text(encoding="utf-8"))
+    db_path = cache_dir / "demo-2026-W46.duckdb"
+    prepare_db(db_path, lambda con: ingest_demo(con, demo_dir, now=datetime(2030, 1, 1)))
+    weeks = week_range(IsoWeek.parse(truth["weeks"][0]), anchor)
+    taxonomy = work / "taxonomy.yaml"
+    shutil.copy(REPO_ROOT / "topics" / "taxonomy.yaml", taxonomy)
+    label_checks: list[bool] = []
+    renamed: dict = {}
+
+    def rename_after_first(con, n, run_id, assignment):
+        """After the first run, CX ops rename the biggest topic; every later run must keep it."""
+        from pulse.cli_topics import edit_taxonomy
+
+        counts: dict = {}
+        for topic in assignment.values():
+            if topic is not None:
+                counts[topic] = counts.get(topic, 0) + 1
+        if not renamed:
+            topic_id = max(sorted(counts), key=counts.get)
+            theme = majority_theme(assignment, topic_id, truth["doc_theme"])
+            edit_taxonomy(taxonomy, "rename", topic_id, label="CX: our billing issue")
+            from pulse.taxonomy import apply_taxonomy
+
+            apply_taxonomy(con, taxonomy)
+            renamed.update(topic_id=topic_id, theme=theme)
+            return
+        label = con.execute(
+            "select label from topics where topic_id = $t", {"t": renamed["topic_id"]}
+        ).fetchone()[0]
+        same_theme = majority_theme(assignment, renamed["topic_id"], truth["doc_theme"])
+        label_checks.append(label == "CX: our billing issue" and same_theme == renamed["theme"])
+
+    # 11 runs: the first sets the rename, the next 10 must keep it.
+    first = len(weeks) - 11
+    assignments = weekly_runs(
+        fresh_copy(db_path, work), weeks, first, taxonomy, "Europe/London", rename_after_first
+    )
+    shares = id_stability(assignments)
+    return {
+        "runs": len(assignments),
+        "pair_shares": [round(s, 4) for s in shares],
+        "id_stability": round(float(np.mean(shares)), 4),
+        "id_stability_min": round(float(np.min(shares)), 4),
+        "label_survives_runs": sum(label_checks),
+        "label_runs_checked": len(label_checks),
+    }
+
+
+def majority_theme(assignment: dict, topic_id: int, doc_theme: dict) -> str | None:
+    themes = [
+        doc_theme.get(doc.split(":", 1)[1])
+        for doc, topic in assignment.items()
+        if topic == topic_id
+    ]
+    themes = [t for t in themes if t]
+    return max(sorted(set(themes)), key=themes.count) if themes else None
+
+
+def stability_twcs(data_dir: Path, cache_dir: Path, work: Path, runs: int) -> dict:
+    from pulse.ingest import ingest_paths
+    from pulse.weeks import IsoWeek, week_range
+
+    path = data_dir / "twcs_customer_support_twitter" / "spotifycares_inbound_requests.csv"
+    db_path = cache_dir / "spotifycares.duckdb"
+    prepare_db(
+        db_path,
+        lambda con: ingest_paths(con, [path], source="twcs", now=datetime(2030, 1, 1)),
+    )
+    # The 9 real weeks; a few stray older tweets fall outside the window.
+    weeks = week_range(IsoWeek.parse("2017-W40"), IsoWeek.parse("2017-W48"))
+    taxonomy = work / "empty-taxonomy.yaml"
+    taxonomy.write_text("topics: []\n", encoding="utf-8")
+    assignments = weekly_runs(fresh_copy(db_path, work), weeks, len(weeks) - runs, taxonomy, "UTC")
+    shares = id_stability(assignments)
+    unassigned = [sum(1 for t in a.values() if t is None) / len(a) for a in assignments]
+    return {
+        "runs": len(assignments),
+        "pair_shares": [round(s, 4) for s in shares],
+        "id_stability": round(float(np.mean(shares)), 4),
+        "id_stability_min": round(float(np.min(shares)), 4),
+        "unassigned_share_last": round(unassigned[-1], 4),
+        "texts_last": len(assignments[-1]),
+    }
+
+
+# --- cost -------------------------------------------------------------------------------
+
+
+def embed_cost(texts: list[str], work: Path) -> dict:
+    """First and second embed run on one DuckDB: the second finds everything cached."""
+    import pyarrow as pa
+
+    from pulse.db import connect
+    from pulse.embed import embed_missing, load_embedding_model
+
+    load_embedding_model()  # model load is not embedding time
+    db_path = work / "embed-cost.duckdb"
+    with connect(db_path) as con:
+        table = pa.table(
+            {
+                "feedback_id": [f"bench:{i}" for i in range(len(texts))],
+                "source": ["bench"] * len(texts),
+                "external_id": [str(i) for i in range(len(texts))],
+                "kind": ["social"] * len(texts),
+                "channel": ["twitter"] * len(texts),
+                "created_at": [datetime(2026, 1, 5)] * len(texts),
+                "text": texts,
+                "text_redacted": texts,
+                "text_hash": [hashlib.sha256(t.encode()).hexdigest() for t in texts],
+            }
+        )
+        con.register("bench_rows", table)
+        con.execute("insert into feedback by name select * from bench_rows")
+        con.unregister("bench_rows")
+        started = time.perf_counter()
+        first_count = embed_missing(con)
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        second_count = embed_missing(con)
+        second = time.perf_counter() - started
+    return {
+        "texts": first_count,
+        "embeddings_per_second": round(first_count / first, 1),
+        "first_run_seconds": round(first, 2),
+        "second_run_seconds": round(second, 3),
+        "second_run_embedded": second_count,
+    }
+
+
+def clustering_cost(pool_texts: list[str], pool: np.ndarray, sizes: list[int]) -> dict:
+    """Wall time of Pulse's clustering (fit, merge, outliers, keywords) at each size."""
+    from pulse.topics import _fit, topic_keywords
+
+    rng = np.random.default_rng(SEED)
+    results = {}
+    for size in sizes:
+        if size <= len(pool_texts):
+            pick = np.sort(rng.choice(len(pool_texts), size=size, replace=False))
+            texts = [pool_texts[i] for i in pick]
+            vectors = pool[pick]
+        else:
+            # Past the distinct pool: copies whose vectors are nudged, so they are new points.
+            extra = rng.choice(len(pool_texts), size=size - len(pool_texts), replace=True)
+            texts = pool_texts + [pool_texts[i] for i in extra]
+            noise = rng.normal(0, 0.02, size=(len(extra), pool.shape[1])).astype(np.float32)
+            copies = pool[extra] + noise
+            copies /= np.linalg.norm(copies, axis=1, keepdims=True)
+            vectors = np.vstack([pool, copies])
+        started = time.perf_counter()
+        clusters = _fit(texts, vectors, SEED, 10)
+        topic_keywords(texts, clusters, vectors)
+        seconds = time.perf_counter() - started
+        unassigned = sum(1 for c in clusters if c < 0) / len(clusters)
+        results[str(size)] = {
+            "seconds": round(seconds, 1),
+            "topics": len({c for c in clusters if c >= 0}),
+            "unassigned_share": round(unassigned, 4),
+        }
+        log(
+            f"  {size:>7,} texts: {seconds:7.1f} s, {results[str(size)]['topics']} topics, "
+            f"{unassigned:.1%} unassigned"
+        )
+    return results
+
+
+# --- main -------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Pulse topics vs BERTopic defaults")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
+    parser.add_argument("--sizes", default="10000,50000,100000")
+    parser.add_argument("--twcs-runs", type=int, default=3, help="SpotifyCares weekly runs")
+    parser.add_argument("--skip", default="", help="comma list of: quality,stability,cost")
+    args = parser.parse_args(argv)
+    if not args.data_dir.exists():
+        reason = (
+            f"{args.data_dir} not found; the labelled benchmark sets live in the shared folder "
+            "beside the repository (pass --data-dir to point elsewhere)"
+        )
+        print(f"SKIPPED: {reason}")
+        print(json.dumps({"skipped": reason}))
+        return 0
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    args.cache_dir.mkdir(parents=True, exist_ok=True)
+    work = args.cache_dir / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    summary: dict = {}
+    b77_texts, b77_truth = read_banking77(args.data_dir)
+    bitext_texts, bitext_truth = read_bitext(args.data_dir)
+
+    if "quality" not in skip:
+        log("== quality: Pulse vs BERTopic defaults, same MiniLM vectors")
+        summary["banking77"] = quality("banking77-test", b77_texts, b77_truth, args.cache_dir)
+        summary["bitext"] = quality("bitext-8k", bitext_texts, bitext_truth, args.cache_dir)
+
+    if "stability" not in skip:
+        log("\n== stability: runs over weeks 1..N then 1..N+1")
+        started = time.perf_counter()
+        summary["stability_demo"] = stability_demo(args.cache_dir, work)
+        seconds = time.perf_counter() - started
+        log(f"  demo: {json.dumps(summary['stability_demo'])} ({seconds:.0f} s)")
+        started = time.perf_counter()
+        summary["stability_twcs"] = stability_twcs(
+            args.data_dir, args.cache_dir, work, args.twcs_runs
+        )
+        seconds = time.perf_counter() - started
+        log(f"  twcs: {json.dumps(summary['stability_twcs'])} ({seconds:.0f} s)")
+
+    if "cost" not in skip:
+        log("\n== cost")
+        sample = read_banking77_train(args.data_dir)[:2000]
+        summary["embedding"] = embed_cost(sample, work)
+        log(f"  embedding: {json.dumps(summary['embedding'])}")
+        twcs_texts = read_twcs_texts(args.cache_dir)
+        bitext20_texts, _ = read_bitext(args.data_dir, "utterances_20k")
+        train = read_banking77_train(args.data_dir)
+        parts = [
+            ("banking77-test", b77_texts),
+            ("banking77-train", train),
+            ("bitext-8k", bitext_texts),
+            ("bitext-20k", bitext20_texts),
+            ("spotifycares", twcs_texts),
+        ]
+        pool_texts: list[str] = []
+        vectors = []
+        for name, texts in parts:
+            pool_texts.extend(texts)
+            vectors.append(embed_cached(texts, args.cache_dir, name))
+        pool = np.vstack(vectors)
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+        log(f"  clustering (pool of {len(pool_texts):,} texts)")
+        summary["clustering"] = clustering_cost(pool_texts, pool, sizes)
+
+    shutil.rmtree(work, ignore_errors=True)
+    final = {}
+    if "banking77" in summary:
+        pulse, baseline = summary["banking77"]["pulse"], summary["banking77"]["baseline"]
+        final.update(
+            nmi=pulse["nmi"],
+            ari=pulse["ari"],
+            unassigned_share=pulse["unassigned_share"],
+            baseline_nmi=baseline["nmi"],
+            baseline_ari=baseline["ari"],
+            baseline_unassigned_share=baseline["unassigned_share"],
+        )
+    if "stability_demo" in summary:
+        final["id_stability"] = summary["stability_demo"]["id_stability"]
+        final["id_stability_twcs"] = summary["stability_twcs"]["id_stability"]
+    final.update(summary)
+    print(json.dumps(final))
+    return 0
+
+
+def read_twcs_texts(cache_dir: Path) -> list[str]:
+    """The SpotifyCares texts as Pulse cleaned them (from the stability stage's DuckDB)."""
+    import duckdb
+
+    db_path = cache_dir / "spotifycares.duckdb"
+    if not db_path.exists():
+        return []
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return [
+            r[0] for r in con.execute("select text from feedback order by feedback_id").fetchall()
+        ]
+    finally:
+        con.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

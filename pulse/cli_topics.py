@@ -1,0 +1,385 @@
+"""`pulse topics …`: CX operations' view of the topic registry and their edits to it.
+
+Every edit goes into the taxonomy file (`topics/taxonomy.yaml`, or `$PULSE_TAXONOMY`)
+rather than the database, so it is reviewable, versioned with the project and
+re-applied after every re-clustering. Edits keep the file's comments: it is
+edited by a YAML round-trip (ruamel.yaml), checked as a whole, and only then
+written, so a bad edit leaves the file as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pulse.config import load_settings
+from pulse.errors import PulseError
+from pulse.taxonomy import read_taxonomy, taxonomy_path
+from pulse.weeks import IsoWeek
+
+QUOTE_CHARS = 100
+_LIST_COLUMNS = ("topic_id", "label", "status", "merged_into", "keywords", "volume", "quote")
+
+
+# --- reading the registry ---------------------------------------------------------------
+
+
+def _run_for(con: duckdb.DuckDBPyConnection, week: IsoWeek | None) -> tuple[str, IsoWeek] | None:
+    """The run whose assignment a listing reads: the week's newest, else the newest overall."""
+    if week is not None:
+        from pulse.pipeline import latest_run
+
+        return latest_run(con, week), week
+    row = con.execute(
+        "select run_id, week from runs where outcome = 'ok' order by finished_at desc limit 1"
+    ).fetchone()
+    return (row[0], IsoWeek.parse(row[1])) if row else None
+
+
+def list_topics(
+    con: duckdb.DuckDBPyConnection, week: IsoWeek | None = None, timezone: str = "UTC"
+) -> list[dict[str, Any]]:
+    """Every registry topic with its texts in the week and one redacted sample quote.
+
+    Volume counts as the report does: a merged topic's texts count under the topic
+    it was merged into, so the merged topic itself shows none of its own.
+    """
+    chosen = _run_for(con, week)
+    run_id, week = chosen if chosen else (None, week)
+    start, end = week.bounds_utc(timezone) if week else (None, None)
+    return [
+        dict(zip(_LIST_COLUMNS, r, strict=True))
+        for r in con.execute(
+            """
+            with week_docs as (
+                select coalesce(t.merged_into, d.topic_id) as topic_id, d.probability,
+                    f.feedback_id, f.text_redacted
+                from doc_topics as d
+                inner join feedback as f using (feedback_id)
+                inner join topics as t on t.topic_id = d.topic_id
+                where d.run_id = $run_id and f.created_at >= $start and f.created_at < $end
+            ),
+            volumes as (
+                select topic_id, count(*) as volume,
+                    arg_max(text_redacted, probability) as quote
+                from week_docs
+                group by topic_id
+            )
+            select t.topic_id, t.label, t.status, t.merged_into, t.keywords,
+                coalesce(v.volume, 0), v.quote
+            from topics as t
+            left join volumes as v using (topic_id)
+            order by coalesce(v.volume, 0) desc, t.topic_id
+            """,
+            {"run_id": run_id, "start": start, "end": end},
+        ).fetchall()
+    ]
+
+
+def show_topic(
+    con: duckdb.DuckDBPyConnection, topic_id: int, timezone: str = "UTC", quotes: int = 3
+) -> dict[str, Any]:
+    """One topic: its registry row, weekly volume over the newest run's window, quotes."""
+    row = con.execute(
+        """
+        select topic_id, label, auto_label, status, keywords, first_seen_week, last_seen_week,
+            merged_into, owner, notes
+        from topics where topic_id = $id
+        """,
+        {"id": topic_id},
+    ).fetchone()
+    if not row:
+        raise PulseError(f"topic {topic_id} does not exist; see `pulse topics list`")
+    keys = (
+        "topic_id label auto_label status keywords first_seen_week last_seen_week "
+        "merged_into owner notes"
+    ).split()
+    topic = dict(zip(keys, row, strict=True))
+    chosen = _run_for(con, None)
+    topic["weekly_volume"], topic["quotes"], topic["merged_from"] = [], [], []
+    if not chosen:
+        return topic
+    run_id, _ = chosen
+    topic["merged_from"] = [
+        r[0]
+        for r in con.execute(
+            "select topic_id from topics where merged_into = $id order by topic_id",
+            {"id": topic_id},
+        ).fetchall()
+    ]
+    members = [topic_id, *topic["merged_from"]]
+    topic["weekly_volume"] = con.execute(
+        """
+        select strftime(timezone($tz, f.created_at at time zone 'UTC'), '%G-W%V') as week,
+            count(*) as volume
+        from doc_topics as d
+        inner join feedback as f using (feedback_id)
+        where d.run_id = $run_id and list_contains($members, d.topic_id)
+        group by 1
+        order by 1
+        """,
+        {"tz": timezone, "run_id": run_id, "members": members},
+    ).fetchall()
+    topic["quotes"] = con.execute(
+        """
+        select f.feedback_id, f.text_redacted
+        from doc_topics as d
+        inner join feedback as f using (feedback_id)
+        where d.run_id = $run_id and list_contains($members, d.topic_id)
+        order by f.created_at desc, d.probability desc, f.feedback_id
+        limit $n
+        """,
+        {"run_id": run_id, "members": members, "n": quotes},
+    ).fetchall()
+    return topic
+
+
+def _short(text: str | None, limit: int = QUOTE_CHARS) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def format_topic_list(rows: list[dict[str, Any]]) -> str:
+    lines = [f"{'id':>4}  {'status':<10} {'texts':>6}  label — keywords", ""]
+    lines.pop()
+    for row in rows:
+        status = row["status"]
+        if row["merged_into"] is not None:
+            status = f"→ {row['merged_into']}"
+        keywords = ", ".join((row["keywords"] or [])[:5])
+        lines.append(
+            f"{row['topic_id']:>4}  {status:<10} {row['volume']:>6}  {row['label']} — {keywords}"
+        )
+        if row["quote"]:
+            lines.append(f"{'':>24}“{_short(row['quote'])}”")
+    return "\n".join(lines)
+
+
+def format_topic(topic: dict[str, Any]) -> str:
+    lines = [
+        f"#{topic['topic_id']} {topic['label']}  [{topic['status']}]",
+        f"seen {topic['first_seen_week']} .. {topic['last_seen_week']}"
+        + (
+            f"; Pulse's own name: {topic['auto_label']}"
+            if topic["auto_label"] != topic["label"]
+            else ""
+        ),
+    ]
+    if topic["merged_into"] is not None:
+        lines.append(f"merged into topic {topic['merged_into']}")
+    if topic["merged_from"]:
+        lines.append("includes merged topics " + ", ".join(map(str, topic["merged_from"])))
+    if topic["owner"]:
+        lines.append(f"owner: {topic['owner']}")
+    if topic["notes"]:
+        lines.append(f"notes: {topic['notes']}")
+    lines.append("keywords: " + ", ".join(topic["keywords"] or []))
+    if topic["weekly_volume"]:
+        lines.append("weekly volume:")
+        lines.extend(f"  {week}  {volume:>5}" for week, volume in topic["weekly_volume"])
+    if topic["quotes"]:
+        lines.append("quotes:")
+        lines.extend(f"  [{fid}] “{_short(text, 200)}”" for fid, text in topic["quotes"])
+    return "\n".join(lines)
+
+
+# --- editing the taxonomy file ------------------------------------------------------------
+
+
+def _round_trip():
+    from ruamel.yaml import YAML
+
+    yaml = YAML()  # round-trip: comments, order and quoting survive
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 100
+    return yaml
+
+
+def _block_list(document, section: str):
+    from ruamel.yaml.comments import CommentedSeq
+
+    entries = document.get(section)
+    if not isinstance(entries, list):
+        entries = CommentedSeq()
+        document[section] = entries
+    entries.fa.set_block_style()  # `topics: []` in the template becomes a readable list
+    return entries
+
+
+def edit_taxonomy(
+    path: Path,
+    action: str,
+    topic_id: int | None = None,
+    label: str | None = None,
+    into: int | None = None,
+    examples: list[str] | None = None,
+    owner: str | None = None,
+    known_topics: set[int] | None = None,
+) -> str:
+    """Apply one CX edit (rename, merge, hide, seed) to the taxonomy file; returns a summary.
+
+    The edited text is checked as a whole (duplicate names, merge cycles) before it
+    replaces the file, so a refused edit changes nothing.
+    """
+    from ruamel.yaml.comments import CommentedMap
+
+    for topic in (topic_id, into):
+        if known_topics is not None and topic is not None and topic not in known_topics:
+            raise PulseError(
+                f"topic {topic} does not exist; the current topics are listed by "
+                "`pulse topics list`"
+            )
+    yaml = _round_trip()
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    document = yaml.load(text) if text.strip() else None
+    if document is None:
+        document = CommentedMap()
+        document["topics"] = []
+    if not isinstance(document, dict):
+        raise PulseError(f"{path}: the file must have a 'topics:' list; fix it by hand first")
+    if action == "seed":
+        name = " ".join((label or "").split())
+        phrases = [" ".join(e.split()) for e in examples or [] if e.strip()]
+        if not name or not phrases:
+            raise PulseError('a seed needs a name and at least one --example "phrase"')
+        seeds = _block_list(document, "seeds")
+        entry = next(
+            (s for s in seeds if str(s.get("name", "")).casefold() == name.casefold()), None
+        )
+        if entry is None:
+            entry = CommentedMap()
+            entry["name"] = name
+            seeds.append(entry)
+        entry["examples"] = phrases
+        if owner:
+            entry["owner"] = owner
+        summary = f"seeded topic {name!r} with {len(phrases)} example phrase(s)"
+    else:
+        entries = _block_list(document, "topics")
+        entry = next((e for e in entries if _same_id(e.get("id"), topic_id)), None)
+        if entry is None:
+            entry = CommentedMap()
+            entry["id"] = topic_id
+            entries.append(entry)
+        if action == "rename":
+            name = " ".join((label or "").split())
+            if not name:
+                raise PulseError('give the new name, e.g. pulse topics rename 7 "Fake pages"')
+            entry["label"] = name
+            summary = f"topic {topic_id} is now called {name!r}"
+        elif action == "merge":
+            entry["merge_into"] = into
+            summary = f"topic {topic_id} now counts under topic {into}, history included"
+        elif action == "hide":
+            entry["hide"] = True
+            summary = f"topic {topic_id} is hidden from reports"
+        else:  # pragma: no cover - the parser offers only the actions above
+            raise ValueError(action)
+    buffer = io.StringIO()
+    yaml.dump(document, buffer)
+    _replace_checked(path, buffer.getvalue())
+    return summary
+
+
+def _same_id(value, topic_id: int | None) -> bool:
+    try:
+        return int(str(value).strip().lstrip("#")) == topic_id
+    except (TypeError, ValueError):
+        return False
+
+
+def _replace_checked(path: Path, text: str) -> None:
+    """Write `text` over `path` only if the result is a valid taxonomy file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".taxonomy-", suffix=".yaml", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        try:
+            read_taxonomy(Path(temporary))
+        except PulseError as exc:
+            message = str(exc).replace(temporary, str(path))
+            raise PulseError(f"edit refused, {path} is unchanged: {message}") from None
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+# --- the command line -------------------------------------------------------------------
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    """Run one `pulse topics` command; edits need no database, listings do."""
+    from pulse.db import connect
+
+    settings = load_settings()
+    path = taxonomy_path()
+    command = args.topics_command
+    if command in {"list", "show"}:
+        if not settings.db_path.exists():
+            raise PulseError(f"no database yet at {settings.db_path}; run `pulse run` first")
+        with connect(settings.db_path) as con:
+            if command == "list":
+                week = IsoWeek.parse(args.week) if args.week else None
+                print(format_topic_list(list_topics(con, week, settings.timezone)))
+            else:
+                print(format_topic(show_topic(con, args.topic_id, settings.timezone)))
+        return 0
+    known = None
+    if command != "seed" and settings.db_path.exists():
+        with connect(settings.db_path) as con:
+            known = {r[0] for r in con.execute("select topic_id from topics").fetchall()}
+    if command == "rename":
+        summary = edit_taxonomy(path, "rename", args.topic_id, label=args.name, known_topics=known)
+    elif command == "merge":
+        summary = edit_taxonomy(path, "merge", args.topic_id, into=args.into_id, known_topics=known)
+    elif command == "hide":
+        summary = edit_taxonomy(path, "hide", args.topic_id, known_topics=known)
+    else:
+        summary = edit_taxonomy(
+            path, "seed", label=args.name, examples=args.examples, owner=args.owner
+        )
+    print(f"{summary} ({path})")
+    if command == "seed":
+        print("it is tracked from the next clustering run: `pulse run --week W --rebuild-topics`")
+    else:
+        print("reports show it from the next `pulse run` or `pulse report --week W`")
+    return 0
+
+
+def add_topics_parser(subparsers) -> argparse.ArgumentParser:
+    """Register `pulse topics list|show|rename|merge|hide|seed` on the CLI's subparsers."""
+    topics = subparsers.add_parser("topics", help="the topic registry and CX ops' edits to it")
+    sub = topics.add_subparsers(dest="topics_command", required=True)
+    listing = sub.add_parser("list", help="every topic: id, label, status, volume, a quote")
+    listing.add_argument("--week", help="ISO week like 2026-W46 (default: newest run's week)")
+    show = sub.add_parser("show", help="one topic: keywords, quotes, weekly volume")
+    show.add_argument("topic_id", type=int)
+    rename = sub.add_parser("rename", help="give a topic the name reports show")
+    rename.add_argument("topic_id", type=int)
+    rename.add_argument("name")
+    merge = sub.add_parser("merge", help="count a topic under another, history included")
+    merge.add_argument("topic_id", type=int)
+    merge.add_argument("into_id", type=int)
+    hide = sub.add_parser("hide", help="leave a topic out of reports (praise, spam)")
+    hide.add_argument("topic_id", type=int)
+    seed = sub.add_parser("seed", help="track a known issue from a few example phrases")
+    seed.add_argument("name")
+    seed.add_argument(
+        "--example",
+        dest="examples",
+        action="append",
+        required=True,
+        help="a phrase customers use for it (repeat for several)",
+    )
+    seed.add_argument("--owner", help="who answers for it")
+    topics.set_defaults(func=cmd_topics)
+    return topics

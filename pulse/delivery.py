@@ -1,0 +1,112 @@
+"""E-mail the finished report: after the analysis, never part of it.
+
+Delivery runs once a week's outputs are safely on disk and the run is recorded
+as ok. A delivery that fails (server down, bad password, a recipient refused)
+is logged and written into the week's `run.json`, and that is all: the analysis
+is not failed, retried or repeated for the sake of an e-mail, and the report can
+be re-sent with `pulse deliver --week W`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import smtplib
+import ssl
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+from pulse.config import SmtpSettings
+from pulse.errors import PulseError
+
+
+def smtp_password(smtp: SmtpSettings, env: dict[str, str] | None = None) -> str | None:
+    """The SMTP password from its environment variable, else from a Prefect Secret block."""
+    env = os.environ if env is None else env
+    if smtp.password_env and env.get(smtp.password_env):
+        return env[smtp.password_env]
+    if smtp.password_block:
+        from prefect.blocks.system import Secret
+
+        try:
+            return Secret.load(smtp.password_block).get()
+        except (ValueError, RuntimeError) as exc:
+            raise PulseError(
+                f"Prefect Secret block {smtp.password_block!r} could not be read ({exc}); "
+                f"create it with `prefect block create secret` or set {smtp.password_env}"
+            ) from None
+    return None
+
+
+def build_message(smtp: SmtpSettings, week: str, pdf: Path, summary: dict | None) -> EmailMessage:
+    """The e-mail: a short plain-text body with the top issues, the PDF attached."""
+    message = EmailMessage()
+    message["Subject"] = smtp.subject.format(week=week)
+    message["From"] = smtp.sender
+    message["To"] = ", ".join(smtp.recipients)
+    lines = [f"The Pulse voice-of-customer report for {week} is attached.", ""]
+    issues = (summary or {}).get("issues") or []
+    if issues:
+        lines.append("Top issues this week:")
+        for issue in issues[:5]:
+            lines.append(f"  {issue.get('rank')}. {issue.get('label')}")
+    message.set_content("\n".join(lines) + "\n")
+    message.add_attachment(
+        pdf.read_bytes(),
+        maintype="application",
+        subtype="pdf",
+        filename=f"pulse-{week}.pdf",
+    )
+    return message
+
+
+def send_report(smtp: SmtpSettings, week: str, pdf: Path) -> dict:
+    """Send the week's PDF to every recipient; returns what happened, never raises.
+
+    The outcome goes into run.json as `delivery`: `{"status": "sent" | "failed" |
+    "skipped", "recipients": [...], "error": ..., "at": ...}`.
+    """
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    if not smtp.enabled:
+        return {"status": "skipped", "reason": "smtp.enabled is false", "at": at}
+    summary_path = pdf.parent / "summary.json"
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        summary = None
+    try:
+        message = build_message(smtp, week, pdf, summary)
+        password = smtp_password(smtp)
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_seconds) as client:
+            if smtp.starttls:
+                client.starttls(context=ssl.create_default_context())
+            if smtp.username:
+                client.login(smtp.username, password or "")
+            refused = client.send_message(message)
+    except (OSError, smtplib.SMTPException, PulseError) as exc:
+        return {
+            "status": "failed",
+            "recipients": list(smtp.recipients),
+            "error": f"{type(exc).__name__}: {exc}",
+            "at": at,
+        }
+    delivered = [r for r in smtp.recipients if r not in refused]
+    return {
+        "status": "sent" if not refused else "partly sent",
+        "recipients": delivered,
+        "refused": sorted(refused),
+        "at": at,
+    }
+
+
+def record_delivery(run_json: Path, outcome: dict) -> None:
+    """Add the delivery outcome to the week's run.json (atomically, like every output)."""
+    try:
+        record = json.loads(run_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = {}
+    record["delivery"] = outcome
+    partial = run_json.with_name(f".{run_json.name}.partial")
+    partial.write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+    os.replace(partial, run_json)

@@ -1,0 +1,297 @@
+"""Topic registry, seeds, labels, the embedding cache and determinism.
+
+Registry tests use small synthetic unit vectors (no model): what matters is how
+centroids match, not what MiniLM thinks. Tests on real texts reuse the session's
+one flow run (`demo_run`) and work on copies of its database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from pulse.db import connect
+from pulse.taxonomy import Seed
+from pulse.topics import (
+    MATCH_THRESHOLD,
+    SEED_CLUSTER_BASE,
+    assign_seeds,
+    cluster_window,
+    mark_dormant,
+    match_clusters,
+    readable_label,
+    register_clusters,
+    register_seeds,
+)
+from pulse.weeks import IsoWeek
+
+W10 = IsoWeek.parse("2026-W10")
+
+
+def unit(*values: float, dims: int = 8) -> np.ndarray:
+    vector = np.zeros(dims, dtype=np.float32)
+    vector[: len(values)] = values
+    return vector / np.linalg.norm(vector)
+
+
+def near(vector: np.ndarray, cosine: float, axis: int = 7) -> np.ndarray:
+    """A unit vector at exactly `cosine` from `vector` (tilted toward an unused axis)."""
+    other = np.zeros_like(vector)
+    other[axis] = 1.0
+    mixed = cosine * vector + np.sqrt(1 - cosine**2) * other
+    return (mixed / np.linalg.norm(mixed)).astype(np.float32)
+
+
+A, B, C = unit(1), unit(0, 1), unit(0, 0, 1)
+
+
+@pytest.fixture
+def con(tmp_path):
+    with connect(tmp_path / "registry.duckdb") as connection:
+        yield connection
+
+
+def registry(con) -> dict[int, dict]:
+    rows = con.execute(
+        "select topic_id, label, status, first_seen_week, last_seen_week from topics"
+    ).fetchall()
+    keys = ("label", "status", "first_seen_week", "last_seen_week")
+    return {r[0]: dict(zip(keys, r[1:], strict=True)) for r in rows}
+
+
+# --- matching -----------------------------------------------------------------------------
+
+
+def test_a_cluster_close_to_a_registry_topic_keeps_its_id_and_label(con):
+    first, _ = register_clusters(con, {0: A, 1: B}, {0: ["refund"], 1: ["login"]}, W10)
+    con.execute("update topics set label = 'Billing' where topic_id = $t", {"t": first[0]})
+    # Next week the same issues come back in the other order, slightly drifted.
+    second, new = register_clusters(con, {0: near(B, 0.95), 1: near(A, 0.9)}, {}, W10.shift(1))
+    assert second == {0: first[1], 1: first[0]}
+    assert new == []
+    assert registry(con)[first[0]]["label"] == "Billing"
+
+
+def test_matching_is_one_to_one_so_two_clusters_never_share_a_topic_id():
+    mapping = match_clusters({0: near(A, 0.95), 1: near(A, 0.9, axis=6)}, [(5, A)])
+    assert mapping == {0: 5}
+
+
+def test_a_cluster_below_the_match_threshold_is_no_match():
+    below = near(A, MATCH_THRESHOLD - 0.02)
+    above = near(A, MATCH_THRESHOLD + 0.02)
+    assert match_clusters({0: below}, [(5, A)]) == {}
+    assert match_clusters({0: above}, [(5, A)]) == {0: 5}
+
+
+def test_an_unmatched_cluster_registers_a_new_topic_flagged_new_until_the_next_week(con):
+    first, _ = register_clusters(con, {0: A}, {}, W10)
+    _, new = register_clusters(con, {0: A, 1: C}, {1: ["fake", "company page"]}, W10.shift(1))
+    assert len(new) == 1 and new[0] != first[0]
+    mark_dormant(con, W10.shift(1))
+    topics = registry(con)
+    assert topics[new[0]]["status"] == "new"
+    assert topics[first[0]]["status"] == "active"
+    mark_dormant(con, W10.shift(2))
+    assert registry(con)[new[0]]["status"] == "active"
+
+
+def test_a_topic_with_no_texts_for_four_weeks_turns_dormant_and_a_match_revives_it(con):
+    first, _ = register_clusters(con, {0: A, 1: B}, {}, W10)
+    for weeks_later in (1, 2, 3):
+        register_clusters(con, {0: A}, {}, W10.shift(weeks_later))
+        mark_dormant(con, W10.shift(weeks_later))
+        assert registry(con)[first[1]]["status"] != "dormant"
+    register_clusters(con, {0: A}, {}, W10.shift(4))
+    mark_dormant(con, W10.shift(4))
+    assert registry(con)[first[1]]["status"] == "dormant"
+    assert registry(con)[first[0]]["status"] == "active"
+    back, new = register_clusters(con, {0: near(B, 0.9)}, {}, W10.shift(5))
+    assert back == {0: first[1]} and new == []
+    assert registry(con)[first[1]]["status"] == "active"
+
+
+def test_last_seen_is_the_newest_week_with_texts_not_the_run_week(con):
+    """A theme that stopped three weeks ago is still a cluster in a 12-week window."""
+    mapping, _ = register_clusters(con, {0: A}, {}, W10, last_seen={0: str(W10.shift(-4))})
+    mark_dormant(con, W10)
+    assert registry(con)[mapping[0]]["status"] == "dormant"
+
+
+def test_topic_ids_are_never_reused_even_after_a_topic_is_deleted(con):
+    first, _ = register_clusters(con, {0: A, 1: B}, {}, W10)
+    con.execute("delete from topics")
+    second, _ = register_clusters(con, {0: A}, {}, W10.shift(1))
+    assert second[0] > max(first.values())
+
+
+def test_a_hidden_or_merged_topic_stays_so_when_it_matches_again(con):
+    first, _ = register_clusters(con, {0: A, 1: B}, {}, W10)
+    con.execute("update topics set status = 'hidden' where topic_id = $t", {"t": first[0]})
+    con.execute(
+        "update topics set status = 'merged', merged_into = $a where topic_id = $b",
+        {"a": first[0], "b": first[1]},
+    )
+    register_clusters(con, {0: A, 1: B}, {}, W10.shift(1))
+    mark_dormant(con, W10.shift(9))
+    statuses = {t: row["status"] for t, row in registry(con).items()}
+    assert statuses == {first[0]: "hidden", first[1]: "merged"}
+
+
+# --- seeds -----------------------------------------------------------------------------------
+
+
+def test_texts_close_to_a_seed_join_it_and_a_cluster_it_mostly_claims_follows():
+    seed = SEED_CLUSTER_BASE
+    vectors = np.stack([near(A, 0.9), near(A, 0.8), near(A, 0.3), near(B, 0.9), near(B, 0.95)])
+    clusters = [0, 0, 0, 1, 1]
+    result = assign_seeds(clusters, vectors, {seed: A})
+    # Two of cluster 0's three texts are close to the seed: the cluster is the seed's issue.
+    assert result == [seed, seed, seed, 1, 1]
+
+
+def test_a_seed_claims_only_close_texts_from_a_cluster_that_is_another_issue():
+    seed = SEED_CLUSTER_BASE
+    vectors = np.stack([near(A, 0.9), near(B, 0.95), near(B, 0.9), near(B, 0.97), unit(0, 0, 1)])
+    result = assign_seeds([1, 1, 1, 1, -1], vectors, {seed: A})
+    assert result == [seed, 1, 1, 1, -1]
+
+
+def test_a_seed_is_registered_once_and_keeps_its_id_across_runs(con):
+    seeds = [Seed(name="Invites to all contacts", examples=["it invited my address book"])]
+    first = register_seeds(con, seeds, W10)
+    renamed = [Seed(name="invites to ALL contacts", examples=["invites sent to everyone"])]
+    second = register_seeds(con, renamed, W10.shift(1))
+    assert list(first.values()) == list(second.values())
+    assert registry(con)[next(iter(first.values()))]["label"] == "Invites to all contacts"
+
+
+# --- labels -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "keywords",
+    [
+        ["refund", "renewal", "charged premium", "subscription"],
+        ["invites", "sent invitations", "contacts"],
+        ["app crashes", "app freezes", "reinstalled"],
+        ["password_reset"],
+        [],
+    ],
+)
+def test_a_default_label_reads_like_a_name_not_a_bertopic_id(keywords):
+    label = readable_label(keywords)
+    assert label and label[0].isupper()
+    assert "_" not in label and not label[0].isdigit()
+    assert len(label) <= 60
+
+
+# --- on real texts (the session's flow run) -------------------------------------------------
+
+
+def test_a_second_embed_run_embeds_nothing_new_and_a_new_text_costs_one(demo_run, tmp_path):
+    from pulse.embed import MODEL_NAME, embed_missing
+
+    with connect(demo_run.copy_db(tmp_path / "pulse.duckdb")) as con:
+        cached = con.execute("select count(*) from embeddings").fetchone()[0]
+        assert embed_missing(con) == 0
+        con.execute(
+            """
+            insert into feedback (feedback_id, source, external_id, kind, created_at, text,
+                                  text_redacted, text_hash)
+            values ('test:1', 'test', '1', 'social', $at, 'my invites went to everyone',
+                    'my invites went to everyone', 'hash-of-a-new-text')
+            """,
+            {"at": datetime(2026, 11, 10)},
+        )
+        assert embed_missing(con) == 1
+        assert embed_missing(con) == 0
+        after = con.execute(
+            "select count(*) from embeddings where model = $m", {"m": MODEL_NAME}
+        ).fetchone()[0]
+        assert after == cached + 1
+
+
+def _window(demo_run):
+    from pulse.config import load_settings
+
+    settings = load_settings(env=demo_run.env)
+    start, _ = demo_run.week.shift(-(settings.history_weeks - 1)).bounds_utc(settings.timezone)
+    _, end = demo_run.week.bounds_utc(settings.timezone)
+    return settings, start, end
+
+
+@pytest.mark.slow
+def test_refitting_the_same_inputs_gives_the_same_topics_ids_and_labels(demo_run, tmp_path):
+    """The flow's run and a fresh refit of its window agree text for text (about 30 s)."""
+    settings, start, end = _window(demo_run)
+    with connect(demo_run.copy_db(tmp_path / "pulse.duckdb")) as con:
+        (run_id,) = con.execute("select run_id from runs where outcome = 'ok'").fetchone()
+        before_labels = dict(con.execute("select topic_id, auto_label from topics").fetchall())
+        result = cluster_window(
+            con,
+            demo_run.week,
+            "refit",
+            start,
+            end,
+            seed=settings.random_seed,
+            min_topic_size=settings.min_topic_size,
+        )
+        assert result.new_topics == []
+        changed = con.execute(
+            """
+            select count(*) from doc_topics as a
+            inner join doc_topics as b using (feedback_id)
+            where a.run_id = $run_id and b.run_id = 'refit'
+              and a.topic_id is distinct from b.topic_id
+            """,
+            {"run_id": run_id},
+        ).fetchone()[0]
+        assert changed == 0
+        after_labels = dict(con.execute("select topic_id, auto_label from topics").fetchall())
+        assert after_labels == before_labels
+
+
+def test_a_seeded_topic_tracks_its_texts_even_when_too_few_to_cluster(demo_run, tmp_path):
+    """With clustering switched off (a tiny window), only the seed claims texts."""
+    from pulse.taxonomy import apply_taxonomy
+
+    taxonomy = tmp_path / "taxonomy.yaml"
+    taxonomy.write_text(
+        "topics: []\nseeds:\n  - name: InMail credits gone\n    owner: Billing\n"
+        "    examples:\n      - my InMail credits disappeared\n"
+        "      - InMail credits not refunded\n",
+        encoding="utf-8",
+    )
+    _, start, end = _window(demo_run)
+    with connect(demo_run.copy_db(tmp_path / "pulse.duckdb")) as con:
+        result = cluster_window(
+            con,
+            demo_run.week,
+            "seeded",
+            start,
+            end,
+            min_topic_size=10**6,
+            taxonomy_path=taxonomy,
+        )
+        apply_taxonomy(con, taxonomy)
+        (topic_id,) = con.execute("select topic_id from topic_seeds").fetchone()
+        texts = [
+            text.lower()
+            for (text,) in con.execute(
+                """
+                select f.text from doc_topics as d inner join feedback as f using (feedback_id)
+                where d.run_id = 'seeded' and d.topic_id = $t
+                """,
+                {"t": topic_id},
+            ).fetchall()
+        ]
+        label, owner, status = con.execute(
+            "select label, owner, status from topics where topic_id = $t", {"t": topic_id}
+        ).fetchone()
+    assert result.n_clusters == 1
+    assert len(texts) >= 5
+    assert sum("inmail" in t or "credit" in t for t in texts) >= 0.9 * len(texts)
+    assert (label, owner, status) == ("InMail credits gone", "Billing", "new")
