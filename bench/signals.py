@@ -53,13 +53,23 @@ SPOTIFY_FIRST = IsoWeek.parse("2017-W40")
 ANCHOR_RUN = "bench-anchor"
 
 
-def _prepare(db_path: Path, anchor: IsoWeek, load) -> None:
-    """Ingest, embed, score and cluster once for the anchor week (skipped when cached)."""
+def _prepare(db_path: Path, anchor: IsoWeek, load, recluster: bool = False) -> None:
+    """Ingest, embed, score and cluster once for the anchor week (skipped when cached).
+
+    `recluster` keeps the loaded texts, embeddings and sentiment but fits the topics again
+    from an empty registry: what to do after the topic stage's code changed.
+    """
     if db_path.exists():
         with connect(db_path) as con:
             done = con.execute(
                 "select count(*) from doc_topics where run_id = $r", {"r": ANCHOR_RUN}
             ).fetchone()[0]
+            if done and recluster:
+                con.execute("delete from doc_topics; delete from topics")
+                ctx = pipeline.RunContext(run_id=ANCHOR_RUN, week=anchor, settings=Settings())
+                started = time.perf_counter()
+                pipeline.stage_topics(con, ctx, rebuild=True)
+                print(f"  re-clustered {db_path.name} in {time.perf_counter() - started:.0f} s")
         if done:
             return
         db_path.unlink()
@@ -74,16 +84,16 @@ def _prepare(db_path: Path, anchor: IsoWeek, load) -> None:
         print(f"  prepared {db_path.name} in {time.perf_counter() - started:.0f} s", flush=True)
 
 
-def _rank_week(con, week: IsoWeek) -> list[dict]:
+def _rank_week(con, week: IsoWeek, anchor_run: str = ANCHOR_RUN) -> list[dict]:
     """Re-run the metrics stage for one week on the anchor run's topic assignment."""
-    run_id = f"bench-{week}"
+    run_id = f"{anchor_run}-{week}"
     con.execute("delete from doc_topics where run_id = $r", {"r": run_id})
     con.execute(
         """
         insert into doc_topics
         select $r, feedback_id, topic_id, probability from doc_topics where run_id = $anchor
         """,
-        {"r": run_id, "anchor": ANCHOR_RUN},
+        {"r": run_id, "anchor": anchor_run},
     )
     ctx = pipeline.RunContext(run_id=run_id, week=week, settings=Settings())
     pipeline.stage_metrics(con, ctx)
@@ -114,14 +124,14 @@ def _topic_themes(con, truth: dict) -> dict[int, str]:
     return {t: c.most_common(1)[0][0] for t, c in votes.items()}
 
 
-def measure_demo(work_dir: Path, scale: float) -> dict:
+def measure_demo(work_dir: Path, scale: float, recluster: bool = False) -> dict:
     from pulse.demo import generate_demo
     from pulse.ingest import ingest_demo
 
     demo_dir = work_dir / f"demo-{scale}"
     truth = generate_demo(demo_dir, anchor=DEMO_ANCHOR, scale=scale)
     db_path = work_dir / f"demo-{scale}.duckdb"
-    _prepare(db_path, DEMO_ANCHOR, lambda con: ingest_demo(con, demo_dir))
+    _prepare(db_path, DEMO_ANCHOR, lambda con: ingest_demo(con, demo_dir), recluster)
     surging, fading = truth["surging_theme"], truth["fading_theme"]
     weeks = [IsoWeek.parse(w) for w in truth["weeks"]]
     # the fade is planted over the anchor and the three weeks before it (pulse.demo)
@@ -172,7 +182,59 @@ def measure_demo(work_dir: Path, scale: float) -> dict:
     }
 
 
-def measure_spotify(work_dir: Path) -> dict | None:
+KMEANS_RUN = "bench-kmeans"
+KMEANS_TOPIC_BASE = 900_000
+
+
+def _kmeans_topics(con, anchor: IsoWeek, k: int = 20, seed: int = 42) -> str:
+    """A stand-in topic assignment: k-means (k=20) on the embeddings of the anchor window.
+
+    It isolates the significance test from the topic stage: the flags then reflect real
+    week-to-week variation of real complaint groups, whatever the clustering makes of them.
+    """
+    import numpy as np
+    from sklearn.cluster import KMeans
+
+    from pulse.embed import load_vectors
+
+    start, _ = anchor.shift(-(Settings().history_weeks - 1)).bounds_utc("UTC")
+    _, end = anchor.bounds_utc("UTC")
+    rows = con.execute(
+        """
+        select feedback_id, text_hash from feedback
+        where created_at >= $start and created_at < $end order by feedback_id
+        """,
+        {"start": start, "end": end},
+    ).fetchall()
+    vectors = load_vectors(con, [r[1] for r in rows])
+    labels = KMeans(k, random_state=seed, n_init=4).fit_predict(np.asarray(vectors))
+    con.execute("delete from doc_topics where run_id = $r", {"r": KMEANS_RUN})
+    con.execute("delete from topics where topic_id > $base", {"base": KMEANS_TOPIC_BASE})
+    for cluster in range(k):
+        con.execute(
+            """
+            insert into topics (topic_id, auto_label, label, first_seen_week, last_seen_week,
+                                status)
+            values ($t, $l, $l, $first, $last, 'active')
+            """,
+            {"t": KMEANS_TOPIC_BASE + 1 + cluster, "l": f"k-means {cluster + 1}",
+             "first": str(SPOTIFY_FIRST), "last": str(anchor)},
+        )
+    import pyarrow as pa
+
+    con.register("kmeans_rows", pa.table({
+        "feedback_id": [r[0] for r in rows],
+        "topic_id": [KMEANS_TOPIC_BASE + 1 + int(c) for c in labels],
+    }))
+    con.execute(
+        "insert into doc_topics select $r, feedback_id, topic_id, 1.0 from kmeans_rows",
+        {"r": KMEANS_RUN},
+    )
+    con.unregister("kmeans_rows")
+    return KMEANS_RUN
+
+
+def measure_spotify(work_dir: Path, recluster: bool = False) -> dict | None:
     if not SPOTIFY_CSV.exists():
         print(f"SKIPPED SpotifyCares: {SPOTIFY_CSV} not found (the shared data folder)")
         return None
@@ -182,31 +244,39 @@ def measure_spotify(work_dir: Path) -> dict | None:
     _prepare(
         db_path,
         SPOTIFY_ANCHOR,
-        lambda con: ingest_paths(con, [SPOTIFY_CSV], source="twcs", keep_going=False),
+        lambda con: ingest_paths(con, [SPOTIFY_CSV], source="twcs"),
+        recluster,
     )
-    per_week = []
-    week = SPOTIFY_FIRST
+    result = {}
     with connect(db_path) as con:
-        while week <= SPOTIFY_ANCHOR:
-            ranked = _rank_week(con, week)
-            per_week.append(
-                {
-                    "week": str(week),
-                    "texts": int(sum(r["volume"] for r in ranked)),
-                    "topics": len(ranked),
-                    "emerging": sum(1 for r in ranked if r["is_emerging"]),
-                    "improving": sum(1 for r in ranked if r["is_improving"]),
-                }
-            )
-            week = week.shift(1)
-    return {"weeks": per_week}
+        anchors = {"pulse_topics": ANCHOR_RUN, "kmeans_topics": _kmeans_topics(con, SPOTIFY_ANCHOR)}
+        for name, anchor_run in anchors.items():
+            per_week = []
+            week = SPOTIFY_FIRST
+            while week <= SPOTIFY_ANCHOR:
+                ranked = _rank_week(con, week, anchor_run)
+                per_week.append(
+                    {
+                        "week": str(week),
+                        "ranked_texts": int(sum(r["volume"] for r in ranked)),
+                        "topics": len(ranked),
+                        "emerging": sum(1 for r in ranked if r["is_emerging"]),
+                        "improving": sum(1 for r in ranked if r["is_improving"]),
+                    }
+                )
+                week = week.shift(1)
+            result[name] = per_week
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Emerging/improving flags: planted vs quiet")
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/pulse-bench-signals"))
-    parser.add_argument("--fresh", action="store_true", help="re-cluster from scratch")
-    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 0.3])
+    parser.add_argument("--fresh", action="store_true", help="start from an empty work dir")
+    parser.add_argument(
+        "--recluster", action="store_true", help="fit topics again on the cached databases"
+    )
+    parser.add_argument("--scales", type=float, nargs="*", default=[1.0, 0.3])
     parser.add_argument("--skip-spotify", action="store_true")
     args = parser.parse_args(argv)
     if args.fresh and args.work_dir.exists():
@@ -215,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
 
     demo = []
     for scale in args.scales:
-        result = measure_demo(args.work_dir, scale)
+        result = measure_demo(args.work_dir, scale, args.recluster)
         demo.append(result)
         print(
             f"\nDemo data, scale {scale} (surge planted in {DEMO_ANCHOR}; fade over it and the "
@@ -235,15 +305,18 @@ def main(argv: list[str] | None = None) -> int:
             f"fading theme improving={last['fading_improving']} (p={last['fading_p']:.2g})"
         )
 
-    spotify = None if args.skip_spotify else measure_spotify(args.work_dir)
+    spotify = None if args.skip_spotify else measure_spotify(args.work_dir, args.recluster)
     if spotify:
-        print("\nSpotifyCares (real tweets), flags per week")
-        print(f"  {'week':<10} {'texts':>6} {'topics':>6} {'emerging':>9} {'improving':>10}")
-        for row in spotify["weeks"]:
-            print(
-                f"  {row['week']:<10} {row['texts']:>6} {row['topics']:>6} "
-                f"{row['emerging']:>9} {row['improving']:>10}"
-            )
+        for name, title in (("pulse_topics", "Pulse's topics"),
+                            ("kmeans_topics", "k-means stand-in topics, k=20")):
+            print(f"\nSpotifyCares (real tweets), flags per week, {title}")
+            print(f"  {'week':<10} {'ranked texts':>12} {'topics':>6} {'emerging':>9} "
+                  f"{'improving':>10}")
+            for row in spotify[name]:
+                print(
+                    f"  {row['week']:<10} {row['ranked_texts']:>12} {row['topics']:>6} "
+                    f"{row['emerging']:>9} {row['improving']:>10}"
+                )
 
     summary = {
         "demo": [
@@ -260,11 +333,17 @@ def main(argv: list[str] | None = None) -> int:
             }
             for d in demo
         ],
-        "spotify_emerging_per_week": (
-            {r["week"]: r["emerging"] for r in spotify["weeks"]} if spotify else None
-        ),
-        "spotify_improving_per_week": (
-            {r["week"]: r["improving"] for r in spotify["weeks"]} if spotify else None
+        "spotify": (
+            {
+                name: {
+                    "topics": max(r["topics"] for r in rows),
+                    "emerging_per_week": {r["week"]: r["emerging"] for r in rows},
+                    "improving_per_week": {r["week"]: r["improving"] for r in rows},
+                }
+                for name, rows in spotify.items()
+            }
+            if spotify
+            else None
         ),
     }
     print(json.dumps(summary))

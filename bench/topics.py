@@ -42,6 +42,8 @@ if str(REPO_ROOT) not in sys.path:
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_CACHE_DIR = Path("/tmp/pulse-bench-cache")
 SEED = 42
+# The merge threshold that suits fine-grained intent sets (see MERGE_THRESHOLD in pulse/topics.py).
+FINE_MERGE_THRESHOLD = 0.75
 
 
 def log(message: str) -> None:
@@ -89,11 +91,13 @@ def embed_cached(texts: list[str], cache_dir: Path, name: str) -> np.ndarray:
 # --- quality ----------------------------------------------------------------------------
 
 
-def pulse_assignment(texts: list[str], vectors: np.ndarray) -> list[int]:
+def pulse_assignment(
+    texts: list[str], vectors: np.ndarray, merge_threshold: float | None = None
+) -> list[int]:
     """Pulse's final assignment: fit, merge, outlier reduction (as `cluster_window` does)."""
-    from pulse.topics import _fit
+    from pulse.topics import MERGE_THRESHOLD, _fit
 
-    return _fit(texts, vectors, SEED, 10)
+    return _fit(texts, vectors, SEED, 10, merge_threshold=merge_threshold or MERGE_THRESHOLD)
 
 
 def default_bertopic(texts: list[str], vectors: np.ndarray) -> list[int]:
@@ -126,16 +130,24 @@ def quality(name: str, texts: list[str], truth: list[str], cache_dir: Path) -> d
     pulse = scores(truth, pulse_assignment(texts, vectors))
     pulse["seconds"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
+    fine = scores(truth, pulse_assignment(texts, vectors, FINE_MERGE_THRESHOLD))
+    fine["seconds"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
     baseline = scores(truth, default_bertopic(texts, vectors))
     baseline["seconds"] = round(time.perf_counter() - started, 1)
     log(f"\n{name}: {len(texts):,} texts, {len(set(truth))} intents")
-    log(f"  {'':<20} {'NMI':>6} {'ARI':>6} {'unassigned':>11} {'topics':>7} {'seconds':>8}")
-    for label, result in (("Pulse", pulse), ("BERTopic default", baseline)):
+    log(f"  {'':<26} {'NMI':>6} {'ARI':>6} {'unassigned':>11} {'topics':>7} {'seconds':>8}")
+    rows = (
+        ("Pulse (default)", pulse),
+        (f"Pulse (merge {FINE_MERGE_THRESHOLD})", fine),
+        ("BERTopic default", baseline),
+    )
+    for label, result in rows:
         log(
-            f"  {label:<20} {result['nmi']:>6.3f} {result['ari']:>6.3f} "
+            f"  {label:<26} {result['nmi']:>6.3f} {result['ari']:>6.3f} "
             f"{result['unassigned_share']:>10.1%} {result['topics']:>7} {result['seconds']:>8.1f}"
         )
-    return {"pulse": pulse, "baseline": baseline}
+    return {"pulse": pulse, "pulse_fine": fine, "baseline": baseline}
 
 
 # --- stability --------------------------------------------------------------------------
@@ -216,7 +228,7 @@ def fresh_copy(db_path: Path, work: Path) -> Path:
     return target
 
 
-def stability_demo(cache_dir: Path, work: Path) -> dict:
+def stability_demo(cache_dir: Path, work: Path, runs: int = 11) -> dict:
     from pulse.demo import generate_demo
     from pulse.ingest import ingest_demo
     from pulse.weeks import IsoWeek, week_range
@@ -257,8 +269,8 @@ def stability_demo(cache_dir: Path, work: Path) -> dict:
         same_theme = majority_theme(assignment, renamed["topic_id"], truth["doc_theme"])
         label_checks.append(label == "CX: our billing issue" and same_theme == renamed["theme"])
 
-    # 11 runs: the first sets the rename, the next 10 must keep it.
-    first = len(weeks) - 11
+    # 11 runs by default: the first sets the rename, the next 10 must keep it.
+    first = len(weeks) - runs
     assignments = weekly_runs(
         fresh_copy(db_path, work), weeks, first, taxonomy, "Europe/London", rename_after_first
     )
@@ -268,6 +280,7 @@ def stability_demo(cache_dir: Path, work: Path) -> dict:
         "pair_shares": [round(s, 4) for s in shares],
         "id_stability": round(float(np.mean(shares)), 4),
         "id_stability_min": round(float(np.min(shares)), 4),
+        "topics_last": len({t for t in assignments[-1].values() if t is not None}),
         "label_survives_runs": sum(label_checks),
         "label_runs_checked": len(label_checks),
     }
@@ -307,6 +320,8 @@ def stability_twcs(data_dir: Path, cache_dir: Path, work: Path, runs: int) -> di
         "id_stability_min": round(float(np.min(shares)), 4),
         "unassigned_share_last": round(unassigned[-1], 4),
         "texts_last": len(assignments[-1]),
+        # One topic for everything would be perfectly stable and useless: show the count.
+        "topics_last": len({t for t in assignments[-1].values() if t is not None}),
     }
 
 
@@ -399,6 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR)
     parser.add_argument("--sizes", default="10000,50000,100000")
     parser.add_argument("--twcs-runs", type=int, default=3, help="SpotifyCares weekly runs")
+    parser.add_argument("--demo-runs", type=int, default=11, help="demo weekly runs (max 12)")
     parser.add_argument("--skip", default="", help="comma list of: quality,stability,cost")
     args = parser.parse_args(argv)
     if not args.data_dir.exists():
@@ -427,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     if "stability" not in skip:
         log("\n== stability: runs over weeks 1..N then 1..N+1")
         started = time.perf_counter()
-        summary["stability_demo"] = stability_demo(args.cache_dir, work)
+        summary["stability_demo"] = stability_demo(args.cache_dir, work, args.demo_runs)
         seconds = time.perf_counter() - started
         log(f"  demo: {json.dumps(summary['stability_demo'])} ({seconds:.0f} s)")
         started = time.perf_counter()
@@ -442,22 +458,16 @@ def main(argv: list[str] | None = None) -> int:
         sample = read_banking77_train(args.data_dir)[:2000]
         summary["embedding"] = embed_cost(sample, work)
         log(f"  embedding: {json.dumps(summary['embedding'])}")
-        twcs_texts = read_twcs_texts(args.cache_dir)
-        bitext20_texts, _ = read_bitext(args.data_dir, "utterances_20k")
-        train = read_banking77_train(args.data_dir)
-        parts = [
-            ("banking77-test", b77_texts),
-            ("banking77-train", train),
-            ("bitext-8k", bitext_texts),
-            ("bitext-20k", bitext20_texts),
-            ("spotifycares", twcs_texts),
-        ]
-        pool_texts: list[str] = []
-        vectors = []
-        for name, texts in parts:
-            pool_texts.extend(texts)
-            vectors.append(embed_cached(texts, args.cache_dir, name))
-        pool = np.vstack(vectors)
+        # The distinct pool: the sets already embedded above (no new embedding cost).
+        twcs_texts, twcs_vectors = read_twcs(args.cache_dir)
+        pool_texts = b77_texts + bitext_texts + twcs_texts
+        pool = np.vstack(
+            [
+                embed_cached(b77_texts, args.cache_dir, "banking77-test"),
+                embed_cached(bitext_texts, args.cache_dir, "bitext-8k"),
+                twcs_vectors,
+            ]
+        )
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
         log(f"  clustering (pool of {len(pool_texts):,} texts)")
         summary["clustering"] = clustering_cost(pool_texts, pool, sizes)
@@ -473,6 +483,7 @@ def main(argv: list[str] | None = None) -> int:
             baseline_nmi=baseline["nmi"],
             baseline_ari=baseline["ari"],
             baseline_unassigned_share=baseline["unassigned_share"],
+            fine_nmi=summary["banking77"]["pulse_fine"]["nmi"],
         )
     if "stability_demo" in summary:
         final["id_stability"] = summary["stability_demo"]["id_stability"]
@@ -482,18 +493,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def read_twcs_texts(cache_dir: Path) -> list[str]:
-    """The SpotifyCares texts as Pulse cleaned them (from the stability stage's DuckDB)."""
+def read_twcs(cache_dir: Path) -> tuple[list[str], np.ndarray]:
+    """The SpotifyCares texts as Pulse cleaned them, with their cached vectors."""
     import duckdb
+
+    from pulse.embed import DIMENSIONS, load_vectors
 
     db_path = cache_dir / "spotifycares.duckdb"
     if not db_path.exists():
-        return []
+        return [], np.zeros((0, DIMENSIONS), dtype=np.float32)
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        return [
-            r[0] for r in con.execute("select text from feedback order by feedback_id").fetchall()
-        ]
+        rows = con.execute("select text, text_hash from feedback order by feedback_id").fetchall()
+        return [r[0] for r in rows], load_vectors(con, [r[1] for r in rows])
     finally:
         con.close()
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pulse  # noqa: F401  (sets offline and cache environment before Prefect loads)
@@ -26,6 +28,7 @@ from prefect.runtime import flow_run
 from pulse import pipeline
 from pulse.config import Settings, load_settings
 from pulse.db import connect, run_lock, snapshot
+from pulse.errors import PulseError
 from pulse.weeks import IsoWeek
 
 
@@ -47,12 +50,28 @@ class StageReporter:
 reporter: StageReporter = StageReporter()
 
 
+def _worth_retrying(task, task_run, state) -> bool:
+    """Retry I/O hiccups, not bad input: a missing file is still missing 10 s later."""
+    try:
+        state.result()
+    except PulseError:
+        return False
+    except Exception:  # noqa: BLE001 - any other failure may be transient I/O
+        return True
+    return True
+
+
 def _run_name() -> str:
     week = flow_run.parameters.get("week") or str(IsoWeek.last_complete())
     return f"voc-{week}"
 
 
-@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=_worth_retrying,
+    cache_policy=NO_CACHE,
+)
 def ingest(settings: Settings, sources: list[str] | None) -> dict:
     """Load new source files (I/O: retried)."""
     from pulse.ingest import ingest_demo, ingest_paths
@@ -104,7 +123,12 @@ def rank_issues(ctx: pipeline.RunContext) -> int:
         return pipeline.stage_metrics(con, ctx)
 
 
-@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=_worth_retrying,
+    cache_policy=NO_CACHE,
+)
 def render(ctx: pipeline.RunContext, output_dir: Path) -> dict[str, str]:
     """Write the week's folder atomically (I/O: retried)."""
     # Staging folders of a killed render are the only thing a crash can leave in
@@ -165,32 +189,21 @@ def _run_week(
     with connect(settings.db_path) as con:
         _recover_crashed_runs(con)
         pipeline.start_run(con, ctx, parameters)
-    stages: list[tuple[str, Callable[[], object]]] = [
-        ("ingest", lambda: ingest(settings, sources)),
-        ("embed", lambda: embed(settings)),
-        ("sentiment", lambda: score_sentiment(settings)),
-        ("topics", lambda: cluster_topics(ctx, rebuild_topics)),
-        ("rank", lambda: rank_issues(ctx)),
-        ("render", lambda: render(ctx, out)),
-    ]
-    count_keys = {
-        "ingest": "ingest",
-        "embed": "embedded_new",
-        "sentiment": "sentiment_new",
-        "topics": "topics",
-        "rank": "ranked_issues",
-    }
-    paths: dict[str, str] = {}
     try:
-        for name, step in stages:
-            reporter.stage(name)
-            with pipeline.timed(ctx, name):
-                result = step()
-            if name == "render":
-                paths = result
-            else:
-                ctx.counts[count_keys[name]] = result
-    except BaseException:
+        with _stage(ctx, "ingest"):
+            ctx.counts["ingest"] = ingest(settings, sources)
+        with _stage(ctx, "embed"):
+            ctx.counts["embedded_new"] = embed(settings)
+        with _stage(ctx, "sentiment"):
+            ctx.counts["sentiment_new"] = score_sentiment(settings)
+        with _stage(ctx, "topics"):
+            ctx.counts["topics"] = cluster_topics(ctx, rebuild_topics)
+        with _stage(ctx, "rank"):
+            ctx.counts["ranked_issues"] = rank_issues(ctx)
+        with _stage(ctx, "render"):
+            paths = render(ctx, out)
+    except BaseException as exc:
+        release_frames(exc)
         with connect(settings.db_path) as con:
             pipeline.finish_run(con, ctx, "failed", None)
         raise
@@ -199,6 +212,29 @@ def _run_week(
         if settings.snapshot:
             snapshot(con, settings.db_path)
     return ctx, paths
+
+
+@contextmanager
+def _stage(ctx: pipeline.RunContext, name: str) -> Iterator[None]:
+    """Announce a stage to the reporter and record its wall time in the run."""
+    reporter.stage(name)
+    with pipeline.timed(ctx, name):
+        yield
+
+
+def release_frames(exc: BaseException | None) -> None:
+    """Let go of the locals a failed stage's traceback holds, DuckDB connections among them.
+
+    Prefect keeps a failed task's exception in its state until the process ends;
+    through the traceback that pins every stage's closed DuckDB connection, which
+    nanobind then reports as "leaked" at interpreter exit. The traceback's lines
+    stay printable; only the frames' local variables go.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        traceback.clear_frames(exc.__traceback__)
+        exc = exc.__cause__ or exc.__context__
 
 
 def _recover_crashed_runs(con) -> None:

@@ -66,18 +66,12 @@ def _quiet_libraries(args: argparse.Namespace) -> None:
     """
     if args.debug:
         return
+    # Read by transformers when it is first imported (by the embedding stage, later).
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.CRITICAL + 1)
-    try:
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        hf_logging.set_verbosity_error()
-    except ImportError:  # pragma: no cover - transformers comes with sentence-transformers
-        pass
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -110,31 +104,15 @@ def cmd_run(args: argparse.Namespace) -> int:
                 output_dir=str(args.output_dir) if args.output_dir else None,
             )
         except PulseError as exc:
-            _drop_frames(exc)
+            module.release_frames(exc)
             raise
         except Exception as exc:
-            _drop_frames(exc)
+            module.release_frames(exc)
             raise RunFailed(f"week {week} failed: {type(exc).__name__}: {exc}") from exc
         if not args.quiet:
             _print_timings(settings, week, time.perf_counter() - started)
         print(Path(pdf).resolve(), flush=True)
     return 0
-
-
-def _drop_frames(exc: BaseException) -> None:
-    """Let go of the frames a failed run's traceback holds (and their DuckDB handles).
-
-    Prefect keeps the exception in the failed state; its traceback would keep every
-    stage's locals, DuckDB connections included, alive until the interpreter exits,
-    where nanobind reports them as leaked.
-    """
-    import traceback
-
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        traceback.clear_frames(exc.__traceback__)
-        exc = exc.__cause__ or exc.__context__
 
 
 def _print_timings(settings, week: IsoWeek, total: float) -> None:
@@ -158,12 +136,13 @@ def _print_timings(settings, week: IsoWeek, total: float) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     """Re-render a week from its newest run: taxonomy edits apply, nothing is re-clustered."""
     from pulse import pipeline
-    from pulse.db import connect
+    from pulse.db import connect, run_lock
     from pulse.taxonomy import apply_taxonomy
 
     settings = load_settings()
     week = IsoWeek.parse(args.week) if args.week else IsoWeek.last_complete()
-    with connect(settings.db_path) as con:
+    lock = run_lock(settings.db_path, settings.lock_timeout_seconds)
+    with lock, connect(settings.db_path) as con:
         run_id = pipeline.latest_run(con, week)
         apply_taxonomy(con)
         ctx = pipeline.RunContext(run_id=run_id, week=week, settings=settings)
@@ -230,10 +209,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     source = db_path
     try:
         con = connect(db_path, read_only=True, timeout=args.wait)
-    except PulseError:
+    except PulseError as busy:
         snap = db_path.with_name(f"{db_path.stem}.snapshot{db_path.suffix or '.duckdb'}")
         if not snap.exists():
-            raise
+            holder = _run_lock_holder(db_path)
+            if holder:
+                print(
+                    f"a run is in progress (process {holder}) and is writing {db_path}; "
+                    "its status shows here when it lets go (after a first successful run, "
+                    "a snapshot is shown meanwhile)"
+                )
+                return 0
+            raise busy from None
         source = snap
         con = duckdb.connect(str(snap), read_only=True)
     try:
@@ -265,6 +252,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     for run_id, week, outcome, started, finished, counts in runs:
         seconds = f"{(finished - started).total_seconds():.0f}" if finished and started else ""
         issues = json.loads(counts).get("ranked_issues", "") if counts else ""
+        if outcome == "running" and not holder:
+            outcome = "crashed"  # nothing holds the run lock: its process is gone
         print(
             f"{week:<9} {outcome:<8} {started:%Y-%m-%d %H:%M:%S} {seconds:>8} {issues!s:>6}  "
             f"{run_id}"
@@ -349,6 +338,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from pulse.serve import serve_weekly
 
     load_settings()  # refuse to start on a bad pulse.toml, not at 06:00 on Monday
+    # Flow runs are subprocesses that inherit this: their progress in the serve log,
+    # without model-loading bars.
+    os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING" if args.quiet else "INFO"
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
     def terminate(signum, frame):  # SIGTERM (systemd, docker stop) ends like Ctrl-C
         raise KeyboardInterrupt
@@ -512,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.debug = getattr(args, "debug", False)
     args.quiet = getattr(args, "quiet", False)
+    _quiet_libraries(args)
     try:
         return args.func(args)
     except PulseError as exc:
@@ -539,8 +533,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _is_failure(exc: PulseError) -> bool:
     """A busy database or an unreachable server is a failed attempt, not bad input."""
-    text = str(exc)
-    return "in use by" in text or "another Pulse run" in text or "Prefect server" in text
+    from pulse.db import DatabaseBusy
+    from pulse.serve import ServerUnavailable
+
+    return isinstance(exc, DatabaseBusy | ServerUnavailable)
 
 
 if __name__ == "__main__":

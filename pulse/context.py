@@ -306,6 +306,8 @@ def _issues(con: duckdb.DuckDBPyConnection, ctx: RunContext, weeks: list[str]) -
             "resolution_count": int(row["resolution_count"]),
             "reach_sum": int(row["reach_sum"] or 0),
             "baseline_week_count": int(row["baseline_week_count"] or 0),
+            # the improving test's baseline: the weeks before last week
+            "baseline_2w_volume": _float(row["baseline_2w_volume"]),
             "p_value_up": _float(row["p_value_up"]),
             "p_value_down": _float(row["p_value_down"]),
             "p_value_negative_up": _float(row["p_value_negative_up"]),
@@ -428,6 +430,11 @@ def why_it_ranks(issue: dict) -> str:
     if issue["is_emerging"] and issue.get("baseline_volume") is not None:
         parts.append(
             f"{issue['volume']} texts against a usual {issue['baseline_volume']:.0f} a week"
+        )
+    elif issue["is_improving"] and issue.get("baseline_2w_volume") is not None:
+        parts.append(
+            f"{issue['volume']} texts this week, down from a usual "
+            f"{issue['baseline_2w_volume']:.0f} a week"
         )
     else:
         parts.append(f"{issue['volume']} texts this week")

@@ -25,6 +25,15 @@ from pulse.errors import PulseError
 
 _PARAM_RE = re.compile(r"(?<![:$\w])\$([A-Za-z_]\w*)")
 _COMMENT_RE = re.compile(r"--[^\n]*")
+
+
+class DatabaseBusy(PulseError):
+    """Another process held the database (or the run lock) for longer than we may wait.
+
+    Not bad input but a failed attempt: the CLI exits 1, and cron may simply retry.
+    """
+
+
 _HOLDER_RE = re.compile(r"lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
@@ -56,9 +65,10 @@ def connect(
             holder = lock_holder(message)
             if holder is None:
                 raise PulseError(f"cannot open {db_path}: {message}") from None
-            if time.monotonic() + delay > deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 pid, program = holder
-                raise PulseError(
+                raise DatabaseBusy(
                     f"{db_path} is in use by process {pid} ({program}) and stayed so for "
                     f"{timeout:.0f} s; wait for that run to finish (`pulse status`), stop "
                     f"process {pid}, or raise lock_timeout_seconds"
@@ -71,7 +81,7 @@ def connect(
                     flush=True,
                 )
                 announced = True
-            time.sleep(delay)
+            time.sleep(min(delay, remaining))
             delay = min(delay * 2, 2.0)
     if not read_only:
         con.execute(sql_text("schema"))
@@ -119,7 +129,7 @@ def run_lock(db_path: Path | str, timeout: float) -> Iterator[None]:
                 handle.seek(0)
                 holder = handle.read().strip() or "unknown"
                 if time.monotonic() >= deadline:
-                    raise PulseError(
+                    raise DatabaseBusy(
                         f"another Pulse run (process {holder}) is using {db_path} and did not "
                         f"finish within {timeout:.0f} s; check it with `pulse status`, wait, "
                         "or raise lock_timeout_seconds"

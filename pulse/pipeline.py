@@ -259,17 +259,22 @@ def metric_params(ctx: RunContext) -> dict[str, Any]:
 
 
 def stage_metrics(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> int:
-    """Materialise the run's per-topic weekly metrics and ranking, for analysts and the report."""
+    """Materialise the run's weekly KPIs, per-topic weekly metrics and ranking.
+
+    The report reads them, and analysts can query them in the DuckDB file by run_id.
+    """
     weights = ctx.settings.weights
     con.execute("begin transaction")
     try:
-        for table in ("topic_week_metrics", "ranked_issues"):
+        for table in ("weekly_kpis", "topic_week_metrics", "ranked_issues"):
             exists = con.execute(
                 "select count(*) from information_schema.tables where table_name = $t",
                 {"t": table},
             ).fetchone()[0]
             if exists:
                 con.execute(f"delete from {table} where run_id = $run_id", {"run_id": ctx.run_id})
+        kpis = run_query(con, "weekly_kpis", metric_params(ctx)).to_arrow_table()
+        _append(con, "weekly_kpis", kpis, ctx.run_id)
         metrics = run_query(
             con, "topic_week_metrics", {**metric_params(ctx), "run_id": ctx.run_id}
         ).to_arrow_table()

@@ -235,6 +235,58 @@ _EU_STREET_RE = re.compile(
 # --------------------------------------------------------------------------- handles
 _HANDLE_RE = re.compile(r"(?<![\w@.+/\-])@([A-Za-z0-9_]{1,30})\b")
 
+# --------------------------------------------------------------------------- gates
+# A gate is a necessary condition for a group of passes to change a text: if its pattern
+# finds nothing, none of those passes can match, so ingest skips them. Gates are written
+# for RE2 (DuckDB's regexp_matches evaluates them for a whole file at once, on every
+# core) and for Python's re alike: no lookaround, no \b, literal non-ASCII characters.
+# They are only sound on texts made of GATE_CHARSET, where RE2's ASCII classes and
+# Python's Unicode ones agree (\d is 0-9, the only whitespace is a space); any other
+# text runs every pass. Two properties keep a gate valid across the rounds of `redact`:
+# a gate never matches "[" or "]", and every token starts with "[" or "@[" and ends
+# with "]", so replacing a match with a token never creates a match for a gate that
+# had none. tests/test_redact.py checks gated and full redaction agree on every corpus.
+GATE_CHARSET = "[ -~£¥À-ÿ‘’“”–—€\u2600-\u27bf\ufe0f\U0001f300-\U0001faff]*"
+_RUN7 = r"[0-9](?:[ .\-]?[0-9]){6}"
+_TYPE_WORDS = f"(?i:{_STRONG_TYPES}|{_WEAK_TYPES})"
+PASS_GATES: dict[str, str] = {
+    "email": r"@|[\[({]\s?(?i:at)\s?[\])}]",
+    "spelled_email": r"\s(?i:dot)\s",
+    "profile": (
+        r"(?i:/(?:in|pub|profiles?|users?|u|people|members?)/"
+        r"|(?:twitter|x|facebook|instagram|tiktok)\.com/|threads\.net/)"
+    ),
+    "iban": r"[A-Z]{2}[0-9]{2} ?[A-Z0-9]{4} ?[A-Z0-9]{4}",
+    "card": r"[0-9](?:[ \-]?[0-9]){12}",
+    "ssn": r"[0-9]{3}-[0-9]{2}-[0-9]{4}",
+    # 8+ digits after "+", else 10+; at most ") (" between two digits
+    "phone": r"\+[0-9](?:[ .()\-]{0,3}[0-9]){7}|[0-9](?:[ .()\-]{0,3}[0-9]){9}",
+    # A cue word anywhere before 7+ digits. Tokens spell "phone" and "ssn", and a street
+    # line can end inside a word ("Apt 5b"), leaving a cue behind a token, so this gate
+    # also opens with the phone, ssn, nino and street gates (see _with_implied_gates).
+    "cued": (
+        r"\b(?i:call|phone|tel|telephone|mobile|cell|text|whatsapp|sms|ring|reach me|contact me"
+        rf"|landline|my number|number is|ssn|social security)\b.*{_RUN7}"
+    ),
+    "nino": r"[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]",
+    "street": (
+        rf"[0-9][A-Za-z]?(?:-[0-9]+)?\s+(?:[A-Za-z0-9'’.\-]+\s+){{1,4}}{_TYPE_WORDS}"
+        r"(?:[^A-Za-z0-9_'’]|$)"
+    ),
+    "city_state_zip": r", [A-Z]{2}\s{1,2}[0-9]{5}",
+    "uk_postcode": r"[A-Z][A-Z0-9]{1,3} [0-9][A-Z]{2}",
+    "po_box": r"(?i:p\.? ?o\.? ?box [0-9])",
+    "eu_street": (
+        r"(?i:(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|laan|straat|gracht|plein)"
+        r" [0-9]|[0-9](?: ?(?:bis|ter))?,? (?:rue|avenue|boulevard|bd|place|chemin|allée|quai"
+        r"|impasse|calle|via|viale|piazza|corso) )"
+    ),
+    "handle": r"@[A-Za-z0-9_]",
+}
+#: Any gate at all: a text of GATE_CHARSET that this finds nothing in redacts to itself.
+ANY_GATE = "|".join(f"(?:{pattern})" for pattern in PASS_GATES.values())
+ALL_GATES: frozenset[str] = frozenset(PASS_GATES)
+
 
 def _luhn_ok(digits: str) -> bool:
     total = 0
@@ -369,32 +421,37 @@ def _keep_brand(brand: frozenset[str]) -> _Replacer:
 
 # The digit passes in order, strictest first: an IBAN or card is taken before its
 # digits can be read as a phone, a street line before its ZIP is read alone.
-_DIGIT_PASSES: tuple[tuple[re.Pattern[str], str, _Replacer], ...] = (
-    (_IBAN_RE, "iban", _iban),
-    (_CARD_RE, "card", _card),
-    (_SSN_RE, "ssn", _always("ssn")),
-    (_SSN_CUED_RE, "ssn", _cued("ssn")),
-    (_NINO_RE, "ssn", _always("ssn")),
-    (_PHONE_RE, "phone", _phone),
-    (_PHONE_CUED_RE, "phone", _cued_phone),
-    (_STREET_RE, "address", _street),
-    (_CITY_STATE_ZIP_RE, "address", _always("address")),
-    (_UK_POSTCODE_RE, "address", _always("address")),
-    (_PO_BOX_RE, "address", _always("address")),
-    (_EU_STREET_RE, "address", _always("address")),
+_DIGIT_PASSES: tuple[tuple[re.Pattern[str], str, _Replacer, str], ...] = (
+    (_IBAN_RE, "iban", _iban, "iban"),
+    (_CARD_RE, "card", _card, "card"),
+    (_SSN_RE, "ssn", _always("ssn"), "ssn"),
+    (_SSN_CUED_RE, "ssn", _cued("ssn"), "cued"),
+    (_NINO_RE, "ssn", _always("ssn"), "nino"),
+    (_PHONE_RE, "phone", _phone, "phone"),
+    (_PHONE_CUED_RE, "phone", _cued_phone, "cued"),
+    (_STREET_RE, "address", _street, "street"),
+    (_CITY_STATE_ZIP_RE, "address", _always("address"), "city_state_zip"),
+    (_UK_POSTCODE_RE, "address", _always("address"), "uk_postcode"),
+    (_PO_BOX_RE, "address", _always("address"), "po_box"),
+    (_EU_STREET_RE, "address", _always("address"), "eu_street"),
 )
 # Cheap tests that let most texts skip whole groups of passes.
 _DIGIT_RE = re.compile(r"\d")
+_GATE_RES = {name: re.compile(pattern) for name, pattern in PASS_GATES.items()}
+_GATE_CHARSET_RE = re.compile(GATE_CHARSET)
 _EMAIL_HINT_RE = re.compile(r"@|[\[({]\s?at\s?[\])}]", re.IGNORECASE)
 _SPELLED_EMAIL_HINT_RE = re.compile(r"\sdot\s", re.IGNORECASE)
 
 
-def _redact_plain(text: str, brand: frozenset[str], counts: Counter[str]) -> str:
-    """Run the passes meant for text outside URLs."""
+def _redact_plain(
+    text: str, brand: frozenset[str], counts: Counter[str], gates: frozenset[str]
+) -> str:
+    """Run the passes meant for text outside URLs (those whose gate is open)."""
     if _DIGIT_RE.search(text):
-        for pattern, kind, decide in _DIGIT_PASSES:
-            text = _substitute(pattern, text, kind, counts, decide)
-    if "@" in text:
+        for pattern, kind, decide, gate in _DIGIT_PASSES:
+            if gate in gates:
+                text = _substitute(pattern, text, kind, counts, decide)
+    if "handle" in gates and "@" in text:
         text = _substitute(_HANDLE_RE, text, "handle", counts, _keep_brand(brand))
     return text
 
@@ -408,28 +465,33 @@ def _redact_url(url: str, counts: Counter[str]) -> str:
     return _PROFILE_PATH_RE.sub(person, url)
 
 
-def _redact_once(text: str, brand: frozenset[str], counts: Counter[str]) -> str:
-    if _EMAIL_HINT_RE.search(text):
+def _redact_once(
+    text: str, brand: frozenset[str], counts: Counter[str], gates: frozenset[str]
+) -> str:
+    if "email" in gates and _EMAIL_HINT_RE.search(text):
         text = _substitute(_EMAIL_RE, text, "email", counts, _always("email"))
-    if _SPELLED_EMAIL_HINT_RE.search(text):
+    if "spelled_email" in gates and _SPELLED_EMAIL_HINT_RE.search(text):
         text = _substitute(_EMAIL_SPELLED_RE, text, "email", counts, _spelled_email)
     if "://" not in text and "www." not in text.lower():
-        return _redact_plain(text, brand, counts)
+        return _redact_plain(text, brand, counts, gates)
     pieces: list[str] = []
     position = 0
     for match in _URL_RE.finditer(text):
-        pieces.append(_redact_plain(text[position : match.start()], brand, counts))
-        pieces.append(_redact_url(match.group(0), counts))
+        pieces.append(_redact_plain(text[position : match.start()], brand, counts, gates))
+        url = match.group(0)
+        pieces.append(_redact_url(url, counts) if "profile" in gates else url)
         position = match.end()
-    pieces.append(_redact_plain(text[position:], brand, counts))
+    pieces.append(_redact_plain(text[position:], brand, counts, gates))
     return "".join(pieces)
 
 
-def _redact_with_counts(text: str, brand_handles: Iterable[str]) -> tuple[str, Counter[str]]:
+def _redact_with_counts(
+    text: str, brand_handles: Iterable[str], gates: frozenset[str] = ALL_GATES
+) -> tuple[str, Counter[str]]:
     brand = frozenset(handle.lstrip("@").lower() for handle in brand_handles)
     counts: Counter[str] = Counter()
     for _ in range(_MAX_ROUNDS):
-        redacted = _redact_once(text, brand, counts)
+        redacted = _redact_once(text, brand, counts, gates)
         if redacted == text:
             break
         text = redacted
@@ -452,6 +514,50 @@ def redact(text: str, brand_handles: Iterable[str] = DEFAULT_BRAND_HANDLES) -> s
         The masked text; applying `redact` again returns it unchanged.
     """
     return _redact_with_counts(text, brand_handles)[0]
+
+
+def redact_gated(
+    text: str,
+    gates: Iterable[str],
+    brand_handles: Iterable[str] = DEFAULT_BRAND_HANDLES,
+) -> str:
+    """`redact`, running only the passes whose gate (a `PASS_GATES` name) is open.
+
+    Ingest evaluates the gates for a whole file in DuckDB and calls this for the few
+    texts with any gate open; for a text of `GATE_CHARSET` whose open gates are given,
+    the result equals ``redact(text)``. Other texts must pass `ALL_GATES`.
+
+    Args:
+        text: A cleaned customer text.
+        gates: Names of the gates whose patterns match `text`.
+        brand_handles: The brand's own @handles (with or without the "@").
+
+    Returns:
+        The masked text.
+    """
+    return _redact_with_counts(text, brand_handles, _with_implied_gates(gates))[0]
+
+
+def _with_implied_gates(gates: Iterable[str]) -> frozenset[str]:
+    """Open "cued" when a pass may put a cue after a token ("[phone]", "[ssn]", "[address]")."""
+    opened = frozenset(gates)
+    if "cued" not in opened and opened & {"phone", "ssn", "nino", "street"}:
+        opened |= {"cued"}
+    return opened
+
+
+def gates_of(text: str) -> frozenset[str]:
+    """The gates open for `text`, evaluated in Python (ingest evaluates them in DuckDB).
+
+    Args:
+        text: A cleaned customer text.
+
+    Returns:
+        `ALL_GATES` for a text outside `GATE_CHARSET`, else the gates whose pattern matches.
+    """
+    if not _GATE_CHARSET_RE.fullmatch(text):
+        return ALL_GATES
+    return frozenset(name for name, pattern in _GATE_RES.items() if pattern.search(text))
 
 
 def redaction_counts(

@@ -62,7 +62,9 @@ CSV_COLUMNS = (
     "rank", "prev_rank", "topic_id", "label", "volume", "prev_volume", "volume_change",
     "negative_share", "mean_csat", "csat_count", "mean_sentiment", "priority",
     *(f"component_{name}" for name in COMPONENT_ORDER),
-    "is_new", "is_emerging", "is_improving", "keywords", "why",
+    "is_new", "is_emerging", "is_improving",
+    "negative_share_low", "negative_share_high", "csat_low", "csat_high",
+    "baseline_volume", "p_value_up", "p_value_down", "keywords", "why",
 )
 # A spreadsheet treats a cell starting with one of these as a formula; labels and
 # keywords come from customer text, so such cells get a leading apostrophe.
@@ -466,7 +468,8 @@ def _summary(context: Mapping[str, Any], pages: int) -> dict[str, Any]:
                 "volume_change", "baseline_volume", "negative_share", "mean_csat", "csat_count",
                 "mean_sentiment", "priority", "components", "weights", "is_new", "is_emerging",
                 "is_improving", "history", "channel_mix", "tier_mix", "keywords", "quotes",
-                "why", "summary")}
+                "negative_share_low", "negative_share_high", "csat_low", "csat_high",
+                "p_value_up", "p_value_down", "is_small_sample", "why", "summary")}
             for issue in context.get("issues") or []
         ],
         "issue_count": len(context.get("issues") or []),

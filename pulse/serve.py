@@ -37,6 +37,10 @@ SERVE_HOME = REPO_ROOT / ".cache" / "prefect-serve"
 FLOW_ENTRYPOINT = "flows/weekly_report.py:weekly_report"
 
 
+class ServerUnavailable(PulseError):
+    """No Prefect server to serve against or to send a run to (the CLI exits 1)."""
+
+
 @dataclass
 class DeploymentSpec:
     """One deployment of prefect.yaml, reduced to what `flow.serve` needs."""
@@ -123,17 +127,18 @@ def local_server(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
     try:
         deadline = time.monotonic() + startup_timeout
         while not api_is_healthy(api_url):
             if process.poll() is not None:
-                raise PulseError(
+                raise ServerUnavailable(
                     f"the local Prefect server stopped while starting (exit {process.returncode}); "
                     f"see {log_path}"
                 )
             if time.monotonic() > deadline:
-                raise PulseError(
+                raise ServerUnavailable(
                     f"the local Prefect server did not answer within {startup_timeout:.0f} s; "
                     f"see {log_path}"
                 )
@@ -141,6 +146,19 @@ def local_server(
         yield api_url
     finally:
         stop_process_group(process)
+
+
+def _die_with_parent() -> None:
+    """In the server's child process: ask Linux to SIGTERM it when `pulse serve` dies.
+
+    Without this a `pulse serve` killed with SIGKILL (no chance to clean up) would
+    leave its private server running. Elsewhere than Linux this does nothing.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def stop_process_group(process: subprocess.Popen, grace: float = 20.0) -> None:
@@ -194,7 +212,7 @@ def serve_weekly(
     api_url = api_url or os.environ.get("PREFECT_API_URL")
     if api_url:
         if not api_is_healthy(api_url):
-            raise PulseError(
+            raise ServerUnavailable(
                 f"no Prefect server answers at {api_url} (PREFECT_API_URL); start it with "
                 "`prefect server start`, or unset PREFECT_API_URL to let `pulse serve` run one"
             )
@@ -244,18 +262,41 @@ def _serve_against(api_url, specs, cron, timezone, week, keep_schedule_active, o
             )
             if on_ready:
                 on_ready(api_url, cron, timezone)
-            serve(
-                *deployments,
-                pause_on_shutdown=not keep_schedule_active,
-                print_starting_message=False,
-                limit=1,
-            )
+            try:
+                serve(
+                    *deployments,
+                    pause_on_shutdown=not keep_schedule_active,
+                    print_starting_message=False,
+                    limit=1,
+                )
+            finally:
+                if not keep_schedule_active:
+                    _pause(api_url, [f"{flow.name}/{d.name}" for d in deployments])
     finally:
         state_file.unlink(missing_ok=True)
         if previous is None:
             os.environ.pop("PREFECT_API_URL", None)
         else:
             os.environ["PREFECT_API_URL"] = previous
+
+
+def _pause(api_url: str, names: list[str]) -> None:
+    """Pause the served deployments, whichever way serving ended.
+
+    Prefect's runner pauses them itself on a clean stop, but on SIGTERM it exits
+    from inside its event loop and the pause can be cut short; doing it again here
+    (it is idempotent) makes "paused on exit" hold every time.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            with get_client(sync_client=True) as client:
+                for name in names:
+                    client.pause_deployment(client.read_deployment_by_name(name).id)
+    except Exception as exc:  # noqa: BLE001 - shutting down: report, do not mask the exit
+        print(f"pulse serve: could not pause {', '.join(names)}: {exc}", file=sys.stderr)
 
 
 def served_api_url() -> str | None:
@@ -274,7 +315,7 @@ def trigger_adhoc(week: str | None, rebuild_topics: bool = False) -> str:
     """Queue a run of the `adhoc` deployment on the serving process; returns the run's name."""
     api_url = served_api_url()
     if not api_url or not api_is_healthy(api_url):
-        raise PulseError(
+        raise ServerUnavailable(
             "no Prefect server to send the run to: start `pulse serve` (or set PREFECT_API_URL), "
             "or run the week here with `pulse run --week …`"
         )

@@ -269,6 +269,19 @@ def _check_merges(taxonomy: Taxonomy) -> None:
             current = target.get(current)
 
 
+def seeds_fingerprint(path: Path | None = None) -> str:
+    """A digest of the file's seeds: a run may reuse an earlier assignment only if it is equal.
+
+    Seeds change which texts a topic claims, so unlike renames (applied on every
+    re-render) they need a fresh clustering run to take effect.
+    """
+    import hashlib
+    import json
+
+    seeds = sorted((s.key, s.examples) for s in read_taxonomy(path).seeds)
+    return hashlib.sha256(json.dumps(seeds).encode("utf-8")).hexdigest()[:16]
+
+
 def resolve_merges(edits: list[TopicEdit]) -> dict[int, int]:
     """Where each merged topic ends up: chains (15 -> 7 -> 3) end at their last topic."""
     target = {e.topic_id: e.merge_into for e in edits if e.merge_into is not None}

@@ -5,7 +5,7 @@
 --
 -- Significance (negative binomial, one-sided, a minimum count and a minimum ratio):
 -- * emerging: this week's count against the topic's own baseline, the mean of up to 8
---   earlier weeks that have data;
+--   earlier weeks that have data (at least a quarter of a median week's texts);
 -- * improving: this week and last week together against the baseline of up to 8 weeks
 --   before them (a sustained fall; one quiet week is not a trend).
 -- The NB's mean is the baseline mean; its variance per week is the larger of that mean
@@ -20,6 +20,8 @@ with settings as (
         8 as min_count,                 -- fewer texts than this never make a flag
         4 as min_baseline_weeks,        -- a baseline needs this many weeks with data
         1.5 as min_ratio,               -- and the change must be at least this big a ratio
+        0.25 as min_week_coverage,      -- a week with fewer texts than this share of the
+                                        -- window's median week is a gap in the data
         1.959963984540054 as z95
 ),
 
@@ -27,16 +29,26 @@ weeks as (
     select unnest($weeks) as week
 ),
 
+week_totals as (
+    select week, sum(volume) as total_volume
+    from topic_week_metrics
+    where run_id = $run_id
+    group by week
+),
+
 data_weeks as (
-    -- weeks before the data began (or outside the clustered window) are not zero weeks:
-    -- they are left out of every baseline
+    -- weeks before the data began, outside the clustered window or with only a trickle of
+    -- texts (a source that started mid-week) are coverage gaps, not quiet weeks: they are
+    -- left out of every baseline
     select
         w.week,
         row_number() over (order by w.week) as week_index
     from weeks as w
-    where exists (
-        select 1 from topic_week_metrics as m where m.run_id = $run_id and m.week = w.week
-    )
+    left join week_totals as t using (week)
+    cross join settings as cfg
+    where w.week = $week
+       or coalesce(t.total_volume, 0)
+           >= cfg.min_week_coverage * (select median(total_volume) from week_totals)
 ),
 
 topic_totals as (
@@ -272,60 +284,68 @@ flagged as (
     left join tested as s using (topic_id, week)
 ),
 
-components as (
+with_growth as (
     select
         f.*,
         -- variance-stabilised Poisson difference, about N(0, 1) when nothing changed; unlike
         -- the test it also gives a topic with no baseline (a new one) credit for growth
         2 * (sqrt(f.volume) - sqrt(coalesce(f.baseline_volume, 0))) as growth_z,
-        ln(1 + f.volume) / nullif(ln(1 + max(f.volume) over (partition by f.week)), 0) as volume_component,
-        coalesce(f.negative_share, 0) as negativity_component,
-        least(greatest(2 * (sqrt(f.volume) - sqrt(coalesce(f.baseline_volume, 0))) / 4.0, 0), 1)
-            as growth_component,
+        max(f.volume) over (partition by f.week) as week_max_volume,
+        max(f.reach_sum) over (partition by f.week) as week_max_reach
+    from flagged as f
+    where f.volume > 0 or f.is_improving
+),
+
+components as (
+    select
+        *,
+        ln(1 + volume) / nullif(ln(1 + week_max_volume), 0) as volume_component,
+        coalesce(negative_share, 0) as negativity_component,
+        least(greatest(growth_z / 4.0, 0), 1) as growth_component,
         (
-            coalesce((5 - f.csat_mean) / 4.0, 0.5)
-            + coalesce(f.escalated_share, 0)
-            + least(coalesce(f.resolution_median_minutes, 0) / (3 * 24 * 60.0), 1)
-            + coalesce(f.repeat_contact_share, 0)
+            coalesce((5 - csat_mean) / 4.0, 0.5)
+            + coalesce(escalated_share, 0)
+            + least(coalesce(resolution_median_minutes, 0) / (3 * 24 * 60.0), 1)
+            + coalesce(repeat_contact_share, 0)
         ) / 4.0 as severity_component,
         (
-            coalesce(f.paid_share, 0)
-            + coalesce(ln(1 + f.reach_sum) / nullif(ln(1 + max(f.reach_sum) over (partition by f.week)), 0), 0)
-        ) / 2.0 as reach_component,
-        -- 95% ranges: Wilson for shares, Student t for mean CSAT (clipped to the 1-5 scale)
-        cfg.z95 as z
-    from flagged as f
-    cross join settings as cfg
-    where f.volume > 0 or f.is_improving
+            coalesce(paid_share, 0)
+            + coalesce(ln(1 + reach_sum) / nullif(ln(1 + week_max_reach), 0), 0)
+        ) / 2.0 as reach_component
+    from with_growth
+),
+
+wilson as (
+    -- 95% ranges: Wilson score interval for shares (centre and half-width); null when
+    -- nothing was counted
+    select
+        *,
+        (negative_p + z * z / (2 * negative_n)) / (1 + z * z / negative_n) as negative_centre,
+        z * sqrt(negative_p * (1 - negative_p) / negative_n + z * z / (4 * negative_n * negative_n))
+            / (1 + z * z / negative_n) as negative_half,
+        (paid_p + z * z / (2 * paid_n)) / (1 + z * z / paid_n) as paid_centre,
+        z * sqrt(paid_p * (1 - paid_p) / paid_n + z * z / (4 * paid_n * paid_n))
+            / (1 + z * z / paid_n) as paid_half
+    from (
+        select
+            c.*,
+            cfg.z95 as z,
+            nullif(c.sentiment_count, 0) as negative_n,
+            c.negative_count / nullif(c.sentiment_count, 0) as negative_p,
+            nullif(c.tier_known_count, 0) as paid_n,
+            c.paid_count / nullif(c.tier_known_count, 0) as paid_p
+        from components as c
+        cross join settings as cfg
+    )
 ),
 
 with_ranges as (
     select
         *,
-        case when sentiment_count > 0 then
-            (negative_count / sentiment_count + z * z / (2 * sentiment_count)
-             - z * sqrt(negative_count / sentiment_count * (1 - negative_count / sentiment_count)
-                 / sentiment_count + z * z / (4 * sentiment_count * sentiment_count)))
-            / (1 + z * z / sentiment_count)
-        end as negative_share_low,
-        case when sentiment_count > 0 then
-            (negative_count / sentiment_count + z * z / (2 * sentiment_count)
-             + z * sqrt(negative_count / sentiment_count * (1 - negative_count / sentiment_count)
-                 / sentiment_count + z * z / (4 * sentiment_count * sentiment_count)))
-            / (1 + z * z / sentiment_count)
-        end as negative_share_high,
-        case when tier_known_count > 0 then
-            (paid_count / tier_known_count + z * z / (2 * tier_known_count)
-             - z * sqrt(paid_count / tier_known_count * (1 - paid_count / tier_known_count)
-                 / tier_known_count + z * z / (4 * tier_known_count * tier_known_count)))
-            / (1 + z * z / tier_known_count)
-        end as paid_share_low,
-        case when tier_known_count > 0 then
-            (paid_count / tier_known_count + z * z / (2 * tier_known_count)
-             + z * sqrt(paid_count / tier_known_count * (1 - paid_count / tier_known_count)
-                 / tier_known_count + z * z / (4 * tier_known_count * tier_known_count)))
-            / (1 + z * z / tier_known_count)
-        end as paid_share_high,
+        negative_centre - negative_half as negative_share_low,
+        negative_centre + negative_half as negative_share_high,
+        paid_centre - paid_half as paid_share_low,
+        paid_centre + paid_half as paid_share_high,
         -- Student t quantile (97.5%) for n - 1 degrees of freedom: exact table to 30,
         -- Cornish-Fisher expansion beyond (error below 0.001)
         case
@@ -338,14 +358,19 @@ with_ranges as (
             else z + (pow(z, 3) + z) / (4 * (csat_count - 1))
                 + (5 * pow(z, 5) + 16 * pow(z, 3) + 3 * z) / (96 * pow(csat_count - 1, 2))
         end as csat_t
-    from components
+    from wilson
 ),
 
 scored as (
     select
         *,
-        greatest(1.0, csat_mean - csat_t * coalesce(csat_sd, 0) / sqrt(csat_count)) as csat_low,
-        least(5.0, csat_mean + csat_t * coalesce(csat_sd, 0) / sqrt(csat_count)) as csat_high,
+        -- (greatest/least skip nulls, so the case keeps "no range" null)
+        case when csat_t is not null then
+            greatest(1.0, csat_mean - csat_t * coalesce(csat_sd, 0) / sqrt(csat_count))
+        end as csat_low,
+        case when csat_t is not null then
+            least(5.0, csat_mean + csat_t * coalesce(csat_sd, 0) / sqrt(csat_count))
+        end as csat_high,
         100 * (
             $w_volume * volume_component
             + $w_negativity * negativity_component

@@ -1,44 +1,52 @@
 -- one row per feedback candidate in the file being loaded, with its fate:
--- status load | reject | duplicate and why. Reads ingest_typed (stg_ingest_typed.sql)
--- and ingest_clean (the cleaned and redacted texts, one per line that passed the checks).
+-- status load | reject | duplicate and why. Reads ingest_typed (stg_ingest_typed.sql, which
+-- cleans plain texts itself), ingest_messy_cleaned (the other texts, cleaned in Python) and
+-- ingest_redacted (the redacted texts of the rows redaction changed or might change; any
+-- other row's redacted text is its text). Each row is read once: rejects, id duplicates and
+-- the rest each come from their own branch rather than being joined back by line.
 with joined as (
     select
-        typed.*,
-        clean.text,
-        clean.text_redacted,
-        sha256(clean.text) as text_hash,
-        coalesce(
-            typed.reason,
-            case when clean.text is null or clean.text = '' then 'empty text after cleaning' end
-        ) as row_reason
+        typed.* exclude (text, text_raw, is_redaction_candidate),
+        coalesce(typed.text, messy.text) as text,
+        coalesce(redacted.text_redacted, typed.text, messy.text) as text_redacted
     from ingest_typed as typed
-    left join ingest_clean as clean on clean.line = typed.line
+    left join ingest_messy_cleaned as messy on messy.line = typed.line
+    left join ingest_redacted as redacted on redacted.line = typed.line
+),
+
+checked as (
+    select
+        *,
+        sha256(text) as text_hash,
+        coalesce(
+            reason,
+            case when text is null or text = '' then 'empty text after cleaning' end
+        ) as row_reason
+    from joined
 ),
 
 -- A re-exported ticket can appear twice in one file: the newest version loads.
-ranked as (
+ranked as materialized (
     select
         *,
-        row_number() over (
-            partition by external_id
-            order by coalesce(updated_at, created_at) desc, line
-        ) as id_rank,
-        first_value(line) over (
-            partition by external_id
-            order by coalesce(updated_at, created_at) desc, line
-        ) as kept_line
-    from joined
+        row_number() over by_id as id_rank,
+        first_value(line) over by_id as kept_line
+    from checked
     where row_reason is null
+    window by_id as (
+        partition by external_id order by coalesce(updated_at, created_at) desc, line
+    )
 ),
 
--- The same text at the same moment under another id is one message sent (or exported) twice.
-exact_duplicates as (
-    select
-        line,
-        min(line) over (partition by text_hash, created_at) as first_line,
-        count(*) over (partition by text_hash, created_at) as copies
+-- The same text at the same moment under another id is one message sent (or exported) twice:
+-- every copy after the first line is a duplicate. (A grouping, not a window: it keeps only
+-- the texts that have copies, and sorts nothing.)
+copied_texts as (
+    select text_hash, created_at, min(line) as first_line
     from ranked
     where id_rank = 1
+    group by text_hash, created_at
+    having count(*) > 1
 ),
 
 -- only earlier rows that share a text with this file are read
@@ -46,14 +54,14 @@ known_texts as (
     select text_hash, created_at, min(feedback_id) as feedback_id
     from feedback
     where source = $source
-        and text_hash in (select text_hash from joined where row_reason is null)
+        and text_hash in (select text_hash from ranked where id_rank = 1)
     group by text_hash, created_at
 ),
 
 retweets as (
     select line, sha256(regexp_replace(text, '^RT @\w+:\s*', '')) as original_hash
     from ranked
-    where id_rank = 1 and regexp_matches(text, '^RT @\w+:')
+    where id_rank = 1 and starts_with(text, 'RT @') and regexp_matches(text, '^RT @\w+:')
 ),
 
 retweet_originals as (
@@ -76,53 +84,82 @@ retweet_originals as (
     group by retweets.line
 ),
 
-final as (
+rejected as (
+    select * exclude (row_reason, reason), 'reject' as status, row_reason as reason
+    from checked
+    where row_reason is not null
+),
+
+id_duplicates as (
     select
-        joined.line,
-        joined.external_id,
-        $source || ':' || joined.external_id as feedback_id,
-        joined.created_at,
-        joined.updated_at,
-        joined.text,
-        joined.text_redacted,
-        joined.text_hash,
-        joined.channel,
-        joined.member_tier,
-        joined.csat,
-        joined.nps,
-        joined.first_response_minutes,
-        joined.resolution_minutes,
-        joined.is_escalated,
-        joined.reach,
-        joined.url,
+        * exclude (row_reason, reason, id_rank, kept_line),
+        'reject' as status,
+        'duplicate id in file (line ' || kept_line || ' loads)' as reason
+    from ranked
+    where id_rank > 1
+),
+
+decided as (
+    select
+        firsts.* exclude (row_reason, reason, id_rank, kept_line),
         case
-            when joined.row_reason is not null then 'reject'
-            when ranked.id_rank > 1 then 'reject'
-            when exact_duplicates.first_line < joined.line then 'duplicate'
+            when copied_texts.first_line < firsts.line then 'duplicate'
             when known_texts.feedback_id is not null
-                and known_texts.feedback_id <> $source || ':' || joined.external_id
+                and known_texts.feedback_id <> $source || ':' || firsts.external_id
                 then 'duplicate'
             when retweet_originals.original is not null then 'duplicate'
             else 'load'
         end as status,
         case
-            when joined.row_reason is not null then joined.row_reason
-            when ranked.id_rank > 1
-                then 'duplicate id in file (line ' || ranked.kept_line || ' loads)'
-            when exact_duplicates.first_line < joined.line
-                then 'same text and time as line ' || exact_duplicates.first_line
+            when copied_texts.first_line < firsts.line
+                then 'same text and time as line ' || copied_texts.first_line
             when known_texts.feedback_id is not null
-                and known_texts.feedback_id <> $source || ':' || joined.external_id
+                and known_texts.feedback_id <> $source || ':' || firsts.external_id
                 then 'same text and time as ' || known_texts.feedback_id
             when retweet_originals.original is not null
                 then 'retweet of ' || retweet_originals.original
         end as reason
-    from joined
-    left join ranked on ranked.line = joined.line
-    left join exact_duplicates on exact_duplicates.line = joined.line
+    from ranked as firsts
+    left join copied_texts
+        on copied_texts.text_hash = firsts.text_hash
+        and copied_texts.created_at = firsts.created_at
     left join known_texts
-        on known_texts.text_hash = joined.text_hash and known_texts.created_at = joined.created_at
-    left join retweet_originals on retweet_originals.line = joined.line
+        on known_texts.text_hash = firsts.text_hash
+        and known_texts.created_at = firsts.created_at
+    left join retweet_originals on retweet_originals.line = firsts.line
+    where firsts.id_rank = 1
+),
+
+unioned as (
+    select * from rejected
+    union all by name
+    select * from id_duplicates
+    union all by name
+    select * from decided
+),
+
+final as (
+    select
+        line,
+        external_id,
+        $source || ':' || external_id as feedback_id,
+        created_at,
+        updated_at,
+        text,
+        text_redacted,
+        text_hash,
+        channel,
+        member_tier,
+        csat,
+        nps,
+        first_response_minutes,
+        resolution_minutes,
+        is_escalated,
+        reach,
+        url,
+        status,
+        reason
+    from unioned
 )
 
 select * from final

@@ -1,7 +1,10 @@
--- one row per feedback candidate in the file being loaded: typed values and the first
--- reason (if any) the row cannot load. Reads ingest_input, which the mapping projects
--- from the raw file with every column as varchar. The text itself stays in ingest_input:
--- only rows that pass are read again for cleaning, and a copy here would double memory.
+-- one row per feedback candidate in the file being loaded: typed values, the first
+-- reason (if any) the row cannot load, and for rows that pass, the text. Reads
+-- ingest_input, which the mapping projects from the raw file with every column as varchar.
+-- A plain text (only $plain_charset: printable, NFKC-stable, no markup, entities or line
+-- breaks) is cleaned here, as clean_text would (runs of spaces collapse), and
+-- is_redaction_candidate says whether any redaction gate ($any_gate) matches it; any other
+-- passing text comes as text_raw for Python's clean_text.
 with trimmed as (
     select
         line,
@@ -47,10 +50,10 @@ parsed as (
     from trimmed
 ),
 
-final as (
+checked as (
     select
         line,
-
+        text_raw,
         external_id,
         created_at,
         updated_at,
@@ -91,6 +94,37 @@ final as (
             when reach < 0 then 'reach negative'
         end as reason
     from parsed
+),
+
+plain as (
+    select
+        * exclude (text_raw),
+        case when reason is null then text_raw end as text_raw,
+        reason is null and regexp_full_match(text_raw, $plain_charset) as is_plain
+    from checked
+),
+
+collapsed as (
+    select
+        * exclude (text_raw),
+        case
+            when is_plain then trim(
+                case
+                    when contains(text_raw, '  ') then regexp_replace(text_raw, ' {2,}', ' ', 'g')
+                    else text_raw
+                end
+            )
+        end as text,
+        case when not is_plain then text_raw end as text_raw
+    from plain
+),
+
+final as (
+    select
+        * exclude (is_plain),
+        coalesce(text <> '' and regexp_matches(text, $any_gate), false)
+            as is_redaction_candidate
+    from collapsed
 )
 
 select * from final

@@ -8,7 +8,9 @@ import hashlib
 import io
 import json
 import random
+import re
 import shutil
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,7 @@ from pulse.ingest import (
     load_mappings,
     rejected,
 )
+from pulse.ingest.clean import PLAIN_CHARSET
 from pulse.ingest.mappings import read_mappings_file
 
 DATA = Path(__file__).parent / "data" / "ingest"
@@ -1033,3 +1036,33 @@ def test_a_flat_zendesk_csv_export_loads_through_zendesk_csv(con, tmp_path):
         ("9001", "web", 1, True, "Locked out. Help"),
         ("9002", "email", 5, False, "Invoice. Wrong VAT"),
     ]
+
+
+def _plain_characters() -> list[str]:
+    pattern = re.compile(PLAIN_CHARSET)
+    return [chr(code) for code in range(0x110000) if pattern.fullmatch(chr(code))]
+
+
+def test_texts_of_the_plain_charset_need_nothing_but_their_spaces_collapsed():
+    characters = _plain_characters()
+    assert 150 < len(characters) < 250
+    for char in characters:
+        assert unicodedata.normalize("NFKC", char) == char, hex(ord(char))
+        assert char.isprintable() and (char == " " or not char.isspace()), hex(ord(char))
+        assert char not in "<&\n\r\t", hex(ord(char))
+        expected = "x y" if char == " " else f"x {char}{char} y"
+        assert clean_text(f"  x  {char}{char}  y ") == expected
+
+
+def test_plain_texts_cleaned_in_sql_equal_clean_text(con, tmp_path):
+    rng = random.Random(5)
+    characters = _plain_characters() + ["\u00a0", "…", "<b>", "&amp;", "\n", "ﬁ", "😡", "\t"]
+    bodies = ["".join(rng.choices(characters, k=rng.randrange(5, 40))) for _ in range(300)]
+    bodies = [f"b{index} {body}" for index, body in enumerate(bodies)]
+    rows = [ticket(f"P-{index}", body=body) for index, body in enumerate(bodies)]
+    path = tmp_path / "plain.csv"
+    path.write_bytes(tickets_csv(good=rows))
+    ingest_paths(con, [path], source="demo_tickets", now=NOW)
+    stored = dict(con.execute("select external_id, text from feedback").fetchall())
+    for index, body in enumerate(bodies):
+        assert stored[f"P-{index}"] == clean_text(f"Subject P-{index}. {body.strip(' ')}"), body

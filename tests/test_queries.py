@@ -378,6 +378,9 @@ def test_ranked_issues_flags_a_two_week_fall_improving(metrics_con):
     expected = 100 * (math.log(4) / math.log(31) + 1 / 3 + 0 + 0.125 + 0) / 5
     assert two["priority"] == pytest.approx(expected)  # 17.24
     assert two["rank"] == 3 and two["prev_rank"] == 2
+    # no member tier known: no paid share and no range for it
+    assert two["paid_share"] is None and two["paid_share_low"] is None
+    assert two["csat_mean"] is None and two["csat_low"] is None and two["csat_high"] is None
 
 
 def test_ranked_issues_marks_a_first_seen_topic_new_but_not_emerging_below_the_minimum(
@@ -394,6 +397,22 @@ def test_ranked_issues_marks_a_first_seen_topic_new_but_not_emerging_below_the_m
     assert four["rank"] == 2
     assert four["prev_rank"] is None and four["prev_volume"] == 0  # W06 had data, none here
     assert not rows[1]["is_new"]
+
+
+def test_ranked_issues_treats_a_trickle_week_as_a_gap_not_a_quiet_week(metrics_con):
+    # W01 gets 2 texts: a source that started on its Sunday. The median week has 27
+    # (10 + 12 + 5 in W02..W05), a quarter of that is 6.75 > 2, so W01 stays out of
+    # every baseline and topic 1's baseline is still W02..W06
+    metrics_con.execute(
+        """
+        insert into topic_week_metrics (run_id, topic_id, week, volume, negative_count,
+            sentiment_count, positive_count, negative_share, reach_sum)
+        values ('r1', 1, '2026-W01', 2, 1, 2, 0, 0.5, 0)
+        """
+    )
+    rows = {r["topic_id"]: r for r in fetch_dicts(metrics_con, "ranked_issues", ranked_params())}
+    assert rows[1]["baseline_week_count"] == 5
+    assert rows[1]["baseline_volume"] == pytest.approx(10.0)
 
 
 def test_ranked_issues_needs_four_baseline_weeks_before_it_flags_anything(metrics_con):

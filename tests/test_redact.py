@@ -9,9 +9,24 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
 import pytest
 
-from pulse.redact import KINDS, redact, redaction_counts
+from pulse.db import sql_text
+from pulse.ingest import clean
+from pulse.ingest.clean import clean_text, redact_candidates
+from pulse.redact import (
+    ALL_GATES,
+    ANY_GATE,
+    GATE_CHARSET,
+    KINDS,
+    PASS_GATES,
+    gates_of,
+    redact,
+    redact_gated,
+    redaction_counts,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_PATH = REPO_ROOT / "tests" / "data" / "pii_corpus.jsonl"
@@ -259,3 +274,98 @@ def test_banking77_queries_are_almost_never_changed() -> None:
     print(f"banking77 false positives {len(changed)}/{len(texts)} = {rate:.4%}")
     assert len(texts) == 3080
     assert rate <= BANKING77_MAX_FALSE_POSITIVE_RATE, changed[:10]
+
+
+# Texts that probe how a gate can open only after another pass wrote its token: a long
+# e-mail shortening the gap after a phone cue, tokens that spell a cue ("[phone]", "[ssn]"),
+# a street line that ends inside a word, brackets the customer typed, and the characters
+# at the edges of GATE_CHARSET.
+GATE_PROBES = [
+    "call jane.doe.long.address@example.com 4155550132",
+    "text me at jane(at)example(dot)com 415 555 0132 please",
+    "+1 415 555 0132 4155550 is the other one",
+    "SSN 078-05-1120 and 123456789 too",
+    "my NI is AB 12 34 56 C then 5550132",
+    "ship to 12 Oak Street Apt 5bcall me 4155550132",
+    "call [me] 4155550132",
+    "5 Main Street[x] was where",
+    "Café at 12 Rue de Rivoli, 75001 Paris or 4155550132 ☎",
+    "Straße 5 and Hauptstraße 12, 10115 Berlin 😡",
+    "Wohnung: Musterstraße 7, 80331 München",
+    "@jane_doe and @ProNetHelp: see https://twitter.com/jane_doe and /in/jane-doe",
+    "Write to PO Box 1234, Springfield, IL 62704 or P.O. Box 77",
+    "GB82 WEST 1234 5698 7654 32 then 4111 1111 1111 1111",
+    "4111-1111-1111-1111x and 030-02-8711",
+    "reach me: 020 7946 0958 ext 12, or +44 (0) 20 7946 0958",
+    "flat 3, 221B Baker Street, London NW1 6XE",
+    "call back within 2 hours about order 123456789",
+    "I live at 742 Evergreen Terrace",
+    "number is 4155550132, reference number is 123456789",
+    "jane dot doe at gmail dot com or SW1A 1AA",
+    "The card was 4000 0566 5566 5556.",
+]
+
+
+def _ingest_gated(texts: list[str], workers: int | None = None) -> list[str]:
+    """Redact texts the way ingest does: gates in DuckDB, then `redact_candidates`."""
+    con = duckdb.connect()
+    con.execute(
+        "create temp table ingest_typed (line bigint, text varchar, is_redaction_candidate boolean)"
+    )
+    cleaned = pa.table({"line": list(range(len(texts))), "text": texts})
+    con.register("ingest_messy_cleaned", cleaned)
+    params: dict[str, object] = {"gate_charset": GATE_CHARSET, "any_gate": ANY_GATE}
+    params.update({f"gate_{name}": pattern for name, pattern in PASS_GATES.items()})
+    candidates = con.sql(sql_text("stg_ingest_redact_candidates"), params=params).to_arrow_table()
+    redacted = dict(
+        zip(
+            candidates.column("line").to_pylist(),
+            redact_candidates(candidates, ("ProNetHelp", "ProNet"), workers=workers)
+            .column("text_redacted")
+            .to_pylist(),
+            strict=True,
+        )
+    )
+    return [redacted.get(line, text) for line, text in enumerate(texts)]
+
+
+def _generated_tickets(count: int) -> list[str]:
+    spec = importlib.util.spec_from_file_location("bench_ingest", REPO_ROOT / "bench" / "ingest.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rng = bench.random.Random(3)
+    return [bench.support_text(rng, index) for index in range(count)]
+
+
+def test_ingest_gates_skip_only_passes_that_could_not_change_a_text(corpus: list[dict]) -> None:
+    texts = [record["text"] for record in corpus] + GATE_PROBES + _generated_tickets(3000)
+    if BANKING77_TEST.exists():
+        with BANKING77_TEST.open(encoding="utf-8", newline="") as rows:
+            texts += [row["text"] for row in csv.DictReader(rows)]
+    texts = [clean_text(text) for text in texts]
+    gated = _ingest_gated(texts)
+    differ = [(text, mine) for text, mine in zip(texts, gated, strict=True) if mine != redact(text)]
+    assert not differ, differ[:5]
+    # the gates must also be selective, or ingest gains nothing
+    assert sum(bool(gates_of(text)) for text in texts[-3000:]) < 0.2 * 3000
+
+
+def test_gates_evaluated_in_python_agree_with_full_redaction() -> None:
+    for text in GATE_PROBES + _generated_tickets(500):
+        text = clean_text(text)
+        assert redact_gated(text, gates_of(text)) == redact(text), text
+
+
+def test_a_text_outside_the_gate_charset_opens_every_gate() -> None:
+    assert gates_of("Call ＋４４ ７７００ ９００１２３ 电话") == ALL_GATES
+    assert gates_of("Plain text, no digits") == frozenset()
+    assert redact_gated("mail jo@example.com", ALL_GATES) == redact("mail jo@example.com")
+
+
+def test_a_worker_process_shares_large_batches_and_keeps_the_order(monkeypatch) -> None:
+    monkeypatch.setattr(clean, "PARALLEL_MIN_TEXTS", 10)
+    monkeypatch.setattr(clean, "CHUNK_TEXTS", 7)
+    texts = [clean_text(text) for text in GATE_PROBES + _generated_tickets(400)]
+    texts += texts[:5]  # repeated texts share one call
+    assert _ingest_gated(texts, workers=2) == [redact(text) for text in texts]

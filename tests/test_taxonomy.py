@@ -267,11 +267,14 @@ def test_topics_list_shows_id_label_status_volume_keywords_and_a_redacted_quote(
     out = capsys.readouterr().out
     header, row, quote = out.splitlines()[:3]
     assert header.split()[:3] == ["id", "status", "texts"]
-    assert row.split()[0] == str(first) and row.split()[2].isdigit() and int(row.split()[2]) > 0
     assert " — " in row and quote.strip().startswith("“")
+    rows = [line.split() for line in out.splitlines()[1:] if not line.startswith(" " * 24)]
+    volumes = [int(r[2]) for r in rows]
+    assert volumes == sorted(volumes, reverse=True) and volumes[0] > 0
     with connect(db_path) as con:
         registered = con.execute("select count(*) from topics").fetchone()[0]
-    assert sum(1 for line in out.splitlines()[1:] if not line.startswith(" " * 24)) == registered
+    assert len(rows) == registered
+    assert str(first) in {r[0] for r in rows}
 
 
 def test_topics_show_prints_keywords_quotes_and_weekly_volume(cli_env, capsys):
@@ -315,3 +318,14 @@ def test_rename_merge_and_hide_edit_the_taxonomy_and_reach_the_re_rendered_repor
         apply_taxonomy(con)
         assert topic(con, first)["status"] == "hidden"
         assert topic(con, second)["merged_into"] == first
+
+
+def test_the_seeds_fingerprint_changes_with_the_seeds_and_not_with_renames(tmp_path):
+    from pulse.taxonomy import seeds_fingerprint
+
+    path = write(tmp_path / "t.yaml", "topics: []\nseeds:\n  - name: A\n    examples: [x]\n")
+    before = seeds_fingerprint(path)
+    write(path, "topics:\n  - id: 1\n    label: B\nseeds:\n  - name: A\n    examples: [x]\n")
+    assert seeds_fingerprint(path) == before
+    write(path, "topics: []\nseeds:\n  - name: A\n    examples: [x, y]\n")
+    assert seeds_fingerprint(path) != before

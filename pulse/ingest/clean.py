@@ -1,9 +1,11 @@
 """Text cleaning: what a customer wrote, without markup, signatures or the thread it quotes.
 
-Cleaning runs in batched Python (one list comprehension per file, not a row
-loop around SQL) because HTML, quoted replies and NFKC are awkward in SQL. The
-checks that decide whether a pattern can occur at all are cheap string tests,
-so plain short texts, the bulk of any export, cost a few microseconds each.
+Texts made only of PLAIN_CHARSET are cleaned in SQL (`queries/stg_ingest_typed.sql`):
+collapsing spaces is all they need. The rest are cleaned here in batched Python (one
+list comprehension per file, not a row loop around SQL) because HTML, quoted replies
+and NFKC are awkward in SQL; the checks that decide whether a pattern can occur at all
+are cheap string tests. `redact_candidates` then redacts the few texts whose
+redaction gates DuckDB found open.
 """
 
 from __future__ import annotations
@@ -13,24 +15,28 @@ import multiprocessing
 import os
 import re
 import unicodedata
-from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import pyarrow as pa
 
-from pulse.redact import redact
+from pulse.redact import PASS_GATES, redact, redact_gated
 
 #: Characters of `feedback.text` the embedder should read. The full cleaned text
 #: is stored; the embedder truncates to this many characters (MiniLM reads about
 #: 256 word pieces, roughly 1,000-1,500 characters, so 2,000 loses nothing it uses).
 EMBED_MAX_CHARS = 2000
 
-#: Batches at least this large are cleaned and redacted on every core.
-PARALLEL_MIN_TEXTS = 50_000
-#: Texts per chunk sent to a worker: big enough to amortise pickling, small enough
-#: that memory stays flat.
-CHUNK_TEXTS = 20_000
+#: Redaction candidates (distinct texts) from which a worker process shares the work.
+PARALLEL_MIN_TEXTS = 20_000
+#: Texts per chunk: big enough to amortise pickling, small enough that memory stays flat.
+CHUNK_TEXTS = 5_000
+
+#: Texts made only of these characters are cleaned in SQL: printable, NFKC-stable, no
+#: markup ("<"), entities ("&") or line breaks, and the space is their only whitespace, so
+#: `clean_text` would only collapse runs of spaces. tests/test_ingest.py checks each one.
+PLAIN_CHARSET = "[ -%'-;=>-~£¥À-ÿ‘’“”–—€]*"
 
 #: Characters of a rejected row kept in `rejected_rows.raw`: enough to find it.
 REJECTED_RAW_MAX_CHARS = 500
@@ -131,68 +137,91 @@ def clean_texts(texts: Iterable[str | None], is_ticket: bool = True) -> list[str
     return [clean_text(text, is_ticket) for text in texts]
 
 
-def clean_and_redact(
-    texts: Sequence[str | None], is_ticket: bool, brand_handles: tuple[str, ...]
-) -> tuple[list[str], list[str]]:
-    """Clean a batch of texts and redact each distinct cleaned text once.
+def _redact_each(
+    texts: Sequence[str], gates: Sequence[tuple[str, ...] | None], brand_handles: tuple[str, ...]
+) -> list[str]:
+    """Redact each text with its open gates (None: every pass). Module-level for the pool."""
+    return [
+        redact(text, brand_handles)
+        if open_gates is None
+        else redact_gated(text, open_gates, brand_handles)
+        for text, open_gates in zip(texts, gates, strict=True)
+    ]
 
-    Redaction is the costliest step of a load, so identical texts (retweets,
-    canned messages, re-exports) share one call. Module-level so a process pool
-    can run it on chunks of a large file.
+
+def redact_candidates(
+    candidates: pa.Table, brand_handles: tuple[str, ...], workers: int | None = None
+) -> pa.Table:
+    """Redact the texts DuckDB found a redaction gate open for; `line` and `text_redacted` out.
+
+    `candidates` is `queries/stg_ingest_redact_candidates.sql`'s result: a text outside
+    the gate charset runs every pass, any other only the passes whose gate is open.
+    Equal texts share one call. Above PARALLEL_MIN_TEXTS distinct texts, a worker
+    process takes every other chunk while this process redacts the rest: the worker is
+    spawned (not forked, so it never inherits DuckDB's threads or locks) and its start-up
+    (~0.5 s) only pays off on large files.
     """
-    cleaned = clean_texts(texts, is_ticket)
-    cache: dict[str, str] = {}
-    redacted = []
-    for text in cleaned:
-        masked = cache.get(text)
-        if masked is None:
-            masked = redact(text, brand_handles) if text else ""
-            cache[text] = masked
-        redacted.append(masked)
-    return cleaned, redacted
-
-
-def clean_and_redact_column(
-    texts: pa.Array | pa.ChunkedArray,
-    is_ticket: bool,
-    brand_handles: tuple[str, ...],
-    workers: int | None = None,
-) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-    """`clean_and_redact` over a column of texts, on every core for big batches.
-
-    The column is handled in chunks of CHUNK_TEXTS texts, at most two per worker
-    in flight, and each result goes straight back into compact Arrow arrays, so
-    memory stays flat however large the file. Worker processes are spawned (not
-    forked) so they never inherit DuckDB's threads or locks; their start-up cost
-    (~0.5 s) only pays off above PARALLEL_MIN_TEXTS texts. Chunks keep their
-    order, so results line up with the input.
-    """
-    workers = workers or os.cpu_count() or 1
-    total = len(texts)
-    if workers < 2 or total < PARALLEL_MIN_TEXTS:
-        cleaned, redacted = clean_and_redact(texts.to_pylist(), is_ticket, brand_handles)
-        return (
-            pa.chunked_array([pa.array(cleaned, pa.string())], pa.string()),
-            pa.chunked_array([pa.array(redacted, pa.string())], pa.string()),
+    names = list(PASS_GATES)
+    columns = [candidates.column(f"gate_{name}").to_pylist() for name in names]
+    unscreened = candidates.column("is_unscreened").to_pylist()
+    texts = candidates.column("text").to_pylist()
+    distinct: dict[str, int] = {}
+    unique_texts: list[str] = []
+    unique_gates: list[tuple[str, ...] | None] = []
+    for index, text in enumerate(texts):
+        if text in distinct:
+            continue
+        distinct[text] = len(unique_texts)
+        unique_texts.append(text)
+        unique_gates.append(
+            None
+            if unscreened[index]
+            else tuple(name for name, column in zip(names, columns, strict=True) if column[index])
         )
-    cleaned_parts: list[pa.Array] = []
-    redacted_parts: list[pa.Array] = []
-    in_flight: deque = deque()
-
-    def collect() -> None:
-        part_cleaned, part_redacted = in_flight.popleft().result()
-        cleaned_parts.append(pa.array(part_cleaned, pa.string()))
-        redacted_parts.append(pa.array(part_redacted, pa.string()))
-
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for start in range(0, total, CHUNK_TEXTS):
-            chunk = texts.slice(start, CHUNK_TEXTS).to_pylist()
-            in_flight.append(pool.submit(clean_and_redact, chunk, is_ticket, brand_handles))
-            if len(in_flight) >= 2 * workers:
-                collect()
-        while in_flight:
-            collect()
-    return pa.chunked_array(cleaned_parts, pa.string()), pa.chunked_array(
-        redacted_parts, pa.string()
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    masked = None
+    if workers >= 2 and len(unique_texts) >= PARALLEL_MIN_TEXTS:
+        try:
+            masked = _redact_shared(unique_texts, unique_gates, brand_handles, workers)
+        except (BrokenProcessPool, OSError):
+            # e.g. a script without `if __name__ == "__main__":` cannot spawn workers
+            masked = None
+    if masked is None:
+        masked = _redact_each(unique_texts, unique_gates, brand_handles)
+    redacted = [masked[distinct[text]] for text in texts]
+    return pa.table(
+        {"line": candidates.column("line"), "text_redacted": pa.array(redacted, pa.string())}
     )
+
+
+def _redact_shared(
+    texts: list[str],
+    gates: list[tuple[str, ...] | None],
+    brand_handles: tuple[str, ...],
+    workers: int,
+) -> list[str]:
+    """`_redact_each` with worker processes taking every other chunk."""
+    starts = range(0, len(texts), CHUNK_TEXTS)
+    parts: dict[int, list[str]] = {}
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+        futures = {
+            start: pool.submit(
+                _redact_each,
+                texts[start : start + CHUNK_TEXTS],
+                gates[start : start + CHUNK_TEXTS],
+                brand_handles,
+            )
+            for number, start in enumerate(starts)
+            if number % workers
+        }
+        for number, start in enumerate(starts):
+            if not number % workers:
+                parts[start] = _redact_each(
+                    texts[start : start + CHUNK_TEXTS],
+                    gates[start : start + CHUNK_TEXTS],
+                    brand_handles,
+                )
+        for start, future in futures.items():
+            parts[start] = future.result()
+    return [text for start in sorted(parts) for text in parts[start]]

@@ -7,13 +7,17 @@ The work per file is a short chain of DuckDB steps over temporary tables:
 2. project it through the source's mapping into `ingest_input` (one column per
    feedback field, still text),
 3. type and check every row in SQL (`queries/stg_ingest_typed.sql`): the first
-   problem found becomes the row's `reason`,
-4. clean and redact the texts of the rows that passed, in batched Python,
+   problem found becomes the row's `reason`; plain texts are cleaned there too and
+   screened with the redaction gates (`pulse.redact.PASS_GATES`),
+4. clean the other texts in batched Python, find the texts with a redaction gate open
+   (`queries/stg_ingest_redact_candidates.sql`, a few percent) and redact only those,
+   running only their open passes,
 5. decide each row's fate (`queries/stg_ingest_rows.sql`): load, reject or duplicate,
 6. write rejects, upsert the good rows (newer `updated_at` wins), record the file.
 
-Only step 4 touches rows in Python. A file that cannot be read at all rolls its
-transaction back and raises PulseError, leaving the database as it was.
+Only step 4 touches rows in Python, and only the rows that need it. A file that
+cannot be read at all rolls its transaction back and raises PulseError, leaving the
+database as it was.
 """
 
 from __future__ import annotations
@@ -34,8 +38,14 @@ import pyarrow as pa
 
 from pulse.db import fetch_dicts, query_params, run_query, sql_text
 from pulse.errors import PulseError
-from pulse.ingest.clean import REJECTED_RAW_MAX_CHARS, clean_and_redact_column
+from pulse.ingest.clean import (
+    PLAIN_CHARSET,
+    REJECTED_RAW_MAX_CHARS,
+    clean_texts,
+    redact_candidates,
+)
 from pulse.ingest.mappings import FIELDS, REQUIRED_FIELDS, Mapping, load_mappings
+from pulse.redact import ANY_GATE, GATE_CHARSET, PASS_GATES
 
 DEFAULT_BRAND_HANDLES = ("ProNetHelp", "ProNet")
 
@@ -252,7 +262,7 @@ def _quote_ident(name: str) -> str:
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
-    for view in ("ingest_input", "ingest_file", "ingest_raw_text"):
+    for view in ("ingest_input", "ingest_multiline_raw", "ingest_file", "ingest_raw_text"):
         con.execute(f"drop view if exists {view}")
     for table in (
         "ingest_raw",
@@ -263,7 +273,8 @@ def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
         "ingest_reject_errors",
         "ingest_reject_scans",
         "ingest_typed",
-        "ingest_clean",
+        "ingest_messy_cleaned",
+        "ingest_redacted",
         "ingest_rows",
         "ingest_physical_lines",
     ):
@@ -301,6 +312,12 @@ def _read_csv(
     )
     con.execute(
         f"create temp view ingest_raw_text as select line, {raw_expr} as raw from ingest_file"
+    )
+    # Records with a line break in some field: only they move the file's line numbers.
+    spans_lines = " or ".join(f"contains({_quote_ident(c)}, chr(10))" for c in columns)
+    con.execute(
+        "create temp view ingest_multiline_raw as "
+        f"select line, {raw_expr} as raw from ingest_file where {spans_lines or 'false'}"
     )
     return columns
 
@@ -561,24 +578,44 @@ def _check_required(
 def _clean_and_redact(
     con: duckdb.DuckDBPyConnection, mapping: Mapping, brand_handles: Sequence[str]
 ) -> None:
-    """Clean and redact the texts of rows that passed the SQL checks, in one batch."""
+    """Fill `ingest_messy_cleaned` and `ingest_redacted` for the rows that passed the checks.
+
+    Python's per-text cost is what limits a large load, so it only sees the texts that
+    need it: `stg_ingest_typed.sql` cleans plain texts itself and screens them with the
+    redaction gates, Python cleans the rest (`ingest_messy_cleaned`), and Python
+    redacts only the texts with a gate open (a few percent of an ordinary export),
+    running only the passes whose gates are open (`ingest_redacted`).
+    """
     _finish_pending(con)
-    batch = con.sql(
-        "select typed.line, input.text_raw from ingest_typed as typed "
-        "join ingest_input as input on input.line = typed.line "
-        "where typed.reason is null order by typed.line"
+    messy = con.sql(
+        "select line, text_raw from ingest_typed where text_raw is not null"
     ).to_arrow_table()
-    texts, redacted = clean_and_redact_column(
-        batch.column("text_raw"),
-        is_ticket=mapping.kind == "ticket",
-        brand_handles=tuple(brand_handles),
+    messy_cleaned = pa.table(
+        {
+            "line": messy.column("line"),
+            "text": pa.array(
+                clean_texts(messy.column("text_raw").to_pylist(), mapping.kind == "ticket"),
+                pa.string(),
+            ),
+        }
     )
-    cleaned = pa.table({"line": batch.column("line"), "text": texts, "text_redacted": redacted})
-    con.register("ingest_clean_batch", cleaned)
+    del messy
+    _table_from_arrow(con, "ingest_messy_cleaned", messy_cleaned)
+    del messy_cleaned
+    params: dict[str, object] = {"gate_charset": GATE_CHARSET, "any_gate": ANY_GATE}
+    params.update({f"gate_{name}": pattern for name, pattern in PASS_GATES.items()})
+    _finish_pending(con)
+    candidates = con.sql(sql_text("stg_ingest_redact_candidates"), params=params).to_arrow_table()
+    _table_from_arrow(con, "ingest_redacted", redact_candidates(candidates, tuple(brand_handles)))
+
+
+def _table_from_arrow(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """Copy an Arrow table into temp table NAME (a registration would not outlive the call)."""
+    con.register(f"{name}_arrow", table)
     try:
-        con.execute("create temp table ingest_clean as select * from ingest_clean_batch")
+        con.execute(f"create temp table {name} as select * from {name}_arrow")
     finally:
-        con.unregister("ingest_clean_batch")
+        con.unregister(f"{name}_arrow")
 
 
 # ---------------------------------------------------------------------------- one file
@@ -692,7 +729,12 @@ def _load_file(
         _build_input_view(con, path, mapping, columns, is_json, file_format == "csv")
         raw_records = con.execute("select count(*) from ingest_file").fetchone()[0]
         candidates = con.execute("select count(*) from ingest_input").fetchone()[0]
-        _stage(con, "ingest_typed", "stg_ingest_typed", {"now": now})
+        _stage(
+            con,
+            "ingest_typed",
+            "stg_ingest_typed",
+            {"now": now, "plain_charset": PLAIN_CHARSET, "any_gate": ANY_GATE},
+        )
         lap("map_and_check")
         _clean_and_redact(con, mapping, brand_handles)
         lap("clean_and_redact")
@@ -710,8 +752,8 @@ def _load_file(
                 "create temp table ingest_physical_lines "
                 "(record_kind varchar, line bigint, physical_line bigint)"
             )
-        con.execute("drop table ingest_typed")
-        con.execute("drop table ingest_clean")
+        for table in ("ingest_typed", "ingest_messy_cleaned", "ingest_redacted"):
+            con.execute(f"drop table {table}")
         lap("dedupe")
     except duckdb.Error as exc:
         _drop_temp(con)
@@ -740,11 +782,13 @@ def _load_file(
             "ingest_insert_rejected",
             {"source": mapping.name, "file": file_name, "raw_max_chars": REJECTED_RAW_MAX_CHARS},
         )
-        # Updates first: a row inserted now must not be compared with itself.
-        run_query(con, "ingest_update_feedback", {"file": file_name, "now": now})
+        all_new = report.rows_new == report.rows_loaded
+        if not all_new:
+            # Updates first: a row inserted now must not be compared with itself.
+            run_query(con, "ingest_update_feedback", {"file": file_name, "now": now})
         run_query(
             con,
-            "ingest_insert_feedback",
+            "ingest_insert_new_feedback" if all_new else "ingest_insert_feedback",
             {"source": mapping.name, "kind": mapping.kind, "file": file_name, "now": now},
         )
         report.seconds = time.perf_counter() - started

@@ -1,0 +1,288 @@
+"""Embedding speed against the model's limit, and speed and topic quality of each embedder.
+
+In one process, on the same texts (demo tickets and posts, real length mix):
+
+1. the limit: raw forward passes of fp32 MiniLM over pre-tokenised, length-sorted
+   batches (no tokenizer, no Python around it), at several batch sizes and thread counts;
+2. `pulse.embed.encode` and `embed_missing` (the pipeline stage, DuckDB included)
+   against that limit;
+3. the built embedders (`minilm-onnx-int8`, `minilm-m2v`): texts/s and cosine
+   similarity to the fp32 vectors (mean and worst);
+4. topic quality of each on banking77 (test split, 3,080 texts, 77 intents): NMI and
+   ARI of `pulse.topics._fit` (Pulse's UMAP + HDBSCAN + merge + outlier reduction)
+   against the intents.
+
+The machine is shared: the load average is printed with every figure, and every
+comparison is between figures of this one run.
+
+Usage:  python bench/embed.py [--texts 2000] [--data-dir ../shared/data] [--no-quality]
+Last line: one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import pulse  # noqa: E402,F401  (offline and cache environment first)
+
+DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f}"
+
+
+def log(message: str) -> None:
+    print(f"{message}  [{load()}]", flush=True)
+
+
+def demo_texts(n: int, folder: Path) -> tuple[list[str], Path]:
+    """Ingest a demo corpus of about n texts into a fresh database; its texts, length mix kept."""
+    from pulse.db import connect
+    from pulse.demo import generate_demo
+    from pulse.ingest import ingest_demo
+    from pulse.weeks import IsoWeek
+
+    generate_demo(folder / "demo", anchor=IsoWeek.parse("2026-W46"), scale=n / 5400 * 1.1)
+    db_path = folder / "bench.duckdb"
+    with connect(db_path) as con:
+        ingest_demo(con, folder / "demo")
+        con.execute(
+            "delete from feedback where feedback_id not in "
+            "(select feedback_id from feedback order by feedback_id limit $n)",
+            {"n": n},
+        )
+        rows = con.execute("select text from feedback order by text_hash").fetchall()
+    texts = [r[0] for r in rows]
+    return texts, db_path
+
+
+def raw_forward(texts: list[str], batch_size: int, threads: int) -> float:
+    """Texts/s of the bare fp32 network (forward + mean pooling) on pre-tokenised batches."""
+    import torch
+
+    from pulse.embed import EMBED_CHAR_CAP, load_embedding_model
+
+    model = load_embedding_model()
+    tokenizer = model.tokenizer
+    ordered = sorted((t[:EMBED_CHAR_CAP] for t in texts), key=len, reverse=True)
+    batches = [
+        tokenizer(
+            ordered[i : i + batch_size],
+            padding=True,
+            truncation=True,
+            max_length=256,
+            return_tensors="pt",
+        )
+        for i in range(0, len(ordered), batch_size)
+    ]
+    bert = model[0].auto_model
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with torch.inference_mode():
+            bert(**{k: v[:2] for k, v in batches[-1].items()})  # warm-up
+            started = time.perf_counter()
+            for batch in batches:
+                hidden = bert(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                (hidden * mask).sum(1) / mask.sum(1)
+            seconds = time.perf_counter() - started
+    finally:
+        torch.set_num_threads(previous)
+    return len(texts) / seconds
+
+
+def raw_onnx(texts: list[str], batch_size: int) -> float:
+    """Texts/s of the int8 ONNX session alone on pre-tokenised, length-sorted batches."""
+    from pulse.embed import EMBED_CHAR_CAP, ONNX_INT8, _load_built
+
+    embedder = _load_built(ONNX_INT8)
+    ordered = sorted((t[:EMBED_CHAR_CAP] for t in texts), key=len, reverse=True)
+    feeds = []
+    for i in range(0, len(ordered), batch_size):
+        encodings = embedder.tokenizer.encode_batch(ordered[i : i + batch_size])
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds.append({"input_ids": ids, "attention_mask": mask, "token_type_ids": 0 * ids})
+    embedder.session.run(None, feeds[-1])  # warm-up
+    started = time.perf_counter()
+    for feed in feeds:
+        embedder.session.run(None, feed)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def raw_rate(model_name: str, texts: list[str]) -> float:
+    """The limit for an embedder: its network alone, no tokenizer, no cache, no DuckDB.
+
+    A static model has no network; its limit is its own encode.
+    """
+    from pulse.embed import BATCH_SIZE, MODEL_NAME, ONNX_INT8, encode
+
+    if model_name == MODEL_NAME:
+        return raw_forward(texts, BATCH_SIZE, os.cpu_count() or 1)
+    if model_name == ONNX_INT8:
+        return raw_onnx(texts, BATCH_SIZE)
+    encode(texts[:10], model_name=model_name)
+    _, seconds = timed(encode, texts, model_name=model_name)
+    return len(texts) / seconds
+
+
+def timed(fn, *args, **kwargs):
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - started
+
+
+def cosine_stats(a: np.ndarray, b: np.ndarray) -> dict:
+    sims = np.sum(a * b, axis=1)
+    return {"mean": round(float(sims.mean()), 4), "min": round(float(sims.min()), 4)}
+
+
+def banking77(data_dir: Path) -> tuple[list[str], list[str]]:
+    with (data_dir / "banking77" / "test.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [r["text"] for r in rows], [r["category"] for r in rows]
+
+
+def quality(texts: list[str], truth: list[str], vectors: np.ndarray) -> dict:
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    from pulse.topics import _fit
+
+    predicted, seconds = timed(_fit, texts, vectors, 42, 10)
+    return {
+        "nmi": round(float(normalized_mutual_info_score(truth, predicted)), 4),
+        "ari": round(float(adjusted_rand_score(truth, predicted)), 4),
+        "unassigned_share": round(sum(1 for p in predicted if p < 0) / len(predicted), 4),
+        "topics": len({p for p in predicted if p >= 0}),
+        "fit_s": round(seconds, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--texts", type=int, default=2000)
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--no-quality", action="store_true", help="skip the banking77 fits")
+    parser.add_argument("--batch-sizes", default="16,32,64,128")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved repeats, best kept")
+    args = parser.parse_args(argv)
+
+    from pulse.db import connect
+    from pulse.embed import (
+        EMBEDDERS,
+        MODEL_NAME,
+        ONNX_INT8,
+        embed_missing,
+        encode,
+        load_embedding_model,
+        load_vectors,
+    )
+
+    result: dict = {"texts": args.texts, "cpu_count": os.cpu_count(), "load_start": load()}
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="pulse-bench-embed-") as tmp:
+        texts, db_path = demo_texts(args.texts, Path(tmp))
+        lengths = [len(t) for t in texts]
+        log(
+            f"{len(texts):,} demo texts, median {int(np.median(lengths))} chars, "
+            f"p95 {int(np.percentile(lengths, 95))}"
+        )
+        load_embedding_model()
+        encode(texts[:64], model_name=MODEL_NAME)  # warm-up, not timed
+
+        # 1. the limit, and how it moves with batch size and threads
+        sweep = {}
+        for size in [int(s) for s in args.batch_sizes.split(",")]:
+            sweep[size] = round(raw_forward(texts, size, cores), 1)
+            log(f"raw fp32 forward, batch {size:>3}, {cores} threads: {sweep[size]:7.1f} texts/s")
+        best = max(sweep, key=sweep.get)
+        threads_1 = round(raw_forward(texts, best, 1), 1)
+        log(f"raw fp32 forward, batch {best:>3}, 1 thread:  {threads_1:7.1f} texts/s")
+
+        # 2. the library and the pipeline stage against the limit (same batch size)
+        from pulse.embed import BATCH_SIZE
+
+        # Interleaved rounds, best of each: other jobs on the machine come and go.
+        limits, encode_rates, stage_rates = [], [], []
+        for _ in range(args.rounds):
+            limits.append(raw_forward(texts, BATCH_SIZE, cores))
+            fp32, seconds = timed(encode, texts, model_name=MODEL_NAME)
+            encode_rates.append(len(texts) / seconds)
+            with connect(db_path) as con:
+                con.execute("delete from embeddings where model = $m", {"m": MODEL_NAME})
+                new, seconds = timed(embed_missing, con, model_name=MODEL_NAME)
+                stage_rates.append(new / seconds)
+                hashes = [r[0] for r in con.execute("select text_hash from feedback").fetchall()]
+                stored = load_vectors(con, hashes, model_name=MODEL_NAME)
+            log(
+                f"round: raw {limits[-1]:.1f}, encode() {encode_rates[-1]:.1f}, "
+                f"embed_missing {stage_rates[-1]:.1f} texts/s"
+            )
+        limit, encode_rate, stage_rate = max(limits), max(encode_rates), max(stage_rates)
+        assert stored.shape == (len(texts), len(fp32[0]))
+        log(
+            f"raw limit at batch {BATCH_SIZE}: {limit:.1f} texts/s; encode(): {encode_rate:.1f} "
+            f"({encode_rate / limit:.0%}); embed_missing: {stage_rate:.1f} "
+            f"({stage_rate / limit:.0%})"
+        )
+        result.update(
+            raw_model_texts_per_s=round(limit, 1),
+            raw_batch_sweep=sweep,
+            raw_one_thread=threads_1,
+            encode_texts_per_s=round(encode_rate, 1),
+            embed_texts_per_s=round(stage_rate, 1),
+            embed_share_of_limit=round(stage_rate / limit, 3),
+        )
+
+        # 3. the built embedders
+        embedders: dict = {MODEL_NAME: {"texts_per_s": round(encode_rate, 1)}}
+        vectors_of = {MODEL_NAME: fp32}
+        for name in EMBEDDERS[1:]:
+            encode(texts[:64], model_name=name)  # builds on first use, loads; not timed
+            vectors, seconds = timed(encode, texts, model_name=name)
+            vectors_of[name] = vectors
+            with connect(db_path) as con:
+                new, stage_seconds = timed(embed_missing, con, model_name=name)
+            embedders[name] = {
+                "texts_per_s": round(len(texts) / seconds, 1),
+                "embed_missing_texts_per_s": round(new / stage_seconds, 1),
+            }
+            if name == ONNX_INT8:  # the static model lives in a space of its own
+                embedders[name]["cosine_to_fp32"] = cosine_stats(vectors, fp32)
+            log(f"{name}: {embedders[name]}")
+
+        # 4. topic quality on banking77
+        if not args.no_quality and (args.data_dir / "banking77").exists():
+            b_texts, truth = banking77(args.data_dir)
+            for name in EMBEDDERS:
+                vectors = encode(b_texts, model_name=name)
+                embedders[name]["banking77"] = quality(b_texts, truth, vectors)
+                log(f"{name} banking77: {embedders[name]['banking77']}")
+        elif not args.no_quality:
+            log(f"no banking77 under {args.data_dir}; quality skipped")
+    result["embedders"] = embedders
+    result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    result["load_end"] = load()
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,334 @@
+"""The weekly run end to end at volume: cold, incremental, and a naive baseline, in one process.
+
+    python bench/pipeline.py --texts 10000 --weeks 12
+    python bench/pipeline.py --texts 100000 --weeks 12 --no-baseline
+
+Generates the demo corpus (pulse.demo, scaled) for W+1 weeks and splits its files at
+the last week's Monday:
+
+- cold: the first W weeks (about N texts, every one new) go through the stages of the
+  weekly flow (`pulse.ingest.ingest_paths`, `pulse.pipeline.stage_*`; the same functions
+  the Prefect tasks call, without Prefect) for week W: the cost of an N-text week;
+- incremental: the last week's files (about N/W new texts) arrive and week W+1 runs on
+  the same database: only new files are ingested, only new texts embedded and scored,
+  the window re-clustered;
+- baseline: BERTopic with every default (the local MiniLM as `embedding_model`) fitted
+  from scratch on the cold window's raw texts, no cache.
+
+Per stage: seconds, texts/s (the stage's new texts, or the window for topics and
+baseline), peak RSS while the stage ran (sampled every 0.1 s). The raw forward-pass
+throughput of the embedding model (the limit) is measured in the same process on a
+sample of the corpus. Time zone UTC, history window W weeks, seed 42.
+
+The last line is JSON: total_s (cold run, ingest to PDF), incremental_s,
+baseline_total_s, embed_texts_per_s, raw_model_texts_per_s, peak_rss_mib and the
+per-stage figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.util
+import json
+import os
+import random
+import resource
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import pulse  # noqa: E402,F401  (offline and cache environment first)
+
+ANCHOR = "2026-W46"
+TEXTS_PER_WEEK_AT_SCALE_1 = 443  # measured: scale 1.77 gave 9,406 texts in 12 weeks
+RAW_SAMPLE = 1000
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.1f}/{five:.1f}"
+
+
+def log(message: str) -> None:
+    print(f"{message}  [load {load()}]", flush=True)
+
+
+class RssSampler:
+    """Peak resident memory of this process while a stage runs (VmRSS, every 0.1 s)."""
+
+    def __init__(self) -> None:
+        self.peak_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def current_kib() -> int:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kib = max(self.peak_kib, self.current_kib())
+            self._stop.wait(0.1)
+
+    def __enter__(self) -> RssSampler:
+        self.peak_kib = self.current_kib()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_kib = max(self.peak_kib, self.current_kib())
+
+
+def measure(stages: list[dict], name: str, texts: int, fn, *args, **kwargs):
+    """Run one stage, record seconds, texts/s and peak RSS, print them."""
+    with RssSampler() as rss:
+        started = time.perf_counter()
+        result = fn(*args, **kwargs)
+        seconds = time.perf_counter() - started
+    row = {
+        "stage": name,
+        "seconds": round(seconds, 2),
+        "texts": texts if not callable(texts) else texts(result),
+        "peak_rss_mib": round(rss.peak_kib / 1024),
+    }
+    row["texts_per_s"] = round(row["texts"] / seconds, 1) if seconds > 0 else None
+    stages.append(row)
+    log(
+        f"  {name:<10} {row['seconds']:8.1f} s  {row['texts']:>8,} texts  "
+        f"{row['texts_per_s'] or 0:>9,.1f} texts/s  {row['peak_rss_mib']:>6,} MiB"
+    )
+    return result
+
+
+def split_demo(demo_dir: Path, cutoff: str, out_dir: Path) -> tuple[list[Path], list[Path]]:
+    """The demo files cut at `cutoff` (ISO UTC): history files, new-week files."""
+    old_dir, new_dir = out_dir / "history", out_dir / "new_week"
+    old_dir.mkdir(parents=True)
+    new_dir.mkdir(parents=True)
+    with (demo_dir / "tickets.csv").open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields = reader.fieldnames or []
+        rows = list(reader)
+    for folder, keep in ((old_dir, lambda r: r < cutoff), (new_dir, lambda r: r >= cutoff)):
+        with (folder / "tickets.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(r for r in rows if keep(r["created_at"]))
+    lines = (demo_dir / "social.jsonl").read_text(encoding="utf-8").splitlines()
+    for folder, keep in ((old_dir, lambda r: r < cutoff), (new_dir, lambda r: r >= cutoff)):
+        chosen = [line for line in lines if keep(json.loads(line)["created_at"])]
+        (folder / "social.jsonl").write_text("\n".join(chosen) + "\n", encoding="utf-8")
+    return (
+        [old_dir / "tickets.csv", old_dir / "social.jsonl"],
+        [new_dir / "tickets.csv", new_dir / "social.jsonl"],
+    )
+
+
+def run_week(con, settings, week, files: list[Path], output_dir: Path) -> tuple[list[dict], dict]:
+    """One weekly run, stage by stage, as flows/weekly_report.py runs it."""
+    from pulse import pipeline
+    from pulse.ingest import ingest_paths
+
+    stages: list[dict] = []
+    ctx = pipeline.RunContext(run_id=pipeline.new_run_id(week), week=week, settings=settings)
+    pipeline.start_run(con, ctx, {"week": str(week), "bench": True})
+    before = con.execute("select count(*) from feedback").fetchone()[0]
+
+    def ingest() -> int:
+        for path in files:
+            source = "demo_tickets" if path.suffix == ".csv" else "demo_social"
+            ingest_paths(con, [path], source=source, brand_handles=settings.brand_handles)
+        return con.execute("select count(*) from feedback").fetchone()[0] - before
+
+    new_rows = measure(stages, "ingest", lambda n: n, ingest)
+    measure(stages, "embed", lambda n: n, pipeline.stage_embed, con)
+    measure(stages, "sentiment", lambda n: n, pipeline.stage_sentiment, con)
+    start, end = ctx.bounds(ctx.window[0], ctx.week)
+    window = con.execute(
+        "select count(*) from feedback where created_at >= $s and created_at < $e",
+        {"s": start, "e": end},
+    ).fetchone()[0]
+    counts = measure(stages, "topics", window, pipeline.stage_topics, con, ctx, rebuild=True)
+    measure(stages, "metrics", window, pipeline.stage_metrics, con, ctx)
+    paths = measure(stages, "report", window, pipeline.stage_report, con, ctx, output_dir)
+    pipeline.finish_run(con, ctx, "ok", Path(paths["pdf"]).parent)
+    return stages, {"new_rows": new_rows, "window_texts": window, **counts}
+
+
+def load_bench_embed():
+    path = Path(__file__).with_name("embed.py")
+    spec = importlib.util.spec_from_file_location("bench_embed", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_UMAP_PROBE = """
+import time, numpy as np
+started = time.perf_counter()
+import pulse  # sets NUMBA_CACHE_DIR unless the caller did
+from umap import UMAP
+imported = time.perf_counter()
+vectors = np.random.default_rng(42).normal(size=(3000, 384)).astype("float32")
+UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42,
+     low_memory=True).fit_transform(vectors)
+fitted = time.perf_counter()
+print(round(imported - started, 1), round(fitted - imported, 1))
+"""
+
+
+def cold_start(cache_dir: Path) -> dict:
+    """Import and first UMAP fit (3,000 x 384, Pulse's settings) in two fresh processes.
+
+    The first fills an empty numba cache (what every process paid before the cache);
+    the second finds it full (what a scheduled run pays from the second week on).
+    """
+    import shutil
+    import subprocess
+
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir)}
+    figures = {}
+    for label in ("empty_cache", "warm_cache"):
+        output = subprocess.run(
+            [sys.executable, "-c", _UMAP_PROBE],
+            env=env,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        figures[label] = {"import_s": float(output[-2]), "first_fit_s": float(output[-1])}
+        log(f"  {label}: import {output[-2]} s, first UMAP fit {output[-1]} s")
+    files = list(cache_dir.rglob("*.nbi"))
+    figures["cached_functions"] = len(files)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--texts", type=int, default=10_000, help="texts in the cold window")
+    parser.add_argument("--weeks", type=int, default=12, help="weeks in the cold window")
+    parser.add_argument("--no-baseline", action="store_true", help="skip naive BERTopic")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument(
+        "--cold-start",
+        action="store_true",
+        help="only measure numba's cache: first UMAP fit in a fresh process, empty vs warm",
+    )
+    args = parser.parse_args(argv)
+    if args.cold_start:
+        log("cold start: first UMAP fit per process, numba cache empty then warm")
+        figures = cold_start(Path(tempfile.mkdtemp(prefix="pulse-numba-")) / "numba")
+        print(json.dumps({**figures, "load_end": load()}))
+        return 0
+    if args.weeks < 4:
+        parser.error("--weeks must be at least 4 (the demo needs a baseline)")
+
+    from pulse.config import Settings
+    from pulse.db import connect
+    from pulse.demo import generate_demo
+    from pulse.embed import active_model_name
+    from pulse.weeks import IsoWeek
+
+    numba_dir = Path(os.environ["NUMBA_CACHE_DIR"])
+    result: dict = {
+        "texts": args.texts,
+        "weeks": args.weeks,
+        "embedding_model": active_model_name(),
+        "numba_cache_warm": numba_dir.exists() and any(numba_dir.rglob("*.nbi")),
+        "load_start": load(),
+    }
+    anchor = IsoWeek.parse(ANCHOR)
+    cold_week = anchor.shift(-1)
+    root = args.keep or Path(tempfile.mkdtemp(prefix="pulse-bench-pipeline-"))
+    root.mkdir(parents=True, exist_ok=True)
+    scale = args.texts / (args.weeks * TEXTS_PER_WEEK_AT_SCALE_1)
+    started = time.perf_counter()
+    generate_demo(root / "demo", anchor=anchor, weeks=args.weeks + 1, scale=scale)
+    cutoff = anchor.monday.isoformat() + "T00:00:00Z"
+    history_files, new_files = split_demo(root / "demo", cutoff, root / "split")
+    log(
+        f"demo corpus at scale {scale:.2f} written and split in "
+        f"{time.perf_counter() - started:.0f} s ({root})"
+    )
+
+    settings = Settings(
+        db_path=root / "bench.duckdb",
+        output_dir=root / "outputs",
+        timezone="UTC",
+        history_weeks=args.weeks,
+        random_seed=42,
+        snapshot=False,
+    )
+    with connect(settings.db_path) as con:
+        log(f"cold run: week {cold_week}, {args.weeks}-week window")
+        cold, cold_counts = run_week(con, settings, cold_week, history_files, settings.output_dir)
+        distinct = con.execute("select count(distinct text_hash) from feedback").fetchone()[0]
+        log(f"incremental run: week {anchor}")
+        incremental, inc_counts = run_week(con, settings, anchor, new_files, settings.output_dir)
+        window_rows = con.execute(
+            "select text from feedback where created_at < $cutoff order by feedback_id",
+            {"cutoff": anchor.bounds_utc("UTC")[0]},
+        ).fetchall()
+    window_texts = [r[0] for r in window_rows]
+
+    # The limit: bare forward passes of the same model on a sample of the same texts.
+    bench_embed = load_bench_embed()
+    sample = random.Random(42).sample(window_texts, min(RAW_SAMPLE, len(window_texts)))
+    raw = bench_embed.raw_rate(result["embedding_model"], sample)
+    log(f"raw forward pass ({result['embedding_model']}, {len(sample)} texts): {raw:.1f} texts/s")
+
+    baseline: list[dict] = []
+    if not args.no_baseline:
+        from bertopic import BERTopic
+
+        from pulse.embed import load_embedding_model
+
+        log("baseline: BERTopic defaults, local MiniLM, raw window texts, no cache")
+        model = BERTopic(embedding_model=load_embedding_model())
+        measure(baseline, "bertopic", len(window_texts), model.fit_transform, window_texts)
+
+    embed_row = next(s for s in cold if s["stage"] == "embed")
+    result.update(
+        distinct_texts_cold=distinct,
+        cold=cold,
+        cold_counts=cold_counts,
+        incremental=incremental,
+        incremental_counts=inc_counts,
+        baseline=baseline,
+        total_s=round(sum(s["seconds"] for s in cold), 1),
+        incremental_s=round(sum(s["seconds"] for s in incremental), 1),
+        baseline_total_s=round(sum(s["seconds"] for s in baseline), 1) if baseline else None,
+        embed_texts_per_s=embed_row["texts_per_s"],
+        raw_model_texts_per_s=round(raw, 1),
+        embed_share_of_limit=round(embed_row["texts_per_s"] / raw, 3) if raw else None,
+        peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        load_end=load(),
+    )
+    if result["baseline_total_s"]:
+        result["speedup_vs_baseline"] = round(result["baseline_total_s"] / result["total_s"], 2)
+    log(
+        f"cold {result['total_s']} s, incremental {result['incremental_s']} s, "
+        f"baseline {result['baseline_total_s']} s; embedding at "
+        f"{result['embed_share_of_limit']:.0%} of the raw model"
+    )
+    print(json.dumps(result, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The embedding cache and the embedders behind it, on real DuckDB files and the real model."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+
+import numpy as np
+import pytest
+
+import pulse  # noqa: F401  (offline and cache environment first)
+from pulse.db import connect
+from pulse.embed import (
+    DIMENSIONS,
+    MODEL_NAME,
+    ONNX_INT8,
+    STATIC_M2V,
+    active_model_name,
+    embed_missing,
+    encode,
+    load_vectors,
+)
+from pulse.errors import PulseError
+
+TEXTS = [
+    "The app crashes every time I open my inbox on Android.",
+    "I was charged twice for Premium this month, please refund one of them.",
+    "Cannot reset my password, the reset email never arrives.",
+    "Someone made a fake company page using our logo.",
+    "Thanks, the recruiter search works again!",
+    "app keeps crashing after the update",
+]
+
+
+def _feedback_db(path, texts: list[str]):
+    con = connect(path)
+    for i, text in enumerate(texts):
+        con.execute(
+            """
+            insert into feedback (feedback_id, source, external_id, kind, created_at,
+                                  text, text_redacted, text_hash)
+            values ($id, 'test', $ext, 'ticket', timestamp '2026-11-10 09:00', $text, $text, $hash)
+            """,
+            {
+                "id": f"test:{i}",
+                "ext": str(i),
+                "text": text,
+                "hash": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            },
+        )
+    return con
+
+
+def _hashes(con) -> list[str]:
+    rows = con.execute("select text_hash from feedback order by feedback_id").fetchall()
+    return [r[0] for r in rows]
+
+
+def test_a_second_embed_run_embeds_nothing_and_vectors_match_direct_encoding(tmp_path):
+    con = _feedback_db(tmp_path / "p.duckdb", TEXTS + [TEXTS[0]])  # one duplicate text
+    try:
+        assert embed_missing(con, model_name=MODEL_NAME) == len(TEXTS)
+        assert embed_missing(con, model_name=MODEL_NAME) == 0
+        stored = load_vectors(con, _hashes(con), model_name=MODEL_NAME)
+    finally:
+        con.close()
+    direct = encode(TEXTS + [TEXTS[0]], model_name=MODEL_NAME)
+    assert stored.shape == (len(TEXTS) + 1, DIMENSIONS)
+    assert np.allclose(np.linalg.norm(stored, axis=1), 1.0, atol=1e-4)
+    assert np.allclose(stored, direct, atol=1e-4)  # order kept although stored longest first
+
+
+def test_embedding_in_small_chunks_commits_every_chunk_and_reports_progress(tmp_path):
+    seen: list[tuple[int, int]] = []
+    con = _feedback_db(tmp_path / "p.duckdb", TEXTS)
+    try:
+        embed_missing(con, chunk_size=4, on_batch=lambda d, t: seen.append((d, t)))
+        count = con.execute("select count(*) from embeddings").fetchone()[0]
+    finally:
+        con.close()
+    assert seen == [(4, 6), (6, 6)]
+    assert count == len(TEXTS)
+
+
+def test_vectors_of_similar_complaints_are_closer_than_unrelated_ones():
+    vectors = encode(TEXTS, model_name=MODEL_NAME)
+    crash, crash_again, fake_page = vectors[0], vectors[5], vectors[3]
+    assert crash @ crash_again > crash @ fake_page + 0.2
+
+
+def test_an_unknown_embedding_model_is_refused_with_the_known_names(monkeypatch):
+    monkeypatch.setenv("PULSE_EMBEDDING_MODEL", "bert-huge")
+    with pytest.raises(PulseError, match="minilm-onnx-int8"):
+        active_model_name()
+
+
+def test_missing_vectors_name_the_step_that_makes_them(tmp_path):
+    con = _feedback_db(tmp_path / "p.duckdb", TEXTS[:2])
+    try:
+        with pytest.raises(PulseError, match="run the embed step"):
+            load_vectors(con, _hashes(con), model_name=MODEL_NAME)
+    finally:
+        con.close()
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("onnx") is None,
+    reason="onnxruntime/onnx not installed (pip install onnx onnxruntime)",
+)
+def test_onnx_int8_vectors_stay_close_to_fp32_and_are_cached_under_their_own_name(tmp_path):
+    con = _feedback_db(tmp_path / "p.duckdb", TEXTS)
+    try:
+        embed_missing(con, model_name=MODEL_NAME)
+        # Switching models embeds everything again under the new key, fp32 rows untouched.
+        assert embed_missing(con, model_name=ONNX_INT8) == len(TEXTS)
+        by_model = "select model, count(*) from embeddings group by model"
+        counts = dict(con.execute(by_model).fetchall())
+        fp32 = load_vectors(con, _hashes(con), model_name=MODEL_NAME)
+        int8 = load_vectors(con, _hashes(con), model_name=ONNX_INT8)
+    finally:
+        con.close()
+    assert counts == {MODEL_NAME: len(TEXTS), ONNX_INT8: len(TEXTS)}
+    cosines = np.sum(fp32 * int8, axis=1)
+    assert cosines.min() > 0.95, cosines
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("model2vec") is None, reason="model2vec not installed")
+def test_the_static_model_keeps_similar_complaints_together():
+    # Distilling takes 20 s to several minutes the first time (then .cache/embedders).
+    vectors = encode(TEXTS, model_name=STATIC_M2V)
+    assert vectors.shape == (len(TEXTS), DIMENSIONS)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert vectors[0] @ vectors[5] > vectors[0] @ vectors[3]

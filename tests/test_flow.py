@@ -1,0 +1,162 @@
+"""The Prefect flow under the test harness: artifacts, run names, reruns and a backfill."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from pypdf import PdfReader
+
+from pulse.cli import _load_flow, _load_flow_module, main
+
+
+def _pdf_text(path: Path) -> str:
+    text = "\n".join((page.extract_text() or "") for page in PdfReader(path).pages)
+    text = text.replace("\x00", "")
+    # The run id and the moment of rendering differ between runs by design.
+    text = re.sub(r"\d{4}-W\d{2}-\d{8}T\d{6}-[0-9a-f]{6}", "<run>", text)
+    return re.sub(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?( UTC)?", "<time>", text)
+
+
+def _ranked(path: Path) -> list[dict]:
+    """ranked_issues.csv with numbers to 9 significant digits.
+
+    DuckDB sums doubles in parallel, so an average can differ in its last bit from
+    one run to the next; ranks, labels and every shown figure are unaffected.
+    """
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [{k: _nine_digits(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def _nine_digits(value: str) -> str:
+    try:
+        return f"{float(value):.9g}" if "." in value else value
+    except ValueError:
+        return value
+
+
+@pytest.fixture
+def private_copy(demo_env, tmp_path, monkeypatch):
+    """The session's database copied, outputs in tmp_path, everything else as the session ran."""
+    db_path = demo_env.copy_db(tmp_path / "pulse.duckdb")
+    monkeypatch.setenv("PULSE_DB_PATH", str(db_path))
+    monkeypatch.setenv("PULSE_OUTPUT_DIR", str(tmp_path / "outputs"))
+    return db_path
+
+
+def test_each_run_publishes_a_summary_a_ranking_table_and_the_pdf_link(demo_run):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    key = f"voc-{str(demo_run.week).lower()}"
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[f"{key}-summary", f"{key}-ranking", f"{key}-pdf"])
+            )
+        )
+    by_key = {a.key: a for a in artifacts}
+    assert {k: a.type for k, a in by_key.items()} == {
+        f"{key}-summary": "markdown",
+        f"{key}-ranking": "table",
+        f"{key}-pdf": "markdown",  # Prefect stores a link artifact as markdown
+    }
+    summary = by_key[f"{key}-summary"].data
+    assert f"# Pulse — {demo_run.week}" in summary and "## Top issues" in summary
+    top = _ranked(demo_run.pdf.parent / "ranked_issues.csv")[0]
+    assert f"1. **{top['label']}**" in summary
+    table = by_key[f"{key}-ranking"].data
+    assert top["label"] in str(table)
+    link = by_key[f"{key}-pdf"].data
+    assert demo_run.pdf.resolve().as_uri() in link
+
+
+def test_flow_runs_are_named_after_their_week(demo_run):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[f"voc-{demo_run.week}"]))
+        )
+    assert runs and all(run.state.is_completed() for run in runs[:1])
+
+
+def test_flow_parameters_are_typed_and_validated_by_prefect():
+    flow = _load_flow()
+    schema = flow.parameters.model_dump()["properties"]
+    assert {"week", "sources", "rebuild_topics", "output_dir"} <= set(schema)
+    with pytest.raises(Exception, match="rebuild_topics"):
+        flow.validate_parameters({"rebuild_topics": "perhaps"})
+
+
+def test_retries_sit_on_io_tasks_only():
+    module = _load_flow_module()
+    tasks = ("ingest", "embed", "score_sentiment", "cluster_topics", "rank_issues", "render")
+    retries = {name: getattr(module, name).retries for name in tasks}
+    assert retries == {
+        "ingest": 2,
+        "embed": 0,
+        "score_sentiment": 0,
+        "cluster_topics": 0,
+        "rank_issues": 0,
+        "render": 2,
+    }
+
+
+def test_rerun_of_an_unchanged_week_gives_identical_ranks_labels_and_pdf_text(
+    demo_env, private_copy, tmp_path
+):
+    pdf = Path(_load_flow()(week=str(demo_env.week)))
+
+    assert pdf.parent == tmp_path / "outputs" / str(demo_env.week)
+    assert _ranked(pdf.parent / "ranked_issues.csv") == _ranked(
+        demo_env.pdf.parent / "ranked_issues.csv"
+    )
+    assert _pdf_text(pdf) == _pdf_text(demo_env.pdf)
+
+
+@pytest.mark.slow
+def test_refit_with_rebuild_topics_gives_the_same_ranks_and_labels(
+    demo_env, private_copy, tmp_path
+):
+    pdf = Path(_load_flow()(week=str(demo_env.week), rebuild_topics=True))
+
+    con = duckdb.connect(str(private_copy), read_only=True)
+    counts = con.execute(
+        "select row_counts from runs where outcome = 'ok' order by finished_at desc limit 1"
+    ).fetchone()[0]
+    con.close()
+    assert "reused_run" not in counts  # it really did fit again
+    fresh = _ranked(pdf.parent / "ranked_issues.csv")
+    before = _ranked(demo_env.pdf.parent / "ranked_issues.csv")
+    assert [(r["rank"], r["topic_id"], r["label"]) for r in fresh] == [
+        (r["rank"], r["topic_id"], r["label"]) for r in before
+    ]
+    assert fresh == before
+    assert _pdf_text(pdf) == _pdf_text(demo_env.pdf)
+
+
+@pytest.mark.slow
+def test_a_three_week_backfill_runs_each_week_in_order(
+    demo_env, private_copy, tmp_path, monkeypatch, capsys
+):
+    # Two weeks of history instead of twelve: the same flow, a smaller fit per week.
+    monkeypatch.setenv("PULSE_HISTORY_WEEKS", "2")
+    code = main(["--quiet", "run", "--from", "2026-W44", "--to", "2026-W46"])
+
+    assert code == 0
+    printed = capsys.readouterr().out.split()
+    weeks = ["2026-W44", "2026-W45", "2026-W46"]
+    assert [Path(p).parent.name for p in printed] == weeks
+    con = duckdb.connect(str(private_copy), read_only=True)
+    ran = con.execute(
+        "select week, outcome from runs order by started_at desc limit 3"
+    ).fetchall()[::-1]
+    con.close()
+    assert ran == [(week, "ok") for week in weeks]
+    for week in weeks:
+        assert (tmp_path / "outputs" / week / "report.pdf").stat().st_size > 0
