@@ -5,6 +5,7 @@ numba are imported live here, so every entry point (CLI, flow, tests) gets them.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 __version__ = "0.1.0"
@@ -21,3 +22,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # The ephemeral API's 20 s default start-up timeout fails now and then on 2 cores.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+# Copying a query result to Arrow is what Pulse wants (it is small: one week's rows),
+# and DuckDB's advice to use con.sql() would lose the $name parameters.
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")

@@ -18,6 +18,7 @@ import time
 import warnings
 from pathlib import Path
 
+from pulse.cli_topics import add_topics_parser
 from pulse.config import REPO_ROOT, load_settings
 from pulse.errors import PulseError
 from pulse.weeks import IsoWeek, week_range
@@ -285,42 +286,6 @@ def _run_lock_holder(db_path: Path) -> str | None:
     return None
 
 
-def cmd_topics(args: argparse.Namespace) -> int:
-    from pulse.db import connect
-
-    settings = load_settings()
-    with connect(settings.db_path) as con:
-        if args.topics_command == "show":
-            row = con.execute(
-                "select topic_id, label, status, keywords, first_seen_week, last_seen_week "
-                "from topics where topic_id = $id",
-                {"id": args.topic_id},
-            ).fetchone()
-            if not row:
-                raise PulseError(f"topic {args.topic_id} does not exist; see `pulse topics list`")
-            print(f"#{row[0]} {row[1]} [{row[2]}] seen {row[4]} .. {row[5]}")
-            print("keywords:", ", ".join(row[3] or []))
-            return 0
-        rows = con.execute(
-            """
-            select t.topic_id, t.label, t.status, t.keywords, count(d.feedback_id)
-            from topics as t
-            left join doc_topics as d
-                on d.topic_id = t.topic_id
-                and d.run_id = (select run_id from runs where outcome = 'ok'
-                                order by finished_at desc limit 1)
-            group by all
-            order by t.topic_id
-            """
-        ).fetchall()
-    print(f"{'id':>4}  {'status':<8} {'texts':>6}  label — keywords")
-    for topic_id, label, status, keywords, volume in rows:
-        print(
-            f"{topic_id:>4}  {status:<8} {volume:>6}  {label} — {', '.join((keywords or [])[:5])}"
-        )
-    return 0
-
-
 def cmd_config(args: argparse.Namespace) -> int:
     """The effective settings: pulse.toml, then PULSE_* environment overrides."""
     settings = load_settings()
@@ -465,12 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.set_defaults(func=cmd_status)
 
-    topics = sub.add_parser("topics", help="the topic registry")
-    topics_sub = topics.add_subparsers(dest="topics_command", required=True)
-    topics_sub.add_parser("list", help="every topic with its status and size")
-    show = topics_sub.add_parser("show", help="one topic")
-    show.add_argument("topic_id", type=int)
-    topics.set_defaults(func=cmd_topics)
+    add_topics_parser(sub)
 
     serve = command("serve", help="run the weekly schedule from this process (flow.serve)")
     serve.add_argument(

@@ -75,6 +75,10 @@ class Settings:
     brand_handles: list[str] = field(default_factory=lambda: ["ProNetHelp", "ProNet"])
     min_topic_size: int = 10
     random_seed: int = 42
+    # Which embedder fills the embeddings cache (pulse/embed.py): all-MiniLM-L6-v2 (torch fp32),
+    # minilm-onnx-int8 (the same model in int8, ~4x faster, same topic quality on banking77) or
+    # minilm-m2v (static; not usable with today's topic thresholds). Cached per model.
+    embedding_model: str = "all-MiniLM-L6-v2"
     # How long a run (or any command) waits for another process that holds the
     # database before it gives up and names that process.
     lock_timeout_seconds: float = 300.0

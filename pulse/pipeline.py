@@ -69,6 +69,11 @@ def code_version() -> str:
 
 
 def start_run(con: duckdb.DuckDBPyConnection, ctx: RunContext, parameters: dict) -> None:
+    from pulse.taxonomy import seeds_fingerprint
+
+    # Seeds change which texts a topic claims: a run may only reuse an earlier
+    # assignment made under the same seeds (see _reusable_run).
+    parameters = {**parameters, "taxonomy_seeds": seeds_fingerprint()}
     con.execute(
         """
         insert or replace into runs (run_id, week, parameters, code_version, outcome, started_at)
@@ -220,12 +225,15 @@ def stage_topics(
 
 
 def _reusable_run(con: duckdb.DuckDBPyConnection, ctx: RunContext, start, end) -> str | None:
-    """The newest ok run of this week whose clustered texts equal the window's texts now."""
+    """The newest ok run of this week whose clustered texts and seeds equal today's."""
+    from pulse.taxonomy import seeds_fingerprint
+
     row = con.execute(
         """
         with candidate as (
             select run_id from runs
             where week = $week and outcome = 'ok' and run_id <> $run_id
+              and json_extract_string(parameters, '$.taxonomy_seeds') = $seeds
             order by finished_at desc
             limit 1
         ),
@@ -245,7 +253,13 @@ def _reusable_run(con: duckdb.DuckDBPyConnection, ctx: RunContext, start, end) -
             (select count(*) from now),
             (select count(*) from before inner join now using (feedback_id, text_hash))
         """,
-        {"week": str(ctx.week), "run_id": ctx.run_id, "start": start, "end": end},
+        {
+            "week": str(ctx.week),
+            "run_id": ctx.run_id,
+            "start": start,
+            "end": end,
+            "seeds": seeds_fingerprint(),
+        },
     ).fetchone()
     run_id, before, now, same = row
     if run_id and before == now == same:
