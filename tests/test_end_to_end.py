@@ -97,29 +97,42 @@ def test_labels_read_like_names_not_bertopic_ids(demo_run):
         assert issue["label"][0].isupper()
 
 
-def test_no_planted_personal_data_reaches_any_output(demo_run):
-    from pulse.redact import redact
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+# A phone or card number as planted: digits with spaces, dots, dashes or brackets between.
+_NUMBER = re.compile(r"\+?\(?\d[\d\s().-]{7,}\d")
 
-    planted = []
+
+def test_no_planted_personal_data_reaches_any_output(demo_run):
+    """Every e-mail, phone and card number the demo planted is absent from every output."""
+    planted_kinds = demo_run.truth["pii"]
     con = duckdb.connect(str(demo_run.db_path), read_only=True)
     try:
-        texts = [row[0] for row in con.execute("select text from feedback").fetchall()]
+        texts = dict(con.execute("select external_id, text from feedback").fetchall())
     finally:
         con.close()
-    for text in texts:
-        if redact(text) != text:
-            planted += re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", text)
-    assert planted, "the demo data should plant e-mail addresses"
+    planted: dict[str, set[str]] = {"email": set(), "phone": set(), "card": set()}
+    for external_id, kinds in planted_kinds.items():
+        text = texts.get(external_id)
+        if text is None:
+            continue
+        if "email" in kinds:
+            planted["email"].update(_EMAIL.findall(text))
+        for kind in ("phone", "card"):
+            if kind in kinds:
+                planted[kind].update(m.strip() for m in _NUMBER.findall(text))
+    assert all(planted.values()), f"the demo should plant every kind: {planted.keys()}"
     folder = demo_run.pdf.parent
     outputs = {
         "pdf": _pdf_text(demo_run.pdf),
         "html": (folder / "report.html").read_text(),
         "csv": (folder / "ranked_issues.csv").read_text(),
         "summary": (folder / "summary.json").read_text(),
+        "run": (folder / "run.json").read_text(),
     }
     for name, body in outputs.items():
-        for email in planted:
-            assert email not in body, f"{email} leaked into {name}"
+        for kind, values in planted.items():
+            for value in values:
+                assert value not in body, f"planted {kind} {value!r} leaked into {name}"
 
 
 def test_run_is_recorded_with_timings_and_counts_that_add_up(demo_run):
