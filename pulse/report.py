@@ -255,12 +255,17 @@ def _kpi_view(kpi: Mapping[str, Any], index: int) -> dict[str, Any]:
             judgement = "better" if (better == "up") == rising else "worse"
         else:
             judgement = "neutral"
+    delta_display = kpi.get("delta_display") or format_delta(delta, "num", 1)
+    if delta is not None and not any(ch in "123456789" for ch in delta_display):
+        # A change that rounds to zero at the precision shown ("-0.0") is no change:
+        # calling it "worse" would send a reader after noise.
+        arrow, direction, judgement, delta_display = "►", "no change", "neutral", "±0"
     history = list(kpi.get("history") or [])
     return {
         **kpi,
         "has_value": value is not None,
         "display": kpi.get("display") or format_num(value),
-        "delta_display": kpi.get("delta_display") or format_delta(delta, "num", 1),
+        "delta_display": delta_display,
         "arrow": arrow,
         "direction": direction,
         "judgement": judgement,
