@@ -2,40 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import re
 from pathlib import Path
 
 import duckdb
 import pytest
-from pypdf import PdfReader
 
 from pulse.cli import _load_flow, _load_flow_module, main
-
-
-def _pdf_text(path: Path) -> str:
-    text = "\n".join((page.extract_text() or "") for page in PdfReader(path).pages)
-    text = text.replace("\x00", "")
-    # The run id and the moment of rendering differ between runs by design.
-    text = re.sub(r"\d{4}-W\d{2}-\d{8}T\d{6}-[0-9a-f]{6}", "<run>", text)
-    return re.sub(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?( UTC)?", "<time>", text)
-
-
-def _ranked(path: Path) -> list[dict]:
-    """ranked_issues.csv with numbers to 9 significant digits.
-
-    DuckDB sums doubles in parallel, so an average can differ in its last bit from
-    one run to the next; ranks, labels and every shown figure are unaffected.
-    """
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [{k: _nine_digits(v) for k, v in row.items()} for row in csv.DictReader(handle)]
-
-
-def _nine_digits(value: str) -> str:
-    try:
-        return f"{float(value):.9g}" if "." in value else value
-    except ValueError:
-        return value
+from tests.output_readers import pdf_text, ranked_rows
 
 
 @pytest.fixture
@@ -68,7 +41,7 @@ def test_each_run_publishes_a_summary_a_ranking_table_and_the_pdf_link(demo_run)
         f"{key}-ranking": {"table"},
         f"{key}-pdf": {"markdown"},  # Prefect stores a link artifact as markdown
     }
-    top = _ranked(demo_run.pdf.parent / "ranked_issues.csv")[0]
+    top = ranked_rows(demo_run.pdf.parent / "ranked_issues.csv")[0]
     summaries = [a.data for a in by_key[f"{key}-summary"]]
     assert any(
         f"# Pulse — {demo_run.week}" in s and "## Top issues" in s and f"1. **{top['label']}**" in s
@@ -118,10 +91,10 @@ def test_rerun_of_an_unchanged_week_gives_identical_ranks_labels_and_pdf_text(
     pdf = Path(_load_flow()(week=str(demo_env.week)))
 
     assert pdf.parent == tmp_path / "outputs" / str(demo_env.week)
-    assert _ranked(pdf.parent / "ranked_issues.csv") == _ranked(
+    assert ranked_rows(pdf.parent / "ranked_issues.csv") == ranked_rows(
         demo_env.pdf.parent / "ranked_issues.csv"
     )
-    assert _pdf_text(pdf) == _pdf_text(demo_env.pdf)
+    assert pdf_text(pdf) == pdf_text(demo_env.pdf)
 
 
 @pytest.mark.slow
@@ -136,13 +109,13 @@ def test_refit_with_rebuild_topics_gives_the_same_ranks_and_labels(
     ).fetchone()[0]
     con.close()
     assert "reused_run" not in counts  # it really did fit again
-    fresh = _ranked(pdf.parent / "ranked_issues.csv")
-    before = _ranked(demo_env.pdf.parent / "ranked_issues.csv")
+    fresh = ranked_rows(pdf.parent / "ranked_issues.csv")
+    before = ranked_rows(demo_env.pdf.parent / "ranked_issues.csv")
     assert [(r["rank"], r["topic_id"], r["label"]) for r in fresh] == [
         (r["rank"], r["topic_id"], r["label"]) for r in before
     ]
     assert fresh == before
-    assert _pdf_text(pdf) == _pdf_text(demo_env.pdf)
+    assert pdf_text(pdf) == pdf_text(demo_env.pdf)
 
 
 @pytest.mark.slow

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -13,11 +11,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from pypdf import PdfReader
 
 from pulse.config import REPO_ROOT
 from pulse.db import connect, lock_holder, run_lock, snapshot
 from pulse.errors import PulseError
+from tests.output_readers import pdf_text, ranked_rows
 
 _HOLD_DB = """
 import sys, time, duckdb
@@ -143,31 +141,6 @@ def test_snapshot_can_be_read_while_another_process_writes_the_database(tmp_path
 # --- crash recovery ----------------------------------------------------------------------
 
 
-def _pdf_text(path: Path) -> str:
-    text = "\n".join((page.extract_text() or "") for page in PdfReader(path).pages)
-    text = text.replace("\x00", "")
-    # The run id and the moment of rendering differ between runs by design.
-    text = re.sub(r"\d{4}-W\d{2}-\d{8}T\d{6}-[0-9a-f]{6}", "<run>", text)
-    return re.sub(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?( UTC)?", "<time>", text)
-
-
-def _ranked(path: Path) -> list[dict]:
-    """ranked_issues.csv with numbers to 9 significant digits.
-
-    DuckDB sums doubles in parallel, so an average can differ in its last bit from
-    one run to the next; ranks, labels and every shown figure are unaffected.
-    """
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [{k: _nine_digits(v) for k, v in row.items()} for row in csv.DictReader(handle)]
-
-
-def _nine_digits(value: str) -> str:
-    try:
-        return f"{float(value):.9g}" if "." in value else value
-    except ValueError:
-        return value
-
-
 def _crash_env(demo_run, tmp_path: Path) -> dict[str, str]:
     from prefect.settings import PREFECT_API_URL
 
@@ -270,10 +243,10 @@ def _assert_clean_database(db_path: Path, demo_db: Path) -> None:
 
 def _assert_same_outputs(pdf: Path, demo_run) -> None:
     assert pdf.parent == pdf.parent.parent / str(demo_run.week)
-    assert _ranked(pdf.parent / "ranked_issues.csv") == _ranked(
+    assert ranked_rows(pdf.parent / "ranked_issues.csv") == ranked_rows(
         demo_run.pdf.parent / "ranked_issues.csv"
     )
-    assert _pdf_text(pdf) == _pdf_text(demo_run.pdf)
+    assert pdf_text(pdf) == pdf_text(demo_run.pdf)
     leftovers = [p.name for p in pdf.parent.parent.iterdir() if p.name.startswith(".")]
     assert leftovers == []
 
