@@ -7,7 +7,6 @@ recovered by running it again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import time
@@ -377,11 +376,3 @@ def latest_run(con: duckdb.DuckDBPyConnection, week: IsoWeek) -> str:
             f"week {week} has no finished run yet; run `pulse run --week {week}` first"
         )
     return row[0]
-
-
-def file_fingerprint(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from pulse.embed import MODEL_NAME, load_embedding_model, load_vectors
+from pulse.embed import load_embedding_model, load_vectors
 from pulse.weeks import IsoWeek
 
 # Two clusters are "the same topic" when their centroids are at least this
@@ -778,7 +778,3 @@ def mark_dormant(
             "keep": sorted(keep or set()),
         },
     )
-
-
-def embedding_model_name() -> str:
-    return MODEL_NAME
