@@ -172,7 +172,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     with run_lock(settings.db_path, settings.lock_timeout_seconds):
         with connect(settings.db_path) as con:
             reports = ingest_paths(
-                con, args.paths, source=args.source, brand_handles=settings.brand_handles
+                con,
+                args.paths,
+                source=args.source,
+                mappings_file=Path(args.mappings) if args.mappings else None,
+                brand_handles=settings.brand_handles,
             )
     if not args.quiet:
         print(format_report_table(reports))
@@ -414,6 +418,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = command("ingest", help="load source files into the database")
     ingest.add_argument("paths", nargs="+")
     ingest.add_argument("--source", help="mapping name (default: guessed from the file)")
+    ingest.add_argument(
+        "--mappings",
+        metavar="FILE",
+        help="TOML file of your own source mappings, same shape as pulse/sources.toml "
+        "(they join the ready-made ones; one with the same name replaces it)",
+    )
     ingest.set_defaults(func=cmd_ingest)
 
     rejected = command("rejected", help="list quarantined rows and why")

@@ -261,12 +261,17 @@ PASS_GATES: dict[str, str] = {
     "ssn": r"[0-9]{3}-[0-9]{2}-[0-9]{4}",
     # 8+ digits after "+", else 10+; at most ") (" between two digits
     "phone": r"\+[0-9](?:[ .()\-]{0,3}[0-9]){7}|[0-9](?:[ .()\-]{0,3}[0-9]){9}",
-    # A cue word anywhere before 7+ digits. Tokens spell "phone" and "ssn", and a street
-    # line can end inside a word ("Apt 5b"), leaving a cue behind a token, so this gate
-    # also opens with the phone, ssn, nino and street gates (see _with_implied_gates).
+    # A cue word, then at most 20 characters without a digit, then 7+ digits: what
+    # _PHONE_CUED_RE (14 after its cue) and _SSN_CUED_RE (12 after "social security
+    # number") need on the text as it is. Another pass can bring a cue and a number
+    # together (a shorter token replaces an e-mail between them; tokens spell "phone"
+    # and "ssn"; a street line can end inside a word, "Apt 5b"), so this gate also
+    # opens whenever any other gate is open (see _with_implied_gates): alone, it only
+    # judges texts that no other pass changes. (It can match "[" or "]", which the
+    # other gates never do; that is why it never stands alone once a token is made.)
     "cued": (
         r"\b(?i:call|phone|tel|telephone|mobile|cell|text|whatsapp|sms|ring|reach me|contact me"
-        rf"|landline|my number|number is|ssn|social security)\b.*{_RUN7}"
+        rf"|landline|my number|number is|ssn|social security)\b[^0-9\n]{{0,20}}{_RUN7}"
     ),
     "nino": r"[A-Z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]",
     "street": (
@@ -539,9 +544,14 @@ def redact_gated(
 
 
 def _with_implied_gates(gates: Iterable[str]) -> frozenset[str]:
-    """Open "cued" when a pass may put a cue after a token ("[phone]", "[ssn]", "[address]")."""
+    """Open "cued" whenever another pass runs: any change can bring a cue near a number.
+
+    A token can end up between a cue and a number, or be one ("[phone]"), and a shorter
+    token can close the gap the "cued" gate measured; only a text that no other pass
+    changes can be judged by that gate alone.
+    """
     opened = frozenset(gates)
-    if "cued" not in opened and opened & {"phone", "ssn", "nino", "street"}:
+    if opened and "cued" not in opened:
         opened |= {"cued"}
     return opened
 

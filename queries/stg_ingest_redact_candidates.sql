@@ -1,20 +1,18 @@
 -- one row per cleaned text that may hold personal data, with the redaction gates open for it
 -- (pulse.redact.PASS_GATES). A text of $gate_charset that no gate matches cannot change under
 -- redaction and is not listed; a text outside $gate_charset is listed with every gate open.
--- Reads the plain texts ingest_typed already screened and ingest_messy_cleaned(line, text),
--- the texts Python cleaned.
-with texts as (
-    select line, text from ingest_typed where is_redaction_candidate
-    union all
-    select line, text from ingest_messy_cleaned where text <> ''
-),
-
-screened as (
+-- Reads the plain texts ingest_typed already screened (is_redaction_candidate: of
+-- $gate_charset, with a gate open) and ingest_messy_cleaned(line, text), the texts Python
+-- cleaned, which are screened here.
+with screened as (
     select line, text, not regexp_full_match(text, $gate_charset) as is_unscreened
-    from texts
+    from ingest_messy_cleaned
+    where text <> ''
 ),
 
 candidates as (
+    select line, text, false as is_unscreened from ingest_typed where is_redaction_candidate
+    union all
     select line, text, is_unscreened
     from screened
     where is_unscreened or regexp_matches(text, $any_gate)

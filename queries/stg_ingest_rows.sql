@@ -25,17 +25,33 @@ checked as (
     from joined
 ),
 
--- A re-exported ticket can appear twice in one file: the newest version loads.
-ranked as materialized (
+-- A re-exported ticket can appear twice in one file: the newest version loads. Only the
+-- ids that repeat are ranked (a grouping finds them); sorting every row by id would
+-- cost more than the rest of this query.
+passing as (
+    select * exclude (row_reason, reason) from checked where row_reason is null
+),
+
+repeated_ids as (
+    select external_id from passing group by external_id having count(*) > 1
+),
+
+repeated_ranked as (
     select
-        *,
+        line,
         row_number() over by_id as id_rank,
         first_value(line) over by_id as kept_line
-    from checked
-    where row_reason is null
+    from passing
+    semi join repeated_ids using (external_id)
     window by_id as (
         partition by external_id order by coalesce(updated_at, created_at) desc, line
     )
+),
+
+ranked as (
+    select passing.*, coalesce(repeated.id_rank, 1) as id_rank, repeated.kept_line
+    from passing
+    left join repeated_ranked as repeated on repeated.line = passing.line
 ),
 
 -- The same text at the same moment under another id is one message sent (or exported) twice:
@@ -92,7 +108,7 @@ rejected as (
 
 id_duplicates as (
     select
-        * exclude (row_reason, reason, id_rank, kept_line),
+        * exclude (id_rank, kept_line),
         'reject' as status,
         'duplicate id in file (line ' || kept_line || ' loads)' as reason
     from ranked
@@ -101,7 +117,7 @@ id_duplicates as (
 
 decided as (
     select
-        firsts.* exclude (row_reason, reason, id_rank, kept_line),
+        firsts.* exclude (id_rank, kept_line),
         case
             when copied_texts.first_line < firsts.line then 'duplicate'
             when known_texts.feedback_id is not null

@@ -68,7 +68,8 @@ checked as (
         url,
         case
             when external_id is null then 'missing id'
-            when text_raw is null or trim(text_raw, ' ' || chr(9) || chr(10) || chr(13)) = ''
+            -- (a search for one other character, not a trimmed copy of every text)
+            when text_raw is null or not regexp_matches(text_raw, '[^ \t\r\n]')
                 then 'missing text'
             when created_at_raw is null then 'missing created_at'
             when created_at is null then 'unparseable created_at'
@@ -108,12 +109,11 @@ collapsed as (
     select
         * exclude (text_raw),
         case
-            when is_plain then trim(
-                case
-                    when contains(text_raw, '  ') then regexp_replace(text_raw, ' {2,}', ' ', 'g')
-                    else text_raw
-                end
-            )
+            -- most texts have no spaces to drop: they pass through uncopied
+            when is_plain and (
+                contains(text_raw, '  ') or starts_with(text_raw, ' ') or ends_with(text_raw, ' ')
+            ) then trim(regexp_replace(text_raw, ' {2,}', ' ', 'g'))
+            when is_plain then text_raw
         end as text,
         case when not is_plain then text_raw end as text_raw
     from plain

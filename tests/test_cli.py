@@ -169,3 +169,47 @@ def test_status_during_a_first_run_names_the_running_process(no_config, capsys):
         holder.kill()
         holder.wait()
     assert f"a run is in progress (process {holder.pid})" in capsys.readouterr().out
+
+
+def test_ingest_loads_a_generic_csv_through_the_users_own_mapping_file(no_config, capsys):
+    import duckdb
+
+    export = no_config / "acme_portal_export.csv"
+    export.write_text(
+        "ref,opened,message,stars\n"
+        "A-1,2025-03-04T09:00:00Z,The invoice page times out,2\n"
+        "A-2,2025-03-05T10:30:00+01:00,Cannot change my billing address,\n"
+        "A-3,not a date,Refund never arrived,4\n",
+        encoding="utf-8",
+    )
+    mappings = no_config / "my_sources.toml"
+    mappings.write_text(
+        '[acme_portal]\nkind = "ticket"\nformat = "csv"\nid = "ref"\ncreated_at = "opened"\n'
+        'text = "message"\ncsat = "stars"\nchannel_value = "web"\n',
+        encoding="utf-8",
+    )
+    # Without the mapping no ready-made source fits these columns: refused, named.
+    assert main(["ingest", str(export)]) != 0
+    assert "cannot tell which source" in capsys.readouterr().err
+
+    assert main(["ingest", str(export), "--mappings", str(mappings)]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith(str(export)))
+    # file, source, in, loaded, new, rejected, dupes, status
+    assert row.split()[1:8] == ["acme_portal", "3", "2", "2", "1", "0", "ok"]
+
+    con = duckdb.connect(str(no_config / "pulse.duckdb"), read_only=True)
+    try:
+        loaded = con.execute(
+            "select feedback_id, kind, channel, csat, strftime(created_at, '%Y-%m-%d %H:%M'), "
+            "text from feedback order by feedback_id"
+        ).fetchall()
+        quarantined = con.execute("select file, line, reason from rejected_rows").fetchall()
+    finally:
+        con.close()
+    assert loaded == [
+        ("acme_portal:A-1", "ticket", "web", 2, "2025-03-04 09:00", "The invoice page times out"),
+        ("acme_portal:A-2", "ticket", "web", None, "2025-03-05 09:30",
+         "Cannot change my billing address"),
+    ]  # fmt: skip
+    assert quarantined == [(str(export), 4, "unparseable created_at")]

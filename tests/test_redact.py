@@ -303,6 +303,11 @@ GATE_PROBES = [
     "number is 4155550132, reference number is 123456789",
     "jane dot doe at gmail dot com or SW1A 1AA",
     "The card was 4000 0566 5566 5556.",
+    # a cue brought near a number only once another pass has put a short token between
+    "call me at jo.smith.long.name@example.com 4155550132",
+    "Tel. jo at gmail dot com 12345678 text @ProNetHelp",
+    "mobile: jo at gmail dot com 555 1234 or jo at gmail dot com",
+    "social security number:        078 05 1120",
 ]
 
 
@@ -355,6 +360,17 @@ def test_gates_evaluated_in_python_agree_with_full_redaction() -> None:
     for text in GATE_PROBES + _generated_tickets(500):
         text = clean_text(text)
         assert redact_gated(text, gates_of(text)) == redact(text), text
+
+
+def test_a_phone_word_far_from_any_number_opens_no_gate() -> None:
+    # "call back" and an order number in one ticket are common; the cued passes need
+    # the number within a few characters of the word, and so does their gate
+    text = "I was promised a call back within 12 hours. Reference E7462, transaction 249877425."
+    assert gates_of(text) == frozenset() and redact(text) == text
+    assert "cued" in gates_of("Call me on 4155550132 after six")
+    assert redact_gated("Call me on 4155550132", gates_of("Call me on 4155550132")) == (
+        "Call me on [phone]"
+    )
 
 
 def test_a_text_outside_the_gate_charset_opens_every_gate() -> None:
