@@ -34,6 +34,8 @@ from pathlib import Path
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# bench/ holds scripts named like packages (bench/umap.py): never import from it by name.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
@@ -108,18 +110,38 @@ def raw_forward(texts: list[str], batch_size: int, threads: int) -> float:
     return len(texts) / seconds
 
 
-def raw_onnx(texts: list[str], batch_size: int) -> float:
-    """Texts/s of the int8 ONNX session alone on pre-tokenised, length-sorted batches."""
+def raw_onnx(texts: list[str], batch_size: int = 1) -> float:
+    """Texts/s of the int8 ONNX session alone on pre-tokenised texts (no tokenizer timed).
+
+    batch_size 1 is how `pulse.embed` runs it (one text per call, a call per core at a
+    time); larger sizes run padded, length-sorted batches on one call at a time, for
+    comparison only (their vectors depend on the batch, see `pulse.embed._OnnxEmbedder`).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from pulse.embed import EMBED_CHAR_CAP, ONNX_INT8, _load_built
 
     embedder = _load_built(ONNX_INT8)
-    ordered = sorted((t[:EMBED_CHAR_CAP] for t in texts), key=len, reverse=True)
+    capped = [t[:EMBED_CHAR_CAP] for t in texts]
+    if batch_size == 1:
+        ids = embedder.tokenize(capped)
+        embedder.forward(ids[-1])  # warm-up
+        started = time.perf_counter()
+        with ThreadPoolExecutor(embedder.workers) as pool:
+            for _ in pool.map(embedder.forward, ids):
+                pass
+        return len(texts) / (time.perf_counter() - started)
+    ordered = sorted(capped, key=len, reverse=True)
+    embedder.tokenizer.enable_padding()
     feeds = []
-    for i in range(0, len(ordered), batch_size):
-        encodings = embedder.tokenizer.encode_batch(ordered[i : i + batch_size])
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        feeds.append({"input_ids": ids, "attention_mask": mask, "token_type_ids": 0 * ids})
+    try:
+        for i in range(0, len(ordered), batch_size):
+            encodings = embedder.tokenizer.encode_batch(ordered[i : i + batch_size])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feeds.append({"input_ids": ids, "attention_mask": mask, "token_type_ids": 0 * ids})
+    finally:
+        embedder.tokenizer.no_padding()
     embedder.session.run(None, feeds[-1])  # warm-up
     started = time.perf_counter()
     for feed in feeds:
@@ -132,12 +154,12 @@ def raw_rate(model_name: str, texts: list[str]) -> float:
 
     A static model has no network; its limit is its own encode.
     """
-    from pulse.embed import BATCH_SIZE, MODEL_NAME, ONNX_INT8, encode
+    from pulse.embed import BATCH_SIZE, FP32, ONNX_INT8, encode
 
-    if model_name == MODEL_NAME:
+    if model_name == FP32:
         return raw_forward(texts, BATCH_SIZE, os.cpu_count() or 1)
     if model_name == ONNX_INT8:
-        return raw_onnx(texts, BATCH_SIZE)
+        return raw_onnx(texts)
     encode(texts[:10], model_name=model_name)
     _, seconds = timed(encode, texts, model_name=model_name)
     return len(texts) / seconds
@@ -187,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     from pulse.db import connect
     from pulse.embed import (
         EMBEDDERS,
-        MODEL_NAME,
+        FP32,
         ONNX_INT8,
         embed_missing,
         encode,
@@ -205,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
             f"p95 {int(np.percentile(lengths, 95))}"
         )
         load_embedding_model()
-        encode(texts[:64], model_name=MODEL_NAME)  # warm-up, not timed
+        encode(texts[:64], model_name=FP32)  # warm-up, not timed
 
         # 1. the limit, and how it moves with batch size and threads
         sweep = {}
@@ -223,14 +245,14 @@ def main(argv: list[str] | None = None) -> int:
         limits, encode_rates, stage_rates = [], [], []
         for _ in range(args.rounds):
             limits.append(raw_forward(texts, BATCH_SIZE, cores))
-            fp32, seconds = timed(encode, texts, model_name=MODEL_NAME)
+            fp32, seconds = timed(encode, texts, model_name=FP32)
             encode_rates.append(len(texts) / seconds)
             with connect(db_path) as con:
-                con.execute("delete from embeddings where model = $m", {"m": MODEL_NAME})
-                new, seconds = timed(embed_missing, con, model_name=MODEL_NAME)
+                con.execute("delete from embeddings where model = $m", {"m": FP32})
+                new, seconds = timed(embed_missing, con, model_name=FP32)
                 stage_rates.append(new / seconds)
                 hashes = [r[0] for r in con.execute("select text_hash from feedback").fetchall()]
-                stored = load_vectors(con, hashes, model_name=MODEL_NAME)
+                stored = load_vectors(con, hashes, model_name=FP32)
             log(
                 f"round: raw {limits[-1]:.1f}, encode() {encode_rates[-1]:.1f}, "
                 f"embed_missing {stage_rates[-1]:.1f} texts/s"
@@ -252,9 +274,9 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         # 3. the built embedders
-        embedders: dict = {MODEL_NAME: {"texts_per_s": round(encode_rate, 1)}}
-        vectors_of = {MODEL_NAME: fp32}
-        for name in EMBEDDERS[1:]:
+        embedders: dict = {FP32: {"texts_per_s": round(encode_rate, 1)}}
+        vectors_of = {FP32: fp32}
+        for name in [e for e in EMBEDDERS if e != FP32]:
             encode(texts[:64], model_name=name)  # builds on first use, loads; not timed
             vectors, seconds = timed(encode, texts, model_name=name)
             vectors_of[name] = vectors
@@ -266,6 +288,14 @@ def main(argv: list[str] | None = None) -> int:
             }
             if name == ONNX_INT8:  # the static model lives in a space of its own
                 embedders[name]["cosine_to_fp32"] = cosine_stats(vectors, fp32)
+                # its limit, one text per call as pulse.embed runs it, and batched for contrast
+                embedders[name]["raw_texts_per_s"] = round(raw_onnx(texts), 1)
+                embedders[name]["raw_batch_64_texts_per_s"] = round(raw_onnx(texts, 64), 1)
+                embedders[name]["embed_share_of_limit"] = round(
+                    embedders[name]["embed_missing_texts_per_s"]
+                    / embedders[name]["raw_texts_per_s"],
+                    3,
+                )
             log(f"{name}: {embedders[name]}")
 
         # 4. topic quality on banking77

@@ -8,7 +8,7 @@ Sets (from ../shared/data; see each SOURCE.md):
 Speed is the scoring on top of the embeddings (what a pipeline run pays, since it
 embeds every text anyway), best of three passes over both sets.
 
-Usage:  python bench/sentiment.py [--data-dir ../shared/data]
+Usage:  python bench/sentiment.py [--data-dir ../shared/data] [--embedder minilm-onnx-int8]
 The last line printed is one JSON object (Apple figures at the top level).
 """
 
@@ -29,6 +29,8 @@ import train_sentiment as data  # noqa: E402  (the loaders and the held-out spli
 from sklearn.metrics import accuracy_score, f1_score, recall_score  # noqa: E402
 
 from pulse import sentiment  # noqa: E402
+from pulse.embed import EMBEDDERS  # noqa: E402
+from pulse.embed import active_model_name as active_model_name_embed  # noqa: E402
 
 
 def evaluate(truth: list[str], predicted: list[str]) -> dict:
@@ -53,7 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Pulse sentiment vs VADER")
     parser.add_argument("--data-dir", type=Path, default=data.DEFAULT_DATA_DIR)
     parser.add_argument("--cache-dir", type=Path, default=data.DEFAULT_CACHE_DIR)
+    parser.add_argument(
+        "--embedder",
+        choices=EMBEDDERS,
+        default=None,
+        help="vectors to score on (default: the pipeline's embedding_model setting)",
+    )
     args = parser.parse_args(argv)
+    embedder = args.embedder or active_model_name_embed()
     if not args.data_dir.exists():
         print(
             f"SKIPPED: {args.data_dir} not found; the labelled benchmark sets live in the shared "
@@ -71,11 +80,16 @@ def main(argv: list[str] | None = None) -> int:
         "apple held-out": data.apple_tweets(args.data_dir, held_out=True),
         "alexa (stars)": data.alexa_reviews(args.data_dir),
     }
-    embedded = {name: data.embed(texts, args.cache_dir) for name, (texts, _) in sets.items()}
+    embedded = {
+        name: data.embed(texts, args.cache_dir, embedder) for name, (texts, _) in sets.items()
+    }
 
     results: dict[str, dict] = {}
     header = f"  {'set / model':<26} {'accuracy':>8} {'macro-F1':>9} {'rec-neg':>9} {'rec-neu':>9} "
-    print(f"Pulse model {sentiment.active_model_name()} vs VADER {sentiment.vader_version()}")
+    print(
+        f"Pulse model {sentiment.active_model_name()} on {embedder} vectors "
+        f"vs VADER {sentiment.vader_version()}"
+    )
     print(header + f"{'rec-pos':>9}")
     for name, (texts, truth) in sets.items():
         ours = [label for label, _ in sentiment.score_texts(texts, embedded[name])]
@@ -104,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     apple, alexa = results["apple held-out"], results["alexa (stars)"]
     summary = {
         "model": sentiment.active_model_name(),
+        "embedder": embedder,
         "macro_f1": apple["pulse"]["macro_f1"],
         "vader_macro_f1": apple["vader"]["macro_f1"],
         "macro_f1_gain": round(apple["pulse"]["macro_f1"] - apple["vader"]["macro_f1"], 4),

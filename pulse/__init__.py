@@ -26,3 +26,4 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # Copying a query result to Arrow is what Pulse wants (it is small: one week's rows),
 # and DuckDB's advice to use con.sql() would lose the $name parameters.
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result")
+import pulse._numba_cache  # noqa: E402,F401  (numba cache=True by default: see the module)

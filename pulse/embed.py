@@ -5,10 +5,12 @@ Embedding is the costliest stage, so vectors are stored in DuckDB keyed by
 
 Three embedders fill that cache, all with 384-d unit vectors:
 
-- `all-MiniLM-L6-v2` (default): the bundled model through sentence-transformers,
-  torch fp32. The sentiment model was trained on its vectors.
-- `minilm-onnx-int8`: the same network exported to ONNX, int8 weights, run by
-  onnxruntime; vectors within cosine ~0.99 of fp32, about twice as fast.
+- `minilm-onnx-int8` (default): the bundled MiniLM exported to ONNX, int8
+  weights, run by onnxruntime one text per call (see `_OnnxEmbedder`); vectors
+  within cosine 0.99 (mean) of fp32 at 2-3x fewer CPU seconds per text. The
+  sentiment model (trained on fp32 vectors) scores the same on them: held-out
+  Apple macro-F1 0.695 vs 0.699, Alexa 0.483 vs 0.481 (`bench/sentiment.py --embedder`).
+- `all-MiniLM-L6-v2`: the bundled model through sentence-transformers, torch fp32.
 - `minilm-m2v`: a model2vec static model distilled from MiniLM; a different
   vector space (hence a different cache key) at two orders of magnitude more
   texts per second, for when volume matters more than nuance.
@@ -32,15 +34,18 @@ import pyarrow as pa
 
 from pulse.errors import PulseError
 
-MODEL_NAME = "all-MiniLM-L6-v2"
+FP32 = "all-MiniLM-L6-v2"
 ONNX_INT8 = "minilm-onnx-int8"
 STATIC_M2V = "minilm-m2v"
-EMBEDDERS = (MODEL_NAME, ONNX_INT8, STATIC_M2V)
+EMBEDDERS = (ONNX_INT8, FP32, STATIC_M2V)
+# The embedder a run uses when nothing is configured (the `embedding_model` default).
+MODEL_NAME = ONNX_INT8
 DIMENSIONS = 384
 # MiniLM reads at most 256 word pieces; longer texts only cost tokenizer time.
 EMBED_CHAR_CAP = 2000
 MAX_TOKENS = 256
-# bench/embed.py, 2 shared cores, texts sorted by length: raw fp32 forward passes at
+# fp32 only (int8 runs one text per call). bench/embed.py, 2 shared cores, texts sorted
+# by length: raw fp32 forward passes at
 # batch 16 / 32 / 64 ran 15.9 / 14.3 / 18.5 texts/s (load 7, so within the noise);
 # with length sorting a bigger batch adds little padding, and 64 was never slower.
 BATCH_SIZE = 64
@@ -95,41 +100,72 @@ def _built_model_dir(name: str) -> Path:
         if importlib.util.find_spec(module) is None:
             raise PulseError(
                 f"embedding_model {name!r} needs the {module} package; install it with "
-                f"`pip install {module}` or set embedding_model = {MODEL_NAME!r}"
+                f"`pip install {module}` or set embedding_model = {FP32!r}"
             )
     return builder.build(name)
 
 
 class _OnnxEmbedder:
-    """MiniLM int8 in onnxruntime: tokenise with the fast tokenizer, one session call per batch."""
+    """MiniLM int8 in onnxruntime, one text per session call, one call per core at a time.
+
+    Dynamic int8 quantisation picks one activation scale per call from every value in
+    it, padding included, so a text batched with others came out up to 0.07 apart
+    (cosine 0.93) from the same text alone: its cached vector, and so its sentiment
+    score, would depend on which texts happened to arrive in its week. One text per
+    call makes a vector a function of its text only; with no padding it costs no
+    more CPU than batches of 64 (bench/embed.py). Calls run on `os.cpu_count()`
+    threads with one intra-op thread each: onnxruntime releases the GIL, and small
+    single-text matrices parallelise worse inside one call than across calls.
+    """
 
     def __init__(self, folder: Path) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, os.cpu_count() or 1)
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
+        # Spinning threads burn a shared core while waiting for work that is not coming.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(
             str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.enable_padding()
+        # tokenizer.json pads to 128 on its own; a lone text needs no padding at all.
+        self.tokenizer.no_padding()
+        self.workers = max(1, os.cpu_count() or 1)
 
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        order = np.argsort([-len(t) for t in texts], kind="stable")
+    def tokenize(self, texts: list[str]) -> list[np.ndarray]:
+        """Word-piece ids per text (truncated to MAX_TOKENS, never padded)."""
+        return [np.array([e.ids], dtype=np.int64) for e in self.tokenizer.encode_batch(texts)]
+
+    def forward(self, ids: np.ndarray) -> np.ndarray:
+        """The unit vector of one tokenised text (shape (1, length))."""
+        (vector,) = self.session.run(
+            None,
+            {
+                "input_ids": ids,
+                "attention_mask": np.ones_like(ids),
+                "token_type_ids": np.zeros_like(ids),
+            },
+        )
+        return vector[0]
+
+    def encode(self, texts: list[str], batch_size: int = 1) -> np.ndarray:
+        """Vectors for texts; `batch_size` is ignored (one text per call, see the class)."""
+        del batch_size
+        from concurrent.futures import ThreadPoolExecutor
+
+        ids = self.tokenize(texts)
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        for start in range(0, len(texts), batch_size):
-            batch = order[start : start + batch_size]
-            encodings = self.tokenizer.encode_batch([texts[i] for i in batch])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            (vectors,) = self.session.run(
-                None,
-                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
-            )
-            out[batch] = vectors
+        if self.workers == 1 or len(ids) < 2:
+            for row, one in enumerate(ids):
+                out[row] = self.forward(one)
+            return out
+        with ThreadPoolExecutor(self.workers) as pool:
+            for row, vector in enumerate(pool.map(self.forward, ids)):
+                out[row] = vector
         return out
 
 
@@ -154,7 +190,7 @@ def encode(
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     name = model_name or active_model_name()
     capped = [t[:EMBED_CHAR_CAP] for t in texts]
-    if name == MODEL_NAME:
+    if name == FP32:
         # sentence-transformers sorts by length inside encode (checked in bench/embed.py).
         vectors = load_embedding_model().encode(
             capped,
@@ -182,81 +218,120 @@ def embed_missing(
     """Embed every feedback text that has no cached vector yet; returns how many were new.
 
     Work is committed in chunks so a crash mid-way keeps what was already paid for.
-    Texts are ordered by length across all chunks (not only within one), so each
-    batch pads to a length close to its texts' own.
+    Texts are ordered by length across all chunks (not only within one), so any
+    batching pads to a length close to its texts' own. The pending texts stream
+    from a second cursor `chunk_size` at a time, so a first run over a million
+    texts of history holds one chunk of texts in Python, not all of them.
     """
     name = model_name or active_model_name()
-    pending = con.execute(
-        """
+    params = {"model": name, "cap": EMBED_CHAR_CAP}
+    pending_sql = """
         with pending as (
             select f.text_hash, any_value(f.text order by f.feedback_id) as text
             from feedback as f
             anti join embeddings as e on e.text_hash = f.text_hash and e.model = $model
             group by f.text_hash
         )
-        select text_hash, text from pending
-        order by least(length(text), $cap) desc, text_hash
+        select text_hash, left(text, $cap) as capped from pending
+        order by length(capped) desc, text_hash
+    """
+    total = con.execute(
+        """
+        select count(distinct f.text_hash) from feedback as f
+        anti join embeddings as e on e.text_hash = f.text_hash and e.model = $model
         """,
-        {"model": name, "cap": EMBED_CHAR_CAP},
-    ).fetchall()
-    total = len(pending)
-    done = 0
-    for start in range(0, total, chunk_size):
-        chunk = pending[start : start + chunk_size]
-        vectors = encode([text for _, text in chunk], progress=progress, model_name=name)
-        table = pa.table(
-            {
-                "text_hash": pa.array([h for h, _ in chunk], pa.string()),
-                "model": pa.array([name] * len(chunk), pa.string()),
-                "vector": pa.FixedSizeListArray.from_arrays(
-                    pa.array(vectors.reshape(-1), pa.float32()), DIMENSIONS
-                ),
-            }
-        )
-        con.execute("begin transaction")
-        con.register("new_vectors", table)
+        {"model": name},
+    ).fetchone()[0]
+    if not total:
+        return 0
+    reader = con.cursor()  # its own snapshot: the inserts below do not disturb the stream
+    try:
+        reader.execute(pending_sql, params)
+        done = 0
+        while chunk := reader.fetchmany(chunk_size):
+            _store(con, name, [h for h, _ in chunk], [t for _, t in chunk], progress)
+            done += len(chunk)
+            if on_batch:
+                on_batch(done, total)
+    finally:
+        reader.close()
+    return done
+
+
+def _store(
+    con: duckdb.DuckDBPyConnection, name: str, hashes: list[str], texts: list[str], progress: bool
+) -> None:
+    """Embed one chunk and commit its vectors."""
+    vectors = encode(texts, progress=progress, model_name=name)
+    table = pa.table(
+        {
+            "text_hash": pa.array(hashes, pa.string()),
+            "model": pa.array([name] * len(hashes), pa.string()),
+            "vector": pa.FixedSizeListArray.from_arrays(
+                pa.array(vectors.reshape(-1), pa.float32()), DIMENSIONS
+            ),
+        }
+    )
+    con.execute("begin transaction")
+    con.register("new_vectors", table)
+    try:
         con.execute(
             "insert or ignore into embeddings "
             "select text_hash, model, vector::float[] from new_vectors"
         )
-        con.unregister("new_vectors")
         con.execute("commit")
-        done += len(chunk)
-        if on_batch:
-            on_batch(done, total)
-    return total
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("new_vectors")
 
 
 def load_vectors(
     con: duckdb.DuckDBPyConnection, text_hashes: list[str], model_name: str | None = None
 ) -> np.ndarray:
-    """Cached vectors for the given hashes, in the same order (every hash must be cached)."""
-    if not text_hashes:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    """Cached vectors for the given hashes, in the same order (every hash must be cached).
+
+    The result is the only full-size copy: rows stream from DuckDB in record batches
+    straight into their place in it (a 1M-text window is 1.5 GB of float32; building
+    it through one Arrow table, a flattened copy and a reordering took four times that).
+    """
+    n = len(text_hashes)
+    out = np.empty((n, DIMENSIONS), dtype=np.float32)
+    if not n:
+        return out
     name = model_name or active_model_name()
-    wanted = pa.table({"text_hash": pa.array(text_hashes, pa.string())})
+    wanted = pa.table(
+        {
+            "text_hash": pa.array(text_hashes, pa.string()),
+            "position": pa.array(np.arange(n, dtype=np.int64)),
+        }
+    )
     con.register("wanted_hashes", wanted)
+    filled = 0
     try:
-        result = con.sql(
+        batches = con.sql(
             """
-            select w.text_hash, e.vector
+            select w.position, e.vector
             from wanted_hashes as w
             left join embeddings as e on e.text_hash = w.text_hash and e.model = $model
             """,
             params={"model": name},
-        ).to_arrow_table()
+        ).to_arrow_reader(65536)
+        try:
+            for batch in batches:
+                vectors = batch.column(1)
+                if vectors.null_count:
+                    raise PulseError("some texts have no embedding yet; run the embed step first")
+                positions = batch.column(0).to_numpy()
+                flat = vectors.flatten().to_numpy(zero_copy_only=False)
+                out[positions] = flat.reshape(len(positions), DIMENSIONS)
+                filled += len(positions)
+        finally:
+            batches.close()
+            del batches
     finally:
         con.unregister("wanted_hashes")
-    if result.column("vector").null_count:
-        raise PulseError("some texts have no embedding yet; run the embed step first")
-    by_hash = dict(
-        zip(
-            result.column("text_hash").to_pylist(),
-            range(result.num_rows),
-            strict=True,
-        )
-    )
-    flat = result.column("vector").combine_chunks().flatten().to_numpy(zero_copy_only=False)
-    matrix = flat.reshape(result.num_rows, DIMENSIONS).astype(np.float32)
-    order = [by_hash[h] for h in text_hashes]
-    return matrix[order]
+    if filled != n:  # (text_hash, model) is the primary key, so this is a bug, not bad data
+        raise PulseError(f"read {filled} cached vectors for {n} texts; please report this bug")
+    return out

@@ -135,42 +135,54 @@ def stage_embed(con: duckdb.DuckDBPyConnection, progress: bool = False) -> int:
     return embed_missing(con, progress=progress)
 
 
-def stage_sentiment(con: duckdb.DuckDBPyConnection) -> int:
-    """Score every text that has no sentiment from the active model yet."""
+SENTIMENT_CHUNK = 20_000
+
+
+def stage_sentiment(con: duckdb.DuckDBPyConnection, chunk_size: int = SENTIMENT_CHUNK) -> int:
+    """Score every text that has no sentiment from the active model yet.
+
+    Rows stream `chunk_size` at a time (texts, their vectors, their scores), so a
+    first run over a million texts of history holds one chunk, not 1.5 GB of vectors.
+    """
     import pyarrow as pa
 
     from pulse.embed import load_vectors
     from pulse.sentiment import active_model_name, score_texts
 
     model = active_model_name()
-    rows = con.execute(
-        """
-        select f.feedback_id, f.text, f.text_hash
-        from feedback as f
-        left join sentiment as s on s.feedback_id = f.feedback_id and s.model = $model
-        where s.feedback_id is null
-        order by f.feedback_id
-        """,
-        {"model": model},
-    ).fetchall()
-    if not rows:
-        return 0
-    vectors = load_vectors(con, [r[2] for r in rows])
-    scored = score_texts([r[1] for r in rows], vectors)
-    table = pa.table(
-        {
-            "feedback_id": [r[0] for r in rows],
-            "label": [label for label, _ in scored],
-            "score": [float(score) for _, score in scored],
-            "model": [model] * len(rows),
-        }
-    )
-    con.register("new_sentiment", table)
+    reader = con.cursor()  # streams while `con` writes each chunk's scores
+    done = 0
     try:
-        con.execute("insert or replace into sentiment select * from new_sentiment")
+        reader.execute(
+            """
+            select f.feedback_id, f.text, f.text_hash
+            from feedback as f
+            left join sentiment as s on s.feedback_id = f.feedback_id and s.model = $model
+            where s.feedback_id is null
+            order by f.feedback_id
+            """,
+            {"model": model},
+        )
+        while rows := reader.fetchmany(chunk_size):
+            vectors = load_vectors(con, [r[2] for r in rows])
+            scored = score_texts([r[1] for r in rows], vectors)
+            table = pa.table(
+                {
+                    "feedback_id": [r[0] for r in rows],
+                    "label": [label for label, _ in scored],
+                    "score": [float(score) for _, score in scored],
+                    "model": [model] * len(rows),
+                }
+            )
+            con.register("new_sentiment", table)
+            try:
+                con.execute("insert or replace into sentiment select * from new_sentiment")
+            finally:
+                con.unregister("new_sentiment")
+            done += len(rows)
     finally:
-        con.unregister("new_sentiment")
-    return len(rows)
+        reader.close()
+    return done
 
 
 def stage_topics(

@@ -12,6 +12,7 @@ import pulse  # noqa: F401  (offline and cache environment first)
 from pulse.db import connect
 from pulse.embed import (
     DIMENSIONS,
+    FP32,
     MODEL_NAME,
     ONNX_INT8,
     STATIC_M2V,
@@ -82,10 +83,16 @@ def test_embedding_in_small_chunks_commits_every_chunk_and_reports_progress(tmp_
     assert count == len(TEXTS)
 
 
-def test_vectors_of_similar_complaints_are_closer_than_unrelated_ones():
-    vectors = encode(TEXTS, model_name=MODEL_NAME)
+@pytest.mark.parametrize("model_name", [ONNX_INT8, FP32])
+def test_vectors_of_similar_complaints_are_closer_than_unrelated_ones(model_name):
+    vectors = encode(TEXTS, model_name=model_name)
     crash, crash_again, fake_page = vectors[0], vectors[5], vectors[3]
     assert crash @ crash_again > crash @ fake_page + 0.2
+
+
+def test_the_default_embedder_is_the_int8_export_of_the_bundled_minilm(monkeypatch):
+    monkeypatch.delenv("PULSE_EMBEDDING_MODEL", raising=False)
+    assert active_model_name() == MODEL_NAME == ONNX_INT8
 
 
 def test_an_unknown_embedding_model_is_refused_with_the_known_names(monkeypatch):
@@ -103,23 +110,19 @@ def test_missing_vectors_name_the_step_that_makes_them(tmp_path):
         con.close()
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("onnx") is None,
-    reason="onnxruntime/onnx not installed (pip install onnx onnxruntime)",
-)
 def test_onnx_int8_vectors_stay_close_to_fp32_and_are_cached_under_their_own_name(tmp_path):
     con = _feedback_db(tmp_path / "p.duckdb", TEXTS)
     try:
-        embed_missing(con, model_name=MODEL_NAME)
+        embed_missing(con, model_name=FP32)
         # Switching models embeds everything again under the new key, fp32 rows untouched.
         assert embed_missing(con, model_name=ONNX_INT8) == len(TEXTS)
         by_model = "select model, count(*) from embeddings group by model"
         counts = dict(con.execute(by_model).fetchall())
-        fp32 = load_vectors(con, _hashes(con), model_name=MODEL_NAME)
+        fp32 = load_vectors(con, _hashes(con), model_name=FP32)
         int8 = load_vectors(con, _hashes(con), model_name=ONNX_INT8)
     finally:
         con.close()
-    assert counts == {MODEL_NAME: len(TEXTS), ONNX_INT8: len(TEXTS)}
+    assert counts == {FP32: len(TEXTS), ONNX_INT8: len(TEXTS)}
     cosines = np.sum(fp32 * int8, axis=1)
     assert cosines.min() > 0.95, cosines
 

