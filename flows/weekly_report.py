@@ -99,6 +99,12 @@ def ingest(settings: Settings, sources: list[str] | None) -> dict:
 def embed(settings: Settings) -> int:
     from pulse.embed import embed_missing
 
+    if settings.task_runner == "dask":
+        # The same stage fanned out: shards on a Dask cluster, one subflow of Prefect
+        # tasks; only this process opens the database (pulse/distributed.py).
+        from pulse.distributed import embed_on_dask
+
+        return embed_on_dask(settings, on_batch=reporter.embed_batch)
     with connect(settings.db_path) as con:
         return embed_missing(
             con, progress=reporter.embed_progress_bar, on_batch=reporter.embed_batch

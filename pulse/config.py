@@ -9,6 +9,7 @@ a section use the section as a prefix (`PULSE_SMTP_HOST`, `PULSE_WEIGHTS_REACH`)
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -78,13 +79,26 @@ class Settings:
     # Which embedder fills the embeddings cache (pulse/embed.py): all-MiniLM-L6-v2 (torch fp32),
     # minilm-onnx-int8 (the same model in int8, ~4x faster, same topic quality on banking77) or
     # minilm-m2v (static; not usable with today's topic thresholds). Cached per model.
-    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_model: str = "minilm-onnx-int8"
     # How long a run (or any command) waits for another process that holds the
     # database before it gives up and names that process.
     lock_timeout_seconds: float = 300.0
     # After each successful run, copy the database to `<name>.snapshot.duckdb`,
     # which analysts can open read-only while the next run writes.
     snapshot: bool = True
+    # Where the embedding stage runs (pulse/distributed.py): "local" embeds in the flow's own
+    # process; "dask" fans the texts missing from the cache out as Prefect tasks on a Dask
+    # cluster (prefect-dask's DaskTaskRunner). README: "Scaling out with Dask".
+    task_runner: str = "local"
+    # Scheduler of an existing Dask cluster, e.g. "tcp://scheduler:8786"; empty starts a
+    # LocalCluster of `dask_workers` single-threaded worker processes on this machine.
+    dask_address: str = ""
+    dask_workers: int = 2
+    # At most this many texts per Dask task (one Parquet shard each).
+    embed_shard_size: int = 5000
+    # Folder for the shards of each run; empty means `<output_dir>/.shards`. With
+    # `dask_address` it must be shared storage that every worker sees at the same path.
+    shard_dir: str = ""
     weights: PriorityWeights = field(default_factory=PriorityWeights)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
@@ -221,6 +235,7 @@ def _validate(settings: Settings, path: Path) -> None:
         raise PulseError(f"{path}: lock_timeout_seconds must be 0 or more (seconds to wait)")
     if not 0 < settings.demo_scale <= 10:
         raise PulseError(f"{path}: demo_scale must be above 0 and at most 10")
+    _validate_dask(settings, path)
     smtp = settings.smtp
     if smtp.enabled:
         missing = [name for name in ("host", "sender") if not getattr(smtp, name)]
@@ -238,3 +253,30 @@ def _validate(settings: Settings, path: Path) -> None:
             raise PulseError(
                 f"{path}: {address!r} in [pulse.smtp] is not an e-mail address like ops@example.com"
             )
+
+
+# protocol://host:port, the protocol and port optional; an IPv6 host in brackets.
+_SCHEDULER_ADDRESS = re.compile(r"([a-z][a-z0-9+]*://)?([^\s/:\[\]]+|\[[0-9a-fA-F:.]+\])(:\d+)?/?")
+
+
+def _validate_dask(settings: Settings, path: Path) -> None:
+    """The scale-out keys; checked even when task_runner is local, so a typo shows at once."""
+    if settings.task_runner not in {"local", "dask"}:
+        raise PulseError(
+            f'{path}: task_runner must be "local" or "dask", not {settings.task_runner!r}'
+        )
+    if settings.dask_workers < 1:
+        raise PulseError(f"{path}: dask_workers must be 1 or more (worker processes to start)")
+    if settings.embed_shard_size < 1:
+        raise PulseError(f"{path}: embed_shard_size must be 1 or more (texts per Dask task)")
+    address = settings.dask_address
+    if address and not _SCHEDULER_ADDRESS.fullmatch(address):
+        raise PulseError(
+            f"{path}: dask_address {address!r} is not a scheduler address like "
+            "tcp://scheduler:8786; leave it empty to start a local cluster"
+        )
+    if settings.task_runner == "dask" and address and not settings.shard_dir:
+        raise PulseError(
+            f"{path}: dask_address is set but shard_dir is empty; set shard_dir to a folder "
+            "on shared storage that the workers see at the same path"
+        )
