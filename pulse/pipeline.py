@@ -220,6 +220,7 @@ def stage_topics(
                 end,
                 seed=ctx.settings.random_seed,
                 min_topic_size=ctx.settings.min_topic_size,
+                brand_handles=ctx.settings.brand_handles,
             )
             counts = {
                 "window_texts": len(result.feedback_ids),

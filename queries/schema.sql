@@ -82,6 +82,14 @@ create table if not exists doc_topics (
     primary key (run_id, feedback_id)
 );
 
+-- The topic each text had after the last fit that clustered it. Every run re-clusters
+-- its whole window; a new cluster holding mostly one earlier topic's texts keeps that
+-- topic's id (pulse/topics.py, match_by_documents).
+create table if not exists topic_doc_memory (
+    feedback_id varchar primary key,
+    topic_id integer                          -- null: unassigned in that fit
+);
+
 create table if not exists runs (
     run_id varchar primary key,
     week varchar not null,

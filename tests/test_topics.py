@@ -17,13 +17,19 @@ from pulse.taxonomy import Seed
 from pulse.topics import (
     MATCH_THRESHOLD,
     SEED_CLUSTER_BASE,
+    _giant_cluster,
+    _leaf_clusters,
+    _remember,
     assign_seeds,
     cluster_window,
     mark_dormant,
+    match_by_documents,
     match_clusters,
     readable_label,
     register_clusters,
     register_seeds,
+    shared_documents,
+    topic_keywords,
 )
 from pulse.weeks import IsoWeek
 
@@ -84,6 +90,72 @@ def test_a_cluster_below_the_match_threshold_is_no_match():
     above = near(A, MATCH_THRESHOLD + 0.02)
     assert match_clusters({0: below}, [(5, A)]) == {}
     assert match_clusters({0: above}, [(5, A)]) == {0: 5}
+
+
+def test_a_cluster_holding_an_earlier_topics_texts_keeps_its_id_though_its_centroid_moved(con):
+    ids = [f"doc:{i}" for i in range(10)]
+    first, _ = register_clusters(con, {0: A, 1: B}, {}, W10)
+    _remember(con, ids, [0] * 6 + [1] * 4, first)
+    # Re-clustered with next week's texts: the first six texts now sit in cluster 1,
+    # whose centroid drifted far below the match threshold from A.
+    clusters = [1] * 6 + [0] * 4 + [1, 0]
+    shared = shared_documents(con, ids + ["doc:new1", "doc:new2"], clusters)
+    assert shared == {1: {first[0]: 6, -1: 1}, 0: {first[1]: 4, -1: 1}}
+    second, new = register_clusters(con, {0: B, 1: near(A, 0.5)}, {}, W10.shift(1), shared=shared)
+    assert second == {1: first[0], 0: first[1]}
+    assert new == []
+
+
+def test_a_topic_deleted_from_the_registry_is_never_inherited(con):
+    ids = [f"doc:{i}" for i in range(6)]
+    first, _ = register_clusters(con, {0: A}, {}, W10)
+    _remember(con, ids, [0] * 6, first)
+    con.execute("delete from topics")
+    shared = shared_documents(con, ids, [0] * 6)
+    second, new = register_clusters(con, {0: A}, {}, W10.shift(1), shared=shared)
+    assert new == [second[0]] and second[0] != first[0]
+
+
+def test_sharing_a_few_texts_with_an_earlier_topic_is_no_match():
+    # Cluster 1 holds 3 of topic 7's 10 texts and 7 texts new this week: a new issue.
+    shared = {0: {7: 3, 8: 7}, 1: {7: 3, -1: 7}, -1: {7: 4}}
+    assert match_by_documents(shared) == {0: 8}
+    assert match_by_documents(shared, exclude={8}) == {}
+
+
+def test_one_cluster_holding_most_of_the_window_is_split_by_leaf_selection():
+    from hdbscan import HDBSCAN
+
+    rng = np.random.default_rng(0)
+    # Three tight groups close together (one region) and a small group far away.
+    centres = [(0, 0), (2, 0), (0, 2), (40, 40)]
+    points = np.vstack(
+        [rng.normal(c, 0.5, size=(n, 2)) for c, n in zip(centres, (80, 80, 80, 30), strict=True)]
+    )
+    fitted = HDBSCAN(min_cluster_size=20, min_samples=5, cluster_selection_method="eom")
+    labels = fitted.fit(points).labels_
+    assert _giant_cluster(labels)
+    leaves = _leaf_clusters(fitted)
+    assert not _giant_cluster(leaves)
+    assert len(set(leaves) - {-1}) == 4
+
+
+def test_keywords_never_name_the_brand_handle_or_a_mention():
+    from pulse.embed import encode
+
+    texts = [
+        f"@SpotifyCares @{who} my playlist {what} again"
+        for who in ("jo", "sam", "kim")
+        for what in ("disappeared", "vanished", "is gone", "got deleted")
+    ] + [
+        f"@SpotifyCares spotify premium {what} twice this month"
+        for what in ("charged", "billed", "charged me", "took payment")
+    ] * 3
+    topics = [0] * 12 + [1] * 12
+    keywords = topic_keywords(texts, topics, encode(texts), brand_handles=["SpotifyCares"])
+    words = {w for kws in keywords.values() for kw in kws for w in kw.split()}
+    assert "playlist" in words and "premium" in words
+    assert not words & {"spotifycares", "spotify", "sam", "kim"}
 
 
 def test_an_unmatched_cluster_registers_a_new_topic_flagged_new_until_the_next_week(con):
