@@ -10,6 +10,7 @@ redaction gates DuckDB found open.
 
 from __future__ import annotations
 
+import atexit
 import html
 import multiprocessing
 import os
@@ -31,7 +32,7 @@ EMBED_MAX_CHARS = 2000
 #: Redaction candidates (distinct texts) from which a worker process shares the work.
 PARALLEL_MIN_TEXTS = 20_000
 #: Texts per chunk: big enough to amortise pickling, small enough that memory stays flat.
-CHUNK_TEXTS = 5_000
+CHUNK_TEXTS = 2_000
 
 #: Texts made only of these characters are cleaned in SQL: printable, NFKC-stable, no
 #: markup ("<"), entities ("&") or line breaks, and the space is their only whitespace, so
@@ -194,17 +195,45 @@ def redact_candidates(
     )
 
 
+_POOL: ProcessPoolExecutor | None = None
+
+
+def warm_pool(workers: int | None = None) -> None:
+    """Start the redaction worker once per process; later large files reuse it.
+
+    A spawned interpreter takes a second or more to import Pulse. Starting it early,
+    while DuckDB read and checked a 1M-row file, was measured slower (50k rows/s
+    against 69k, `python bench/ingest.py`), so it starts when redaction first needs it.
+    """
+    global _POOL
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if workers < 2 or _POOL is not None:
+        return
+    context = multiprocessing.get_context("spawn")
+    _POOL = ProcessPoolExecutor(max_workers=workers - 1, mp_context=context)
+    _POOL.submit(_redact_each, [], [], ())  # import in the worker now, not at first use
+    atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
+
+
 def _redact_shared(
     texts: list[str],
     gates: list[tuple[str, ...] | None],
     brand_handles: tuple[str, ...],
     workers: int,
 ) -> list[str]:
-    """`_redact_each` with worker processes taking every other chunk."""
-    starts = range(0, len(texts), CHUNK_TEXTS)
+    """`_redact_each` shared with a worker process, chunk by chunk, whoever is free first.
+
+    Every chunk is offered to the worker in order; this process works from the last
+    chunk backwards and takes a chunk itself only when it can still cancel the
+    worker's claim on it, so neither side waits while the other has work left.
+    """
+    global _POOL
+    warm_pool(workers)
+    pool = _POOL
+    assert pool is not None
+    starts = list(range(0, len(texts), CHUNK_TEXTS))
     parts: dict[int, list[str]] = {}
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+    try:
         futures = {
             start: pool.submit(
                 _redact_each,
@@ -212,16 +241,20 @@ def _redact_shared(
                 gates[start : start + CHUNK_TEXTS],
                 brand_handles,
             )
-            for number, start in enumerate(starts)
-            if number % workers
+            for start in starts
         }
-        for number, start in enumerate(starts):
-            if not number % workers:
-                parts[start] = _redact_each(
-                    texts[start : start + CHUNK_TEXTS],
-                    gates[start : start + CHUNK_TEXTS],
-                    brand_handles,
-                )
+    except BrokenProcessPool:
+        _POOL = None
+        raise
+    for start in reversed(starts):
+        if futures[start].cancel():
+            chunk = slice(start, start + CHUNK_TEXTS)
+            parts[start] = _redact_each(texts[chunk], gates[chunk], brand_handles)
+    try:
         for start, future in futures.items():
-            parts[start] = future.result()
+            if start not in parts:
+                parts[start] = future.result()
+    except BrokenProcessPool:
+        _POOL = None
+        raise
     return [text for start in sorted(parts) for text in parts[start]]
