@@ -152,22 +152,10 @@ def cpu_seconds() -> float:
 
 
 def make_reducer(method: str, max_fit: int, transform_batch: int):
-    """Pulse's UMAP (pulse/topics.py settings), plain or wrapped in SampledUMAP."""
-    from umap import UMAP
+    """Pulse's UMAP (pulse/topics.py's `reducer`), plain or wrapped in SampledUMAP."""
+    from pulse.topics import reducer
 
-    from pulse.sampled_umap import SampledUMAP
-
-    umap = UMAP(
-        n_neighbors=15,
-        n_components=5,
-        min_dist=0.0,
-        metric="cosine",
-        random_state=SEED,
-        low_memory=True,
-    )
-    if method == "plain":
-        return umap
-    return SampledUMAP(umap, max_fit=max_fit, transform_batch=transform_batch)
+    return reducer(SEED, None if method == "plain" else max_fit, transform_batch)
 
 
 def run_child(window_path: Path, method: str, max_fit: int, transform_batch: int) -> dict:

@@ -130,6 +130,32 @@ def _pulse_embedder():  # -> bertopic.backend.BaseEmbedder
     return PulseEmbedder()
 
 
+def reducer(seed: int, max_fit: int | None = UMAP_MAX_FIT, transform_batch: int | None = None):
+    """Pulse's UMAP; above `max_fit` texts fitted on a seeded sample (None: on every text).
+
+    UMAP's cost grows faster than the window, so a large window is fitted on a sample
+    and the rest placed with transform (pulse/sampled_umap.py); windows up to `max_fit`
+    texts get exactly the plain UMAP. bench/umap_sampling.py measures both through here.
+    """
+    from umap import UMAP
+
+    from pulse.sampled_umap import SampledUMAP
+
+    umap = UMAP(
+        n_neighbors=15,
+        n_components=5,
+        min_dist=0.0,
+        metric="cosine",
+        random_state=seed,
+        low_memory=True,
+    )
+    if max_fit is None:
+        return umap
+    if transform_batch is None:
+        return SampledUMAP(umap, max_fit=max_fit)
+    return SampledUMAP(umap, max_fit=max_fit, transform_batch=transform_batch)
+
+
 def build_topic_model(n_docs: int, seed: int, min_topic_size: int):
     """A BERTopic wired for offline, deterministic runs.
 
@@ -139,25 +165,8 @@ def build_topic_model(n_docs: int, seed: int, min_topic_size: int):
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-    from umap import UMAP
-
-    from pulse.sampled_umap import SampledUMAP
-
     min_cluster_size = max(min_topic_size, n_docs // 120)
-    # UMAP's cost grows faster than the window: above UMAP_MAX_FIT texts it is fitted on
-    # a seeded sample and the rest placed with transform (pulse/sampled_umap.py). Windows
-    # up to that size get exactly the plain UMAP.
-    umap_model = SampledUMAP(
-        UMAP(
-            n_neighbors=15,
-            n_components=5,
-            min_dist=0.0,
-            metric="cosine",
-            random_state=seed,
-            low_memory=True,
-        ),
-        max_fit=UMAP_MAX_FIT,
-    )
+    umap_model = reducer(seed)
     hdbscan_model = HDBSCAN(
         min_cluster_size=min_cluster_size,
         min_samples=5,
