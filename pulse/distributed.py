@@ -38,7 +38,15 @@ from prefect.cache_policies import NO_CACHE
 
 from pulse.config import Settings
 from pulse.db import connect
-from pulse.embed import BATCH_SIZE, DIMENSIONS, EMBED_CHAR_CAP, active_model_name, encode
+from pulse.embed import (
+    BATCH_SIZE,
+    DIMENSIONS,
+    EMBED_CHAR_CAP,
+    PENDING_ORDER,
+    PENDING_TEXTS,
+    active_model_name,
+    encode,
+)
 from pulse.errors import PulseError
 
 # pulse.embed's torch fp32 embedder, the one whose thread count a worker can set after loading.
@@ -73,8 +81,8 @@ def export_shards(
 ) -> list[Shard]:
     """Write the texts the cache lacks for `model_name` as Parquet shards in `folder`.
 
-    The pending set and its order are the ones `embed_missing` uses (one text per
-    hash, the same text, longest first). Each shard is a contiguous run of that order
+    The pending set and its order are `embed_missing`'s (pulse.embed.PENDING_TEXTS,
+    PENDING_ORDER). Each shard is a contiguous run of that order
     that starts on a multiple of the encoder's batch size, so every batch a worker
     encodes holds exactly the texts of a single-process batch. An embedder whose
     vectors depend on their batch-mates (int8 ONNX did, by quantising activations per
@@ -82,18 +90,10 @@ def export_shards(
     `min_shards` (the worker count) keeps a small backlog off a single worker.
     """
     con.execute(
-        """
+        f"""
         create or replace temp table pulse_pending_texts as
-        with pending as (
-            select f.text_hash, any_value(f.text order by f.feedback_id) as text
-            from feedback as f
-            anti join embeddings as e on e.text_hash = f.text_hash and e.model = $model
-            group by f.text_hash
-        )
-        select row_number() over (
-                   order by least(length(text), $cap) desc, text_hash
-               ) - 1 as ord,
-               text_hash, text
+        with pending as ({PENDING_TEXTS})
+        select row_number() over (order by {PENDING_ORDER}) - 1 as ord, text_hash, text
         from pending
         """,
         {"model": model_name, "cap": EMBED_CHAR_CAP},

@@ -208,6 +208,19 @@ def encode(
     return np.asarray(vectors, dtype=np.float32)
 
 
+# The texts the cache lacks for $model, one per hash (the same text every run), and the
+# order they are embedded in: longest first (capped at $cap characters), so a batch pads
+# to a length close to its texts' own. `embed_missing` streams them in this order and
+# pulse.distributed cuts the same order into shards, so both fill the same cache.
+PENDING_TEXTS = """
+    select f.text_hash, any_value(f.text order by f.feedback_id) as text
+    from feedback as f
+    anti join embeddings as e on e.text_hash = f.text_hash and e.model = $model
+    group by f.text_hash
+"""
+PENDING_ORDER = "least(length(text), $cap) desc, text_hash"
+
+
 def embed_missing(
     con: duckdb.DuckDBPyConnection,
     progress: bool = False,
@@ -225,23 +238,12 @@ def embed_missing(
     """
     name = model_name or active_model_name()
     params = {"model": name, "cap": EMBED_CHAR_CAP}
-    pending_sql = """
-        with pending as (
-            select f.text_hash, any_value(f.text order by f.feedback_id) as text
-            from feedback as f
-            anti join embeddings as e on e.text_hash = f.text_hash and e.model = $model
-            group by f.text_hash
-        )
+    pending_sql = f"""
+        with pending as ({PENDING_TEXTS})
         select text_hash, left(text, $cap) as capped from pending
-        order by length(capped) desc, text_hash
+        order by {PENDING_ORDER}
     """
-    total = con.execute(
-        """
-        select count(distinct f.text_hash) from feedback as f
-        anti join embeddings as e on e.text_hash = f.text_hash and e.model = $model
-        """,
-        {"model": name},
-    ).fetchone()[0]
+    total = con.execute(f"select count(*) from ({PENDING_TEXTS})", {"model": name}).fetchone()[0]
     if not total:
         return 0
     reader = con.cursor()  # its own snapshot: the inserts below do not disturb the stream
