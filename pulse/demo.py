@@ -1543,8 +1543,20 @@ MIN_WEEKLY_MEAN = 4.0  # even at small scales a theme needs a few texts a week t
 MIN_WEEKLY_COUNT = 3
 
 
+# Knuth's method compares a product of uniforms with exp(-mean), which underflows to 0
+# past a mean of about 745: every draw then came out near 745 whatever the mean, and
+# `_stable_count` redrew for ever (a 1M-text corpus, scale 21.7, weekly means up to 1,085,
+# hung). Larger means are drawn as a sum of Poisson parts no larger than this, which is
+# exact (a sum of independent Poisson draws is Poisson) and leaves smaller means' draws,
+# and so every smaller corpus, as they were.
+POISSON_PART = 500.0
+
+
 def _poisson(rng: random.Random, mean: float) -> int:
-    """Knuth's method: exact, and cheap for the weekly means used here (< 300)."""
+    """Knuth's method: exact, and cheap for means up to POISSON_PART (split above it)."""
+    if mean > POISSON_PART:
+        parts = math.ceil(mean / POISSON_PART)
+        return sum(_poisson(rng, mean / parts) for _ in range(parts))
     limit, count, product = math.exp(-mean), 0, rng.random()
     while product > limit:
         count += 1

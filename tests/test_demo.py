@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import os
+import random
 import re
+import statistics
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -16,7 +18,7 @@ import duckdb
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from pulse.demo import TICKET_COLUMNS, generate_demo
+from pulse.demo import TICKET_COLUMNS, _poisson, _weekly_counts, generate_demo
 from pulse.errors import PulseError
 from pulse.weeks import IsoWeek
 
@@ -261,9 +263,31 @@ def test_separate_processes_with_different_hash_seeds_write_identical_files(tmp_
         out_dir = tmp_path / hash_seed
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
         subprocess.run(
-            [sys.executable, "-m", "pulse.demo", str(out_dir), "--anchor", str(ANCHOR),
-             "--scale", "0.25"],
-            check=True, env=env, cwd=Path(__file__).resolve().parents[1], capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "pulse.demo",
+                str(out_dir),
+                "--anchor",
+                str(ANCHOR),
+                "--scale",
+                "0.25",
+            ],
+            check=True,
+            env=env,
+            cwd=Path(__file__).resolve().parents[1],
+            capture_output=True,
         )
         outputs.append([(out_dir / name).read_bytes() for name in FILES])
     assert outputs[0] == outputs[1]
+
+
+def test_weekly_counts_follow_large_means_instead_of_hanging():
+    # Weekly means past ~745 once underflowed Knuth's method: every draw came out near 745
+    # and the redraw loop for stable themes never ended (a 1M-text corpus hung).
+    rng = random.Random(3)
+    draws = [_poisson(rng, 2_000.0) for _ in range(300)]
+    assert abs(statistics.mean(draws) - 2_000) < 15  # standard error 2.6
+    assert 30 < statistics.stdev(draws) < 60  # Poisson: sqrt(2000) = 44.7
+    counts = _weekly_counts(random.Random(4), weeks=8, scale=40.0)  # means up to 2,000
+    assert all(count > 0 for series in counts.values() for count in series)
