@@ -424,28 +424,131 @@ def _keep_brand(brand: frozenset[str]) -> _Replacer:
     return lambda match: None if match.group(1).lower() in brand else TOKENS["handle"]
 
 
+# Necessary conditions, tested before a pass runs on the text as it is then: each
+# is a cheap scan (a digit-led pattern or a substring test), while the passes'
+# lookbehinds and alternations cost ~10 µs per text in Python's re, and `redact`
+# runs every open pass at least twice (the last round only confirms nothing changes).
+# A pass whose condition fails cannot match, so skipping it changes nothing.
+# \d here is the passes' own \d (any Unicode digit); the separators are those the
+# passes allow between two digits of one number.
+_DIGIT_RE = re.compile(r"\d")
+_RUN7_RE = re.compile(r"\d(?:[ .\-]?\d){6}")  # a cued number: 7+ digits
+# A phone `_phone` accepts: 8+ digits after "+", else 10+ (at most ") (" between two).
+_RUN8_PHONE_RE = re.compile(r"\d(?:[ .()\-]{0,3}\d){7}")
+_RUN10_PHONE_RE = re.compile(r"\d(?:[ .()\-]{0,3}\d){9}")
+_RUN13_RE = re.compile(r"\d(?:[ \-]?\d){12}")  # a card: 13+ digits
+# The only characters that Python's case-insensitive matching equates with an ASCII
+# letter while str.lower() does not map them onto it (tests/test_redact.py checks).
+_CASE_TRAPS = ("\u0130", "\u0131", "\u017f")
+_STREET_GATE_RE = re.compile(PASS_GATES["street"])
+_GATE_CHARSET_RE = re.compile(GATE_CHARSET)
+
+
+def _lowered(text: str) -> str | None:
+    """`text` lower-cased, to test cheaply whether a case-insensitive cue word could match.
+
+    A pattern compiled with re.IGNORECASE that spells a word in ASCII matches only
+    where `text.lower()` holds that word, except around three characters that Python's
+    matching equates with "i" or "s" while lower() does not; a text with one of them
+    gets None (no shortcut: run the pattern).
+    """
+    if not text.isascii() and any(trap in text for trap in _CASE_TRAPS):
+        return None
+    return text.lower()
+
+
+#: Cue words of _PHONE_CUED_RE ("telephone" has "tel"; "my number" and "number is"
+#: have "number") and of _SSN_CUED_RE, lower-cased.
+_PHONE_CUES = (
+    "call", "phone", "tel", "mobile", "cell", "text", "whatsapp", "sms", "ring",
+    "reach me", "contact me", "landline", "number",
+)  # fmt: skip
+_SSN_CUES = ("ssn", "social security")
+#: A cued number starts within this many characters after one of those words ends:
+#: _PHONE_CUED_RE allows 14 after its cue, which ends up to 6 after the word found
+#: ("tel" in "telephone"); _SSN_CUED_RE allows 12 after "ssn", or after "social
+#: security" plus " number".
+_CUE_REACH = 21
+
+
+def _cue_before_digit(text: str, cues: tuple[str, ...]) -> bool:
+    """Whether some cue word is followed, within _CUE_REACH characters, by a digit."""
+    low = _lowered(text)
+    if low is None or len(low) != len(text):
+        return True
+    for cue in cues:
+        start = low.find(cue)
+        while start >= 0:
+            end = start + len(cue)
+            if _DIGIT_RE.search(text, end, end + _CUE_REACH):
+                return True
+            start = low.find(cue, start + 1)
+    return False
+
+
+def _may_phone_cued(text: str) -> bool:
+    return _cue_before_digit(text, _PHONE_CUES) and _RUN7_RE.search(text) is not None
+
+
+def _may_ssn_cued(text: str) -> bool:
+    return _cue_before_digit(text, _SSN_CUES) and _RUN7_RE.search(text) is not None
+
+
+def _may_phone(text: str) -> bool:
+    if "+" in text and _RUN8_PHONE_RE.search(text):
+        return True
+    return _RUN10_PHONE_RE.search(text) is not None
+
+
+def _may_street(text: str) -> bool:
+    # The street gate is a necessary condition on any text of GATE_CHARSET, tokens
+    # included (see PASS_GATES); another text runs the pass.
+    return _GATE_CHARSET_RE.fullmatch(text) is None or _STREET_GATE_RE.search(text) is not None
+
+
+def _may_card(text: str) -> bool:
+    return _RUN13_RE.search(text) is not None
+
+
+def _may_ssn(text: str) -> bool:
+    return "-" in text
+
+
+def _always_may(_text: str) -> bool:
+    return True
+
+
 # The digit passes in order, strictest first: an IBAN or card is taken before its
-# digits can be read as a phone, a street line before its ZIP is read alone.
-_DIGIT_PASSES: tuple[tuple[re.Pattern[str], str, _Replacer, str], ...] = (
-    (_IBAN_RE, "iban", _iban, "iban"),
-    (_CARD_RE, "card", _card, "card"),
-    (_SSN_RE, "ssn", _always("ssn"), "ssn"),
-    (_SSN_CUED_RE, "ssn", _cued("ssn"), "cued"),
-    (_NINO_RE, "ssn", _always("ssn"), "nino"),
-    (_PHONE_RE, "phone", _phone, "phone"),
-    (_PHONE_CUED_RE, "phone", _cued_phone, "cued"),
-    (_STREET_RE, "address", _street, "street"),
-    (_CITY_STATE_ZIP_RE, "address", _always("address"), "city_state_zip"),
-    (_UK_POSTCODE_RE, "address", _always("address"), "uk_postcode"),
-    (_PO_BOX_RE, "address", _always("address"), "po_box"),
-    (_EU_STREET_RE, "address", _always("address"), "eu_street"),
+# digits can be read as a phone, a street line before its ZIP is read alone. Each
+# pass: pattern, kind, decision, gate, and the cheap test that must hold for it to match.
+_DIGIT_PASSES: tuple[tuple[re.Pattern[str], str, _Replacer, str, Callable[[str], bool]], ...] = (
+    (_IBAN_RE, "iban", _iban, "iban", _always_may),
+    (_CARD_RE, "card", _card, "card", _may_card),
+    (_SSN_RE, "ssn", _always("ssn"), "ssn", _may_ssn),
+    (_SSN_CUED_RE, "ssn", _cued("ssn"), "cued", _may_ssn_cued),
+    (_NINO_RE, "ssn", _always("ssn"), "nino", _always_may),
+    (_PHONE_RE, "phone", _phone, "phone", _may_phone),
+    (_PHONE_CUED_RE, "phone", _cued_phone, "cued", _may_phone_cued),
+    (_STREET_RE, "address", _street, "street", _may_street),
+    (_CITY_STATE_ZIP_RE, "address", _always("address"), "city_state_zip", _always_may),
+    (_UK_POSTCODE_RE, "address", _always("address"), "uk_postcode", _always_may),
+    (_PO_BOX_RE, "address", _always("address"), "po_box", _always_may),
+    (_EU_STREET_RE, "address", _always("address"), "eu_street", _always_may),
 )
 # Cheap tests that let most texts skip whole groups of passes.
-_DIGIT_RE = re.compile(r"\d")
 _GATE_RES = {name: re.compile(pattern) for name, pattern in PASS_GATES.items()}
-_GATE_CHARSET_RE = re.compile(GATE_CHARSET)
-_EMAIL_HINT_RE = re.compile(r"@|[\[({]\s?at\s?[\])}]", re.IGNORECASE)
+# _EMAIL_RE needs a local part's character, then "@" or a bracketed "at", then a letter
+# or digit (same flags, so the same characters count as letters).
+_EMAIL_AT_HINT_RE = re.compile(r"[\w.+%'-]@[A-Za-z0-9]", re.IGNORECASE)
+_EMAIL_BRACKET_HINT_RE = re.compile(r"[\[({]\s?at\s?[\])}]", re.IGNORECASE)
 _SPELLED_EMAIL_HINT_RE = re.compile(r"\sdot\s", re.IGNORECASE)
+
+
+def _may_email(text: str) -> bool:
+    # "@ProNetHelp" alone (a brand handle kept by the handle pass) is no address
+    if "@" in text and _EMAIL_AT_HINT_RE.search(text):
+        return True
+    return _EMAIL_BRACKET_HINT_RE.search(text) is not None
 
 
 def _redact_plain(
@@ -453,8 +556,8 @@ def _redact_plain(
 ) -> str:
     """Run the passes meant for text outside URLs (those whose gate is open)."""
     if _DIGIT_RE.search(text):
-        for pattern, kind, decide, gate in _DIGIT_PASSES:
-            if gate in gates:
+        for pattern, kind, decide, gate, may_match in _DIGIT_PASSES:
+            if gate in gates and may_match(text):
                 text = _substitute(pattern, text, kind, counts, decide)
     if "handle" in gates and "@" in text:
         text = _substitute(_HANDLE_RE, text, "handle", counts, _keep_brand(brand))
@@ -473,7 +576,7 @@ def _redact_url(url: str, counts: Counter[str]) -> str:
 def _redact_once(
     text: str, brand: frozenset[str], counts: Counter[str], gates: frozenset[str]
 ) -> str:
-    if "email" in gates and _EMAIL_HINT_RE.search(text):
+    if "email" in gates and _may_email(text):
         text = _substitute(_EMAIL_RE, text, "email", counts, _always("email"))
     if "spelled_email" in gates and _SPELLED_EMAIL_HINT_RE.search(text):
         text = _substitute(_EMAIL_SPELLED_RE, text, "email", counts, _spelled_email)
@@ -491,16 +594,34 @@ def _redact_once(
 
 
 def _redact_with_counts(
-    text: str, brand_handles: Iterable[str], gates: frozenset[str] = ALL_GATES
+    text: str,
+    brand_handles: Iterable[str],
+    gates: frozenset[str] = ALL_GATES,
+    recheck_gates: bool = False,
 ) -> tuple[str, Counter[str]]:
     brand = frozenset(handle.lstrip("@").lower() for handle in brand_handles)
     counts: Counter[str] = Counter()
+    recheck_gates = recheck_gates and _GATE_CHARSET_RE.fullmatch(text) is not None
     for _ in range(_MAX_ROUNDS):
         redacted = _redact_once(text, brand, counts, gates)
         if redacted == text:
             break
         text = redacted
+        if recheck_gates:
+            gates = _still_open(text, gates)
     return text, counts
+
+
+def _still_open(text: str, gates: frozenset[str]) -> frozenset[str]:
+    """The gates of `gates` that still match `text`, which a round of passes has changed.
+
+    Most rounds after the first only confirm that nothing changes any more, and
+    most of their passes' gates closed when the first round put tokens where the
+    data was. A gate that found nothing stays closed through later rounds (see
+    PASS_GATES), so only the open ones are tested again. "cued" stays open once
+    open: its passes test their own cheap conditions (`_may_phone_cued`).
+    """
+    return frozenset(name for name in gates if name == "cued" or _GATE_RES[name].search(text))
 
 
 def redact(text: str, brand_handles: Iterable[str] = DEFAULT_BRAND_HANDLES) -> str:
@@ -530,7 +651,9 @@ def redact_gated(
 
     Ingest evaluates the gates for a whole file in DuckDB and calls this for the few
     texts with any gate open; for a text of `GATE_CHARSET` whose open gates are given,
-    the result equals ``redact(text)``. Other texts must pass `ALL_GATES`.
+    the result equals ``redact(text)``. Other texts must pass `ALL_GATES`. After a
+    round that changed the text, a text of `GATE_CHARSET` tests its open gates again,
+    so the confirming round runs only the passes that could still match.
 
     Args:
         text: A cleaned customer text.
@@ -540,7 +663,8 @@ def redact_gated(
     Returns:
         The masked text.
     """
-    return _redact_with_counts(text, brand_handles, _with_implied_gates(gates))[0]
+    opened = _with_implied_gates(gates)
+    return _redact_with_counts(text, brand_handles, opened, recheck_gates=True)[0]
 
 
 def _with_implied_gates(gates: Iterable[str]) -> frozenset[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -13,6 +14,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from pulse import redact as redact_module
 from pulse.db import sql_text
 from pulse.ingest import clean
 from pulse.ingest.clean import clean_text, redact_candidates
@@ -385,3 +387,46 @@ def test_a_worker_process_shares_large_batches_and_keeps_the_order(monkeypatch) 
     texts = [clean_text(text) for text in GATE_PROBES + _generated_tickets(400)]
     texts += texts[:5]  # repeated texts share one call
     assert _ingest_gated(texts, workers=2) == [redact(text) for text in texts]
+
+
+def test_clean_texts_shares_large_batches_with_the_worker_and_keeps_the_order(
+    monkeypatch,
+) -> None:
+    monkeypatch.setattr(clean, "PARALLEL_MIN_TEXTS", 10)
+    monkeypatch.setattr(clean, "CHUNK_TEXTS", 7)
+    texts = _generated_tickets(300) + ["<p>Hi &amp; bye</p>", "Help\n\nThanks,\nSam", None]
+    assert clean.clean_texts(texts, workers=2) == [clean_text(text) for text in texts]
+
+
+def test_the_cheap_conditions_before_each_pass_never_skip_a_change(monkeypatch) -> None:
+    # the conditions only save time: with every pass forced to run, nothing differs
+    texts = [clean_text(text) for text in GATE_PROBES + _generated_tickets(1500)]
+    texts += [
+        "ſsn 078-05-1120",
+        "SOCIAL SECURITY NO. 078 05 1120",
+        "CALL ME: +44 (0) 20 7946 0958",
+        "telephone:     4155550132",
+        "number is 415 555 0132, my number 4155550133",
+        "jo@example.com wrote to @ProNetHelp and @jane_doe",
+        "card 4111-1111-1111-1111 and (0) 20 7946 0958",
+        "Mobİle 4155550132",
+    ]
+    fast = [redact(text) for text in texts] + [redact_gated(text, gates_of(text)) for text in texts]
+    forced = tuple((*entry[:4], lambda _text: True) for entry in redact_module._DIGIT_PASSES)
+    monkeypatch.setattr(redact_module, "_DIGIT_PASSES", forced)
+    monkeypatch.setattr(redact_module, "_may_email", lambda _text: True)
+    monkeypatch.setattr(redact_module, "_still_open", lambda text, gates: gates)
+    slow = [redact(text) for text in texts] + [redact_gated(text, gates_of(text)) for text in texts]
+    assert fast == slow
+
+
+def test_only_three_characters_fool_the_lower_case_test_for_cue_words() -> None:
+    # Python's case-insensitive matching equates these with an ASCII letter while
+    # str.lower() does not turn them into it; the cue-word tests must know them all
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    fooling = {
+        char
+        for char in map(chr, range(0x80, 0x110000))
+        if letter.fullmatch(char) and not re.fullmatch("[a-z]", char.lower())
+    }
+    assert fooling == set(redact_module._CASE_TRAPS)

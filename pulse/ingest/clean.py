@@ -4,8 +4,9 @@ Texts made only of PLAIN_CHARSET are cleaned in SQL (`queries/stg_ingest_typed.s
 collapsing spaces is all they need. The rest are cleaned here in batched Python (one
 list comprehension per file, not a row loop around SQL) because HTML, quoted replies
 and NFKC are awkward in SQL; the checks that decide whether a pattern can occur at all
-are cheap string tests. `redact_candidates` then redacts the few texts whose
-redaction gates DuckDB found open.
+are cheap string tests. `redact_candidates` (or `start_redaction`) then redacts the
+few texts whose redaction gates DuckDB found open. On a large file a spawned worker
+process takes chunks of both jobs, whichever process is free first.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import multiprocessing
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -133,8 +134,26 @@ def clean_text(text: str | None, is_ticket: bool = True) -> str:
     return " ".join(text.split())
 
 
-def clean_texts(texts: Iterable[str | None], is_ticket: bool = True) -> list[str]:
-    """Clean a batch of texts (one call per file keeps Python overhead off each row)."""
+def clean_texts(
+    texts: Iterable[str | None], is_ticket: bool = True, workers: int | None = None
+) -> list[str]:
+    """Clean a batch of texts (one call per file keeps Python overhead off each row).
+
+    From PARALLEL_MIN_TEXTS texts on, the worker process (`warm_pool`, which this
+    starts) cleans whichever chunks it gets to first, as redaction shares its texts.
+    """
+    texts = list(texts)
+    if len(texts) >= PARALLEL_MIN_TEXTS and _pool_workers(workers) >= 2:
+        try:
+            job = _SharedJob(_clean_each, (texts,), (is_ticket,), _pool_workers(workers))
+            return job.result()
+        except (BrokenProcessPool, OSError):
+            pass  # see RedactionJob
+    return _clean_each(texts, is_ticket)
+
+
+def _clean_each(texts: Sequence[str | None], is_ticket: bool) -> list[str]:
+    """`clean_text` over a chunk. Module-level for the pool."""
     return [clean_text(text, is_ticket) for text in texts]
 
 
@@ -157,56 +176,108 @@ def redact_candidates(
 
     `candidates` is `queries/stg_ingest_redact_candidates.sql`'s result: a text outside
     the gate charset runs every pass, any other only the passes whose gate is open.
-    Equal texts share one call. Above PARALLEL_MIN_TEXTS distinct texts, a worker
-    process takes every other chunk while this process redacts the rest: the worker is
-    spawned (not forked, so it never inherits DuckDB's threads or locks) and its start-up
+    """
+    return start_redaction(candidates, brand_handles, workers).result()
+
+
+class RedactionJob:
+    """Redaction of one batch of candidates, started by `start_redaction`.
+
+    Until `result()` is called, the worker process redacts the batch chunk by chunk
+    while this process does other work (ingest cleans the texts DuckDB could not);
+    `result()` then redacts what the worker has not claimed yet and collects the rest.
+    """
+
+    def __init__(
+        self,
+        candidates: pa.Table,
+        brand_handles: tuple[str, ...],
+        workers: int | None,
+    ):
+        names = list(PASS_GATES)
+        columns = [candidates.column(f"gate_{name}").to_pylist() for name in names]
+        unscreened = candidates.column("is_unscreened").to_pylist()
+        self._lines = candidates.column("line")
+        self._texts = candidates.column("text").to_pylist()
+        # Equal texts share one call.
+        self._distinct: dict[str, int] = {}
+        self._unique_texts: list[str] = []
+        self._unique_gates: list[tuple[str, ...] | None] = []
+        for index, text in enumerate(self._texts):
+            if text in self._distinct:
+                continue
+            self._distinct[text] = len(self._unique_texts)
+            self._unique_texts.append(text)
+            self._unique_gates.append(
+                None
+                if unscreened[index]
+                else tuple(
+                    name for name, column in zip(names, columns, strict=True) if column[index]
+                )
+            )
+        self._brand_handles = brand_handles
+        self._job: _SharedJob | None = None
+        workers = _pool_workers(workers)
+        worth_sharing = len(self._unique_texts) >= (
+            2 * CHUNK_TEXTS if _POOL is not None else PARALLEL_MIN_TEXTS
+        )
+        if workers >= 2 and worth_sharing:
+            try:
+                self._job = _SharedJob(
+                    _redact_each,
+                    (self._unique_texts, self._unique_gates),
+                    (brand_handles,),
+                    workers,
+                )
+            except (BrokenProcessPool, OSError):
+                # e.g. a script without `if __name__ == "__main__":` cannot spawn workers
+                self._job = None
+
+    def result(self) -> pa.Table:
+        """`line` and `text_redacted` of every candidate, in the candidates' order."""
+        masked = None
+        if self._job is not None:
+            try:
+                masked = self._job.result()
+            except (BrokenProcessPool, OSError):
+                masked = None
+        if masked is None:
+            masked = _redact_each(self._unique_texts, self._unique_gates, self._brand_handles)
+        redacted = [masked[self._distinct[text]] for text in self._texts]
+        return pa.table({"line": self._lines, "text_redacted": pa.array(redacted, pa.string())})
+
+
+def start_redaction(
+    candidates: pa.Table, brand_handles: tuple[str, ...], workers: int | None = None
+) -> RedactionJob:
+    """Start redacting `candidates` (see `redact_candidates`); `.result()` finishes it.
+
+    From PARALLEL_MIN_TEXTS distinct texts on (or two chunks, once the worker runs),
+    the worker process starts on the chunks at once; the worker is spawned (not
+    forked, so it never inherits DuckDB's threads or locks) and its start-up
     (~0.5 s) only pays off on large files.
     """
-    names = list(PASS_GATES)
-    columns = [candidates.column(f"gate_{name}").to_pylist() for name in names]
-    unscreened = candidates.column("is_unscreened").to_pylist()
-    texts = candidates.column("text").to_pylist()
-    distinct: dict[str, int] = {}
-    unique_texts: list[str] = []
-    unique_gates: list[tuple[str, ...] | None] = []
-    for index, text in enumerate(texts):
-        if text in distinct:
-            continue
-        distinct[text] = len(unique_texts)
-        unique_texts.append(text)
-        unique_gates.append(
-            None
-            if unscreened[index]
-            else tuple(name for name, column in zip(names, columns, strict=True) if column[index])
-        )
-    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    masked = None
-    if workers >= 2 and len(unique_texts) >= PARALLEL_MIN_TEXTS:
-        try:
-            masked = _redact_shared(unique_texts, unique_gates, brand_handles, workers)
-        except (BrokenProcessPool, OSError):
-            # e.g. a script without `if __name__ == "__main__":` cannot spawn workers
-            masked = None
-    if masked is None:
-        masked = _redact_each(unique_texts, unique_gates, brand_handles)
-    redacted = [masked[distinct[text]] for text in texts]
-    return pa.table(
-        {"line": candidates.column("line"), "text_redacted": pa.array(redacted, pa.string())}
-    )
+    return RedactionJob(candidates, brand_handles, workers)
 
 
 _POOL: ProcessPoolExecutor | None = None
 
 
-def warm_pool(workers: int | None = None) -> None:
-    """Start the redaction worker once per process; later large files reuse it.
+def _pool_workers(workers: int | None) -> int:
+    return workers if workers is not None else min(2, os.cpu_count() or 1)
 
-    A spawned interpreter takes a second or more to import Pulse. Starting it early,
-    while DuckDB read and checked a 1M-row file, was measured slower (50k rows/s
-    against 69k, `python bench/ingest.py`), so it starts when redaction first needs it.
+
+def warm_pool(workers: int | None = None) -> None:
+    """Start the worker process once per process; later large files reuse it.
+
+    A spawned interpreter takes a second or more to import Pulse. Starting it while
+    DuckDB read and checked a 1M-row file was measured slower (50k rows/s against 69k,
+    `python bench/ingest.py`): the import competed with DuckDB's threads for both
+    cores. It starts when the first large batch of texts is cleaned in Python, the
+    first moment a core is idle.
     """
     global _POOL
-    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    workers = _pool_workers(workers)
     if workers < 2 or _POOL is not None:
         return
     context = multiprocessing.get_context("spawn")
@@ -215,46 +286,65 @@ def warm_pool(workers: int | None = None) -> None:
     atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
 
 
-def _redact_shared(
-    texts: list[str],
-    gates: list[tuple[str, ...] | None],
-    brand_handles: tuple[str, ...],
-    workers: int,
-) -> list[str]:
-    """`_redact_each` shared with a worker process, chunk by chunk, whoever is free first.
+def shutdown_pool() -> None:
+    """Stop the worker process, waiting for it to exit (the next large batch starts another).
 
-    Every chunk is offered to the worker in order; this process works from the last
-    chunk backwards and takes a chunk itself only when it can still cancel the
-    worker's claim on it, so neither side waits while the other has work left.
+    A benchmark calls this to count the worker's CPU time: a child's times reach
+    `os.times()` only once it has exited.
     """
     global _POOL
-    warm_pool(workers)
-    pool = _POOL
-    assert pool is not None
-    starts = list(range(0, len(texts), CHUNK_TEXTS))
-    parts: dict[int, list[str]] = {}
-    try:
-        futures = {
-            start: pool.submit(
-                _redact_each,
-                texts[start : start + CHUNK_TEXTS],
-                gates[start : start + CHUNK_TEXTS],
-                brand_handles,
-            )
-            for start in starts
-        }
-    except BrokenProcessPool:
-        _POOL = None
-        raise
-    for start in reversed(starts):
-        if futures[start].cancel():
-            chunk = slice(start, start + CHUNK_TEXTS)
-            parts[start] = _redact_each(texts[chunk], gates[chunk], brand_handles)
-    try:
-        for start, future in futures.items():
-            if start not in parts:
-                parts[start] = future.result()
-    except BrokenProcessPool:
-        _POOL = None
-        raise
-    return [text for start in sorted(parts) for text in parts[start]]
+    pool, _POOL = _POOL, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _SharedJob:
+    """`work(*chunk_of_each_column, *constants)` shared with a worker process, chunk by chunk.
+
+    Every chunk is offered to the worker in order as soon as the job is made;
+    `result()` works from the last chunk backwards and takes a chunk itself only
+    when it can still cancel the worker's claim on it, so neither side waits while
+    the other has work left. Results come back in the order of `columns`, whoever
+    made them.
+    """
+
+    def __init__(
+        self,
+        work: Callable[..., list[str]],
+        columns: tuple[list, ...],
+        constants: tuple,
+        workers: int,
+    ):
+        global _POOL
+        warm_pool(workers)
+        pool = _POOL
+        assert pool is not None
+        self._work = work
+        self._columns = columns
+        self._constants = constants
+        self._starts = list(range(0, len(columns[0]), CHUNK_TEXTS))
+        try:
+            self._futures = {
+                start: pool.submit(work, *self._chunk(start), *constants) for start in self._starts
+            }
+        except BrokenProcessPool:
+            _POOL = None
+            raise
+
+    def _chunk(self, start: int) -> list:
+        return [column[start : start + CHUNK_TEXTS] for column in self._columns]
+
+    def result(self) -> list[str]:
+        global _POOL
+        parts: dict[int, list[str]] = {}
+        for start in reversed(self._starts):
+            if self._futures[start].cancel():
+                parts[start] = self._work(*self._chunk(start), *self._constants)
+        try:
+            for start, future in self._futures.items():
+                if start not in parts:
+                    parts[start] = future.result()
+        except BrokenProcessPool:
+            _POOL = None
+            raise
+        return [text for start in sorted(parts) for text in parts[start]]
