@@ -1110,3 +1110,47 @@ def test_a_large_load_skips_string_compression_only_while_it_writes(con, tmp_pat
     later.write_bytes(tickets_csv(good=[ticket("L-1", body="A later ticket about invoices")]))
     ingest_paths(con, [later], source="demo_tickets", now=NOW)
     assert {setting for _, setting in seen} == {"auto"}
+
+
+def test_a_script_without_a_main_guard_loads_a_large_file_and_exits(tmp_path: Path):
+    # A spawned worker re-runs an unguarded script; such a caller once hung at exit after
+    # loading. It now loads on one process and ends.
+    import subprocess
+    import sys
+
+    from pulse.demo import TICKET_COLUMNS
+    from pulse.ingest.clean import PARALLEL_MIN_TEXTS
+
+    rows = PARALLEL_MIN_TEXTS + 2_000
+    source = tmp_path / "tickets.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(TICKET_COLUMNS)
+        for n in range(rows):
+            row = dict.fromkeys(TICKET_COLUMNS, "")
+            row.update(
+                ticket_id=f"T-{n}",
+                created_at="2026-10-05T10:00:00Z",
+                updated_at="2026-10-05T11:00:00Z",
+                channel="web",
+                member_tier="free",
+                subject="Login",
+                body=f"<p>Reset link {n} never arrives. Call +1 415 555 {n % 10000:04d}</p>",
+                is_escalated="false",
+            )
+            writer.writerow(row.values())
+    script = tmp_path / "load_it.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from pulse.db import connect\n"
+        "from pulse.ingest import ingest_paths\n"
+        f"with connect(Path({str(tmp_path / 'x.duckdb')!r})) as con:\n"
+        f"    report = ingest_paths(con, [Path({str(source)!r})], source='demo_tickets')[0]\n"
+        "    print(report.rows_in, report.rows_loaded)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == [str(rows), str(rows)]

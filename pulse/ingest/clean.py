@@ -16,10 +16,12 @@ import html
 import multiprocessing
 import os
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -263,7 +265,33 @@ def start_redaction(
 _POOL: ProcessPoolExecutor | None = None
 
 
+_MAIN_GUARD = re.compile(r"""__name__\s*==\s*['"]__main__['"]""")
+
+
+def spawn_is_safe() -> bool:
+    """Whether a spawned worker can start without running the caller's script again.
+
+    A spawned interpreter imports the main script afresh. A script that calls Pulse at
+    its top level, with no `if __name__ == "__main__":` guard, would then run its
+    whole ingest again in the worker (waiting on the same DuckDB lock), and the caller
+    hung at exit waiting for that worker (seen with a 200k-row file). Such a script
+    gets the single-process path: slower on large files, never stuck. A main module
+    without a file (`python -c`, a REPL, a notebook) re-runs nothing.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path:
+        return True
+    try:
+        source = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return bool(_MAIN_GUARD.search(source))
+
+
 def _pool_workers(workers: int | None) -> int:
+    if _POOL is None and not spawn_is_safe():
+        return 1
     return workers if workers is not None else min(2, os.cpu_count() or 1)
 
 
