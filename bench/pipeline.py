@@ -22,7 +22,8 @@ the last week's Monday:
 
 With `--history N`, about N older texts (demo generator, another seed, all distinct,
 in the weeks before the window) are first ingested, embedded and scored for real: the
-state a deployment with N texts of history is in. That setup is timed separately
+state a deployment with N texts of history is in. That setup runs in a process of
+its own, so the peak RSS reported is the weekly runs' own, and is timed separately
 (`history_load` in the JSON, not in total_s) and costs what embedding N texts costs
 (about an hour per million on two cores); it exists to show what the weekly runs cost,
 and how much memory they take, on top of a large history. `--history-embedder
@@ -219,6 +220,48 @@ def load_older(
     measure(stages, "sentiment", lambda n: n, pipeline.stage_sentiment, con)
     distinct = con.execute("select count(distinct text_hash) from feedback").fetchone()[0]
     return stages, {"rows": rows, "distinct_texts": distinct}
+
+
+def history_in_child(
+    db_path: Path, files: list[Path], embedder: str | None
+) -> tuple[list[dict], dict]:
+    """`load_older` in a process of its own, as earlier weekly runs would have built it.
+
+    Setting up a million texts of history takes several GB at its peak (DuckDB's sorts
+    and buffers), memory a process keeps once it has it. In a child it goes when the
+    setup ends, so this process's peak RSS is what the weekly runs themselves take.
+    """
+    import subprocess
+
+    spec = {"db": str(db_path), "files": [str(f) for f in files], "embedder": embedder}
+    done = subprocess.run(
+        [sys.executable, __file__, "--history-setup", json.dumps(spec)],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    lines = done.stdout.rstrip().splitlines()
+    for line in lines[:-1]:
+        print(line, flush=True)
+    figures = json.loads(lines[-1])
+    return figures["stages"], figures["counts"]
+
+
+def history_setup(spec: str) -> int:
+    """The child side of `history_in_child`: load the history, print its figures as JSON."""
+    from pulse.config import Settings
+    from pulse.db import connect
+
+    job = json.loads(spec)
+    db_path = Path(job["db"])
+    settings = Settings(db_path=db_path, timezone="UTC", random_seed=42, snapshot=False)
+    with connect(db_path) as con:
+        stages, counts = load_older(con, settings, [Path(f) for f in job["files"]], job["embedder"])
+    peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    log(f"  history setup process: peak RSS {peak:,} MiB")
+    print(json.dumps({"stages": stages, "counts": {**counts, "peak_rss_mib": peak}}))
+    return 0
 
 
 def corpus_counts(history_files: list[Path], new_files: list[Path]) -> dict:
@@ -482,13 +525,13 @@ def main(argv: list[str] | None = None) -> int:
         random_seed=42,
         snapshot=False,
     )
+    if older_files:
+        log("older history: ingest, embed and score (untimed setup, not in total_s)")
+        result["history_load"], result["history_counts"] = history_in_child(
+            settings.db_path, older_files, args.history_embedder
+        )
+        result["history_embedder"] = args.history_embedder or result["embedding_model"]
     with connect(settings.db_path) as con:
-        if older_files:
-            log("older history: ingest, embed and score (untimed setup, not in total_s)")
-            result["history_load"], result["history_counts"] = load_older(
-                con, settings, older_files, args.history_embedder
-            )
-            result["history_embedder"] = args.history_embedder or result["embedding_model"]
         log(f"cold run: week {cold_week}, {args.weeks}-week window")
         raw_rounds: list[float] = []
         probe = raw_probe(result["embedding_model"], raw_rounds)
@@ -554,4 +597,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--history-setup":
+        sys.exit(history_setup(sys.argv[2]))
     sys.exit(main())
