@@ -152,10 +152,17 @@ def cpu_seconds() -> float:
 
 
 def make_reducer(method: str, max_fit: int, transform_batch: int):
-    """Pulse's UMAP (pulse/topics.py's `reducer`), plain or wrapped in SampledUMAP."""
+    """Pulse's UMAP (pulse/topics.py's `reducer`), plain or wrapped in SampledUMAP.
+
+    "sampled" is Pulse's reducer as it runs (exact neighbours, pulse/knn.py); "sampled-nnd"
+    the same with umap-learn's own pynndescent neighbours, as before pulse/knn.py.
+    """
     from pulse.topics import reducer
 
-    return reducer(SEED, None if method == "plain" else max_fit, transform_batch)
+    built = reducer(SEED, None if method == "plain" else max_fit, transform_batch)
+    if method == "sampled-nnd":
+        built.set_params(exact_neighbours=False)
+    return built
 
 
 def run_child(window_path: Path, method: str, max_fit: int, transform_batch: int) -> dict:
@@ -181,7 +188,7 @@ def run_child(window_path: Path, method: str, max_fit: int, transform_batch: int
     started = time.perf_counter()
     reducer = make_reducer(method, max_fit, transform_batch)
     transform_s = [0.0]
-    if method == "sampled":
+    if method.startswith("sampled"):
         # Time the placing of unsampled rows apart from the fit (bench-only instrumentation).
         place = reducer._transform_batched
 
@@ -253,11 +260,13 @@ def row(result: dict) -> str:
     name = (
         "plain UMAP"
         if result["method"] == "plain"
-        else (f"sampled {result['max_fit'] // 1000}k/b{result['transform_batch'] // 1000}k")
+        else (
+            f"{result['method']} {result['max_fit'] // 1000}k/b{result['transform_batch'] // 1000}k"
+        )
     )
     by_set = result["nmi_by_set"]
     return (
-        f"{result['size']:>8,}  {name:<18} "
+        f"{result['size']:>8,}  {name:<22} {result['warmup_s']:>6.1f} "
         f"{result['reduce_s']:>7.1f} {result['transform_s']:>7.1f} {result['reduce_cpu_s']:>7.1f} "
         f"{result['peak_rss_mib']:>8,} {result['hdbscan_s']:>6.1f} {result['nmi']:>6.3f} "
         f"{by_set.get('banking77', 0):>6.3f} {by_set.get('bitext', 0):>6.3f} "
@@ -266,7 +275,7 @@ def row(result: dict) -> str:
 
 
 HEADER = (
-    f"{'texts':>8}  {'reducer':<18} {'wall_s':>7} {'place_s':>7} {'cpu_s':>7} "
+    f"{'texts':>8}  {'reducer':<22} {'warm_s':>6} {'wall_s':>7} {'place_s':>7} {'cpu_s':>7} "
     f"{'rss_mib':>8} {'hdb_s':>6} "
     f"{'NMI':>6} {'b77':>6} {'bitext':>6} {'clus':>5} {'noise':>6} {'load':>5}"
 )
@@ -280,6 +289,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-fit", default="10000", help="comma list; each is one sampled run")
     parser.add_argument("--transform-batch", type=int, default=10_000)
     parser.add_argument("--skip-plain", action="store_true", help="sampled runs only")
+    parser.add_argument(
+        "--neighbours",
+        default="exact",
+        help="comma list of exact (pulse/knn.py, Pulse's default) and nndescent (umap-learn's "
+        "pynndescent); each is one sampled run per max-fit",
+    )
     args = parser.parse_args(argv)
     if not (args.data_dir / "banking77").exists():
         log(
@@ -303,7 +318,9 @@ def main(argv: list[str] | None = None) -> int:
         window_path = args.cache_dir / f"window-{size}.npz"
         np.savez(window_path, vectors=vectors, codes=window_codes, sets=window_sets)
         runs = [] if args.skip_plain else [("plain", 0)]
-        runs += [("sampled", m) for m in max_fits]
+        for kind in args.neighbours.split(","):
+            method = {"exact": "sampled", "nndescent": "sampled-nnd"}[kind]
+            runs += [(method, m) for m in max_fits]
         for method, max_fit in runs:
             result = measure(window_path, method, max_fit, args.transform_batch)
             results.append(result)
@@ -312,12 +329,17 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         plain = next((r for r in results if r["size"] == size and r["method"] == "plain"), None)
         for r in results:
-            if r["size"] == size and r["method"] == "sampled" and plain:
+            if r["size"] == size and r["method"] != "plain" and plain:
                 r["speedup"] = round(plain["reduce_s"] / r["reduce_s"], 2)
                 r["nmi_change"] = round(r["nmi"] - plain["nmi"], 4)
         summary[str(size)] = {
-            ("plain" if r["method"] == "plain" else f"sampled_{r['max_fit']}"): {
-                key: r[key] for key in ("reduce_s", "reduce_cpu_s", "peak_rss_mib", "nmi")
+            (
+                "plain"
+                if r["method"] == "plain"
+                else f"{r['method'].replace('-', '_')}_{r['max_fit']}"
+            ): {
+                key: r[key]
+                for key in ("warmup_s", "reduce_s", "reduce_cpu_s", "peak_rss_mib", "nmi")
             }
             | ({"speedup": r["speedup"]} if "speedup" in r else {})
             for r in results

@@ -7,8 +7,9 @@ a few tens of thousands of points; the rest only need placing into it, which
 `UMAP.transform` does at a fraction of a fit's cost per point. `SampledUMAP` fits the wrapped
 UMAP on at most `max_fit` rows, drawn with a fixed seed, and transforms the others, in
 batches. Below `max_fit` it hands the whole array to the wrapped UMAP, so a small window
-gets exactly what plain UMAP gives. bench/umap.py measures time, memory and cluster quality
-of both on the shared labelled sets.
+gets plain UMAP (with exact neighbours from 4,096 rows up, see UMAP_SMALL_DATA).
+bench/umap_sampling.py measures time, memory and cluster quality of both on the shared
+labelled sets.
 
 BERTopic 0.17 (`_reduce_dimensionality`) calls `fit_transform(embeddings, y=y)` when the
 model has one, and `fit` then `transform` on the same array when it does not; its own
@@ -20,10 +21,13 @@ every row a second time.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
+
+from pulse.knn import ExactCosineIndex, exact_knn
 
 # Chosen by bench/umap.py (banking77 + Bitext, 42,792 labelled MiniLM vectors; CPU seconds
 # of the reduction, then NMI of Pulse's HDBSCAN on its output; 2 shared cores, load 6-7):
@@ -31,7 +35,7 @@ from sklearn.base import BaseEstimator, clone
 #   60k: plain 182 s / 0.614, max_fit 10k 33.4 s / 0.714, 20k 36.3 s / 0.681
 #  100k:                       max_fit 10k 42.1 s / 0.721, 20k 43.9 s / 0.700
 # 10k was as fast or faster and never scored lower. A 10k fit also gets umap-learn's 500
-# epochs (200 above 10k rows). Windows of at most 10k rows stay bit-identical to plain UMAP.
+# epochs (200 above 10k rows). (Windows up to max_fit are fitted whole.)
 DEFAULT_MAX_FIT = 10_000
 # umap-learn optimises a transform for 100 epochs when it places at most 10,000 points
 # and for 30 above that; batches of 10,000 keep the 100-epoch layout for every batch.
@@ -42,6 +46,15 @@ DEFAULT_MAX_FIT = 10_000
 # edges, so splitting the same rows into other batches moves points a little (up to 0.6
 # on blobs whose layout spreads 4.3). The batch size is part of what fixes the output.
 DEFAULT_TRANSFORM_BATCH = 10_000
+# From this many fitted rows up, umap-learn searches neighbours with pynndescent (below
+# it, it compares every pair itself). pynndescent compiles for 30-40 s in every process
+# (pulse/knn.py); exact neighbours cost one matrix product instead. Measured with
+# `python bench/umap_sampling.py --max-fit 20000 --neighbours exact,nndescent` (load 4):
+# a process's first small fit (its JIT) 10 s exact vs 41 s pynndescent, NMI 0.689 / 0.702
+# at 30k and 0.705 / 0.681 at 60k (noise either way). Placing the rows of a sampled window
+# is another matter: exact search grows with rows x sample (1M rows against a 20k sample
+# are 15 TFLOP), where pynndescent's query stays cheap, so a sampled window keeps it.
+UMAP_SMALL_DATA = 4_096
 
 
 def fingerprint(matrix: np.ndarray) -> tuple[tuple[int, ...], str, str]:
@@ -67,6 +80,10 @@ class SampledUMAP(BaseEstimator):
         transform_batch: Rows per `UMAP.transform` call when placing the rest.
         random_state: Seed of the sample; None takes the estimator's `random_state`
             (0 when that is not an int), so the same input always gives the same sample.
+        exact_neighbours: For a window of UMAP_SMALL_DATA to `max_fit` rows (fitted whole,
+            nothing to place), give UMAP exact cosine neighbours (pulse/knn.py) in place of
+            pynndescent's, which compiles for 30-40 s in every process. Only for a cosine
+            UMAP; False keeps pynndescent everywhere.
 
     Attributes:
         umap_: The fitted UMAP (fitted on the sample only, above `max_fit`).
@@ -81,11 +98,13 @@ class SampledUMAP(BaseEstimator):
         max_fit: int = DEFAULT_MAX_FIT,
         transform_batch: int = DEFAULT_TRANSFORM_BATCH,
         random_state: int | None = None,
+        exact_neighbours: bool = True,
     ) -> None:
         self.estimator = estimator
         self.max_fit = max_fit
         self.transform_batch = transform_batch
         self.random_state = random_state
+        self.exact_neighbours = exact_neighbours
 
     def _seed(self) -> int:
         if self.random_state is not None:
@@ -107,6 +126,22 @@ class SampledUMAP(BaseEstimator):
             self.n_transform_calls_ += 1
         return np.vstack(parts).astype(np.float32, copy=False)
 
+    def _fit_umap(self, matrix: np.ndarray, targets: np.ndarray | None, exact: bool) -> np.ndarray:
+        """`fit_transform` of the wrapped UMAP, with exact neighbours when `exact` applies."""
+        umap = self.umap_
+        if not (
+            exact and len(matrix) >= UMAP_SMALL_DATA and getattr(umap, "metric", None) == "cosine"
+        ):
+            return umap.fit_transform(matrix, y=targets)
+        k = int(umap.n_neighbors)
+        indices, distances = exact_knn(matrix, matrix, k)
+        umap.set_params(precomputed_knn=(indices, distances, ExactCosineIndex(matrix)))
+        with warnings.catch_warnings():
+            # umap-learn warns that a search index other than pynndescent's cannot
+            # transform; this one can (it has the `query` that transform calls).
+            warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]")
+            return umap.fit_transform(matrix, y=targets)
+
     def fit(self, X: np.ndarray, y: np.ndarray | None = None) -> SampledUMAP:  # noqa: N803
         """Fit on the sample and place every row; `embedding_` holds the result for all rows.
 
@@ -123,12 +158,12 @@ class SampledUMAP(BaseEstimator):
         self.n_transform_calls_ = 0
         self.sample_indices_ = self._sample(len(matrix))
         if len(self.sample_indices_) == len(matrix):
-            # Small window: exactly plain UMAP, nothing sampled.
-            self.embedding_ = self.umap_.fit_transform(matrix, y=targets)
+            # Small window: UMAP on every row, nothing sampled or placed.
+            self.embedding_ = self._fit_umap(matrix, targets, self.exact_neighbours)
         else:
             sample = matrix[self.sample_indices_]
             sample_targets = None if targets is None else targets[self.sample_indices_]
-            fitted = self.umap_.fit_transform(sample, y=sample_targets)
+            fitted = self._fit_umap(sample, sample_targets, exact=False)
             rest = np.ones(len(matrix), dtype=bool)
             rest[self.sample_indices_] = False
             embedding = np.empty((len(matrix), fitted.shape[1]), dtype=np.float32)

@@ -1,0 +1,83 @@
+"""Exact cosine neighbours (pulse/knn.py) and the UMAP fits that use them instead of pynndescent."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.metrics import normalized_mutual_info_score
+from umap import UMAP
+
+import pulse  # noqa: F401  (numba cache directory first)
+from pulse.knn import ExactCosineIndex, exact_knn
+from pulse.sampled_umap import UMAP_SMALL_DATA, SampledUMAP
+
+SEED = 11
+
+
+def brute_force(queries: np.ndarray, data: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    q = queries / np.linalg.norm(queries, axis=1, keepdims=True)
+    d = data / np.linalg.norm(data, axis=1, keepdims=True)
+    distances = 1.0 - q @ d.T
+    order = np.argsort(distances, axis=1, kind="stable")[:, :k]
+    return order, np.take_along_axis(distances, order, axis=1)
+
+
+def test_exact_knn_finds_the_same_neighbours_as_comparing_every_pair():
+    rng = np.random.default_rng(SEED)
+    data = rng.normal(size=(700, 24)).astype(np.float32)
+    queries = rng.normal(size=(300, 24)).astype(np.float32)
+    # Blocks smaller than the query set, so rows from several blocks are checked.
+    found, distances = exact_knn(queries, data, 9, block_rows=128)
+    expected, expected_distances = brute_force(queries, data, 9)
+    np.testing.assert_array_equal(found, expected)
+    np.testing.assert_allclose(distances, expected_distances, atol=1e-5)
+    assert found.dtype == np.int32 and distances.dtype == np.float32
+
+
+def test_a_row_searched_among_its_own_set_finds_itself_first_at_distance_zero():
+    data = np.random.default_rng(SEED).normal(size=(400, 16)).astype(np.float32)
+    found, distances = exact_knn(data, data, 5)
+    np.testing.assert_array_equal(found[:, 0], np.arange(400))
+    assert np.all(distances[:, 0] < 1e-5)
+    assert np.all(np.diff(distances, axis=1) >= -1e-6)  # nearest first
+
+
+def test_asking_for_more_neighbours_than_rows_is_refused():
+    data = np.ones((3, 4), dtype=np.float32)
+    with pytest.raises(ValueError, match="between 1 and 3"):
+        exact_knn(data, data, 4)
+
+
+@pytest.fixture(scope="module")
+def big_blobs() -> tuple[np.ndarray, np.ndarray]:
+    vectors, labels = make_blobs(
+        n_samples=UMAP_SMALL_DATA + 400,
+        n_features=32,
+        centers=5,
+        cluster_std=1.0,
+        random_state=SEED,
+    )
+    return vectors.astype(np.float32), labels
+
+
+def cosine_umap() -> UMAP:
+    return UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=SEED)
+
+
+def test_a_window_past_umaps_small_data_limit_is_fitted_on_exact_neighbours(big_blobs):
+    vectors, labels = big_blobs
+    reducer = SampledUMAP(cosine_umap(), max_fit=len(vectors))
+    reduced = reducer.fit_transform(vectors)
+    again = SampledUMAP(cosine_umap(), max_fit=len(vectors)).fit_transform(vectors)
+    np.testing.assert_array_equal(reduced, again)  # deterministic
+    # umap-learn searched nothing itself: its index is Pulse's exact one.
+    assert isinstance(reducer.umap_._knn_search_index, ExactCosineIndex)
+    # Each blob stays together: the nearest other row in 5-d belongs to the same blob.
+    distances = ((reduced[:500, None, :] - reduced[None, :, :]) ** 2).sum(axis=2)
+    distances[np.arange(500), np.arange(500)] = np.inf
+    assert (labels[distances.argmin(axis=1)] == labels[:500]).mean() > 0.98
+    # And new rows are placed through the same exact index, beside their own blob.
+    placed = reducer.transform(vectors[:200] + 0.01)
+    nearest = ((placed[:, None, :] - reduced[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+    assert normalized_mutual_info_score(labels[:200], labels[nearest]) > 0.95
