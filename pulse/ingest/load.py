@@ -748,6 +748,11 @@ def _detect_source(
     return mappings[best[1]]
 
 
+#: DuckDB's memory limit while files load (pulse.db.MEMORY_LIMIT the rest of the time):
+#: a million-row file's dedupe and write ran at half speed under 1 GB; this process
+#: peaked at 2.8 GB with no limit at all (`python bench/ingest.py`).
+INGEST_MEMORY_LIMIT = "3GB"
+
 #: Good rows from which a file's write skips DuckDB's string compression (see below).
 UNCOMPRESSED_MIN_ROWS = 100_000
 
@@ -978,6 +983,8 @@ def ingest_paths(
     # Timestamps without an offset are UTC; the session zone decides how DuckDB reads them.
     session_zone = con.execute("select current_setting('TimeZone')").fetchone()[0]
     con.execute("set TimeZone = $zone", {"zone": "UTC"})
+    session_limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    con.execute("set memory_limit = $limit", {"limit": INGEST_MEMORY_LIMIT})
     try:
         _ingest_files(
             con,
@@ -993,6 +1000,7 @@ def ingest_paths(
         )
     finally:
         con.execute("set TimeZone = $zone", {"zone": session_zone})
+        con.execute("set memory_limit = $limit", {"limit": session_limit})
     return reports
 
 
