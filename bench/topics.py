@@ -74,9 +74,11 @@ def read_banking77_train(data_dir: Path) -> list[str]:
 
 def embed_cached(texts: list[str], cache_dir: Path, name: str) -> np.ndarray:
     """MiniLM vectors for texts, computed once and kept in the bench cache."""
-    from pulse.embed import MODEL_NAME, encode
+    from pulse.embed import active_model_name, encode
 
-    digest = hashlib.sha256(("\n".join(texts) + MODEL_NAME).encode("utf-8")).hexdigest()[:20]
+    # Keyed by the model that serves (PULSE_EMBEDDING_MODEL), not the default's name.
+    model = active_model_name()
+    digest = hashlib.sha256(("\n".join(texts) + model).encode("utf-8")).hexdigest()[:20]
     path = cache_dir / f"{name}-{digest}.npy"
     if path.exists():
         return np.load(path)
@@ -95,9 +97,10 @@ def pulse_assignment(
     texts: list[str], vectors: np.ndarray, merge_threshold: float | None = None
 ) -> list[int]:
     """Pulse's final assignment: fit, merge, outlier reduction (as `cluster_window` does)."""
-    from pulse.topics import MERGE_THRESHOLD, _fit
+    from pulse.topics import _fit
 
-    return _fit(texts, vectors, SEED, 10, merge_threshold=merge_threshold or MERGE_THRESHOLD)
+    # No threshold: read off this fit, as a new registry's first run does.
+    return _fit(texts, vectors, SEED, 10, merge_threshold=merge_threshold)
 
 
 def default_bertopic(texts: list[str], vectors: np.ndarray) -> list[int]:
@@ -214,6 +217,11 @@ def prepare_db(db_path: Path, load) -> None:
     from pulse.embed import embed_missing
 
     if db_path.exists():
+        # Cached texts; embed only what the active embedder has not seen (a second model).
+        with connect(db_path) as con:
+            count = embed_missing(con)
+        if count:
+            log(f"  embedded {count:,} texts for the active embedder")
         return
     partial = db_path.with_suffix(".partial")
     partial.unlink(missing_ok=True)
@@ -235,6 +243,7 @@ def fresh_copy(db_path: Path, work: Path) -> Path:
     con.execute("delete from doc_topics; delete from topics")
     con.execute("drop table if exists topic_seeds")
     con.execute("drop table if exists topic_doc_memory")
+    con.execute("drop table if exists topic_meta")
     con.close()
     return target
 

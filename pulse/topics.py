@@ -29,15 +29,40 @@ OUTLIER_THRESHOLD = 0.30
 DORMANT_AFTER_WEEKS = 4
 # HDBSCAN splits one complaint into several clusters by wording ("app crashes" /
 # "reinstalled twice"); clusters whose centroids, centred on the window's mean, are
-# this similar are one issue. Measured on the raw fits (bench/topics.py data):
-# centred 0.60 gives NMI 0.953 on the demo (19 topics for 17 themes), 0.762 on
-# banking77 and 0.890 on Bitext; the earlier uncentred 0.75 gave 0.947 / 0.739 /
-# 0.893 but merged all 15k SpotifyCares tweets into one topic. It sets the report's
-# grain: banking77's 77 fine intents are better served by 0.75 (NMI 0.799), at the
-# cost of the demo's broad themes splitting (0.903, 27 topics). A threshold read off
-# each window (the top of the widest gap in its merge similarities between 0.40 and
-# 0.85) gave banking77 0.802 and the demo 0.961 on the full fits, but it jumped
-# between windows of the demo's weekly runs and id stability fell from 0.94 to 0.84.
+# similar enough are one issue. How similar sets the report's grain, and no single
+# constant serves every data set (bench/topics.py data, centred cosines of the raw
+# clusters): the demo's pieces of one theme sit at 0.51-0.77 and its distinct themes at
+# most 0.45, while banking77's distinct intents reach 0.79 and merging any of them
+# costs NMI (0.60 gave 0.762, no merge 0.802). No feature of a single pair told the two
+# apart (nor its ratio to the clusters' spreads), so the grain is read off the data:
+# sort each cluster's similarity to its nearest other cluster and find the widest step
+# between neighbours in that list whose upper end lies in [MERGE_GAP_LOW,
+# MERGE_GAP_HIGH]; a step of at least MERGE_GAP_MIN separates the pieces of one issue
+# from distinct issues, and the threshold is its middle. Demo, 12 weeks:
+# 0.45 | 0.62 -> 0.535 (NMI 0.961); its first 2-week window 0.41 | 0.63 -> 0.52.
+# banking77's widest step is 0.07 (0.43 | 0.50), Bitext's 0.05, SpotifyCares' 0.06:
+# no grain. Merging nothing there gave 0.813 / 0.860 (defaults 0.804 / 0.704), but the
+# small demo (scale 0.3, 1.6k texts) has no clear step either (0.078 at 0.48 | 0.56),
+# and merging nothing split its themes into pieces (its fading theme into four, none
+# then flagged as improving). A window without a grain therefore keeps HDBSCAN's own
+# clusters merged at MERGE_THRESHOLD, as before grains, and stores nothing. Read off
+# every window, the grain moved between the demo's weekly windows (their steps vary)
+# and id stability fell to 0.84, so it is read once per registry, on its first fit
+# (table topic_meta), and later runs reuse it.
+# Counting the bounds as steps put the demo's first window at 0.776 (stability 0.862);
+# a low bound of 0.40 let one isolated SpotifyCares cluster (0.29 | 0.40) set 0.35,
+# which merged its 36 clusters into 8 topics; a minimum step of 0.10 let a 10k mix of
+# banking77, Bitext and SpotifyCares texts (step 0.40 | 0.51) merge 37 clusters into 6.
+# The demo's steps (0.17 on 12 weeks, 0.22 on its first window) clear 0.15; the others'
+# (at most 0.11) do not.
+MERGE_GAP_LOW = 0.50
+MERGE_GAP_HIGH = 0.90
+MERGE_GAP_MIN = 0.15
+# The grain is read only off a fit with at least this many clusters; a smaller first fit
+# merges at MERGE_THRESHOLD and leaves the choice to a later, richer window.
+MERGE_GRAIN_MIN_CLUSTERS = 5
+# The merge threshold while a registry has no grain (a fixed constant: the demo's best
+# single value, 0.961 NMI there, 0.762 banking77, 0.890 Bitext).
 MERGE_THRESHOLD = 0.60
 # A text joins a seeded topic when its cosine to the mean of the seed's example
 # phrases is at least this. Measured on the demo data with three phrases per
@@ -65,6 +90,12 @@ GIANT_CLUSTER_SHARE = 0.30
 # documents (the same texts clustered again): at least this share of the cluster's
 # previously assigned texts, or of the topic's texts in this window, must be shared.
 OVERLAP_SHARE = 0.5
+# A text of an earlier week moves from its remembered topic to its new cluster only when
+# it is closer to the new centroid by more than this (keep_remembered). SpotifyCares id
+# stability (3 runs, before the grain): none 0.714, 0.05 0.886, 0.10 0.931, 0.20 0.955;
+# demo 0.943 -> 0.954 at 0.05. 0.10 is the smallest margin that met 0.90 with room, and
+# a text closer to its new cluster by more than 0.10 still moves (a real split).
+HYSTERESIS_MARGIN = 0.10
 
 _TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b"
 _MENTION_OR_LINK = re.compile(r"@\w+|\bhttps?://\S+|\bwww\.\S+")
@@ -167,6 +198,7 @@ def build_topic_model(n_docs: int, seed: int, min_topic_size: int):
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
     min_cluster_size = max(min_topic_size, n_docs // 120)
     umap_model = reducer(seed)
     hdbscan_model = HDBSCAN(
@@ -349,7 +381,12 @@ def cluster_window(
         # unassigned and the report says so instead of inventing topics.
         clusters = assign_seeds([-1] * len(rows), vectors, seed_centroids)
     else:
-        clusters = _fit(texts, vectors, seed, min_topic_size, seed_centroids)
+        stored = stored_merge_threshold(con)
+        clusters, merge_threshold = fit_window(
+            texts, vectors, seed, min_topic_size, seed_centroids, stored
+        )
+        if stored is None and merge_threshold is not None:
+            store_merge_threshold(con, merge_threshold)
     keywords_of = (
         topic_keywords(texts, clusters, vectors, brand_handles=brand_handles)
         if any(c >= 0 for c in clusters)
@@ -379,6 +416,9 @@ def cluster_window(
     for cluster, topic_id in topic_of_cluster.items():
         if cluster >= SEED_CLUSTER_BASE:
             _touch_seeded(con, topic_id, keywords_of.get(cluster, []), week, last_seen[cluster])
+    clusters = keep_remembered(
+        clusters, vectors, centroids, topic_of_cluster, remembered_topics(con, feedback_ids)
+    )
     _write_doc_topics(con, run_id, feedback_ids, clusters, topic_of_cluster, vectors, centroids)
     _remember(con, feedback_ids, clusters, topic_of_cluster)
     mark_dormant(con, week, keep=set(seed_topics.values()))
@@ -546,14 +586,41 @@ def _fit(
     seed: int,
     min_topic_size: int,
     seed_centroids: dict[int, np.ndarray] | None = None,
-    merge_threshold: float = MERGE_THRESHOLD,
+    merge_threshold: float | None = None,
 ) -> list[int]:
+    return fit_window(texts, vectors, seed, min_topic_size, seed_centroids, merge_threshold)[0]
+
+
+def fit_window(
+    texts: list[str],
+    vectors: np.ndarray,
+    seed: int,
+    min_topic_size: int,
+    seed_centroids: dict[int, np.ndarray] | None = None,
+    merge_threshold: float | None = None,
+) -> tuple[list[int], float | None]:
+    """Cluster one window: fit, split to leaves, merge back to the grain, reassign outliers.
+
+    Returns the clusters and the merge threshold read off this fit (`grain_threshold`)
+    when none was given, so the caller can keep it for the registry (None: this fit had
+    no clear grain, and merged at MERGE_THRESHOLD).
+    """
     model = build_topic_model(len(texts), seed, min_topic_size)
     topics, _ = model.fit_transform(texts, embeddings=vectors)
     topics = np.asarray(topics)
+    leaves = _leaf_clusters(model.hdbscan_model)
     if _giant_cluster(topics):
-        topics = _leaf_clusters(model.hdbscan_model)
-    topics = _merge_similar(topics, vectors, merge_threshold)
+        topics = leaves
+    derived = None
+    if merge_threshold is None:
+        derived = merge_threshold = grain_threshold(topics, vectors)
+    if merge_threshold is None:
+        # No clear grain: HDBSCAN's own clusters merged at the fixed threshold, as before
+        # grains. Merging nothing instead split the small demo's (scale 0.3) fading theme
+        # into four topics, none of which then counted as improving.
+        topics = _merge_similar(topics, vectors, MERGE_THRESHOLD)
+    else:
+        topics = _merge_similar(split_to_leaves(topics, leaves, vectors), vectors, merge_threshold)
     topics = _reduce_outliers(list(topics), vectors)
     # Renumber by size so cluster numbers do not depend on HDBSCAN's internal order.
     sizes = sorted(
@@ -562,7 +629,95 @@ def _fit(
     )
     renumber = {old: new for new, (_, old) in enumerate(sizes)}
     topics = [renumber.get(t, -1) for t in topics]
-    return assign_seeds(topics, vectors, seed_centroids or {})
+    return assign_seeds(topics, vectors, seed_centroids or {}), derived
+
+
+def split_to_leaves(labels: np.ndarray, leaves: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Each cluster cut into the leaf clusters of the same HDBSCAN tree that lie inside it.
+
+    "eom" selection keeps a parent cluster when its leaves are not much more stable,
+    so distinct fine issues (banking77's intents: 54 clusters for 77) end up as one;
+    the leaves keep them apart, and the merge step joins back the leaves that are
+    one issue at the registry's grain. A text the leaves call noise joins the nearest
+    leaf of its own cluster (centroid cosine), so outliers stay exactly the same.
+    Banking77: NMI 0.802 -> 0.813 with nothing merged; the demo's 0.961 is unchanged
+    at its grain (the leaves merge back).
+    """
+    out = np.full(len(labels), -1, dtype=np.int64)
+    pieces: dict[tuple[int, int], int] = {}
+    for doc, (label, leaf) in enumerate(zip(labels.tolist(), leaves.tolist(), strict=True)):
+        if label >= 0 and leaf >= 0:
+            out[doc] = pieces.setdefault((label, leaf), len(pieces))
+    # Pieces lie inside one cluster, so placing one cluster's rest moves no other's centroid.
+    centroids = _centroids(vectors, out.tolist())
+    for label in sorted(set(labels.tolist()) - {-1}):
+        members = np.flatnonzero(labels == label)
+        rest = members[out[members] < 0]
+        if not len(rest):
+            continue
+        own = sorted(set(out[members].tolist()) - {-1})
+        if not own:
+            out[rest] = pieces.setdefault((label, -1), len(pieces))
+            continue
+        matrix = np.stack([centroids[p] for p in own])
+        out[rest] = np.asarray(own)[np.argmax(vectors[rest] @ matrix.T, axis=1)]
+    return out
+
+
+def grain_threshold(labels: np.ndarray, vectors: np.ndarray) -> float | None:
+    """The merge threshold this window's own clusters suggest (see MERGE_GAP_LOW).
+
+    Each cluster's centred cosine to its nearest other cluster, sorted; the middle of
+    the widest step between neighbours whose upper end lies in the gap bounds, when it
+    is at least MERGE_GAP_MIN wide. None when there is no such step (the small demo's
+    widest is 0.078, like banking77's 0.07: no grain tells them apart) or the fit has
+    fewer than MERGE_GRAIN_MIN_CLUSTERS clusters: too few to say.
+    """
+    centred = vectors - vectors.mean(axis=0, keepdims=True)
+    centroids = _centroids(centred, list(labels))
+    if len(centroids) < MERGE_GRAIN_MIN_CLUSTERS:
+        return None
+    matrix = np.stack([centroids[i] for i in sorted(centroids)])
+    sims = matrix @ matrix.T
+    np.fill_diagonal(sims, -1.0)
+    nearest = np.sort(sims.max(axis=1))
+    steps = np.diff(nearest)
+    upper = nearest[1:]
+    steps[(upper < MERGE_GAP_LOW) | (upper > MERGE_GAP_HIGH)] = 0.0
+    widest = int(np.argmax(steps)) if len(steps) else 0
+    if not len(steps) or steps[widest] < MERGE_GAP_MIN:
+        return None
+    # Never below the low bound: a step from far under it (a 100k mix of banking77,
+    # Bitext and SpotifyCares: 0.35 | 0.50 -> 0.43) merged 39 clusters into 4 (9 at 0.50).
+    middle = float(nearest[widest] + nearest[widest + 1]) / 2
+    return round(max(middle, MERGE_GAP_LOW), 4)
+
+
+def ensure_meta_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Registry-wide settings derived from the data once (the merge grain), by name."""
+    con.execute(
+        """
+        create table if not exists topic_meta (
+            key varchar primary key,
+            value double not null
+        )
+        """
+    )
+
+
+def stored_merge_threshold(con: duckdb.DuckDBPyConnection) -> float | None:
+    """The registry's merge grain, or None before its first fit with enough clusters."""
+    ensure_meta_table(con)
+    row = con.execute("select value from topic_meta where key = 'merge_threshold'").fetchone()
+    return None if row is None else float(row[0])
+
+
+def store_merge_threshold(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
+    ensure_meta_table(con)
+    con.execute(
+        "insert or replace into topic_meta values ('merge_threshold', $value)",
+        {"value": float(threshold)},
+    )
 
 
 def _giant_cluster(labels: np.ndarray) -> bool:
@@ -574,11 +729,28 @@ def _giant_cluster(labels: np.ndarray) -> bool:
 def _leaf_clusters(fitted) -> np.ndarray:
     """The same HDBSCAN on the same reduced vectors, with "leaf" selection.
 
-    Reuses the reduced vectors the first fit clustered, so UMAP runs once.
+    Reuses the reduced vectors the first fit clustered, so UMAP runs once, and when
+    the fit kept its condensed tree, the tree too: "leaf" only selects other nodes of
+    it, so no spanning tree is built twice.
     """
     from hdbscan import HDBSCAN
 
     params = fitted.get_params()
+    tree = getattr(fitted, "_condensed_tree", None)
+    if tree is not None:
+        from hdbscan._hdbscan_tree import compute_stability, get_clusters
+
+        labels, _, _ = get_clusters(
+            tree,
+            compute_stability(tree),
+            "leaf",
+            params["allow_single_cluster"],
+            params["match_reference_implementation"],
+            params["cluster_selection_epsilon"],
+            params["max_cluster_size"],
+            params.get("cluster_selection_epsilon_max", float("inf")),
+        )
+        return np.asarray(labels)
     params["cluster_selection_method"] = "leaf"
     return HDBSCAN(**params).fit(fitted._raw_data).labels_
 
@@ -626,7 +798,6 @@ def topic_keywords(
     opens most tweets to @SpotifyCares and says nothing about the issue.
     """
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-
 
     clusters = sorted(c for c in set(topics) if c >= 0)
     if not clusters:
@@ -799,6 +970,69 @@ def shared_documents(
     for cluster, topic_id, count in rows:
         shared.setdefault(int(cluster), {})[int(topic_id)] = int(count)
     return shared
+
+
+def remembered_topics(con: duckdb.DuckDBPyConnection, feedback_ids: list[str]) -> list[int | None]:
+    """The registry topic each text had after the last fit that clustered it (None: none)."""
+    ensure_memory_table(con)
+    table = pa.table(
+        {
+            "feedback_id": pa.array(feedback_ids, pa.string()),
+            "position": pa.array(np.arange(len(feedback_ids), dtype=np.int64)),
+        }
+    )
+    con.register("window_ids", table)
+    try:
+        rows = con.execute(
+            """
+            select w.position, m.topic_id
+            from window_ids as w join topic_doc_memory as m using (feedback_id)
+            """
+        ).fetchall()
+    finally:
+        con.unregister("window_ids")
+    result: list[int | None] = [None] * len(feedback_ids)
+    for position, topic_id in rows:
+        result[int(position)] = None if topic_id is None else int(topic_id)
+    return result
+
+
+def keep_remembered(
+    clusters: list[int],
+    vectors: np.ndarray,
+    centroids: dict[int, np.ndarray],
+    topic_of_cluster: dict[int, int],
+    remembered: list[int | None],
+    margin: float | None = None,
+) -> list[int]:
+    """Hysteresis: a text of an earlier week stays in its remembered topic while that topic lives.
+
+    Every run re-clusters its whole window, and a large diffuse cluster of generic
+    texts splits a little differently each time; without this, last week's counts
+    would be restated by noise. A text whose remembered topic matched a fitted
+    cluster in this run keeps that topic unless it is closer to its new cluster's
+    centroid by more than `margin` (a real split still happens), and only while it
+    is at least OUTLIER_THRESHOLD similar to the remembered one. Seeded topics claim
+    their texts first-hand and are neither taken from nor given to here.
+    """
+    margin = HYSTERESIS_MARGIN if margin is None else margin
+    cluster_of_topic = {
+        t: c for c, t in topic_of_cluster.items() if 0 <= c < SEED_CLUSTER_BASE and c in centroids
+    }
+    result = list(clusters)
+    for doc, (cluster, topic_id) in enumerate(zip(clusters, remembered, strict=True)):
+        if topic_id is None or cluster >= SEED_CLUSTER_BASE:
+            continue
+        home = cluster_of_topic.get(topic_id)
+        if home is None or home == cluster:
+            continue
+        home_sim = float(vectors[doc] @ centroids[home])
+        if home_sim < OUTLIER_THRESHOLD:
+            continue
+        if cluster >= 0 and float(vectors[doc] @ centroids[cluster]) - home_sim > margin:
+            continue
+        result[doc] = home
+    return result
 
 
 def _remember(

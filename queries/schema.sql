@@ -90,6 +90,14 @@ create table if not exists topic_doc_memory (
     topic_id integer                          -- null: unassigned in that fit
 );
 
+-- Registry-wide settings read off the data once (pulse/topics.py): 'merge_threshold',
+-- the grain at which clusters are one issue, set by the registry's first fit and reused
+-- by every later run so topics do not merge differently week to week.
+create table if not exists topic_meta (
+    key varchar primary key,
+    value double not null
+);
+
 create table if not exists runs (
     run_id varchar primary key,
     week varchar not null,
