@@ -588,6 +588,7 @@ def _fit(
     seed_centroids: dict[int, np.ndarray] | None = None,
     merge_threshold: float | None = None,
 ) -> list[int]:
+    """`fit_window`'s clusters alone, for the benches that score one fit."""
     return fit_window(texts, vectors, seed, min_topic_size, seed_centroids, merge_threshold)[0]
 
 
@@ -599,7 +600,10 @@ def fit_window(
     seed_centroids: dict[int, np.ndarray] | None = None,
     merge_threshold: float | None = None,
 ) -> tuple[list[int], float | None]:
-    """Cluster one window: fit, split to leaves, merge back to the grain, reassign outliers.
+    """Cluster one window: fit, merge, reassign outliers.
+
+    With a grain (`merge_threshold`, or one this fit shows), clusters are cut into their
+    leaves and merged back at it; without one, HDBSCAN's clusters merge at MERGE_THRESHOLD.
 
     Returns the clusters and the merge threshold read off this fit (`grain_threshold`)
     when none was given, so the caller can keep it for the registry (None: this fit had
