@@ -12,6 +12,7 @@ process takes chunks of both jobs, whichever process is free first.
 from __future__ import annotations
 
 import atexit
+import functools
 import html
 import multiprocessing
 import os
@@ -280,8 +281,12 @@ def spawn_is_safe() -> bool:
     """
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
-    if not path:
-        return True
+    return True if not path else _has_main_guard(str(path))
+
+
+@functools.lru_cache(maxsize=4)
+def _has_main_guard(path: str) -> bool:
+    """Read once per script: every large batch asks, until the worker has started."""
     try:
         source = Path(path).read_text(encoding="utf-8", errors="replace")
     except OSError:
