@@ -51,9 +51,11 @@ DEFAULT_TRANSFORM_BATCH = 10_000
 # (pulse/knn.py); exact neighbours cost one matrix product instead. Measured with
 # `python bench/umap_sampling.py --max-fit 20000 --neighbours exact,nndescent` (load 4):
 # a process's first small fit (its JIT) 10 s exact vs 41 s pynndescent, NMI 0.689 / 0.702
-# at 30k and 0.705 / 0.681 at 60k (noise either way). Placing the rows of a sampled window
-# is another matter: exact search grows with rows x sample (1M rows against a 20k sample
-# are 15 TFLOP), where pynndescent's query stays cheap, so a sampled window keeps it.
+# at 30k and 0.705 / 0.681 at 60k (noise either way). A sampled window's sample is fitted
+# with exact neighbours too, and its other rows are placed by the same exact search:
+# rows x sample similarities, in bfloat16 with a float32 re-score (pulse/knn.py), about
+# 0.13 s per 1,000 rows against a 20k sample, so a 100k window's 80k placed rows cost
+# about 10 s of search where pynndescent's JIT alone cost 30 s.
 UMAP_SMALL_DATA = 4_096
 
 
@@ -80,10 +82,11 @@ class SampledUMAP(BaseEstimator):
         transform_batch: Rows per `UMAP.transform` call when placing the rest.
         random_state: Seed of the sample; None takes the estimator's `random_state`
             (0 when that is not an int), so the same input always gives the same sample.
-        exact_neighbours: For a window of UMAP_SMALL_DATA to `max_fit` rows (fitted whole,
-            nothing to place), give UMAP exact cosine neighbours (pulse/knn.py) in place of
-            pynndescent's, which compiles for 30-40 s in every process. Only for a cosine
-            UMAP; False keeps pynndescent everywhere.
+        exact_neighbours: When UMAP fits UMAP_SMALL_DATA rows or more (a whole window, or
+            a sampled window's sample), give it exact cosine neighbours (pulse/knn.py) in
+            place of pynndescent's, which compiles for 30-40 s in every process; the rest
+            of a sampled window is then placed by the same exact search. Only for a
+            cosine UMAP; False keeps pynndescent everywhere.
 
     Attributes:
         umap_: The fitted UMAP (fitted on the sample only, above `max_fit`).
@@ -163,7 +166,7 @@ class SampledUMAP(BaseEstimator):
         else:
             sample = matrix[self.sample_indices_]
             sample_targets = None if targets is None else targets[self.sample_indices_]
-            fitted = self._fit_umap(sample, sample_targets, exact=False)
+            fitted = self._fit_umap(sample, sample_targets, self.exact_neighbours)
             rest = np.ones(len(matrix), dtype=bool)
             rest[self.sample_indices_] = False
             embedding = np.empty((len(matrix), fitted.shape[1]), dtype=np.float32)

@@ -81,3 +81,39 @@ def test_a_window_past_umaps_small_data_limit_is_fitted_on_exact_neighbours(big_
     placed = reducer.transform(vectors[:200] + 0.01)
     nearest = ((placed[:, None, :] - reduced[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
     assert normalized_mutual_info_score(labels[:200], labels[nearest]) > 0.95
+
+
+@pytest.mark.parametrize("bfloat16", [True, False], ids=["bfloat16-shortlist", "float32"])
+def test_both_search_paths_find_every_pairs_answer(monkeypatch, bfloat16):
+    # The bfloat16 shortlist runs only on CPUs that multiply bfloat16 natively; force each
+    # path so both are checked wherever the suite runs.
+    import pulse.knn
+
+    monkeypatch.setattr(pulse.knn, "_bf16_fast", lambda: bfloat16)
+    rng = np.random.default_rng(SEED + 1)
+    data = rng.normal(size=(2_000, 48)).astype(np.float32)
+    queries = rng.normal(size=(500, 48)).astype(np.float32)
+    found, distances = exact_knn(queries, data, 15, block_rows=200)
+    expected, expected_distances = brute_force(queries, data, 15)
+    np.testing.assert_array_equal(found, expected)
+    np.testing.assert_allclose(distances, expected_distances, atol=1e-5)
+
+
+def test_a_sampled_window_fits_and_places_its_rows_with_exact_neighbours(big_blobs):
+    vectors, labels = big_blobs
+    # A sample past umap-learn's small-data limit, and 296 rows left to place.
+    reducer = SampledUMAP(cosine_umap(), max_fit=UMAP_SMALL_DATA + 104, transform_batch=100)
+    reduced = reducer.fit_transform(vectors)
+    assert isinstance(reducer.umap_._knn_search_index, ExactCosineIndex)
+    assert reducer.n_transform_calls_ == 3
+    placed = np.setdiff1d(np.arange(len(vectors)), reducer.sample_indices_)
+    fitted = reducer.sample_indices_
+    # Each placed row lands beside rows of its own blob.
+    distances = ((reduced[placed, None, :] - reduced[None, fitted, :]) ** 2).sum(axis=2)
+    nearest = fitted[distances.argmin(axis=1)]
+    assert (labels[nearest] == labels[placed]).mean() > 0.98
+    np.testing.assert_array_equal(
+        reduced,
+        SampledUMAP(cosine_umap(), max_fit=UMAP_SMALL_DATA + 104, transform_batch=100)
+        .fit_transform(vectors),
+    )
