@@ -10,7 +10,7 @@ from umap import UMAP
 
 import pulse  # noqa: F401  (numba cache directory first)
 from pulse.knn import ExactCosineIndex, exact_knn
-from pulse.sampled_umap import UMAP_SMALL_DATA, SampledUMAP
+from pulse.sampled_umap import SAMPLE_INIT, UMAP_SMALL_DATA, SampledUMAP
 
 SEED = 11
 
@@ -106,6 +106,7 @@ def test_a_sampled_window_fits_and_places_its_rows_with_exact_neighbours(big_blo
     reduced = reducer.fit_transform(vectors)
     assert isinstance(reducer.umap_._knn_search_index, ExactCosineIndex)
     assert reducer.n_transform_calls_ == 3
+    assert reducer.umap_.init == SAMPLE_INIT  # no spectral layout of a many-component graph
     placed = np.setdiff1d(np.arange(len(vectors)), reducer.sample_indices_)
     fitted = reducer.sample_indices_
     # Each placed row lands beside rows of its own blob.
