@@ -229,3 +229,22 @@ def test_the_sentiment_stage_scores_in_chunks_exactly_what_one_pass_scores(encod
     expected = sentiment.score_texts(ALL_TEXTS, embed(encoder, ALL_TEXTS))
     assert [label for label, _ in stored] == [label for label, _ in expected]
     assert np.allclose([s for _, s in stored], [s for _, s in expected], atol=1e-5)
+
+
+def test_a_large_batch_shared_with_the_worker_process_gets_the_same_features():
+    from pulse.ingest import clean
+
+    phrases = [
+        "still waiting for a reply, thanks for nothing",
+        "love the new profile page!",
+        "I got locked out again after the update",
+        "how do I change my billing email?",
+    ]
+    # Enough distinct texts for the worker to take part (PARALLEL_MIN_TEXTS).
+    texts = [f"{phrases[i % 4]} (ticket {i})" for i in range(clean.PARALLEL_MIN_TEXTS)]
+    shared = sentiment.lexicon_features(texts)
+    assert clean._POOL is not None  # the worker process really ran
+    alone = np.asarray(sentiment._lexicon_rows(texts), dtype=np.float32)
+    np.testing.assert_array_equal(shared, alone)
+    assert shared.shape == (len(texts), 7)
+    assert shared[:, 6].sum() == len(texts) / 4  # "thanks for nothing", every fourth text

@@ -145,14 +145,29 @@ def clean_texts(
     From PARALLEL_MIN_TEXTS texts on, the worker process (`warm_pool`, which this
     starts) cleans whichever chunks it gets to first, as redaction shares its texts.
     """
-    texts = list(texts)
-    if len(texts) >= PARALLEL_MIN_TEXTS and _pool_workers(workers) >= 2:
+    return map_shared(_clean_each, (list(texts),), (is_ticket,), workers)
+
+
+def map_shared(
+    work: Callable[..., list],
+    columns: tuple[list, ...],
+    constants: tuple = (),
+    workers: int | None = None,
+) -> list:
+    """`work(*columns, *constants)`, its chunks shared with the worker process when it pays.
+
+    From PARALLEL_MIN_TEXTS rows on, the worker (`warm_pool`, started here if need be)
+    takes whichever chunks it reaches first while this process works from the other
+    end; below that, or where no worker can start, this process does it all. `work`
+    must be a module-level function (the worker imports it) that maps a chunk of each
+    column to one result per row.
+    """
+    if len(columns[0]) >= PARALLEL_MIN_TEXTS and _pool_workers(workers) >= 2:
         try:
-            job = _SharedJob(_clean_each, (texts,), (is_ticket,), _pool_workers(workers))
-            return job.result()
+            return _SharedJob(work, columns, constants, _pool_workers(workers)).result()
         except (BrokenProcessPool, OSError):
             pass  # see RedactionJob
-    return _clean_each(texts, is_ticket)
+    return work(*columns, *constants)
 
 
 def _clean_each(texts: Sequence[str | None], is_ticket: bool) -> list[str]:
@@ -343,7 +358,7 @@ class _SharedJob:
 
     def __init__(
         self,
-        work: Callable[..., list[str]],
+        work: Callable[..., list],
         columns: tuple[list, ...],
         constants: tuple,
         workers: int,
@@ -367,9 +382,9 @@ class _SharedJob:
     def _chunk(self, start: int) -> list:
         return [column[start : start + CHUNK_TEXTS] for column in self._columns]
 
-    def result(self) -> list[str]:
+    def result(self) -> list:
         global _POOL
-        parts: dict[int, list[str]] = {}
+        parts: dict[int, list] = {}
         for start in reversed(self._starts):
             if self._futures[start].cancel():
                 parts[start] = self._work(*self._chunk(start), *self._constants)
@@ -380,4 +395,4 @@ class _SharedJob:
         except BrokenProcessPool:
             _POOL = None
             raise
-        return [text for start in sorted(parts) for text in parts[start]]
+        return [item for start in sorted(parts) for item in parts[start]]
