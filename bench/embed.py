@@ -6,8 +6,9 @@ In one process, on the same texts (demo tickets and posts, real length mix):
    batches (no tokenizer, no Python around it), at several batch sizes and thread counts;
 2. `pulse.embed.encode` and `embed_missing` (the pipeline stage, DuckDB included)
    against that limit;
-3. the built embedders (`minilm-onnx-int8`, `minilm-m2v`): texts/s and cosine
-   similarity to the fp32 vectors (mean and worst);
+3. the built embedders (`minilm-onnx-int8-v2`, `minilm-onnx-int8`, `minilm-m2v`): texts/s
+   and cosine similarity to the fp32 vectors (mean and worst), and the two int8 models'
+   raw rates in interleaved rounds (old, new, old, new: `onnx_int8_ab` in the JSON);
 4. topic quality of each on banking77 (test split, 3,080 texts, 77 intents): NMI and
    ARI of `pulse.topics._fit` (Pulse's UMAP + HDBSCAN + merge + outlier reduction)
    against the intents.
@@ -108,27 +109,33 @@ def raw_forward(texts: list[str], batch_size: int, threads: int) -> float:
     return len(texts) / seconds
 
 
-def raw_onnx(texts: list[str], batch_size: int = 1) -> float:
-    """Texts/s of the int8 ONNX session alone on pre-tokenised texts (no tokenizer timed).
+def raw_onnx(texts: list[str], batch_size: int = 1, model_name: str | None = None) -> float:
+    """Texts/s of an int8 ONNX session alone on pre-tokenised texts (no tokenizer timed).
 
-    batch_size 1 is how `pulse.embed` runs it (one text per call, a call per core at a
-    time); larger sizes run padded, length-sorted batches on one call at a time, for
-    comparison only (their vectors depend on the batch, see `pulse.embed._OnnxEmbedder`).
+    batch_size 1 is how `pulse.embed` runs it: `minilm-onnx-int8-v2` (the default) one
+    call per token length (up to BATCH_TOKENS), `minilm-onnx-int8` one text per call, a
+    call per core at a time, pooling included. Larger sizes run the old model on padded,
+    length-sorted batches one call at a time, for comparison only (its vectors then depend
+    on the batch, see `pulse.embed._OnnxEmbedder`).
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from pulse.embed import EMBED_CHAR_CAP, ONNX_INT8, _load_built
+    from pulse.embed import EMBED_CHAR_CAP, MODEL_NAME, ONNX_INT8, _load_built
 
-    embedder = _load_built(ONNX_INT8)
+    model_name = model_name or MODEL_NAME
+    embedder = _load_built(model_name)
     capped = [t[:EMBED_CHAR_CAP] for t in texts]
     if batch_size == 1:
         ids = embedder.tokenize(capped)
-        embedder.forward(ids[-1])  # warm-up
+        feeds = [np.stack([ids[row] for row in rows]) for rows in embedder.batches(ids)]
+        embedder.forward(feeds[-1])  # warm-up
         started = time.perf_counter()
         with ThreadPoolExecutor(embedder.workers) as pool:
-            for _ in pool.map(embedder.forward, ids):
+            for _ in pool.map(embedder.forward, feeds):
                 pass
         return len(texts) / (time.perf_counter() - started)
+    if model_name != ONNX_INT8:
+        raise ValueError("padded batches are only a contrast for minilm-onnx-int8")
     ordered = sorted(capped, key=len, reverse=True)
     embedder.tokenizer.enable_padding()
     feeds = []
@@ -147,17 +154,53 @@ def raw_onnx(texts: list[str], batch_size: int = 1) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
+def onnx_ab(texts: list[str], rounds: int) -> dict:
+    """The two int8 ONNX models' raw rates, interleaved (old, new, old, new, ...).
+
+    The machine is shared, so only figures taken side by side compare; each round
+    also records the CPU seconds of the process, which other jobs inflate less.
+    """
+    from pulse.embed import ONNX_INT8, ONNX_INT8_V2
+
+    figures: dict = {ONNX_INT8: [], ONNX_INT8_V2: []}
+    for _ in range(rounds):
+        for name in figures:
+            before = os.times()
+            rate = raw_onnx(texts, model_name=name)
+            after = os.times()
+            cpu = after.user + after.system - before.user - before.system
+            figures[name].append((rate, cpu))
+        log(
+            "raw int8 A/B round: "
+            + ", ".join(
+                f"{n} {f[-1][0]:.1f} texts/s ({f[-1][1]:.2f} CPU s)" for n, f in figures.items()
+            )
+        )
+    summary = {
+        name: {
+            "best_texts_per_s": round(max(r for r, _ in rows), 1),
+            "median_texts_per_s": round(float(np.median([r for r, _ in rows])), 1),
+            "cpu_ms_per_text": round(1000 * float(np.median([c for _, c in rows])) / len(texts), 3),
+        }
+        for name, rows in figures.items()
+    }
+    old, new = summary[ONNX_INT8], summary[ONNX_INT8_V2]
+    summary["median_speedup"] = round(new["median_texts_per_s"] / old["median_texts_per_s"], 2)
+    summary["cpu_speedup"] = round(old["cpu_ms_per_text"] / new["cpu_ms_per_text"], 2)
+    return summary
+
+
 def raw_rate(model_name: str, texts: list[str]) -> float:
     """The limit for an embedder: its network alone, no tokenizer, no cache, no DuckDB.
 
     A static model has no network; its limit is its own encode.
     """
-    from pulse.embed import BATCH_SIZE, FP32, ONNX_INT8, encode
+    from pulse.embed import BATCH_SIZE, FP32, ONNX_EMBEDDERS, encode
 
     if model_name == FP32:
         return raw_forward(texts, BATCH_SIZE, os.cpu_count() or 1)
-    if model_name == ONNX_INT8:
-        return raw_onnx(texts)
+    if model_name in ONNX_EMBEDDERS:
+        return raw_onnx(texts, model_name=model_name)
     encode(texts[:10], model_name=model_name)
     _, seconds = timed(encode, texts, model_name=model_name)
     return len(texts) / seconds
@@ -208,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     from pulse.embed import (
         EMBEDDERS,
         FP32,
+        ONNX_EMBEDDERS,
         ONNX_INT8,
         embed_missing,
         encode,
@@ -284,17 +328,24 @@ def main(argv: list[str] | None = None) -> int:
                 "texts_per_s": round(len(texts) / seconds, 1),
                 "embed_missing_texts_per_s": round(new / stage_seconds, 1),
             }
-            if name == ONNX_INT8:  # the static model lives in a space of its own
+            if name in ONNX_EMBEDDERS:  # the static model lives in a space of its own
                 embedders[name]["cosine_to_fp32"] = cosine_stats(vectors, fp32)
-                # its limit, one text per call as pulse.embed runs it, and batched for contrast
-                embedders[name]["raw_texts_per_s"] = round(raw_onnx(texts), 1)
-                embedders[name]["raw_batch_64_texts_per_s"] = round(raw_onnx(texts, 64), 1)
+                # its limit, as pulse.embed runs it (and the old one batched for contrast)
+                embedders[name]["raw_texts_per_s"] = round(raw_onnx(texts, model_name=name), 1)
+                if name == ONNX_INT8:
+                    embedders[name]["raw_batch_64_texts_per_s"] = round(
+                        raw_onnx(texts, 64, model_name=name), 1
+                    )
                 embedders[name]["embed_share_of_limit"] = round(
                     embedders[name]["embed_missing_texts_per_s"]
                     / embedders[name]["raw_texts_per_s"],
                     3,
                 )
             log(f"{name}: {embedders[name]}")
+
+        # the two int8 models side by side, interleaved (the shared machine's noise)
+        result["onnx_int8_ab"] = onnx_ab(texts, max(3, args.rounds))
+        log(f"int8 A/B: {result['onnx_int8_ab']}")
 
         # 4. topic quality on banking77
         if not args.no_quality and (args.data_dir / "banking77").exists():

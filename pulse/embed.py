@@ -3,19 +3,22 @@
 Embedding is the costliest stage, so vectors are stored in DuckDB keyed by
 (text_hash, model) and a weekly run only pays for the texts it has not seen before.
 
-Three embedders fill that cache, all with 384-d unit vectors:
+Four embedders fill that cache, all with 384-d unit vectors:
 
-- `minilm-onnx-int8` (default): the bundled MiniLM exported to ONNX, int8
-  weights, run by onnxruntime one text per call (see `_OnnxEmbedder`); vectors
-  within cosine 0.99 (mean) of fp32 at 2-3x fewer CPU seconds per text. The
-  sentiment model (trained on fp32 vectors) scores the same on them: held-out
+- `minilm-onnx-int8-v2` (default): the bundled MiniLM as an int8 ONNX graph whose
+  activation scales never depend on other texts, so texts of one token length run as
+  one batch (see `_OnnxEmbedder`); cosine to fp32 0.996 mean, 0.987 worst on banking77
+  + demo tickets, at 1.5-1.7x the texts per CPU second of `minilm-onnx-int8` (bench/embed.py).
+- `minilm-onnx-int8`: the previous default, the MiniLM export int8-quantised per call,
+  hence one text per call; cosine to fp32 0.993 mean, 0.974 worst. The
+  sentiment model (trained on fp32 vectors) scores the same on it: held-out
   Apple macro-F1 0.695 vs 0.699, Alexa 0.483 vs 0.481 (`bench/sentiment.py --embedder`).
 - `all-MiniLM-L6-v2`: the bundled model through sentence-transformers, torch fp32.
 - `minilm-m2v`: a model2vec static model distilled from MiniLM; a different
   vector space (hence a different cache key) at two orders of magnitude more
   texts per second, for when volume matters more than nuance.
 
-The two built ones are made from the bundled weights by `scripts/build_embedders.py`
+The three built ones are made from the bundled weights by `scripts/build_embedders.py`
 on first use, never downloaded. Which one serves is the `embedding_model` setting
 (`PULSE_EMBEDDING_MODEL`); bench/embed.py measures speed and topic quality of each.
 """
@@ -35,17 +38,19 @@ import pyarrow as pa
 from pulse.errors import PulseError
 
 FP32 = "all-MiniLM-L6-v2"
+ONNX_INT8_V2 = "minilm-onnx-int8-v2"
 ONNX_INT8 = "minilm-onnx-int8"
 STATIC_M2V = "minilm-m2v"
-EMBEDDERS = (ONNX_INT8, FP32, STATIC_M2V)
+EMBEDDERS = (ONNX_INT8_V2, ONNX_INT8, FP32, STATIC_M2V)
+ONNX_EMBEDDERS = (ONNX_INT8_V2, ONNX_INT8)
 # The embedder a run uses when nothing is configured (the `embedding_model` default).
-MODEL_NAME = ONNX_INT8
+MODEL_NAME = ONNX_INT8_V2
 DIMENSIONS = 384
 # MiniLM reads at most 256 word pieces; longer texts only cost tokenizer time.
 EMBED_CHAR_CAP = 2000
 MAX_TOKENS = 256
-# fp32 only (int8 runs one text per call). bench/embed.py, 2 shared cores, texts sorted
-# by length: raw fp32 forward passes at
+# fp32 only (the ONNX embedders cut calls by token length, see _OnnxEmbedder).
+# bench/embed.py, 2 shared cores, texts sorted by length: raw fp32 forward passes at
 # batch 16 / 32 / 64 ran 15.9 / 14.3 / 18.5 texts/s (load 7, so within the noise);
 # with length sorting a bigger batch adds little padding, and 64 was never slower.
 BATCH_SIZE = 64
@@ -95,7 +100,11 @@ def _built_model_dir(name: str) -> Path:
         raise PulseError("scripts/build_embedders.py is missing; restore it from the repository")
     builder = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(builder)
-    needs = {ONNX_INT8: ("onnxruntime", "onnx"), STATIC_M2V: ("model2vec",)}[name]
+    needs = {
+        ONNX_INT8_V2: ("onnxruntime", "onnx", "safetensors"),
+        ONNX_INT8: ("onnxruntime", "onnx"),
+        STATIC_M2V: ("model2vec",),
+    }[name]
     for module in needs:
         if importlib.util.find_spec(module) is None:
             raise PulseError(
@@ -106,19 +115,29 @@ def _built_model_dir(name: str) -> Path:
 
 
 class _OnnxEmbedder:
-    """MiniLM int8 in onnxruntime, one text per session call, one call per core at a time.
+    """MiniLM int8 in onnxruntime; a text's vector never depends on the texts beside it.
 
-    Dynamic int8 quantisation picks one activation scale per call from every value in
-    it, padding included, so a text batched with others came out up to 0.07 apart
-    (cosine 0.93) from the same text alone: its cached vector, and so its sentiment
-    score, would depend on which texts happened to arrive in its week. One text per
-    call makes a vector a function of its text only; with no padding it costs no
-    more CPU than batches of 64 (bench/embed.py). Calls run on `os.cpu_count()`
-    threads with one intra-op thread each: onnxruntime releases the GIL, and small
-    single-text matrices parallelise worse inside one call than across calls.
+    `minilm-onnx-int8` (per_call_scales) quantises activations with one scale per call,
+    picked from every value in it, padding included: a text batched with others came out
+    up to 0.07 apart (cosine 0.93) from the same text alone, so its cached vector, and its
+    sentiment score, would depend on which texts arrived in its week. It runs one text per
+    call. `minilm-onnx-int8-v2` (scripts/build_embedders.py `minilm_graph`) uses fixed or
+    per-token scales instead, so texts of one token length run as one call, with no padding
+    and no mask, and give bit-identical vectors alone or batched; mean pooling and the L2
+    norm run here, per text, for the same reason. Batching removes most of the per-call
+    overhead that dominates 15-30-token texts.
+
+    Calls run on `os.cpu_count()` threads with one intra-op thread each: onnxruntime
+    releases the GIL, and small matrices parallelise worse inside one call than across calls.
     """
 
-    def __init__(self, folder: Path) -> None:
+    # Texts per call of the batched model: at most this many tokens or texts. 2,048/32,
+    # 4,096/64 and 8,192/128 ran 356 / 352 / 343 texts/s (median of 3 interleaved rounds,
+    # 3,000 demo + banking77 texts, load 4.5): within noise of each other.
+    BATCH_TOKENS = 4096
+    BATCH_TEXTS = 64
+
+    def __init__(self, folder: Path, per_call_scales: bool) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -132,48 +151,75 @@ class _OnnxEmbedder:
         )
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        # tokenizer.json pads to 128 on its own; a lone text needs no padding at all.
+        # tokenizer.json pads to 128 on its own; neither model wants padding.
         self.tokenizer.no_padding()
         self.workers = max(1, os.cpu_count() or 1)
+        self.per_call_scales = per_call_scales
 
     def tokenize(self, texts: list[str]) -> list[np.ndarray]:
         """Word-piece ids per text (truncated to MAX_TOKENS, never padded)."""
-        return [np.array([e.ids], dtype=np.int64) for e in self.tokenizer.encode_batch(texts)]
+        return [np.array(e.ids, dtype=np.int64) for e in self.tokenizer.encode_batch(texts)]
 
     def forward(self, ids: np.ndarray) -> np.ndarray:
-        """The unit vector of one tokenised text (shape (1, length))."""
-        (vector,) = self.session.run(
-            None,
-            {
-                "input_ids": ids,
-                "attention_mask": np.ones_like(ids),
-                "token_type_ids": np.zeros_like(ids),
-            },
-        )
-        return vector[0]
+        """Unit vectors of texts of one token length (ids shaped (texts, length))."""
+        if self.per_call_scales:
+            (vectors,) = self.session.run(
+                None,
+                {
+                    "input_ids": ids,
+                    "attention_mask": np.ones_like(ids),
+                    "token_type_ids": np.zeros_like(ids),
+                },
+            )
+            return vectors
+        (tokens,) = self.session.run(None, {"input_ids": ids})
+        vectors = np.empty((len(ids), DIMENSIONS), dtype=np.float32)
+        for row, one in enumerate(tokens):  # per text: same arithmetic in any batch
+            mean = one.mean(axis=0)
+            vectors[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        return vectors
+
+    def batches(self, ids: list[np.ndarray]) -> list[list[int]]:
+        """Positions of texts grouped into calls: one token length per call, longest first."""
+        if self.per_call_scales:
+            return [[row] for row in range(len(ids))]
+        by_length: dict[int, list[int]] = {}
+        for row, one in enumerate(ids):
+            by_length.setdefault(len(one), []).append(row)
+        calls = []
+        for length in sorted(by_length, reverse=True):
+            rows = by_length[length]
+            size = max(1, min(self.BATCH_TEXTS, self.BATCH_TOKENS // length))
+            calls += [rows[i : i + size] for i in range(0, len(rows), size)]
+        return calls
 
     def encode(self, texts: list[str], batch_size: int = 1) -> np.ndarray:
-        """Vectors for texts; `batch_size` is ignored (one text per call, see the class)."""
+        """Vectors for texts; `batch_size` is ignored (calls are cut by token length)."""
         del batch_size
         from concurrent.futures import ThreadPoolExecutor
 
         ids = self.tokenize(texts)
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        if self.workers == 1 or len(ids) < 2:
-            for row, one in enumerate(ids):
-                out[row] = self.forward(one)
+
+        def run(rows: list[int]) -> tuple[list[int], np.ndarray]:
+            return rows, self.forward(np.stack([ids[row] for row in rows]))
+
+        calls = self.batches(ids)
+        if self.workers == 1 or len(calls) < 2:
+            for rows, vectors in map(run, calls):
+                out[rows] = vectors
             return out
         with ThreadPoolExecutor(self.workers) as pool:
-            for row, vector in enumerate(pool.map(self.forward, ids)):
-                out[row] = vector
+            for rows, vectors in pool.map(run, calls):
+                out[rows] = vectors
         return out
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=3)
 def _load_built(name: str):
     folder = _built_model_dir(name)
-    if name == ONNX_INT8:
-        return _OnnxEmbedder(folder)
+    if name in ONNX_EMBEDDERS:
+        return _OnnxEmbedder(folder, per_call_scales=name == ONNX_INT8)
     from model2vec import StaticModel
 
     return StaticModel.from_pretrained(str(folder))
@@ -199,7 +245,7 @@ def encode(
             show_progress_bar=progress,
             convert_to_numpy=True,
         )
-    elif name == ONNX_INT8:
+    elif name in ONNX_EMBEDDERS:
         vectors = _load_built(name).encode(capped, batch_size)
     else:
         vectors = _load_built(name).encode(capped, batch_size=1024, show_progress_bar=progress)

@@ -32,8 +32,8 @@ extra=""
 .venv/bin/python -m pip install -q -e ".${extra}" 2>&1 | grep -v "is ignored" || true
 .venv/bin/python -c "import pulse, weasyprint, bertopic, prefect, duckdb, onnxruntime" \
   || { echo "setup: the install is incomplete; see the pip output above" >&2; exit 1; }
-# Build the int8 ONNX export of the bundled MiniLM now (about a minute, nothing downloaded;
+# Build the int8 ONNX graph of the bundled MiniLM now (about a second, nothing downloaded;
 # byte-identical on every build) rather than in the first weekly run.
-.venv/bin/python scripts/build_embedders.py minilm-onnx-int8 \
+.venv/bin/python scripts/build_embedders.py minilm-onnx-int8-v2 \
   || { echo "setup: building the embedder failed; see the output above" >&2; exit 1; }
 echo "setup: ready (.venv)"

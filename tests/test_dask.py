@@ -31,7 +31,15 @@ from pulse.distributed import (
     load_shard_vectors,
     shard_rows,
 )
-from pulse.embed import BATCH_SIZE, EMBED_CHAR_CAP, ONNX_INT8, active_model_name, embed_missing
+from pulse.embed import (
+    BATCH_SIZE,
+    EMBED_CHAR_CAP,
+    ONNX_EMBEDDERS,
+    ONNX_INT8,
+    ONNX_INT8_V2,
+    active_model_name,
+    embed_missing,
+)
 from pulse.errors import PulseError
 
 FP32 = "all-MiniLM-L6-v2"
@@ -114,7 +122,7 @@ def _assert_same_vectors(single: np.ndarray, dask: np.ndarray, model: str) -> No
     bits (~1e-7 measured), far below anything clustering can see.
     """
     assert single.shape == dask.shape
-    if model == ONNX_INT8:
+    if model in ONNX_EMBEDDERS:
         assert np.array_equal(single, dask)
     else:
         assert np.abs(single - dask).max() < 1e-6
@@ -147,8 +155,8 @@ def dask_env(dask_cluster, tmp_path, monkeypatch) -> Path:
 def test_dask_workers_fill_the_cache_with_the_same_rows_and_vectors_as_one_process(
     prefect_harness, dask_env, tmp_path, monkeypatch
 ):
-    # int8 ONNX, the strict case: equal bit for bit (see _assert_same_vectors).
-    model = ONNX_INT8
+    # int8 ONNX (the default), the strict case: equal bit for bit (see _assert_same_vectors).
+    model = ONNX_INT8_V2
     texts = _texts()
     single_db = _feedback_db(tmp_path / "single.duckdb", texts)
     dask_db = _feedback_db(tmp_path / "dask.duckdb", texts)
