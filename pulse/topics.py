@@ -44,8 +44,8 @@ DORMANT_AFTER_WEEKS = 4
 # no grain. Merging nothing there gave 0.813 / 0.860 (defaults 0.804 / 0.704), but the
 # small demo (scale 0.3, 1.6k texts) has no clear step either (0.078 at 0.48 | 0.56),
 # and merging nothing split its themes into pieces (its fading theme into four, none
-# then flagged as improving). A window without a grain therefore keeps HDBSCAN's own
-# clusters merged at MERGE_THRESHOLD, as before grains, and stores nothing. Read off
+# then flagged as improving). A window without a grain therefore stores nothing and
+# joins its leaves only where a group of them stands apart (GROUP_STEP_MIN). Read off
 # every window, the grain moved between the demo's weekly windows (their steps vary)
 # and id stability fell to 0.84, so it is read once per registry, on its first fit
 # (table topic_meta), and later runs reuse it.
@@ -59,11 +59,24 @@ MERGE_GAP_LOW = 0.50
 MERGE_GAP_HIGH = 0.90
 MERGE_GAP_MIN = 0.15
 # The grain is read only off a fit with at least this many clusters; a smaller first fit
-# merges at MERGE_THRESHOLD and leaves the choice to a later, richer window.
+# merges isolated groups (below) and leaves the choice to a later, richer window.
 MERGE_GRAIN_MIN_CLUSTERS = 5
-# The merge threshold while a registry has no grain (a fixed constant: the demo's best
-# single value, 0.961 NMI there, 0.762 banking77, 0.890 Bitext).
+# Without a grain, a group of leaves is one issue when its members joined at
+# MERGE_THRESHOLD or above and the group joined everything else at least GROUP_STEP_MIN
+# lower (merge_isolated_groups). MERGE_THRESHOLD was the one merge threshold for every
+# pair before groups (the demo's best single value; it cost banking77 NMI 0.760 against
+# the default's 0.795). GROUP_STEP_MIN is twice MERGE_GAP_MIN: a step read off one group
+# rather than a whole window's sorted list needs the wider margin. Measured on one fit
+# each (bench/topics.py data, leaves, centred cosines): the small demo's pieces of a theme
+# stand apart by 0.35-0.51 ("app crashes", its fading theme: 0.51) and two of its themes
+# by 0.21-0.25; banking77's families of distinct intents (virtual card 0.26, cash
+# withdrawal 0.27, wrong exchange rate 0.28) stay under 0.30, though two of its intent
+# pairs stand apart by 0.49 and merge ("why verify identity" / "unable to verify
+# identity"; "request refund" / "refund not showing up"). Every step from 0.20 to 0.35
+# gave banking77 0.801-0.811 and kept the small demo's fading theme whole; 0.15 merged
+# banking77's families (0.777).
 MERGE_THRESHOLD = 0.60
+GROUP_STEP_MIN = 0.30
 # A text joins a seeded topic when its cosine to the mean of the seed's example
 # phrases is at least this. Measured on the demo data with three phrases per
 # seed (fake company page, InMail credits, app crashes): precision 1.00 and
@@ -602,12 +615,13 @@ def fit_window(
 ) -> tuple[list[int], float | None]:
     """Cluster one window: fit, merge, reassign outliers.
 
-    With a grain (`merge_threshold`, or one this fit shows), clusters are cut into their
-    leaves and merged back at it; without one, HDBSCAN's clusters merge at MERGE_THRESHOLD.
+    Clusters are cut into their leaves; with a grain (`merge_threshold`, or one this fit
+    shows) the leaves merge back at it, and without one only the groups of leaves that
+    stand apart from everything else merge (`merge_isolated_groups`).
 
     Returns the clusters and the merge threshold read off this fit (`grain_threshold`)
     when none was given, so the caller can keep it for the registry (None: this fit had
-    no clear grain, and merged at MERGE_THRESHOLD).
+    no clear grain, and merged isolated groups).
     """
     model = build_topic_model(len(texts), seed, min_topic_size)
     topics, _ = model.fit_transform(texts, embeddings=vectors)
@@ -619,10 +633,12 @@ def fit_window(
     if merge_threshold is None:
         derived = merge_threshold = grain_threshold(topics, vectors)
     if merge_threshold is None:
-        # No clear grain: HDBSCAN's own clusters merged at the fixed threshold, as before
-        # grains. Merging nothing instead split the small demo's (scale 0.3) fading theme
-        # into four topics, none of which then counted as improving.
-        topics = _merge_similar(topics, vectors, MERGE_THRESHOLD)
+        # No clear grain for the whole window: the leaves, joined where a group of them
+        # stands apart from everything else (`merge_isolated_groups`). Merging nothing split
+        # the small demo's (scale 0.3) fading theme into four topics, none of which then
+        # counted as improving; one cosine threshold for every pair (0.60) merged banking77's
+        # distinct intents (NMI 0.760 against the default's 0.795).
+        topics = merge_isolated_groups(split_to_leaves(topics, leaves, vectors), vectors)
     else:
         topics = _merge_similar(split_to_leaves(topics, leaves, vectors), vectors, merge_threshold)
     topics = _reduce_outliers(list(topics), vectors)
@@ -644,8 +660,8 @@ def split_to_leaves(labels: np.ndarray, leaves: np.ndarray, vectors: np.ndarray)
     the leaves keep them apart, and the merge step joins back the leaves that are
     one issue at the registry's grain. A text the leaves call noise joins the nearest
     leaf of its own cluster (centroid cosine), so outliers stay exactly the same.
-    Banking77: NMI 0.802 -> 0.813 with nothing merged; the demo's 0.961 is unchanged
-    at its grain (the leaves merge back).
+    Banking77: NMI 0.802 -> 0.813 with nothing merged (0.811 with isolated groups
+    merged); the demo's 0.961 is unchanged at its grain (the leaves merge back).
     """
     out = np.full(len(labels), -1, dtype=np.int64)
     pieces: dict[tuple[int, int], int] = {}
@@ -784,6 +800,84 @@ def _merge_similar(
             return labels
         keep, drop = min(ids[i], ids[j]), max(ids[i], ids[j])
         labels[labels == drop] = keep
+
+
+def merge_isolated_groups(
+    labels: np.ndarray,
+    vectors: np.ndarray,
+    floor: float = MERGE_THRESHOLD,
+    step: float = GROUP_STEP_MIN,
+) -> np.ndarray:
+    """Join each group of clusters that is far closer inside than to anything outside it.
+
+    A window without a grain (no step in its nearest-cluster similarities) still holds
+    issues cut into pieces by wording: the small demo's "app crashes" in four leaves at
+    0.72-0.83 of each other, with no other theme above 0.21 of them. What marks such
+    pieces is not how close two of them are (banking77's distinct "virtual card"
+    intents are closer, 0.81) but that the group they form stands apart: the grain rule
+    read locally, per group, instead of once per window. Distinct issues that share a
+    subject (banking77's virtual-card, cash-withdrawal and exchange-rate families) sit
+    among neighbours: the family joins the next one soon after it forms, so no step.
+
+    The clusters' centred centroids (as in `_merge_similar`: what every text shares says
+    nothing) are joined closest first, down to one, and a group is one issue when its
+    members joined at `floor` or above and the group joined the rest at least `step`
+    lower. Groups are taken from the top, so the largest such group wins over its parts
+    and a group is never cut across; a window whose clusters all joined at `floor` or
+    above is one group (nothing outside it). Ties go to the lower cluster number, so the
+    result is deterministic.
+    """
+    labels = np.asarray(labels).copy()
+    ids = sorted(set(labels.tolist()) - {-1})
+    if len(ids) < 2:
+        return labels
+    centred = vectors - vectors.mean(axis=0, keepdims=True)
+    sums = np.stack([centred[labels == i].sum(axis=0) for i in ids]).astype(np.float64)
+    units = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    sims = units @ units.T
+    np.fill_diagonal(sims, -np.inf)
+    alive = np.ones(len(ids), dtype=bool)
+    node_of_row = list(range(len(ids)))  # the dendrogram node each row stands for
+    height: dict[int, float] = {}
+    parent: dict[int, int] = {}
+    children: dict[int, tuple[int, int]] = {}
+    node_members: dict[int, list[int]] = {row: [i] for row, i in enumerate(ids)}
+    next_node = len(ids)
+    for _ in range(len(ids) - 1):
+        a, b = np.unravel_index(int(np.argmax(sims)), sims.shape)
+        a, b = int(min(a, b)), int(max(a, b))
+        node = next_node
+        next_node += 1
+        height[node] = float(sims[a, b])
+        left, right = node_of_row[a], node_of_row[b]
+        parent[left] = parent[right] = node
+        children[node] = (left, right)
+        node_members[node] = node_members[left] + node_members[right]
+        # Row a becomes the joined group; row b leaves.
+        sums[a] += sums[b]
+        units[a] = sums[a] / max(float(np.linalg.norm(sums[a])), 1e-12)
+        node_of_row[a] = node
+        alive[b] = False
+        row = np.where(alive, units @ units[a], -np.inf)
+        row[a] = -np.inf
+        sims[a, :] = row
+        sims[:, a] = row
+        sims[b, :] = -np.inf
+        sims[:, b] = -np.inf
+    out = labels.copy()
+    pending = [next_node - 1]
+    while pending:
+        node = pending.pop()
+        if node not in children:
+            continue
+        joined_rest = height[parent[node]] if node in parent else -1.0
+        if height[node] >= floor and height[node] - joined_rest >= step:
+            keep = min(node_members[node])
+            for cluster in node_members[node]:
+                out[labels == cluster] = keep
+            continue
+        pending.extend(children[node])
+    return out
 
 
 def topic_keywords(

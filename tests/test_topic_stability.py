@@ -1,4 +1,4 @@
-"""Topic stability: hysteresis on remembered topics, the registry's merge grain, leaf splits.
+"""Topic stability: hysteresis, the registry's merge grain, leaf splits, isolated groups.
 
 Synthetic unit vectors (no model, no fit): what matters is how similarities decide,
 not what MiniLM thinks. Each test runs in milliseconds.
@@ -11,12 +11,15 @@ import pytest
 
 from pulse.db import connect
 from pulse.topics import (
+    GROUP_STEP_MIN,
     HYSTERESIS_MARGIN,
     MERGE_GAP_HIGH,
+    MERGE_THRESHOLD,
     SEED_CLUSTER_BASE,
     _merge_similar,
     grain_threshold,
     keep_remembered,
+    merge_isolated_groups,
     split_to_leaves,
     store_merge_threshold,
     stored_merge_threshold,
@@ -135,6 +138,77 @@ def test_the_grain_is_stored_once_and_read_back(tmp_path):
     with connect(tmp_path / "pulse.duckdb") as con:
         assert stored_merge_threshold(con) == pytest.approx(0.5351)
     assert MERGE_GAP_HIGH <= 1.0
+
+
+# --- isolated groups (no grain) ------------------------------------------------------------
+
+
+def axis(*weights: tuple[int, float]) -> np.ndarray:
+    """A unit vector from (dimension, weight) pairs."""
+    vector = np.zeros(16, dtype=np.float32)
+    for dim, weight in weights:
+        vector[dim] = weight
+    return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
+def centred_similarity(vectors: np.ndarray, labels: np.ndarray, a: int, b: int) -> float:
+    centred = vectors - vectors.mean(axis=0, keepdims=True)
+    ca, cb = centred[labels == a].mean(axis=0), centred[labels == b].mean(axis=0)
+    return float(ca @ cb / np.linalg.norm(ca) / np.linalg.norm(cb))
+
+
+def test_a_pair_standing_apart_merges_while_a_closer_pair_with_a_near_third_stays_apart():
+    # Clusters 0 and 1 are closer than 3 and 4, but cluster 2 sits not far below them:
+    # a family of distinct issues (banking77's virtual-card intents). 3 and 4 are two
+    # pieces of one issue with nothing else near (the small demo's "app crashes").
+    axes = [
+        axis((0, 1.0), (1, 0.4)),
+        axis((0, 1.0), (2, 0.4)),
+        axis((0, 1.0), (3, 0.9)),
+        axis((4, 1.0), (5, 0.55)),
+        axis((4, 1.0), (6, 0.55)),
+    ] + [axis((k, 1.0)) for k in range(7, 11)]
+    vectors = pieces_of(axes, spread=0.02)
+    labels = np.repeat(np.arange(len(axes)), 6)
+    close = centred_similarity(vectors, labels, 0, 1)
+    apart = centred_similarity(vectors, labels, 3, 4)
+    assert close > apart >= MERGE_THRESHOLD  # a single cosine threshold would merge both
+    merged = merge_isolated_groups(labels, vectors)
+    assert merged[18] == merged[24]  # 3 and 4: one issue
+    assert len({merged[0], merged[6], merged[12]}) == 3  # 0, 1, 2: three issues
+    assert len(set(merged.tolist())) == len(axes) - 1
+
+
+def test_a_family_far_from_everything_merges_but_not_when_a_wider_step_is_required():
+    # Cluster 2 moves away (0.9 -> 1.1): the family 0, 1 now stands apart by more.
+    axes = [
+        axis((0, 1.0), (1, 0.4)),
+        axis((0, 1.0), (2, 0.4)),
+        axis((0, 1.0), (3, 1.1)),
+    ] + [axis((k, 1.0)) for k in range(7, 11)]
+    vectors = pieces_of(axes, spread=0.02)
+    labels = np.repeat(np.arange(len(axes)), 6)
+    assert merge_isolated_groups(labels, vectors)[0] == merge_isolated_groups(labels, vectors)[6]
+    stricter = merge_isolated_groups(labels, vectors, step=GROUP_STEP_MIN + 0.2)
+    assert stricter[0] != stricter[6]
+
+
+def test_pieces_standing_apart_but_less_similar_than_the_floor_stay_apart():
+    axes = [axis((4, 1.0), (5, 1.0)), axis((4, 1.0), (6, 1.0))] + [
+        axis((k, 1.0)) for k in range(7, 11)
+    ]
+    vectors = pieces_of(axes, spread=0.02)
+    labels = np.repeat(np.arange(len(axes)), 6)
+    assert centred_similarity(vectors, labels, 0, 1) < MERGE_THRESHOLD
+    assert len(set(merge_isolated_groups(labels, vectors).tolist())) == len(axes)
+
+
+def test_isolated_groups_leave_outliers_alone_and_a_single_cluster_as_it_is():
+    vectors = pieces_of([axis((0, 1.0)), axis((1, 1.0))], per=3)
+    labels = np.array([0, 0, 0, -1, -1, -1])
+    assert merge_isolated_groups(labels, vectors).tolist() == labels.tolist()
+    labels = np.array([0, 0, 0, 1, -1, 1])
+    assert merge_isolated_groups(labels, vectors)[4] == -1
 
 
 # --- leaf splits ----------------------------------------------------------------------------
