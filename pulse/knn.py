@@ -24,8 +24,9 @@ import numpy as np
 BLOCK_ROWS = 2_048
 # Candidates per row taken from the bfloat16 product, then re-scored in float32. bfloat16
 # keeps 8 bits of mantissa, so a similarity can be off by a few thousandths: enough to
-# swap near-equal neighbours, never to push a true 15th neighbour past 2 x 15 others
-# (recall 1.000 against float32 on 20k MiniLM vectors, `python bench/umap_sampling.py`).
+# swap near-equal neighbours, rarely to push a true 15th neighbour past 2 x 15 others.
+# Measured by hand on 40k MiniLM vectors (banking77, Bitext) searched among 20k: recall
+# 0.99997 against float32, distances within 1e-6; tests/test_knn.py checks both paths.
 CANDIDATE_FACTOR = 2
 
 
