@@ -13,6 +13,8 @@ from sklearn.metrics import normalized_mutual_info_score
 from umap import UMAP
 
 import pulse  # noqa: F401  (numba cache directory first)
+from pulse import sampled_umap
+from pulse.ingest import clean
 from pulse.sampled_umap import SampledUMAP
 
 SEED = 7
@@ -102,7 +104,10 @@ def test_shuffled_rows_come_back_with_their_documents(blobs):
 
 def test_fit_then_transform_of_the_same_array_places_each_row_only_once(blobs):
     vectors, _ = blobs
-    sampled = SampledUMAP(CountingUMAP(**umap_params()), max_fit=200, transform_batch=150)
+    # share_work=False: a worker process would count its own calls, out of sight here.
+    sampled = SampledUMAP(
+        CountingUMAP(**umap_params()), max_fit=200, transform_batch=150, share_work=False
+    )
     sampled.fit(vectors)
     assert CountingUMAP.transformed_rows == [150, 150, 100]
 
@@ -130,7 +135,9 @@ def test_bertopic_fits_through_it_with_precomputed_embeddings(blobs):
         "invoice wrong amount",
     ]
     docs = [f"{words[label]} case {i}" for i, label in enumerate(labels)]
-    sampled = SampledUMAP(CountingUMAP(**umap_params()), max_fit=250, transform_batch=200)
+    sampled = SampledUMAP(
+        CountingUMAP(**umap_params()), max_fit=250, transform_batch=200, share_work=False
+    )
     model = BERTopic(
         embedding_model=None,
         umap_model=sampled,
@@ -146,3 +153,36 @@ def test_bertopic_fits_through_it_with_precomputed_embeddings(blobs):
 
     new_topics, _ = model.transform(docs[:10], embeddings=vectors[:10] + 0.01)
     assert list(new_topics) == list(topics[:10])
+
+
+@pytest.fixture
+def exact_search(monkeypatch):
+    """Blobs fitted with Pulse's exact neighbour search, as a 100k window's 20k sample is."""
+    monkeypatch.setattr(sampled_umap, "UMAP_SMALL_DATA", 100)
+
+
+def test_the_worker_process_places_rows_bit_for_bit_as_this_process_does(
+    blobs, exact_search, tmp_path
+):
+    import pickle
+
+    vectors, _ = blobs
+    sampled = SampledUMAP(UMAP(**umap_params()), max_fit=200, share_work=False).fit(vectors)
+    assert isinstance(sampled.umap_._knn_search_index, sampled_umap.ExactCosineIndex)
+    rows = vectors[200:450]
+    here = sampled.umap_.transform(rows)
+    clean.warm_pool(2)
+    assert clean._POOL is not None
+    path = tmp_path / "umap.pickle"
+    path.write_bytes(pickle.dumps(sampled.umap_))
+    # Loaded from the pickle in the worker, with its own imports and numba cache.
+    there = clean._POOL.submit(sampled_umap._place, rows, str(path)).result(timeout=300)
+    np.testing.assert_array_equal(there, here)
+
+
+def test_shared_placement_gives_the_rows_that_placing_them_here_gives(blobs, exact_search):
+    vectors, _ = blobs
+    alone = SampledUMAP(UMAP(**umap_params()), max_fit=200, transform_batch=100, share_work=False)
+    shared = SampledUMAP(UMAP(**umap_params()), max_fit=200, transform_batch=100)
+    np.testing.assert_array_equal(shared.fit_transform(vectors), alone.fit_transform(vectors))
+    assert shared.n_transform_calls_ == alone.n_transform_calls_ == 4

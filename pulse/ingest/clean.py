@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -164,10 +165,54 @@ def map_shared(
     """
     if len(columns[0]) >= PARALLEL_MIN_TEXTS and _pool_workers(workers) >= 2:
         try:
-            return _SharedJob(work, columns, constants, _pool_workers(workers)).result()
+            parts = _SharedJob(work, columns, constants, _pool_workers(workers)).parts()
+            return [item for part in parts for item in part]
         except (BrokenProcessPool, OSError):
             pass  # see RedactionJob
     return work(*columns, *constants)
+
+
+def map_chunks(
+    work: Callable[..., Any],
+    columns: tuple[Sequence, ...],
+    constants: tuple = (),
+    chunk_size: int = CHUNK_TEXTS,
+    workers: int | None = None,
+) -> list:
+    """`work(*chunk_of_each_column, *constants)` for each chunk, in order, shared with the worker.
+
+    For work whose chunks are few and heavy (seconds each, e.g. placing 10,000 vectors
+    with a fitted UMAP): from two chunks on, the worker process takes chunks from the
+    front while this process works from the back. Each chunk's result is whatever `work`
+    returns; the caller joins them. Without a worker this process does every chunk, so
+    `work` must give the same result wherever it runs.
+    """
+    starts = range(0, len(columns[0]), chunk_size)
+    if len(starts) >= 2 and _pool_workers(workers) >= 2:
+        try:
+            return _SharedJob(work, columns, constants, _pool_workers(workers), chunk_size).parts()
+        except (BrokenProcessPool, OSError):
+            pass  # see RedactionJob
+    return [
+        work(*[column[start : start + chunk_size] for column in columns], *constants)
+        for start in starts
+    ]
+
+
+def submit_to_worker(work: Callable[..., Any], *args: Any) -> None:
+    """Run `work(*args)` in the worker process, started if need be; fire and forget.
+
+    For warming the worker (imports, caches) while it would otherwise sit idle, so the
+    chunks `map_chunks` gives it later start at once. Does nothing where no worker can run.
+    """
+    if _pool_workers(None) < 2:
+        return
+    try:
+        warm_pool()
+        if _POOL is not None:
+            _POOL.submit(work, *args)
+    except (BrokenProcessPool, OSError):
+        pass
 
 
 def _clean_each(texts: Sequence[str | None], is_ticket: bool) -> list[str]:
@@ -256,7 +301,7 @@ class RedactionJob:
         masked = None
         if self._job is not None:
             try:
-                masked = self._job.result()
+                masked = [item for part in self._job.parts() for item in part]
             except (BrokenProcessPool, OSError):
                 masked = None
         if masked is None:
@@ -362,6 +407,7 @@ class _SharedJob:
         columns: tuple[list, ...],
         constants: tuple,
         workers: int,
+        chunk_size: int | None = None,
     ):
         global _POOL
         warm_pool(workers)
@@ -370,7 +416,9 @@ class _SharedJob:
         self._work = work
         self._columns = columns
         self._constants = constants
-        self._starts = list(range(0, len(columns[0]), CHUNK_TEXTS))
+        # Read at call time, not bound as a default: tests shrink CHUNK_TEXTS.
+        self._size = chunk_size or CHUNK_TEXTS
+        self._starts = list(range(0, len(columns[0]), self._size))
         try:
             self._futures = {
                 start: pool.submit(work, *self._chunk(start), *constants) for start in self._starts
@@ -380,11 +428,12 @@ class _SharedJob:
             raise
 
     def _chunk(self, start: int) -> list:
-        return [column[start : start + CHUNK_TEXTS] for column in self._columns]
+        return [column[start : start + self._size] for column in self._columns]
 
-    def result(self) -> list:
+    def parts(self) -> list:
+        """Each chunk's result, in chunk order, whoever made it."""
         global _POOL
-        parts: dict[int, list] = {}
+        parts: dict[int, Any] = {}
         for start in reversed(self._starts):
             if self._futures[start].cancel():
                 parts[start] = self._work(*self._chunk(start), *self._constants)
@@ -395,4 +444,4 @@ class _SharedJob:
         except BrokenProcessPool:
             _POOL = None
             raise
-        return [item for start in sorted(parts) for item in parts[start]]
+        return [parts[start] for start in self._starts]
