@@ -131,10 +131,13 @@ class _OnnxEmbedder:
     releases the GIL, and small matrices parallelise worse inside one call than across calls.
     """
 
-    # Texts per call of the batched model: at most this many tokens or texts. 2,048/32,
-    # 4,096/64 and 8,192/128 ran 356 / 352 / 343 texts/s (median of 3 interleaved rounds,
-    # 3,000 demo + banking77 texts, load 4.5): within noise of each other.
-    BATCH_TOKENS = 4096
+    # Texts per call of the batched model: at most this many tokens or texts. Smaller calls
+    # keep a call's activations near the core's 1 MiB L2: on 4,000 texts of the 100k bench
+    # corpus (47 tokens on average), two threads, medians of interleaved rounds, 512 / 768 /
+    # 4,096 tokens ran 787 / 798 / 733 texts/s, then 734 / 752 / 720 in a busier hour; one
+    # thread, 256 / 512 / 768 / 4,096: 427 / 433 / 436 / 399. A text's vector does not
+    # depend on the split (tests/test_embed.py; bit-identical in these runs).
+    BATCH_TOKENS = 768
     BATCH_TEXTS = 64
 
     def __init__(self, folder: Path, per_call_scales: bool) -> None:
