@@ -233,9 +233,9 @@ class SampledUMAP(BaseEstimator):
         else:
             if self.share_work and len(matrix) - self.max_fit > self.transform_batch:
                 # The worker imports UMAP while this process fits the sample on one core.
-                from pulse.ingest.clean import submit_to_worker
+                from pulse.ingest.clean import start_in_worker
 
-                submit_to_worker(warm_placer)
+                start_in_worker(warm_placer)
             sample = matrix[self.sample_indices_]
             sample_targets = None if targets is None else targets[self.sample_indices_]
             self.umap_.set_params(init=SAMPLE_INIT)

@@ -9,8 +9,10 @@ no match registers a new topic. Ids come from a sequence and are never reused.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
@@ -435,6 +437,8 @@ def cluster_window(
     seed_topics = register_seeds(con, seeds, week)
     seed_centroids = {SEED_CLUSTER_BASE + i: seed_centroid(s.examples) for i, s in enumerate(seeds)}
 
+    # The window's words are counted on the idle core while UMAP fits on the other.
+    terms_of_window = start_document_terms(texts, list(brand_handles))
     if len(rows) < max(30, 3 * min_topic_size):
         # Too little to cluster honestly: only seeds claim texts, the rest stays
         # unassigned and the report says so instead of inventing topics.
@@ -447,7 +451,9 @@ def cluster_window(
         if stored is None and merge_threshold is not None:
             store_merge_threshold(con, merge_threshold)
     keywords_of = (
-        topic_keywords(texts, clusters, vectors, brand_handles=brand_handles)
+        topic_keywords(
+            texts, clusters, vectors, brand_handles=brand_handles, terms=terms_of_window()
+        )
         if any(c >= 0 for c in clusters)
         else {}
     )
@@ -926,12 +932,63 @@ def merge_isolated_groups(
     return out
 
 
+def document_terms(texts: list[str], brand_handles: list[str]) -> tuple[Any, np.ndarray] | None:
+    """Each text's counts of the words and word pairs `topic_keywords` ranks, and those terms.
+
+    Independent of the clusters, so a large window's are counted in the worker process
+    while UMAP fits on one core (`start_document_terms`). Counted per text, a word pair
+    never spans two customers' texts, as it did when a topic's texts were joined into
+    one document. None when the texts hold nothing but stop words.
+    """
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+    cleaned = [_MENTION_OR_LINK.sub(" ", t) for t in texts]
+    vectorizer = CountVectorizer(
+        stop_words=sorted(ENGLISH_STOP_WORDS | _EXTRA_STOP_WORDS | brand_words(brand_handles)),
+        ngram_range=(1, 2),
+        token_pattern=_TOKEN_PATTERN,
+        min_df=1,
+    )
+    try:
+        counts = vectorizer.fit_transform(cleaned)
+    except ValueError:  # nothing but stop words
+        return None
+    return counts.tocsr(), vectorizer.get_feature_names_out()
+
+
+def start_document_terms(texts: list[str], brand_handles: list[str]) -> Callable[[], Any]:
+    """`document_terms` begun in the worker process for a large window; call the result for it.
+
+    Below PARALLEL_MIN_TEXTS texts (or with no worker) the call counts them here.
+    """
+    from pulse.ingest.clean import PARALLEL_MIN_TEXTS, start_in_worker
+
+    future = (
+        start_in_worker(document_terms, texts, brand_handles)
+        if len(texts) >= PARALLEL_MIN_TEXTS
+        else None
+    )
+
+    def result() -> tuple[Any, np.ndarray] | None:
+        if future is not None:
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                return future.result()
+            except (BrokenProcessPool, OSError):
+                pass
+        return document_terms(texts, brand_handles)
+
+    return result
+
+
 def topic_keywords(
     texts: list[str],
     topics: list[int],
     vectors: np.ndarray,
     top_n: int = 10,
     brand_handles: list[str] | None = None,
+    terms: tuple[Any, np.ndarray] | None | Literal[False] = False,
 ) -> dict[int, list[str]]:
     """Keywords per topic: c-TF-IDF candidates re-ranked by closeness to the topic's centre.
 
@@ -939,27 +996,32 @@ def topic_keywords(
     KeyBERT-style re-ranking keeps those that mean what the topic means, which
     drops fillers like "ve" or "today" that happen to be frequent. @mentions and
     links are cut first and the brand's handles are stop words: "spotifycares"
-    opens most tweets to @SpotifyCares and says nothing about the issue.
+    opens most tweets to @SpotifyCares and says nothing about the issue. `terms` is
+    `document_terms(texts, brand_handles)` when already counted (False: count here).
     """
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+    from scipy.sparse import csr_matrix
 
     clusters = sorted(c for c in set(topics) if c >= 0)
     if not clusters:
         return {}
-    cleaned = [_MENTION_OR_LINK.sub(" ", t) for t in texts]
-    joined = [" ".join(t for t, c in zip(cleaned, topics, strict=True) if c == k) for k in clusters]
-    brand = brand_words(brand_handles or [])
-    vectorizer = CountVectorizer(
-        stop_words=sorted(ENGLISH_STOP_WORDS | _EXTRA_STOP_WORDS | brand),
-        ngram_range=(1, 2),
-        token_pattern=_TOKEN_PATTERN,
-        min_df=1,
-    )
-    try:
-        counts = vectorizer.fit_transform(joined).toarray().astype(np.float64)
-    except ValueError:  # nothing but stop words
+    if terms is False:
+        terms = document_terms(texts, brand_handles or [])
+    if terms is None:
         return {k: [] for k in clusters}
-    vocabulary = vectorizer.get_feature_names_out()
+    per_text, all_terms = terms
+    row_of = {cluster: row for row, cluster in enumerate(clusters)}
+    members = [(row_of[c], doc) for doc, c in enumerate(topics) if c >= 0]
+    rows, docs = (np.array(side, dtype=np.int64) for side in zip(*members, strict=True))
+    membership = csr_matrix(
+        (np.ones(len(docs), dtype=np.int64), (rows, docs)), shape=(len(clusters), len(topics))
+    )
+    summed = (membership @ per_text).tocsc()
+    # Only the terms the topics' texts use (unassigned texts' own words weigh nothing).
+    used = np.flatnonzero(np.diff(summed.indptr))
+    if not len(used):
+        return {k: [] for k in clusters}
+    counts = summed[:, used].toarray().astype(np.float64)
+    vocabulary = all_terms[used]
     tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
     average_words = counts.sum() / len(clusters)
     idf = np.log(1.0 + average_words / np.maximum(counts.sum(axis=0), 1.0))
@@ -968,13 +1030,14 @@ def topic_keywords(
     result: dict[int, list[str]] = {}
     for row, cluster in enumerate(clusters):
         order = np.argsort(-ctfidf[row], kind="stable")[:30]
-        candidates = [vocabulary[i] for i in order if counts[row, i] >= 2]
-        if not candidates:
+        picked = [i for i in order if counts[row, i] >= 2]
+        if not picked:
             result[cluster] = []
             continue
+        candidates = [str(vocabulary[i]) for i in picked]
         similarity = encode(candidates) @ centroids[cluster]
         # Mostly meaning, a little frequency: ties go to the more distinctive word.
-        strength = ctfidf[row, [vectorizer.vocabulary_[c] for c in candidates]]
+        strength = ctfidf[row, picked]
         score = similarity + 0.3 * strength / (strength.max() or 1.0)
         ranked = [candidates[i] for i in np.argsort(-score, kind="stable")]
         result[cluster] = _dedupe(ranked)[:top_n]

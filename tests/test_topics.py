@@ -158,6 +158,46 @@ def test_keywords_never_name_the_brand_handle_or_a_mention():
     assert not words & {"spotifycares", "spotify", "sam", "kim"}
 
 
+def test_a_word_pair_never_spans_two_customers_texts():
+    from pulse.embed import encode
+
+    # Joined into one document, "delayed payment" would count twice (text end + next start).
+    texts = ["my refund is delayed", "payment failed at checkout"] * 3 + ["login broken"] * 6
+    topics = [0] * 6 + [1] * 6
+    keywords = topic_keywords(texts, topics, encode(texts))
+    assert "delayed payment" not in keywords[0]
+    assert {"refund", "payment"} <= {w for kw in keywords[0] for w in kw.split()}
+
+
+def test_keywords_counted_in_the_worker_process_equal_those_counted_here(monkeypatch):
+    from pulse.embed import encode
+    from pulse.ingest import clean
+    from pulse.topics import document_terms, start_document_terms
+
+    monkeypatch.setattr(clean, "PARALLEL_MIN_TEXTS", 10)
+    texts = [
+        f"@ProNetHelp my {what} {how} since the update"
+        for what in ("inbox", "feed", "profile", "search")
+        for how in ("crashes", "freezes", "is blank")
+    ] * 2
+    topics = [i % 3 for i in range(len(texts))]
+    vectors = encode(texts)
+    counting = start_document_terms(texts, ["ProNetHelp"])
+    there = counting()
+    here = document_terms(texts, ["ProNetHelp"])
+    assert (there[0] != here[0]).nnz == 0 and list(there[1]) == list(here[1])
+    assert topic_keywords(
+        texts, topics, vectors, brand_handles=["ProNetHelp"], terms=there
+    ) == topic_keywords(texts, topics, vectors, brand_handles=["ProNetHelp"])
+
+
+def test_texts_of_nothing_but_stop_words_give_topics_no_keywords():
+    from pulse.embed import encode
+
+    texts = ["it is what it is", "and so on and so on"] * 3
+    assert topic_keywords(texts, [0, 1] * 3, encode(texts)) == {0: [], 1: []}
+
+
 def test_an_unmatched_cluster_registers_a_new_topic_flagged_new_until_the_next_week(con):
     first, _ = register_clusters(con, {0: A}, {}, W10)
     _, new = register_clusters(con, {0: A, 1: C}, {1: ["fake", "company page"]}, W10.shift(1))

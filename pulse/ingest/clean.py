@@ -20,7 +20,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -199,20 +199,21 @@ def map_chunks(
     ]
 
 
-def submit_to_worker(work: Callable[..., Any], *args: Any) -> None:
-    """Run `work(*args)` in the worker process, started if need be; fire and forget.
+def start_in_worker(work: Callable[..., Any], *args: Any) -> Future | None:
+    """`work(*args)` started in the worker process (started if need be), or None.
 
-    For warming the worker (imports, caches) while it would otherwise sit idle, so the
-    chunks `map_chunks` gives it later start at once. Does nothing where no worker can run.
+    For work that can run on the idle core while this process does something else
+    (warming the worker's imports, counting a window's words during UMAP's serial fit).
+    None where no worker can run; the caller then does the work itself, and so it must
+    also when the future raises BrokenProcessPool or OSError.
     """
     if _pool_workers(None) < 2:
-        return
+        return None
     try:
         warm_pool()
-        if _POOL is not None:
-            _POOL.submit(work, *args)
+        return None if _POOL is None else _POOL.submit(work, *args)
     except (BrokenProcessPool, OSError):
-        pass
+        return None
 
 
 def _clean_each(texts: Sequence[str | None], is_ticket: bool) -> list[str]:
