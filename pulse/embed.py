@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -202,10 +202,13 @@ class _OnnxEmbedder:
     def encode(self, texts: list[str], batch_size: int = 1) -> np.ndarray:
         """Vectors for texts; `batch_size` is ignored (calls are cut by token length)."""
         del batch_size
+        return self.encode_ids(self.tokenize(texts))
+
+    def encode_ids(self, ids: list[np.ndarray]) -> np.ndarray:
+        """Vectors for tokenised texts (`tokenize`'s output), in their order."""
         from concurrent.futures import ThreadPoolExecutor
 
-        ids = self.tokenize(texts)
-        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        out = np.zeros((len(ids), DIMENSIONS), dtype=np.float32)
 
         def run(rows: list[int]) -> tuple[list[int], np.ndarray]:
             return rows, self.forward(np.stack([ids[row] for row in rows]))
@@ -301,12 +304,12 @@ def embed_missing(
     if not total:
         return 0
     reader = con.cursor()  # its own snapshot: the inserts below do not disturb the stream
+    done = 0
     try:
         reader.execute(pending_sql, params)
-        done = 0
-        while chunk := reader.fetchmany(chunk_size):
-            _store(con, name, [h for h, _ in chunk], [t for _, t in chunk], progress)
-            done += len(chunk)
+        for hashes, vectors in _embedded_chunks(reader, chunk_size, name, progress):
+            _store_vectors(con, name, hashes, vectors)
+            done += len(hashes)
             if on_batch:
                 on_batch(done, total)
     finally:
@@ -314,11 +317,41 @@ def embed_missing(
     return done
 
 
-def _store(
-    con: duckdb.DuckDBPyConnection, name: str, hashes: list[str], texts: list[str], progress: bool
+def _embedded_chunks(
+    reader: duckdb.DuckDBPyConnection, chunk_size: int, name: str, progress: bool
+) -> Iterator[tuple[list[str], np.ndarray]]:
+    """(hashes, vectors) of each chunk of (text_hash, text) rows the reader streams.
+
+    For the ONNX embedders the next chunk is tokenised in a second thread while this
+    one runs through the model. The tokenizer runs on one core (TOKENIZERS_PARALLELISM
+    is off, see pulse/__init__.py) and releases the GIL, so its 4-5% of the stage no
+    longer leaves the other core idle; the vectors are the same as `encode`'s.
+    """
+    if name not in ONNX_EMBEDDERS:
+        while chunk := reader.fetchmany(chunk_size):
+            texts = [t for _, t in chunk]
+            yield [h for h, _ in chunk], encode(texts, progress=progress, model_name=name)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    embedder = _load_built(name)
+    with ThreadPoolExecutor(1, thread_name_prefix="pulse-tokenize") as ahead:
+        chunk = reader.fetchmany(chunk_size)
+        tokenized = ahead.submit(embedder.tokenize, [t[:EMBED_CHAR_CAP] for _, t in chunk])
+        while chunk:
+            following = reader.fetchmany(chunk_size)
+            ids = tokenized.result()
+            if following:
+                texts = [t[:EMBED_CHAR_CAP] for _, t in following]
+                tokenized = ahead.submit(embedder.tokenize, texts)
+            yield [h for h, _ in chunk], embedder.encode_ids(ids)
+            chunk = following
+
+
+def _store_vectors(
+    con: duckdb.DuckDBPyConnection, name: str, hashes: list[str], vectors: np.ndarray
 ) -> None:
-    """Embed one chunk and commit its vectors."""
-    vectors = encode(texts, progress=progress, model_name=name)
+    """Commit one chunk's vectors."""
     table = pa.table(
         {
             "text_hash": pa.array(hashes, pa.string()),

@@ -92,6 +92,17 @@ def test_embedding_in_small_chunks_commits_every_chunk_and_reports_progress(tmp_
     assert count == len(TEXTS)
 
 
+def test_chunks_tokenised_ahead_in_a_second_thread_get_the_vectors_encode_gives(tmp_path):
+    texts = TEXTS + SAME_LENGTH[1:]  # SAME_LENGTH[0] is TEXTS[0]
+    con = _feedback_db(tmp_path / "p.duckdb", texts)
+    try:
+        assert embed_missing(con, chunk_size=3, model_name=ONNX_INT8_V2) == len(texts)
+        stored = load_vectors(con, _hashes(con), model_name=ONNX_INT8_V2)
+    finally:
+        con.close()
+    np.testing.assert_array_equal(stored, encode(texts, model_name=ONNX_INT8_V2))
+
+
 @pytest.mark.parametrize("model_name", [ONNX_INT8_V2, ONNX_INT8, FP32])
 def test_vectors_of_similar_complaints_are_closer_than_unrelated_ones(model_name):
     vectors = encode(TEXTS, model_name=model_name)
