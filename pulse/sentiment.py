@@ -62,6 +62,11 @@ _COMPLAINT_CUES = [
         r"(work|working|load|loading|log ?in|access|send|sign)\b",
     )
 ]
+# Any cue at all, in one pass: most texts have none, and then the seven searches and the
+# sarcasm frame are skipped (the cue searches were a quarter of lexicon time, py-spy).
+_ANY_COMPLAINT_CUE = re.compile(
+    "|".join(f"(?:{cue.pattern})" for cue in _COMPLAINT_CUES), re.IGNORECASE
+)
 _THANKS_FOR_NOTHING = re.compile(r"\bthanks? (you )?for nothing\b", re.IGNORECASE)
 # Praise words used as a frame for a complaint ("love how", "great job", "thanks for the").
 _SARCASM_FRAME = re.compile(
@@ -120,7 +125,11 @@ def _lexicon_rows(texts: list[str]) -> list[tuple[float, ...]]:
     for raw in texts:
         text = _clean(raw)
         polarity = analyzer.polarity_scores(text)
-        cue_count = sum(1 for cue in _COMPLAINT_CUES if cue.search(text))
+        cue_count = (
+            sum(1 for cue in _COMPLAINT_CUES if cue.search(text))
+            if _ANY_COMPLAINT_CUE.search(text)
+            else 0
+        )
         rows.append(
             (
                 polarity["compound"],

@@ -248,3 +248,21 @@ def test_a_large_batch_shared_with_the_worker_process_gets_the_same_features():
     np.testing.assert_array_equal(shared, alone)
     assert shared.shape == (len(texts), 7)
     assert shared[:, 6].sum() == len(texts) / 4  # "thanks for nothing", every fourth text
+
+
+def test_the_one_pass_cue_check_finds_a_cue_exactly_when_one_of_the_cues_does():
+    from pulse import sentiment
+
+    texts = [
+        "still waiting for my refund",
+        "Locked out AGAIN, no reply from support",
+        "I waited for three days",
+        "charged me twice this month",
+        "love how the app doesn't load",
+        "thanks, all good now",
+        "",
+        "the export works fine",
+    ]
+    for text in texts:
+        brute = any(cue.search(text) for cue in sentiment._COMPLAINT_CUES)
+        assert bool(sentiment._ANY_COMPLAINT_CUE.search(text)) == brute, text
