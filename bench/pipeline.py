@@ -78,7 +78,12 @@ def log(message: str) -> None:
 
 
 class RssSampler:
-    """Peak resident memory of this process while a stage runs (VmRSS, every 0.1 s)."""
+    """Peak resident memory of this process and its worker processes while a stage runs.
+
+    VmRSS, every 0.1 s, summed over this process and its children: the spawned worker
+    that shares ingest, sentiment and UMAP placement holds its own copy of what it works
+    on (a fitted UMAP, a window's word counts), and a memory budget has to cover it too.
+    """
 
     def __init__(self) -> None:
         self.peak_kib = 0
@@ -86,12 +91,26 @@ class RssSampler:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     @staticmethod
-    def current_kib() -> int:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+    def _rss_kib(pid: str) -> int:
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except OSError:  # a child that just exited
+            pass
         return 0
+
+    @classmethod
+    def current_kib(cls) -> int:
+        children: set[str] = set()
+        for task in os.listdir("/proc/self/task"):
+            try:
+                with open(f"/proc/self/task/{task}/children", encoding="ascii") as handle:
+                    children.update(handle.read().split())
+            except OSError:
+                pass
+        return cls._rss_kib("self") + sum(cls._rss_kib(pid) for pid in children)
 
     def _run(self) -> None:
         while not self._stop.is_set():
