@@ -269,6 +269,10 @@ def build_topic_model(n_docs: int, seed: int, min_topic_size: int):
         metric="euclidean",
         cluster_selection_method="eom",
         prediction_data=False,
+        # The default (4) starts four joblib worker processes that stay alive holding
+        # about 200 MB each: 780 MB of a 100k window's peak, for core distances that one
+        # process computes in a second or two on 5-d points. Same labels either way.
+        core_dist_n_jobs=1,
     )
     # Pulse names its topics itself, after merging (`topic_keywords`), and never reads
     # BERTopic's own c-TF-IDF words: tokenising every text for them again took 5-6 s of a
