@@ -83,7 +83,7 @@ def place_shared(umap: Any, matrix: np.ndarray, batch: int) -> list[np.ndarray]:
     rows (see DEFAULT_TRANSFORM_BATCH), so the worker, given a pickled copy of the
     model (written once to a temporary file, not sent with every batch), places the
     front batches while this process places the back ones, and the rows come out
-    bit-identical to placing them all here (tests/test_umap_sampling.py). Without a
+    bit-identical to placing them all here (tests/test_sampled_umap.py). Without a
     worker, this process places them all.
     """
     from pulse.ingest.clean import map_chunks
