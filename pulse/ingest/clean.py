@@ -163,13 +163,10 @@ def map_shared(
     must be a module-level function (the worker imports it) that maps a chunk of each
     column to one result per row.
     """
-    if len(columns[0]) >= PARALLEL_MIN_TEXTS and _pool_workers(workers) >= 2:
-        try:
-            parts = _SharedJob(work, columns, constants, _pool_workers(workers)).parts()
-            return [item for part in parts for item in part]
-        except (BrokenProcessPool, OSError):
-            pass  # see RedactionJob
-    return work(*columns, *constants)
+    if len(columns[0]) < PARALLEL_MIN_TEXTS or _pool_workers(workers) < 2:
+        return work(*columns, *constants)
+    parts = map_chunks(work, columns, constants, CHUNK_TEXTS, workers)
+    return [item for part in parts for item in part]
 
 
 def map_chunks(
