@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
-from pulse.knn import ExactCosineIndex, exact_knn
+from pulse.knn import ExactCosineIndex, exact_knn, forget_searches, search_ahead
 
 # Chosen by bench/umap.py (banking77 + Bitext, 42,792 labelled MiniLM vectors; CPU seconds
 # of the reduction, then NMI of Pulse's HDBSCAN on its output; 2 shared cores, load 6-7):
@@ -83,19 +83,29 @@ def place_shared(umap: Any, matrix: np.ndarray, batch: int) -> list[np.ndarray]:
     rows (see DEFAULT_TRANSFORM_BATCH), so the worker, given a pickled copy of the
     model (written once to a temporary file, not sent with every batch), places the
     front batches while this process places the back ones, and the rows come out
-    bit-identical to placing them all here (tests/test_sampled_umap.py). Without a
-    worker, this process places them all.
+    bit-identical to placing them all here (tests/test_sampled_umap.py). The worker
+    may already hold the front batches' neighbours, searched while this process fitted
+    the sample (`SampledUMAP._start_in_worker`). Without a worker, this process places
+    them all.
     """
-    from pulse.ingest.clean import map_chunks
+    import torch
+
+    from pulse.ingest.clean import can_share, map_chunks
 
     with tempfile.TemporaryDirectory(prefix="pulse-umap-") as folder:
         path = str(Path(folder) / "umap.pickle")
         with open(path, "wb") as handle:
             pickle.dump(umap, handle, protocol=pickle.HIGHEST_PROTOCOL)
         _LOCAL_PLACERS[path] = umap
+        threads = torch.get_num_threads()
+        if len(matrix) > batch and can_share():
+            # One core each: two processes at two threads each ran 0.8 s slower on a
+            # 100k window (4 threads on 2 cores).
+            torch.set_num_threads(1)
         try:
             return map_chunks(_place, (matrix,), (path,), chunk_size=batch)
         finally:
+            torch.set_num_threads(threads)
             del _LOCAL_PLACERS[path]
             if len(matrix) > batch:  # the worker may hold a copy: let it go
                 from pulse.ingest.clean import start_in_worker
@@ -125,6 +135,7 @@ def forget_placer() -> None:
     import gc
 
     _load_placer.cache_clear()
+    forget_searches()
     gc.collect()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
@@ -134,8 +145,11 @@ def forget_placer() -> None:
 
 def warm_placer() -> None:
     """Import what placing needs (umap-learn, numba, torch), for a worker about to place."""
-    import torch  # noqa: F401  (pulse.knn's search)
+    import torch  # pulse.knn's search
     import umap  # noqa: F401
+
+    # The worker is one of two processes placing side by side: one core each.
+    torch.set_num_threads(1)
 
 
 def fingerprint(matrix: np.ndarray) -> tuple[tuple[int, ...], str, str]:
@@ -217,12 +231,43 @@ class SampledUMAP(BaseEstimator):
         self.n_transform_calls_ += len(parts)
         return np.vstack(parts).astype(np.float32, copy=False)
 
+    def _exact_applies(self, rows: int) -> bool:
+        """Whether a fit of `rows` rows gets exact neighbours (see `exact_neighbours`)."""
+        return (
+            self.exact_neighbours
+            and rows >= UMAP_SMALL_DATA
+            and getattr(self.umap_, "metric", None) == "cosine"
+        )
+
+    def _start_in_worker(self, sample: np.ndarray, placed: np.ndarray, folder: Path) -> list:
+        """Warm the worker for placing and queue the placed batches' neighbour searches there.
+
+        Returns the searches' futures: the caller cancels those not begun when its fit
+        ends. The worker takes batches from the front when placing (`place_shared`), so
+        the searches run front first, and it keeps what it found (pulse.knn.search_ahead).
+        """
+        if not (self.share_work and len(placed) > self.transform_batch):
+            return []
+        from pulse.ingest.clean import start_in_worker
+
+        if start_in_worker(warm_placer) is None or not self._exact_applies(len(sample)):
+            return []
+        path = folder / "sample.npy"
+        np.save(path, np.ascontiguousarray(sample, dtype=np.float32))
+        k = int(self.umap_.n_neighbors)
+        searches = []
+        for start in range(0, len(placed), self.transform_batch):
+            rows = placed[start : start + self.transform_batch]
+            future = start_in_worker(search_ahead, rows, str(path), k)
+            if future is None:
+                break
+            searches.append(future)
+        return searches
+
     def _fit_umap(self, matrix: np.ndarray, targets: np.ndarray | None, exact: bool) -> np.ndarray:
         """`fit_transform` of the wrapped UMAP, with exact neighbours when `exact` applies."""
         umap = self.umap_
-        if not (
-            exact and len(matrix) >= UMAP_SMALL_DATA and getattr(umap, "metric", None) == "cosine"
-        ):
+        if not (exact and self._exact_applies(len(matrix))):
             return umap.fit_transform(matrix, y=targets)
         k = int(umap.n_neighbors)
         indices, distances = exact_knn(matrix, matrix, k)
@@ -252,20 +297,24 @@ class SampledUMAP(BaseEstimator):
             # Small window: UMAP on every row, nothing sampled or placed.
             self.embedding_ = self._fit_umap(matrix, targets, self.exact_neighbours)
         else:
-            if self.share_work and len(matrix) - self.max_fit > self.transform_batch:
-                # The worker imports UMAP while this process fits the sample on one core.
-                from pulse.ingest.clean import start_in_worker
-
-                start_in_worker(warm_placer)
             sample = matrix[self.sample_indices_]
             sample_targets = None if targets is None else targets[self.sample_indices_]
-            self.umap_.set_params(init=SAMPLE_INIT)
-            fitted = self._fit_umap(sample, sample_targets, self.exact_neighbours)
             rest = np.ones(len(matrix), dtype=bool)
             rest[self.sample_indices_] = False
-            embedding = np.empty((len(matrix), fitted.shape[1]), dtype=np.float32)
-            embedding[self.sample_indices_] = fitted
-            embedding[rest] = self._transform_batched(matrix[rest])
+            placed = matrix[rest]
+            with tempfile.TemporaryDirectory(prefix="pulse-umap-") as folder:
+                # The worker imports UMAP and searches the first batches' neighbours
+                # while this process fits the sample on one core.
+                ahead = self._start_in_worker(sample, placed, Path(folder))
+                self.umap_.set_params(init=SAMPLE_INIT)
+                try:
+                    fitted = self._fit_umap(sample, sample_targets, self.exact_neighbours)
+                finally:
+                    for future in ahead:
+                        future.cancel()  # searches not begun: placing does them
+                embedding = np.empty((len(matrix), fitted.shape[1]), dtype=np.float32)
+                embedding[self.sample_indices_] = fitted
+                embedding[rest] = self._transform_batched(placed)
             self.embedding_ = embedding
         self._fitted_fingerprint = fingerprint(matrix)
         return self

@@ -118,3 +118,54 @@ def test_a_sampled_window_fits_and_places_its_rows_with_exact_neighbours(big_blo
         SampledUMAP(cosine_umap(), max_fit=UMAP_SMALL_DATA + 104, transform_batch=100)
         .fit_transform(vectors),
     )
+
+
+@pytest.mark.parametrize("bfloat16", [True, False], ids=["bfloat16-shortlist", "float32"])
+def test_the_search_gives_the_same_bits_on_one_thread_as_on_two(monkeypatch, bfloat16):
+    # The worker searches a batch's neighbours on one thread while this process fits UMAP;
+    # whichever process searches a batch, and at whatever thread count, it must find the
+    # same neighbours, or a window's layout would depend on timing.
+    import torch
+
+    import pulse.knn
+
+    monkeypatch.setattr(pulse.knn, "_bf16_fast", lambda: bfloat16)
+    rng = np.random.default_rng(SEED + 2)
+    data = rng.normal(size=(3_000, 384)).astype(np.float32)
+    queries = rng.normal(size=(2_500, 384)).astype(np.float32)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = exact_knn(queries, data, 15)
+        torch.set_num_threads(2)
+        two = exact_knn(queries, data, 15)
+    finally:
+        torch.set_num_threads(threads)
+    np.testing.assert_array_equal(one[0], two[0])
+    np.testing.assert_array_equal(one[1], two[1])
+
+
+def test_a_search_made_ahead_is_what_the_matching_query_returns_and_only_once(tmp_path):
+    import pulse.knn
+
+    rng = np.random.default_rng(SEED + 3)
+    data = rng.normal(size=(600, 32)).astype(np.float32)
+    queries = rng.normal(size=(50, 32)).astype(np.float32)
+    path = tmp_path / "rows.npy"
+    np.save(path, data)
+    index = ExactCosineIndex(data)
+    try:
+        pulse.knn.search_ahead(queries, str(path), 15)
+        assert pulse.knn.pending_searches() == 1
+        # Other rows, or another k, are not the search that was made: searched afresh.
+        other = index.query(queries[:10], k=15)
+        np.testing.assert_array_equal(other[0], exact_knn(queries[:10], data, 15)[0])
+        index.query(queries, k=14)
+        assert pulse.knn.pending_searches() == 1
+        found, distances = index.query(queries, k=15)
+        assert pulse.knn.pending_searches() == 0
+        expected, expected_distances = exact_knn(queries, data, 15)
+        np.testing.assert_array_equal(found, expected)
+        np.testing.assert_array_equal(distances, expected_distances)
+    finally:
+        pulse.knn.forget_searches()

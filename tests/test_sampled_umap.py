@@ -186,3 +186,31 @@ def test_shared_placement_gives_the_rows_that_placing_them_here_gives(blobs, exa
     shared = SampledUMAP(UMAP(**umap_params()), max_fit=200, transform_batch=100)
     np.testing.assert_array_equal(shared.fit_transform(vectors), alone.fit_transform(vectors))
     assert shared.n_transform_calls_ == alone.n_transform_calls_ == 4
+
+
+def test_the_worker_places_a_batch_with_the_neighbours_it_searched_while_the_sample_fitted(
+    blobs, exact_search, tmp_path
+):
+    import pickle
+
+    from pulse import knn
+
+    vectors, _ = blobs
+    sampled = SampledUMAP(UMAP(**umap_params()), max_fit=200, share_work=False).fit(vectors)
+    rows = vectors[200:450]
+    here = sampled.umap_.transform(rows)
+    clean.warm_pool(2)
+    pool = clean._POOL
+    assert pool is not None
+    sample_path = tmp_path / "sample.npy"
+    np.save(sample_path, vectors[sampled.sample_indices_])
+    model_path = tmp_path / "umap.pickle"
+    model_path.write_bytes(pickle.dumps(sampled.umap_))
+    try:
+        pool.submit(knn.search_ahead, rows, str(sample_path), 15).result(timeout=300)
+        assert pool.submit(knn.pending_searches).result(timeout=60) == 1
+        there = pool.submit(sampled_umap._place, rows, str(model_path)).result(timeout=300)
+        assert pool.submit(knn.pending_searches).result(timeout=60) == 0  # taken, not redone
+    finally:
+        pool.submit(sampled_umap.forget_placer).result(timeout=60)
+    np.testing.assert_array_equal(there, here)

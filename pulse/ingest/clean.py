@@ -196,6 +196,11 @@ def map_chunks(
     ]
 
 
+def can_share() -> bool:
+    """Whether work can be shared with a worker process (two cores, a spawn-safe caller)."""
+    return _pool_workers(None) >= 2
+
+
 def start_in_worker(work: Callable[..., Any], *args: Any) -> Future | None:
     """`work(*args)` started in the worker process (started if need be), or None.
 
