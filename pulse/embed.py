@@ -205,7 +205,27 @@ class _OnnxEmbedder:
         return self.encode_ids(self.tokenize(texts))
 
     def encode_ids(self, ids: list[np.ndarray]) -> np.ndarray:
-        """Vectors for tokenised texts (`tokenize`'s output), in their order."""
+        """Vectors for tokenised texts (`tokenize`'s output), in their order.
+
+        Texts whose word pieces are the same run through the model once. The tokenizer
+        lowercases and splits off punctuation, so texts that differ only in case or in
+        spacing around punctuation ("Refund ?" and "refund?") are one input to the
+        model, and a text's vector depends only on its ids (see the class docstring).
+        Distinct texts of the 100k bench corpus: 108,967 texts, 104,142 id sequences.
+        """
+        positions: dict[bytes, int] = {}
+        where = np.fromiter(
+            (positions.setdefault(one.tobytes(), len(positions)) for one in ids),
+            dtype=np.int64,
+            count=len(ids),
+        )
+        if len(positions) == len(ids):
+            return self._encode_distinct(ids)
+        first = np.empty(len(positions), dtype=np.int64)
+        first[where] = np.arange(len(ids))  # a row of each sequence (their ids are equal)
+        return self._encode_distinct([ids[row] for row in first])[where]
+
+    def _encode_distinct(self, ids: list[np.ndarray]) -> np.ndarray:
         from concurrent.futures import ThreadPoolExecutor
 
         out = np.zeros((len(ids), DIMENSIONS), dtype=np.float32)

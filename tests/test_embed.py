@@ -178,3 +178,24 @@ def test_the_static_model_keeps_similar_complaints_together():
     assert vectors.shape == (len(TEXTS), DIMENSIONS)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     assert vectors[0] @ vectors[5] > vectors[0] @ vectors[3]
+
+
+def test_texts_the_tokenizer_makes_equal_run_through_the_model_once(monkeypatch):
+    from pulse.embed import _load_built
+
+    embedder = _load_built(ONNX_INT8_V2)
+    texts = ["Refund ?", "refund?", "REFUND ?", "my app crashes", "My app  crashes", "refunds?"]
+    seen: list[int] = []
+    distinct = embedder._encode_distinct
+
+    def counting(ids):
+        seen.append(len(ids))
+        return distinct(ids)
+
+    monkeypatch.setattr(embedder, "_encode_distinct", counting)
+    vectors = encode(texts, model_name=ONNX_INT8_V2)
+    assert seen == [3]  # "refund?" x3, "my app crashes" x2, "refunds?"
+    for row, text in enumerate(texts):
+        np.testing.assert_array_equal(vectors[row], encode([text], model_name=ONNX_INT8_V2)[0])
+    np.testing.assert_array_equal(vectors[0], vectors[2])
+    assert np.abs(vectors[0] - vectors[5]).max() > 1e-3
