@@ -143,13 +143,22 @@ def stage_sentiment(con: duckdb.DuckDBPyConnection, chunk_size: int = SENTIMENT_
 
     Rows stream `chunk_size` at a time (texts, their vectors, their scores), so a
     first run over a million texts of history holds one chunk, not 1.5 GB of vectors.
+    The worker process starts on the next chunk's lexicon features while this process
+    scores and writes the current one (`start_lexicon_features`), so neither core
+    waits on the other's share between chunks.
     """
     import pyarrow as pa
 
     from pulse.embed import load_vectors
-    from pulse.sentiment import active_model_name, score_texts
+    from pulse.sentiment import (
+        active_model_name,
+        reads_lexicon,
+        score_texts,
+        start_lexicon_features,
+    )
 
     model = active_model_name()
+    early = reads_lexicon()
     reader = con.cursor()  # streams while `con` writes each chunk's scores
     done = 0
     try:
@@ -163,9 +172,15 @@ def stage_sentiment(con: duckdb.DuckDBPyConnection, chunk_size: int = SENTIMENT_
             """,
             {"model": model},
         )
-        while rows := reader.fetchmany(chunk_size):
+        rows = reader.fetchmany(chunk_size)
+        features = start_lexicon_features([r[1] for r in rows]) if early and rows else None
+        while rows:
             vectors = load_vectors(con, [r[2] for r in rows])
-            scored = score_texts([r[1] for r in rows], vectors)
+            lexicon = features() if features else None
+            following = reader.fetchmany(chunk_size)
+            if early and following:
+                features = start_lexicon_features([r[1] for r in following])
+            scored = score_texts([r[1] for r in rows], vectors, lexicon)
             table = pa.table(
                 {
                     "feedback_id": [r[0] for r in rows],
@@ -180,6 +195,7 @@ def stage_sentiment(con: duckdb.DuckDBPyConnection, chunk_size: int = SENTIMENT_
             finally:
                 con.unregister("new_sentiment")
             done += len(rows)
+            rows = following
     finally:
         reader.close()
     return done

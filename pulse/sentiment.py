@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -110,12 +111,21 @@ def lexicon_features(texts: list[str]) -> np.ndarray:
         cues present (0..1, capped at 3); a praise frame around a complaint cue
         (sarcasm); "thanks for nothing".
     """
-    # VADER and the cue patterns are pure Python, 8k texts/s: a 100k-text week's first
-    # run shares its chunks with the ingest worker process (pulse.ingest.clean).
-    from pulse.ingest.clean import map_shared
+    return start_lexicon_features(texts)()
 
-    rows = map_shared(_lexicon_rows, (list(texts),))
-    return np.asarray(rows, dtype=np.float32).reshape(len(texts), 7)
+
+def start_lexicon_features(texts: list[str]) -> Callable[[], np.ndarray]:
+    """`lexicon_features(texts)` begun now; call the result for the array.
+
+    VADER and the cue patterns are pure Python, 8k texts/s: a 100k-text week's first
+    run shares its chunks with the ingest worker process (pulse.ingest.clean), which
+    starts on them at once, so the caller can load and write other rows meanwhile.
+    """
+    from pulse.ingest.clean import start_shared
+
+    count = len(texts)
+    rows = start_shared(_lexicon_rows, (list(texts),))
+    return lambda: np.asarray(rows(), dtype=np.float32).reshape(count, 7)
 
 
 def _lexicon_rows(texts: list[str]) -> list[tuple[float, ...]]:
@@ -153,9 +163,16 @@ class SentimentModel:
     model_name: str
     trained_on: dict
 
-    def predict_proba(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
-        """Class probabilities (n, 3) in LABELS order."""
-        features = np.hstack([embeddings.astype(np.float64), lexicon_features(texts)])
+    def predict_proba(
+        self, texts: list[str], embeddings: np.ndarray, lexicon: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Class probabilities (n, 3) in LABELS order.
+
+        `lexicon` is `lexicon_features(texts)` when the caller has it already.
+        """
+        if lexicon is None:
+            lexicon = lexicon_features(texts)
+        features = np.hstack([embeddings.astype(np.float64), lexicon])
         logits = features @ self.coef.T + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
@@ -250,7 +267,14 @@ def vader_scores(texts: list[str]) -> list[tuple[str, float]]:
     return scored
 
 
-def score_texts(texts: list[str], embeddings: np.ndarray | None) -> list[tuple[str, float]]:
+def reads_lexicon() -> bool:
+    """Whether `score_texts` with embeddings reads `lexicon_features` (the shipped model scores)."""
+    return load_artifact(ARTIFACT_PATH) is not None
+
+
+def score_texts(
+    texts: list[str], embeddings: np.ndarray | None, lexicon: np.ndarray | None = None
+) -> list[tuple[str, float]]:
     """Label each text negative, neutral or positive, with a score in [-1, 1].
 
     The score is P(positive) - P(negative), so it ranks texts by how clearly
@@ -260,6 +284,8 @@ def score_texts(texts: list[str], embeddings: np.ndarray | None) -> list[tuple[s
         texts: The texts, in the same order as `embeddings`.
         embeddings: L2-normalised all-MiniLM-L6-v2 vectors, float32 (n, 384), or
             None to score with VADER (see `active_model_name(False)`).
+        lexicon: `lexicon_features(texts)`, when already computed (see
+            `start_lexicon_features`); computed here when None.
 
     Returns:
         One (label, score) pair per text.
@@ -278,7 +304,7 @@ def score_texts(texts: list[str], embeddings: np.ndarray | None) -> list[tuple[s
             f"score_texts got {len(texts)} texts but embeddings of shape {matrix.shape}; "
             f"expected ({len(texts)}, {EMBEDDING_DIM}) from all-MiniLM-L6-v2"
         )
-    probabilities = model.predict_proba(texts, matrix)
+    probabilities = model.predict_proba(texts, matrix, lexicon)
     label_ids = probabilities.argmax(axis=1)
     scores = np.clip(probabilities[:, 2] - probabilities[:, 0], -1.0, 1.0)
     return [(LABELS[int(i)], round(float(s), 6)) for i, s in zip(label_ids, scores, strict=True)]

@@ -205,12 +205,22 @@ def test_fp32_and_int8_vectors_give_the_same_labels(scored):
     assert max(abs(a - b) for (_, a), (_, b) in zip(fp32, scored, strict=True)) < 0.15
 
 
-def test_the_sentiment_stage_scores_in_chunks_exactly_what_one_pass_scores(encoder, tmp_path):
+@pytest.mark.parametrize("worker", [False, True], ids=["here", "shared-with-the-worker"])
+def test_the_sentiment_stage_scores_in_chunks_exactly_what_one_pass_scores(
+    encoder, tmp_path, monkeypatch, worker
+):
     import hashlib
 
     from pulse.db import connect
     from pulse.embed import embed_missing
+    from pulse.ingest import clean
     from pulse.pipeline import stage_sentiment
+
+    if worker:
+        # Chunks of 3 texts, each shared with the worker 2 texts at a time, and the next
+        # chunk's features begun in the worker while this one is scored and written.
+        monkeypatch.setattr(clean, "PARALLEL_MIN_TEXTS", 2)
+        monkeypatch.setattr(clean, "CHUNK_TEXTS", 2)
 
     with connect(tmp_path / "pulse.duckdb") as con:
         for i, text in enumerate(ALL_TEXTS):
@@ -225,6 +235,7 @@ def test_the_sentiment_stage_scores_in_chunks_exactly_what_one_pass_scores(encod
         embed_missing(con)
         assert stage_sentiment(con, chunk_size=3) == len(ALL_TEXTS)
         assert stage_sentiment(con, chunk_size=3) == 0  # nothing left to score
+        assert clean._POOL is not None or not worker  # the worker really took part
         stored = con.execute("select label, score from sentiment order by feedback_id").fetchall()
     expected = sentiment.score_texts(ALL_TEXTS, embed(encoder, ALL_TEXTS))
     assert [label for label, _ in stored] == [label for label, _ in expected]

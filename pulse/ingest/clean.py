@@ -163,10 +163,25 @@ def map_shared(
     must be a module-level function (the worker imports it) that maps a chunk of each
     column to one result per row.
     """
+    return start_shared(work, columns, constants, workers)()
+
+
+def start_shared(
+    work: Callable[..., list],
+    columns: tuple[list, ...],
+    constants: tuple = (),
+    workers: int | None = None,
+) -> Callable[[], list]:
+    """`map_shared` begun now: the worker starts on its chunks at once; call the result.
+
+    The call then works from the back with the worker as `map_shared` does and returns
+    the rows. In between this process is free for work of its own (the sentiment stage
+    loads and writes one chunk while the worker reads the next one's texts).
+    """
     if len(columns[0]) < PARALLEL_MIN_TEXTS or _pool_workers(workers) < 2:
-        return work(*columns, *constants)
-    parts = map_chunks(work, columns, constants, CHUNK_TEXTS, workers)
-    return [item for part in parts for item in part]
+        return lambda: work(*columns, *constants)
+    parts = start_chunks(work, columns, constants, CHUNK_TEXTS, workers)
+    return lambda: [item for part in parts() for item in part]
 
 
 def map_chunks(
@@ -184,16 +199,37 @@ def map_chunks(
     returns; the caller joins them. Without a worker this process does every chunk, so
     `work` must give the same result wherever it runs.
     """
+    return start_chunks(work, columns, constants, chunk_size, workers)()
+
+
+def start_chunks(
+    work: Callable[..., Any],
+    columns: tuple[Sequence, ...],
+    constants: tuple = (),
+    chunk_size: int = CHUNK_TEXTS,
+    workers: int | None = None,
+) -> Callable[[], list]:
+    """`map_chunks` begun now (the worker starts on the front chunks); call the result."""
     starts = range(0, len(columns[0]), chunk_size)
+    job = None
     if len(starts) >= 2 and _pool_workers(workers) >= 2:
         try:
-            return _SharedJob(work, columns, constants, _pool_workers(workers), chunk_size).parts()
+            job = _SharedJob(work, columns, constants, _pool_workers(workers), chunk_size)
         except (BrokenProcessPool, OSError):
-            pass  # see RedactionJob
-    return [
-        work(*[column[start : start + chunk_size] for column in columns], *constants)
-        for start in starts
-    ]
+            job = None  # see RedactionJob
+
+    def parts() -> list:
+        if job is not None:
+            try:
+                return job.parts()
+            except (BrokenProcessPool, OSError):
+                pass  # the worker died: this process does it all
+        return [
+            work(*[column[start : start + chunk_size] for column in columns], *constants)
+            for start in starts
+        ]
+
+    return parts
 
 
 def can_share() -> bool:
