@@ -39,8 +39,9 @@ of the corpus's texts, right before and right after the cold embed stage (the me
 the two is the limit). Time zone UTC, history window W weeks, seed 42.
 
 The last line is JSON: total_s (cold run, ingest to PDF), incremental_s,
-baseline_total_s, embed_texts_per_s, raw_model_texts_per_s, peak_rss_mib and the
-per-stage figures.
+baseline_total_s, embed_texts_per_s, raw_model_texts_per_s, peak_rss_mib (the highest
+stage peak of Pulse's two runs, worker processes included), baseline_peak_rss_mib and
+the per-stage figures.
 """
 
 from __future__ import annotations
@@ -601,7 +602,11 @@ def main(argv: list[str] | None = None) -> int:
         raw_model_texts_per_s=round(raw, 1),
         raw_model_rounds=[round(r, 1) for r in raw_rounds],
         embed_share_of_limit=round(embed_row["texts_per_s"] / raw, 3) if raw else None,
-        peak_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        # Pulse's runs, worker processes included (the stages' sampled peaks); the
+        # baseline's apart, and the main process's own high-water mark for reference.
+        peak_rss_mib=max(s["peak_rss_mib"] for s in cold + incremental),
+        baseline_peak_rss_mib=max((s["peak_rss_mib"] for s in baseline), default=None),
+        main_process_max_rss_mib=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         load_end=load(),
     )
     if result["baseline_total_s"]:
