@@ -245,7 +245,7 @@ def start_in_worker(work: Callable[..., Any], *args: Any) -> Future | None:
     None where no worker can run; the caller then does the work itself, and so it must
     also when the future raises BrokenProcessPool or OSError.
     """
-    if _pool_workers(None) < 2:
+    if not can_share():
         return None
     try:
         warm_pool()
