@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import asdict
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from pulse import pipeline
-from pulse.config import Settings, load_settings
+from pulse.config import Settings, SourceSpec, load_settings
 from pulse.db import connect, run_lock, snapshot
 from pulse.errors import PulseError
 from pulse.weeks import IsoWeek
@@ -72,26 +73,20 @@ def _run_name() -> str:
     retry_condition_fn=_worth_retrying,
     cache_policy=NO_CACHE,
 )
-def ingest(settings: Settings, sources: list[str] | None) -> dict:
-    """Load new source files (I/O: retried)."""
-    from pulse.ingest import ingest_demo, ingest_paths
+def ingest(settings: Settings, specs: list[SourceSpec], demo: bool) -> dict:
+    """Load the run's exports, pulse.toml's sources, or the demo (I/O: retried)."""
+    from pulse.ingest import load_for_run
 
     with connect(settings.db_path) as con:
-        if sources:
-            reports = ingest_paths(con, sources, brand_handles=settings.brand_handles)
-        else:
-            from pulse.demo import ensure_demo
-
-            anchor = IsoWeek.parse(settings.demo_anchor) if settings.demo_anchor else None
-            demo_dir = ensure_demo(settings.demo_dir, anchor=anchor, scale=settings.demo_scale)
-            reports = ingest_demo(con, demo_dir)
+        reports = load_for_run(con, settings, specs, demo=demo)
+    loaded = [r for r in reports if not r.skipped]
     return {
         "files": len(reports),
-        "rows_in": sum(r.rows_in for r in reports),
-        "rows_duplicate": sum(r.rows_duplicate for r in reports),
-        "rows_loaded": sum(r.rows_loaded for r in reports),
-        "rows_rejected": sum(r.rows_rejected for r in reports),
-        "files_skipped": sum(1 for r in reports if r.skipped),
+        "rows_in": sum(r.rows_in for r in loaded),
+        "rows_duplicate": sum(r.rows_duplicate for r in loaded),
+        "rows_loaded": sum(r.rows_loaded for r in loaded),
+        "rows_rejected": sum(r.rows_rejected for r in loaded),
+        "files_skipped": len(reports) - len(loaded),
     }
 
 
@@ -150,6 +145,9 @@ def render(ctx: pipeline.RunContext, output_dir: Path) -> dict[str, str]:
 def weekly_report(
     week: str | None = None,
     sources: list[str] | None = None,
+    mappings: str | None = None,
+    mapping: str | None = None,
+    demo: bool = False,
     rebuild_topics: bool = False,
     output_dir: str | None = None,
 ) -> str:
@@ -157,16 +155,23 @@ def weekly_report(
 
     Args:
         week: ISO week like 2026-W46; default the last complete week.
-        sources: files, folders or globs to ingest; default the bundled demo data.
+        sources: files, folders or globs to ingest; default the `[[pulse.sources]]` of
+            pulse.toml, else (into a database with no user data) the demo data.
+        mappings: a TOML file of your own mappings for `sources`.
+        mapping: the mapping that reads `sources`; default the one whose columns fit.
+        demo: load the demo data even though the database holds other sources.
         rebuild_topics: re-cluster even when this week's texts were clustered before.
         output_dir: where `<week>/report.pdf` goes; default from pulse.toml (outputs/).
     """
+    from pulse.ingest import specs_from_arguments
+
     logger = get_run_logger()
     settings = load_settings()
     iso_week = IsoWeek.parse(week) if week else IsoWeek.last_complete()
     out = Path(output_dir) if output_dir else settings.output_dir
+    specs = specs_from_arguments(sources, mapping, mappings)
     with run_lock(settings.db_path, settings.lock_timeout_seconds):
-        ctx, paths = _run_week(settings, iso_week, sources, rebuild_topics, out)
+        ctx, paths = _run_week(settings, iso_week, specs, demo, rebuild_topics, out)
     _publish(ctx, paths)
     _deliver(settings, ctx, paths, logger)
     for stage, seconds in ctx.timings.items():
@@ -177,7 +182,8 @@ def weekly_report(
 def _run_week(
     settings: Settings,
     iso_week: IsoWeek,
-    sources: list[str] | None,
+    specs: list[SourceSpec],
+    demo: bool,
     rebuild_topics: bool,
     out: Path,
 ) -> tuple[pipeline.RunContext, dict[str, str]]:
@@ -187,7 +193,8 @@ def _run_week(
     )
     parameters = {
         "week": str(iso_week),
-        "sources": sources,
+        "sources": [asdict(spec) for spec in specs] or None,
+        "demo": demo,
         "rebuild_topics": rebuild_topics,
         "output_dir": str(out),
     }
@@ -197,7 +204,7 @@ def _run_week(
         pipeline.start_run(con, ctx, parameters)
     try:
         with _stage(ctx, "ingest"):
-            ctx.counts["ingest"] = ingest(settings, sources)
+            ctx.counts["ingest"] = ingest(settings, specs, demo)
         with _stage(ctx, "embed"):
             ctx.counts["embedded_new"] = embed(settings)
         with _stage(ctx, "sentiment"):

@@ -88,6 +88,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         weeks = week_range(IsoWeek.parse(args.from_week), IsoWeek.parse(args.to_week))
     else:
         weeks = [IsoWeek.parse(args.week) if args.week else IsoWeek.last_complete()]
+    from pulse.ingest import preflight, specs_from_arguments
+
+    # Every named path and mapping is checked now, not half a minute into the run.
+    specs = specs_from_arguments(args.sources, args.mapping, args.mappings)
+    if specs and args.demo:
+        raise PulseError("--demo loads the demo data instead of --source; give one or the other")
+    preflight(specs or settings.sources)
     module = _load_flow_module()
     module.reporter = _CliReporter(args.quiet)
     _quiet_libraries(args)
@@ -101,6 +108,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             pdf = module.weekly_report(
                 week=str(week),
                 sources=args.sources or None,
+                mappings=args.mappings,
+                mapping=args.mapping,
+                demo=args.demo,
                 rebuild_topics=args.rebuild_topics,
                 output_dir=str(args.output_dir) if args.output_dir else None,
             )
@@ -165,35 +175,109 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    """Load files; exit 1 when a file lost more than max_rejected_share of its rows."""
     from pulse.db import connect, run_lock
-    from pulse.ingest import format_report_table, ingest_paths
+    from pulse.ingest import IngestError, check_rejections, format_report_table, ingest_paths
 
     settings = load_settings()
     with run_lock(settings.db_path, settings.lock_timeout_seconds):
         with connect(settings.db_path) as con:
-            reports = ingest_paths(
-                con,
-                args.paths,
-                source=args.source,
-                mappings_file=Path(args.mappings) if args.mappings else None,
-                brand_handles=settings.brand_handles,
-            )
+            try:
+                reports = ingest_paths(
+                    con,
+                    args.paths,
+                    source=args.mapping,
+                    mappings_file=Path(args.mappings) if args.mappings else None,
+                    brand_handles=settings.brand_handles,
+                    timezone=settings.timezone,
+                    max_text_chars=settings.max_text_chars,
+                    encoding=args.encoding,
+                    delimiter=args.delimiter,
+                )
+            except IngestError as exc:
+                if exc.reports and not args.quiet:
+                    print(format_report_table(exc.reports, settings.max_rejected_share))
+                raise
     if not args.quiet:
-        print(format_report_table(reports))
-    return 2 if any(r.error for r in reports) else 0
+        print(format_report_table(reports, settings.max_rejected_share))
+    check_rejections(reports, settings.max_rejected_share)
+    return 0
 
 
 def cmd_rejected(args: argparse.Namespace) -> int:
+    """Every row that did not load (rejected or duplicate), with file, line and reason."""
     from pulse.db import connect
     from pulse.ingest import rejected
 
     settings = load_settings()
     with connect(settings.db_path) as con:
         rows = rejected(con, args.file)
+    kinds = {"rejected": 0, "duplicate": 0}
     for row in rows:
-        print(f"{row['file']}:{row['line']}  {row['reason']}  {str(row.get('raw') or '')[:80]}")
-    print(f"{len(rows)} rejected row(s)")
+        status = row.get("status") or "rejected"
+        kinds[status] = kinds.get(status, 0) + 1
+        label = "" if status == "rejected" else f"[{status}] "
+        raw = str(row.get("raw") or "").replace("\n", " ")[:80]
+        print(f"{row['file']}:{row['line']}  {label}{row['reason']}  {raw}")
+    print(f"{kinds['rejected']} rejected row(s), {kinds['duplicate']} duplicate(s)")
     return 0
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    """The mappings there are, the sources in the database, and removing a source's rows."""
+    from pulse.db import connect, run_lock
+    from pulse.ingest import load_mappings, remove_sources
+
+    settings = load_settings()
+    if args.sources_command == "remove":
+        with run_lock(settings.db_path, settings.lock_timeout_seconds):
+            with connect(settings.db_path) as con:
+                removed = remove_sources(con, args.names)
+        print(
+            f"removed {', '.join(args.names)}: "
+            + ", ".join(f"{count:,} {table}" for table, count in removed.items())
+        )
+        print("the next `pulse run` clusters and reports without them")
+        return 0
+    mappings = load_mappings(Path(args.mappings) if args.mappings else None)
+    loaded = dict(_source_rows(settings.db_path))
+    print(f"{'mapping':<16} {'kind':<7} {'format':<8} {'texts loaded':>12}  from")
+    for name, mapping in sorted(mappings.items()):
+        origin = "built in" if mapping.origin.endswith("sources.toml") else mapping.origin
+        count = loaded.get(name, 0)
+        print(f"{name:<16} {mapping.kind:<7} {mapping.format:<8} {count:>12,}  {origin}")
+    for name in sorted(set(loaded) - set(mappings)):
+        print(f"{name:<16} {'':<7} {'':<8} {loaded[name]:>12,}  (a mappings file not given here)")
+    for spec in settings.sources:
+        print(f"pulse.toml source: {spec.path} (mapping {spec.mapping or 'by columns'})")
+    warning = _mixed_demo_warning(loaded)
+    if warning:
+        print(warning)
+    return 0
+
+
+def _source_rows(db_path: Path) -> list[tuple[str, int]]:
+    """The database's sources and their text counts; none when there is no database yet."""
+    from pulse.db import connect
+    from pulse.ingest import source_rows
+
+    if not db_path.exists():
+        return []
+    with connect(db_path, read_only=True) as con:
+        return source_rows(con)
+
+
+def _mixed_demo_warning(loaded: dict[str, int]) -> str | None:
+    """A line for a database that holds the demo data beside a user's own sources."""
+    from pulse.ingest import DEMO_SOURCES
+
+    demo = [name for name in DEMO_SOURCES if name in loaded]
+    if not demo or len(loaded) == len(demo):
+        return None
+    return (
+        f"this database mixes the demo data ({', '.join(demo)}) with your own sources; "
+        f"every report counts both. Remove the demo with `pulse sources remove {' '.join(demo)}`"
+    )
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -237,6 +321,9 @@ def cmd_status(args: argparse.Namespace) -> int:
             {"n": args.limit},
         ).fetchall()
         newest = con.execute("select max(created_at), count(*) from feedback").fetchone()
+        sources = con.execute(
+            "select source, count(*) from feedback group by source order by source"
+        ).fetchall()
         tables = {
             name: con.execute(f"select count(*) from {name}").fetchone()[0]
             for (name,) in con.execute(
@@ -266,6 +353,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not runs:
         print("no runs yet; start one with `pulse run`")
     print("rows: " + ", ".join(f"{name} {count}" for name, count in tables.items()))
+    if sources:
+        print("texts by source: " + ", ".join(f"{name} {count:,}" for name, count in sources))
+    warning = _mixed_demo_warning(dict(sources))
+    if warning:
+        print(warning)
     if newest[0]:
         latest = IsoWeek.of(newest[0].date())
         print(
@@ -399,7 +491,29 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--week", help="ISO week like 2026-W46 (default: last complete week)")
     run.add_argument("--from", dest="from_week", help="first week of a backfill")
     run.add_argument("--to", dest="to_week", help="last week of a backfill")
-    run.add_argument("--source", dest="sources", action="append", help="file, folder or glob")
+    run.add_argument(
+        "--source",
+        dest="sources",
+        action="append",
+        metavar="PATH",
+        help="an export to load first: file, folder or glob (repeat for more); default the "
+        "[[pulse.sources]] of pulse.toml, else the demo data into an empty database",
+    )
+    run.add_argument(
+        "--mappings",
+        metavar="FILE",
+        help="TOML file of your own mappings for the --source files (see pulse/sources.toml)",
+    )
+    run.add_argument(
+        "--mapping",
+        metavar="NAME",
+        help="the mapping that reads the --source files (default: the one whose columns fit)",
+    )
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="load the demo data even though the database holds other sources",
+    )
     run.add_argument("--rebuild-topics", action="store_true", help="re-cluster even if unchanged")
     run.add_argument("--output-dir", type=Path)
     run.set_defaults(func=cmd_run)
@@ -416,15 +530,32 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     ingest = command("ingest", help="load source files into the database")
-    ingest.add_argument("paths", nargs="+")
-    ingest.add_argument("--source", help="mapping name (default: guessed from the file)")
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="file, folder or glob")
+    ingest.add_argument(
+        "--mapping",
+        "--source",
+        dest="mapping",
+        metavar="NAME",
+        help="the mapping that reads the files (default: the one whose columns fit)",
+    )
     ingest.add_argument(
         "--mappings",
         metavar="FILE",
         help="TOML file of your own source mappings, same shape as pulse/sources.toml "
         "(they join the ready-made ones; one with the same name replaces it)",
     )
+    ingest.add_argument("--encoding", help="utf-8 (default), latin-1 or utf-16")
+    ingest.add_argument("--delimiter", help="CSV delimiter when it should not be guessed")
     ingest.set_defaults(func=cmd_ingest)
+
+    sources = command("sources", help="the mappings, the sources loaded, removing a source")
+    sources_sub = sources.add_subparsers(dest="sources_command")
+    sources.add_argument("--mappings", metavar="FILE", help="also list your own mappings file")
+    remove = sources_sub.add_parser(
+        "remove", help="delete a source's texts and what hangs off them (e.g. the demo's)"
+    )
+    remove.add_argument("names", nargs="+", metavar="NAME", help="source (mapping) names")
+    sources.set_defaults(func=cmd_sources)
 
     rejected = command("rejected", help="list quarantined rows and why")
     rejected.add_argument("--file")
@@ -504,9 +635,10 @@ def main(argv: list[str] | None = None) -> int:
 def _is_failure(exc: PulseError) -> bool:
     """A busy database or an unreachable server is a failed attempt, not bad input."""
     from pulse.db import DatabaseBusy
+    from pulse.ingest import MostlyRejected
     from pulse.serve import ServerUnavailable
 
-    return isinstance(exc, DatabaseBusy | ServerUnavailable)
+    return isinstance(exc, DatabaseBusy | ServerUnavailable | MostlyRejected)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,24 @@ class SmtpSettings:
     subject: str = "Pulse — voice of customer, week {week}"
 
 
+@dataclass(frozen=True)
+class SourceSpec:
+    """Where a run's texts come from: a path and the mapping that reads it.
+
+    Declared in pulse.toml as `[[pulse.sources]]` tables, so the scheduled Monday run loads
+    the week's new exports with no arguments; `pulse run --source` builds the same thing.
+
+    Attributes:
+        path: A file, a folder or a glob pattern (relative to the working folder).
+        mapping: The mapping's name; empty: the mapping whose columns each file has.
+        mappings: A TOML file of your own mappings (same shape as pulse/sources.toml).
+    """
+
+    path: str
+    mapping: str = ""
+    mappings: str = ""
+
+
 _SECTIONS = {"weights": PriorityWeights, "smtp": SmtpSettings}
 
 
@@ -75,6 +93,13 @@ class Settings:
     top_issues: int = 15
     brand_handles: list[str] = field(default_factory=lambda: ["ProNetHelp", "ProNet"])
     min_topic_size: int = 10
+    # A text longer than this rejects its row at ingest (its reason says so); a pasted log
+    # or a mailbox dump is not a customer's complaint, and would slow every later stage.
+    max_text_chars: int = 100_000
+    # A file with more of its rows rejected than this share ends `pulse ingest` and
+    # `pulse run` with exit 1, after a summary of the reasons: a wrong date format or
+    # mapping must not pass as a successful load.
+    max_rejected_share: float = 0.5
     random_seed: int = 42
     # Which embedder fills the embeddings cache (pulse/embed.py): all-MiniLM-L6-v2 (torch fp32),
     # minilm-onnx-int8-v2 (the same model in int8, texts of one length batched, ~6x fp32's
@@ -101,10 +126,14 @@ class Settings:
     # Folder for the shards of each run; empty means `<output_dir>/.shards`. With
     # `dask_address` it must be shared storage that every worker sees at the same path.
     shard_dir: str = ""
+    # The exports a run loads when none are named on the command line ([[pulse.sources]]).
+    # With none declared and none named, an empty database gets the demo data.
+    sources: list[SourceSpec] = field(default_factory=list)
     weights: PriorityWeights = field(default_factory=PriorityWeights)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     def as_dict(self) -> dict:
+        """The settings as plain data (paths as text), for `pulse config show` and run records."""
         data = asdict(self)
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in data.items()}
 
@@ -135,10 +164,12 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
             )
         if key in _SECTIONS:
             setattr(settings, key, _section_from_file(path, key, value))
+        elif key == "sources":
+            settings.sources = _sources_from_file(path, value)
         else:
             label = f"{path}: [pulse].{key}"
             setattr(settings, key, _checked(label, getattr(settings, key), value))
-    for key in known - set(_SECTIONS):
+    for key in known - set(_SECTIONS) - {"sources"}:
         env_value = env.get(f"PULSE_{key.upper()}")
         if env_value is not None:
             name = f"PULSE_{key.upper()}"
@@ -153,6 +184,29 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         setattr(settings, key, Path(getattr(settings, key)))
     _validate(settings, path)
     return settings
+
+
+def _sources_from_file(path: Path, value: object) -> list[SourceSpec]:
+    """`[[pulse.sources]]` tables: each a path, and optionally a mapping and a mappings file."""
+    shape = 'tables like [[pulse.sources]] with path = "exports/*.csv"'
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise PulseError(f"{path}: [pulse].sources must be {shape}")
+    known = {f.name for f in fields(SourceSpec)}
+    specs = []
+    for index, table in enumerate(value, start=1):
+        label = f"{path}: source {index} of [[pulse.sources]]"
+        bad = set(table) - known
+        if bad:
+            raise PulseError(f"{label}: unknown key(s) {sorted(bad)}; known: {sorted(known)}")
+        if not isinstance(table.get("path"), str) or not table["path"].strip():
+            raise PulseError(
+                f'{label}: path must name a file, folder or glob, e.g. "exports/*.csv"'
+            )
+        for key in ("mapping", "mappings"):
+            if not isinstance(table.get(key, ""), str):
+                raise PulseError(f"{label}: {key} must be a string, not {table[key]!r}")
+        specs.append(SourceSpec(**table))
+    return specs
 
 
 def _section_from_file(path: Path, section: str, value: object):
@@ -235,6 +289,10 @@ def _validate(settings: Settings, path: Path) -> None:
         raise PulseError(f"{path}: history_weeks must be between 2 and 104")
     if settings.lock_timeout_seconds < 0:
         raise PulseError(f"{path}: lock_timeout_seconds must be 0 or more (seconds to wait)")
+    if settings.max_text_chars < 1:
+        raise PulseError(f"{path}: max_text_chars must be 1 or more (characters)")
+    if not 0 <= settings.max_rejected_share <= 1:
+        raise PulseError(f"{path}: max_rejected_share must be between 0 and 1, e.g. 0.5")
     if not 0 < settings.demo_scale <= 10:
         raise PulseError(f"{path}: demo_scale must be above 0 and at most 10")
     _validate_dask(settings, path)

@@ -3,13 +3,13 @@
 insert into feedback (
     feedback_id, source, external_id, kind, channel, created_at, updated_at, text,
     text_redacted, text_hash, language, member_tier, csat, nps, first_response_minutes,
-    resolution_minutes, is_escalated, reach, url, file, line, loaded_at
+    resolution_minutes, is_escalated, reach, url, file, line, loaded_at, feedback_type
 )
 select
     rows.feedback_id, $source, rows.external_id, $kind, rows.channel, rows.created_at,
     rows.updated_at, rows.text, rows.text_redacted, rows.text_hash, null, rows.member_tier,
     rows.csat, rows.nps, rows.first_response_minutes, rows.resolution_minutes,
-    rows.is_escalated, rows.reach, rows.url, $file, rows.line, $now
+    rows.is_escalated, rows.reach, rows.url, $file, rows.line, $now, $feedback_type
 from ingest_rows as rows
 anti join feedback as known on known.feedback_id = rows.feedback_id
 where rows.status = 'load'

@@ -17,7 +17,8 @@ update feedback set
     url = rows.url,
     file = $file,
     line = rows.line,
-    loaded_at = $now
+    loaded_at = $now,
+    feedback_type = $feedback_type
 from ingest_rows as rows
 where rows.status = 'load'
     and rows.feedback_id = feedback.feedback_id

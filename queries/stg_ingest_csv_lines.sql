@@ -37,7 +37,7 @@ rejected_starts as (
     select rows.line, rows.line + coalesce(before.extra_lines, 0) as start_line
     from ingest_rows as rows
     asof left join extra_so_far as before on before.line < rows.line
-    where rows.status = 'reject'
+    where rows.status in ('reject', 'duplicate')
 ),
 
 rejected_parsed as (

@@ -4,6 +4,9 @@
 -- ingest_redacted (the redacted texts of the rows redaction changed or might change; any
 -- other row's redacted text is its text). Each row is read once: rejects, id duplicates and
 -- the rest each come from their own branch rather than being joined back by line.
+-- Two rows are the same feedback only when their key (source + id) is the same: the same
+-- text under another id is another complaint, and loads (repeated texts are the topic and
+-- quote stages' business). reason_kind is the reason without its value, for summaries.
 with joined as (
     select
         typed.* exclude (text, text_raw, is_redaction_candidate),
@@ -29,7 +32,7 @@ checked as (
 -- ids that repeat are ranked (a grouping finds them); sorting every row by id would
 -- cost more than the rest of this query.
 passing as (
-    select * exclude (row_reason, reason) from checked where row_reason is null
+    select * exclude (row_reason, reason, reason_value) from checked where row_reason is null
 ),
 
 repeated_ids as (
@@ -54,54 +57,12 @@ ranked as (
     left join repeated_ranked as repeated on repeated.line = passing.line
 ),
 
--- The same text at the same moment under another id is one message sent (or exported) twice:
--- every copy after the first line is a duplicate. (A grouping, not a window: it keeps only
--- the texts that have copies, and sorts nothing.)
-copied_texts as (
-    select text_hash, created_at, min(line) as first_line
-    from ranked
-    where id_rank = 1
-    group by text_hash, created_at
-    having count(*) > 1
-),
-
--- only earlier rows that share a text with this file are read
-known_texts as (
-    select text_hash, created_at, min(feedback_id) as feedback_id
-    from feedback
-    where source = $source
-        and text_hash in (select text_hash from ranked where id_rank = 1)
-    group by text_hash, created_at
-),
-
-retweets as (
-    select line, sha256(regexp_replace(text, '^RT @\w+:\s*', '')) as original_hash
-    from ranked
-    where id_rank = 1 and starts_with(text, 'RT @') and regexp_matches(text, '^RT @\w+:')
-),
-
-retweet_originals as (
-    select
-        retweets.line,
-        min(coalesce(
-            cast(in_file.line as varchar), 'feedback ' || in_db.feedback_id
-        )) as original
-    from retweets
-    left join ranked as in_file
-        on in_file.text_hash = retweets.original_hash and in_file.id_rank = 1
-    left join (
-        select text_hash, min(feedback_id) as feedback_id
-        from feedback
-        where source = $source and text_hash in (select original_hash from retweets)
-        group by text_hash
-    ) as in_db
-        on in_db.text_hash = retweets.original_hash
-    where in_file.line is not null or in_db.feedback_id is not null
-    group by retweets.line
-),
-
 rejected as (
-    select * exclude (row_reason, reason), 'reject' as status, row_reason as reason
+    select
+        * exclude (row_reason, reason),
+        'reject' as status,
+        row_reason as reason,
+        row_reason as reason_kind
     from checked
     where row_reason is not null
 ),
@@ -109,41 +70,24 @@ rejected as (
 id_duplicates as (
     select
         * exclude (id_rank, kept_line),
-        'reject' as status,
-        'duplicate id in file (line ' || kept_line || ' loads)' as reason
+        'duplicate' as status,
+        'same id as line ' || kept_line || ', which loads (the newer or first version)'
+            as reason,
+        'same id as another line' as reason_kind,
+        cast(null as varchar) as reason_value
     from ranked
     where id_rank > 1
 ),
 
-decided as (
+loaded as (
     select
-        firsts.* exclude (id_rank, kept_line),
-        case
-            when copied_texts.first_line < firsts.line then 'duplicate'
-            when known_texts.feedback_id is not null
-                and known_texts.feedback_id <> $source || ':' || firsts.external_id
-                then 'duplicate'
-            when retweet_originals.original is not null then 'duplicate'
-            else 'load'
-        end as status,
-        case
-            when copied_texts.first_line < firsts.line
-                then 'same text and time as line ' || copied_texts.first_line
-            when known_texts.feedback_id is not null
-                and known_texts.feedback_id <> $source || ':' || firsts.external_id
-                then 'same text and time as ' || known_texts.feedback_id
-            when retweet_originals.original is not null
-                then 'retweet of ' || retweet_originals.original
-        end as reason
-    from ranked as firsts
-    left join copied_texts
-        on copied_texts.text_hash = firsts.text_hash
-        and copied_texts.created_at = firsts.created_at
-    left join known_texts
-        on known_texts.text_hash = firsts.text_hash
-        and known_texts.created_at = firsts.created_at
-    left join retweet_originals on retweet_originals.line = firsts.line
-    where firsts.id_rank = 1
+        * exclude (id_rank, kept_line),
+        'load' as status,
+        cast(null as varchar) as reason,
+        cast(null as varchar) as reason_kind,
+        cast(null as varchar) as reason_value
+    from ranked
+    where id_rank = 1
 ),
 
 unioned as (
@@ -151,7 +95,7 @@ unioned as (
     union all by name
     select * from id_duplicates
     union all by name
-    select * from decided
+    select * from loaded
 ),
 
 final as (
@@ -174,7 +118,9 @@ final as (
         reach,
         url,
         status,
-        reason
+        reason,
+        reason_kind,
+        reason_value
     from unioned
 )
 

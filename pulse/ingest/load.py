@@ -23,14 +23,14 @@ database as it was.
 
 from __future__ import annotations
 
-import glob
 import gzip
 import hashlib
+import json
 import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,21 +47,20 @@ from pulse.ingest.clean import (
     start_redaction,
     warm_pool,
 )
+from pulse.ingest.files import (
+    check_csv_header,
+    check_text_file,
+    detect_format,
+    expand_paths,
+    fingerprint,
+    open_bytes,
+    suffixes,
+)
 from pulse.ingest.mappings import FIELDS, REQUIRED_FIELDS, Mapping, load_mappings
+from pulse.ingest.reasons import MAX_ID_CHARS, MAX_MINUTES, MAX_REACH, ReasonCount, explain
+from pulse.ingest.times import MAX_OFFSET_MINUTES, OFFSET_MACROS, timestamp_sql
 from pulse.redact import ANY_GATE, GATE_CHARSET, PASS_GATES
 
-DEFAULT_BRAND_HANDLES = ("ProNetHelp", "ProNet")
-
-_EXTENSION_FORMATS = {
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".txt": "csv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "json",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
 _INPUT_COLUMNS = {
     "id": "external_id",
     "created_at": "created_at_raw",
@@ -78,6 +77,12 @@ _INPUT_COLUMNS = {
     "url": "url_raw",
 }
 _JSON_MAX_OBJECT_BYTES = 256 * 1024 * 1024
+#: The longest CSV record DuckDB will read. A record over DuckDB's default (2 MB) fails the
+#: whole file with a wrong line number, so the reader takes records up to this size and a
+#: text over `max_text_chars` rejects its own row instead.
+CSV_MAX_LINE_BYTES = 64 * 1024 * 1024
+#: How many kinds of rejection the summary of a mostly-rejected file shows.
+REJECT_SUMMARY_REASONS = 5
 
 
 @dataclass
@@ -106,6 +111,39 @@ class FileReport:
     rows_updated: int = 0
     stage_seconds: dict[str, float] = field(default_factory=dict)
     stage_cpu_seconds: dict[str, float] = field(default_factory=dict)
+    reject_reasons: list[ReasonCount] = field(default_factory=list)
+    #: A skipped file's (rows_in, rows_rejected) when it was loaded, so its verdict stands.
+    earlier_rows: tuple[int, int] | None = None
+
+    @property
+    def rows_judged(self) -> tuple[int, int]:
+        """(rows in, rows rejected) of this reading, or of the earlier one a skip stands on."""
+        if self.skipped and self.earlier_rows:
+            return self.earlier_rows
+        return self.rows_in, self.rows_rejected
+
+    @property
+    def rejected_share(self) -> float:
+        """The share of the file's rows that were rejected (at its earlier load if skipped)."""
+        rows_in, rows_rejected = self.rows_judged
+        return rows_rejected / rows_in if rows_in else 0.0
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """What every file of one load shares (from the settings unless a caller says otherwise).
+
+    Attributes:
+        brand_handles: The brand's own handles, which redaction leaves visible.
+        now: The load time (naive UTC); rows dated after it (plus an hour) are rejected.
+        timezone: The zone of times written without an offset, unless the mapping names one.
+        max_text_chars: A longer text rejects its row (its reason says how to raise this).
+    """
+
+    brand_handles: tuple[str, ...]
+    now: datetime
+    timezone: str = "UTC"
+    max_text_chars: int = 100_000
 
 
 class IngestError(PulseError):
@@ -119,105 +157,22 @@ class IngestError(PulseError):
 # ---------------------------------------------------------------------------- files
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Turn files, folders and glob patterns into a sorted list of files.
+def load_key(file_sha256: str, mapping: Mapping, load: LoadOptions, options: dict) -> str:
+    """What `loaded_files` remembers a reading by: the bytes and everything that read them.
 
-    A folder contributes every file under it whose extension Pulse can read
-    (optionally `.gz`); a pattern that matches nothing is an error, because a
-    silent empty load looks like success.
+    The same bytes are skipped only when they would be read the same way again; a fixed
+    mapping (a date pattern added, a time zone named) reads them anew.
     """
-    files: list[Path] = []
-    for entry in paths:
-        text = str(entry)
-        if any(ch in text for ch in "*?["):
-            matches = sorted(Path(m) for m in glob.glob(text, recursive=True))
-            matches = [m for m in matches if m.is_file()]
-            if not matches:
-                raise PulseError(f"no files match {text}; check the pattern")
-            files.extend(matches)
-            continue
-        path = Path(text)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _known_format(p))
-            if not found:
-                raise PulseError(
-                    f"{path} holds no CSV, JSON Lines, JSON or Parquet files; "
-                    "point at the export files"
-                )
-            files.extend(found)
-        elif path.exists():
-            files.append(path)
-        else:
-            raise PulseError(f"{path} does not exist; check the path")
-    unique: dict[str, Path] = {}
-    for path in files:
-        unique.setdefault(str(path.resolve()), path)
-    return list(unique.values())
-
-
-def _suffixes(path: Path) -> tuple[str, bool]:
-    name = path.name.lower()
-    compressed = name.endswith(".gz")
-    if compressed:
-        name = name[:-3]
-    return Path(name).suffix, compressed
-
-
-def _known_format(path: Path) -> bool:
-    return _suffixes(path)[0] in _EXTENSION_FORMATS
-
-
-def _open_bytes(path: Path):
-    return gzip.open(path, "rb") if _suffixes(path)[1] else open(path, "rb")
-
-
-def detect_format(path: Path, mapping: Mapping | None = None) -> str:
-    """csv, jsonl, json or parquet: from the extension, else the mapping's format.
-
-    A `.json` file holding one object per line is JSON Lines, so a `.json` file
-    is peeked at: two complete JSON values on the first two lines mean lines.
-    """
-    suffix, _ = _suffixes(path)
-    file_format = _EXTENSION_FORMATS.get(suffix)
-    if file_format is None:
-        # Only a file without any extension takes the mapping's word for its format;
-        # an .xlsx or .zip named as a CSV source is still not a CSV.
-        if not suffix and mapping is not None and mapping.format != "auto":
-            return mapping.format
-        raise PulseError(
-            f"{path}: unknown format {suffix or '(no extension)'}; use .csv, .jsonl, .json "
-            "or .parquet (optionally .gz), or give the source a format in its mapping"
+    reading = repr(
+        (
+            file_sha256,
+            replace(mapping, origin=""),
+            sorted(options.items()),
+            mapping.timezone or load.timezone,
+            load.max_text_chars,
         )
-    if file_format == "json":
-        try:
-            with _open_bytes(path) as handle:
-                head = handle.read(1 << 16)
-        except (OSError, EOFError) as exc:
-            raise PulseError(f"{path}: cannot read the file ({exc})") from None
-        lines = [line for line in head.splitlines() if line.strip()]
-        if len(lines) >= 2 and lines[0].lstrip()[:1] == b"{" and lines[0].rstrip()[-1:] == b"}":
-            import json
-
-            try:
-                json.loads(lines[0])
-                return "jsonl"
-            except ValueError:
-                return "json"
-    return file_format
-
-
-def fingerprint(path: Path) -> str:
-    """sha256 of the file's bytes: the same export under another name is the same file."""
-    digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError as exc:
-        raise PulseError(
-            f"{path}: cannot read the file ({exc.strerror}); check permissions"
-        ) from None
-    return digest.hexdigest()
+    )
+    return hashlib.sha256(reading.encode("utf-8")).hexdigest()
 
 
 # ---------------------------------------------------------------------------- reading
@@ -266,7 +221,13 @@ def _quote_ident(name: str) -> str:
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
-    for view in ("ingest_input", "ingest_multiline_raw", "ingest_file", "ingest_raw_text"):
+    for view in (
+        "ingest_input_times",
+        "ingest_input",
+        "ingest_multiline_raw",
+        "ingest_file",
+        "ingest_raw_text",
+    ):
         con.execute(f"drop view if exists {view}")
     for table in (
         "ingest_raw",
@@ -289,8 +250,8 @@ def _read_csv(
     con: duckdb.DuckDBPyConnection, path: Path, mapping: Mapping, options: dict
 ) -> list[str]:
     """Read a CSV (any delimiter, quoted newlines, BOM, gzip) with every column as text."""
-    params: dict[str, object] = {"path": str(path)}
-    settings = ["all_varchar = true", "store_rejects = true"]
+    params: dict[str, object] = {"path": str(path), "max_line_size": CSV_MAX_LINE_BYTES}
+    settings = ["all_varchar = true", "store_rejects = true", "max_line_size = $max_line_size"]
     settings += ["rejects_table = 'ingest_reject_errors'", "rejects_scan = 'ingest_reject_scans'"]
     settings.append("header = $header")
     params["header"] = bool(options.get("header", True))
@@ -340,14 +301,15 @@ def _narrow_csv_raw_text(con: duckdb.DuckDBPyConnection, columns: list[str]) -> 
     con.execute(
         "create or replace temp view ingest_raw_text as "
         f"select line, {_csv_raw_expr(columns)} as raw from ingest_file "
-        "semi join (select line from ingest_rows where status = 'reject') as rejects using (line)"
+        "semi join (select line from ingest_rows where status in ('reject', 'duplicate')) "
+        "as rejects using (line)"
     )
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     source = path
     scratch = None
-    if _suffixes(path)[1]:
+    if suffixes(path)[1]:
         # DuckDB reads gzip CSV and JSON itself, but Parquet compresses inside the file.
         scratch = tempfile.NamedTemporaryFile(suffix=".parquet", delete=False)
         with gzip.open(path, "rb") as packed, scratch:
@@ -383,9 +345,10 @@ def _read_json(
         call = (
             "read_csv($path, columns = {'doc': 'VARCHAR'}, header = false, delim = '\x01', "
             "quote = '', escape = '', auto_detect = false, store_rejects = true, "
+            "max_line_size = $max_line_size, "
             "rejects_table = 'ingest_reject_errors', rejects_scan = 'ingest_reject_scans'"
         )
-        params: dict[str, object] = {"path": str(path)}
+        params: dict[str, object] = {"path": str(path), "max_line_size": CSV_MAX_LINE_BYTES}
         if "encoding" in options:
             call += ", encoding = $encoding"
             params["encoding"] = str(options["encoding"])
@@ -507,7 +470,18 @@ def _build_input_view(
                 missing.append(name)
             else:
                 parts.append(expr)
-        if len(parts) > 1:
+        if len(parts) > 1 and field_name != "text":
+            # A key of several columns, or a date column and a time column: all of them,
+            # or no value at all.
+            joiner = "|" if field_name == "id" else " "
+            expr = (
+                "case when "
+                + " or ".join(f"nullif(trim({p}), '') is null" for p in parts)
+                + f" then null else concat_ws('{joiner}', "
+                + ", ".join(f"trim({p})" for p in parts)
+                + ") end"
+            )
+        elif len(parts) > 1:
             params["text_separator"] = mapping.text_separator
             expr = (
                 "concat_ws($text_separator, "
@@ -542,11 +516,68 @@ def _build_input_view(
             f"{path}: missing column(s) {', '.join(sorted(set(missing)))} that source "
             f"{mapping.name!r} needs; the file has: {', '.join(columns) or '(none)'}"
         )
+    selects.append(
+        (_json_fault_expr(mapping, params) if is_json and not mapping.staging else "null")
+        + " as json_fault"
+    )
     _finish_pending(con)
     con.sql(f"select {', '.join(selects)} from {base}", params=params or None).create_view(
         "ingest_input"
     )
+    _build_times_view(con, mapping)
     return params
+
+
+def _json_fault_expr(mapping: Mapping, params: dict[str, object]) -> str:
+    """SQL naming the first mapped JSON value of the wrong kind, or null.
+
+    `json_extract_string` would hand back an object's JSON text as if it were the
+    customer's words; such a record is rejected instead. Ids and times may be numbers.
+    """
+    wanted = {
+        "id": ("VARCHAR", "BIGINT", "UBIGINT", "DOUBLE"),
+        "created_at": ("VARCHAR", "BIGINT", "UBIGINT", "DOUBLE"),
+        "text": ("VARCHAR",),
+    }
+    kinds = (
+        "case json_type(doc, {path}) when 'OBJECT' then 'an object' when 'ARRAY' then 'an array' "
+        "when 'BOOLEAN' then 'true/false' else 'a number' end"
+    )
+    branches = []
+    for field_name, allowed in wanted.items():
+        for index, name in enumerate(mapping.columns.get(field_name, [])):
+            key = f"jtype_{field_name}_{index}"
+            params[key] = _json_path(name)
+            allowed_sql = ", ".join(f"'{t}'" for t in (*allowed, "NULL"))
+            branches.append(
+                f"when json_type(doc, ${key}) not in ({allowed_sql}) then "
+                f"'{field_name} is ' || {kinds.format(path='$' + key)} || ', not a string'"
+            )
+    return f"case {' '.join(branches)} end" if branches else "null"
+
+
+def _build_times_view(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:
+    """`ingest_input_times`: `ingest_input` with its timestamps parsed (pulse.ingest.times)."""
+    params: dict[str, object] = {}
+    columns = []
+    for stamp in ("created_at", "updated_at"):
+        parsed, offset = timestamp_sql(
+            f"{stamp}_text",
+            mapping.time_formats.get(stamp, ()),
+            mapping.time_units.get(stamp),
+            stamp,
+            params,
+        )
+        # A naive result is a wall time in the session zone (the mapping's), which the cast applies.
+        columns.append(f"cast({parsed} as timestamptz) as {stamp}_tz")
+        columns.append(f"{offset} as {stamp}_offset_minutes")
+    _finish_pending(con)
+    con.sql(
+        f"select *, {', '.join(columns)} from ("
+        "select *, nullif(trim(created_at_raw), '') as created_at_text, "
+        "nullif(trim(updated_at_raw), '') as updated_at_text from ingest_input)",
+        params=params,
+    ).create_view("ingest_input_times")
 
 
 def _check_required(
@@ -683,21 +714,64 @@ def _table_from_arrow(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table
         con.unregister(f"{name}_arrow")
 
 
+def _explain_rejections(
+    con: duckdb.DuckDBPyConnection, mapping: Mapping, load: LoadOptions
+) -> None:
+    """Give each rejected row of `ingest_rows` its full reason: the value, the fault, the fix.
+
+    Only the distinct (kind, value) pairs reach Python: few, even when a wrong date
+    format rejects a whole file.
+    """
+    _finish_pending(con)
+    pairs = con.execute(
+        "select distinct reason_kind, reason_value from ingest_rows where status = 'reject'"
+    ).fetchall()
+    if not pairs:
+        return
+    table = pa.table(
+        {
+            "kind": [kind for kind, _ in pairs],
+            "value": [value for _, value in pairs],
+            "reason": [explain(kind, value, mapping, load.max_text_chars) for kind, value in pairs],
+        }
+    )
+    con.register("ingest_reasons", table)
+    try:
+        con.execute(
+            "update ingest_rows set reason = reasons.reason from ingest_reasons as reasons "
+            "where ingest_rows.status = 'reject' and ingest_rows.reason_kind = reasons.kind "
+            "and ingest_rows.reason_value is not distinct from reasons.value"
+        )
+    finally:
+        con.unregister("ingest_reasons")
+
+
 # ---------------------------------------------------------------------------- one file
 
 
-def _detect_source(
-    con: duckdb.DuckDBPyConnection, path: Path, mappings: dict[str, Mapping]
+def detect_mapping(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    mappings: dict[str, Mapping],
+    options: dict | None = None,
 ) -> Mapping:
-    """Pick the ready-made mapping whose columns the file has (most specific wins)."""
+    """Pick the mapping whose columns the file has (most specific wins)."""
     file_format = detect_format(path)
+    options = options or {}
     try:
         if file_format == "csv":
+            params: dict[str, object] = {"path": str(path), "line": CSV_MAX_LINE_BYTES}
+            extra = ""
+            for key in ("encoding", "delim"):
+                if key in options:
+                    extra += f", {key} = ${key}"
+                    params[key] = str(options[key])
             columns = [
                 d[0]
                 for d in con.execute(
-                    "describe select * from read_csv($path, all_varchar = true, header = true)",
-                    {"path": str(path)},
+                    "describe select * from read_csv($path, all_varchar = true, header = true, "
+                    f"max_line_size = $line{extra})",
+                    params,
                 ).fetchall()
             ]
             keys = set(columns)
@@ -709,7 +783,7 @@ def _detect_source(
                 ).fetchall()
             }
         else:
-            with _open_bytes(path) as handle:
+            with open_bytes(path) as handle:
                 head = handle.read(1 << 20).decode("utf-8", errors="replace")
             keys = set()
             for mapping in mappings.values():
@@ -742,8 +816,9 @@ def _detect_source(
                 best = (score, name)
     if best is None:
         raise PulseError(
-            f"{path}: cannot tell which source this file is; name one with --source "
-            f"({', '.join(sorted(mappings))}) or add a mapping for its columns"
+            f"{path}: no mapping fits its columns; name one with --mapping NAME "
+            f"({', '.join(sorted(mappings))}), or write your own and give it with "
+            "--mappings FILE (README: 'Loading your own exports')"
         )
     return mappings[best[1]]
 
@@ -783,23 +858,33 @@ def _load_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     mapping: Mapping,
-    brand_handles: Sequence[str],
-    now: datetime,
+    load: LoadOptions,
     options: dict,
 ) -> FileReport:
     started = time.perf_counter()
     file_name = str(path)
-    digest = fingerprint(path)
+    file_sha256 = fingerprint(path)
+    digest = load_key(file_sha256, mapping, load, options)
     prior = fetch_dicts(con, "ingest_loaded_file", {"fingerprint": digest})
     if prior:
+        # Skipped, but its earlier verdict stands: a file that lost most of its rows is not
+        # made good by loading it again unchanged.
+        earlier = prior[0]
         return FileReport(
             file=file_name,
             source=mapping.name,
             skipped=True,
             seconds=time.perf_counter() - started,
+            earlier_rows=(int(earlier["rows_in"] or 0), int(earlier["rows_rejected"] or 0)),
+            reject_reasons=[
+                ReasonCount(**reason) for reason in json.loads(earlier["reject_summary"] or "[]")
+            ],
         )
     file_format = detect_format(path, mapping)
     is_json = file_format in ("json", "jsonl")
+    options = check_text_file(path, file_format, options)
+    if file_format == "csv":
+        check_csv_header(path, options)
     # Staging lives in temporary tables, outside the transaction: only the writes
     # to feedback, rejected_rows and loaded_files need to be all-or-nothing.
     stages: dict[str, float] = {}
@@ -830,16 +915,27 @@ def _load_file(
         _build_input_view(con, path, mapping, columns, is_json, file_format == "csv")
         raw_records = con.execute("select count(*) from ingest_file").fetchone()[0]
         candidates = con.execute("select count(*) from ingest_input").fetchone()[0]
+        con.execute("set TimeZone = $zone", {"zone": mapping.timezone or load.timezone})
         _stage(
             con,
             "ingest_typed",
             "stg_ingest_typed",
-            {"now": now, "plain_charset": PLAIN_CHARSET, "any_gate": ANY_GATE},
+            {
+                "now": load.now,
+                "plain_charset": PLAIN_CHARSET,
+                "any_gate": ANY_GATE,
+                "max_id_chars": MAX_ID_CHARS,
+                "max_text_chars": load.max_text_chars,
+                "max_minutes": MAX_MINUTES,
+                "max_reach": MAX_REACH,
+                "max_offset_minutes": MAX_OFFSET_MINUTES,
+            },
         )
         lap("map_and_check")
-        _clean_and_redact(con, mapping, brand_handles)
+        _clean_and_redact(con, mapping, load.brand_handles)
         lap("clean_and_redact")
         _stage(con, "ingest_rows", "stg_ingest_rows", {"source": mapping.name})
+        _explain_rejections(con, mapping, load)
         counts = fetch_dicts(con, "ingest_row_counts")[0]
         if file_format == "csv":
             _stage(
@@ -856,6 +952,12 @@ def _load_file(
             )
         for table in ("ingest_typed", "ingest_messy_cleaned", "ingest_redacted"):
             con.execute(f"drop table {table}")
+        reasons = [
+            ReasonCount(kind, int(rows), line, example)
+            for kind, rows, line, example in run_query(
+                con, "stg_ingest_reject_summary", {"top": REJECT_SUMMARY_REASONS}
+            ).fetchall()
+        ]
         lap("dedupe")
     except duckdb.Error as exc:
         _drop_temp(con)
@@ -873,6 +975,7 @@ def _load_file(
         rows_filtered=int(raw_records - candidates) if mapping.staging else 0,
         rows_new=int(counts["rows_new"]),
         rows_updated=int(counts["rows_updated"]),
+        reject_reasons=reasons,
     )
     if report.rows_in != report.rows_loaded + report.rows_rejected + report.rows_duplicate:
         _drop_temp(con)
@@ -880,6 +983,13 @@ def _load_file(
     compression = _store_uncompressed(con, report.rows_loaded)
     con.execute("begin transaction")
     try:
+        # The same bytes read again under a changed mapping: this reading's rejections
+        # replace the last one's, so `pulse rejected` shows what is still wrong.
+        run_query(
+            con,
+            "ingest_forget_rejected",
+            {"source": mapping.name, "file": file_name, "file_sha256": file_sha256},
+        )
         run_query(
             con,
             "ingest_insert_rejected",
@@ -888,11 +998,21 @@ def _load_file(
         all_new = report.rows_new == report.rows_loaded
         if not all_new:
             # Updates first: a row inserted now must not be compared with itself.
-            run_query(con, "ingest_update_feedback", {"file": file_name, "now": now})
+            run_query(
+                con,
+                "ingest_update_feedback",
+                {"file": file_name, "now": load.now, "feedback_type": mapping.feedback_type},
+            )
         run_query(
             con,
             "ingest_insert_new_feedback" if all_new else "ingest_insert_feedback",
-            {"source": mapping.name, "kind": mapping.kind, "file": file_name, "now": now},
+            {
+                "source": mapping.name,
+                "kind": mapping.kind,
+                "file": file_name,
+                "now": load.now,
+                "feedback_type": mapping.feedback_type,
+            },
         )
         report.seconds = time.perf_counter() - started
         run_query(
@@ -900,6 +1020,7 @@ def _load_file(
             "ingest_record_file",
             {
                 "fingerprint": digest,
+                "file_sha256": file_sha256,
                 "source": mapping.name,
                 "file": file_name,
                 "rows_in": report.rows_in,
@@ -910,7 +1031,8 @@ def _load_file(
                 "rows_new": report.rows_new,
                 "rows_updated": report.rows_updated,
                 "seconds": report.seconds,
-                "now": now,
+                "now": load.now,
+                "reject_summary": json.dumps([asdict(r) for r in report.reject_reasons]),
             },
         )
         con.execute("commit")
@@ -938,11 +1060,13 @@ def ingest_paths(
     paths: Sequence[str | Path],
     source: str | None = None,
     mappings_file: Path | None = None,
-    brand_handles: Iterable[str] = DEFAULT_BRAND_HANDLES,
+    brand_handles: Iterable[str] | None = None,
     now: datetime | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
     keep_going: bool = False,
+    timezone: str | None = None,
+    max_text_chars: int | None = None,
 ) -> list[FileReport]:
     """Load export files into `feedback`, one transaction per file.
 
@@ -952,13 +1076,17 @@ def ingest_paths(
         source: The mapping to read them with; None picks, per file, the
             ready-made (or user) mapping whose columns the file has.
         mappings_file: A TOML file of user mappings (same shape as pulse/sources.toml).
-        brand_handles: The brand's own handles, which redaction leaves visible.
+        brand_handles: The brand's own handles, which redaction leaves visible
+            (default: the settings' `brand_handles`).
         now: The load time; rows dated after it (plus an hour's clock skew) are rejected.
         encoding: CSV/JSON Lines encoding when not UTF-8 (`latin-1`, `utf-16`);
             overrides the mapping's option.
         delimiter: CSV delimiter when the sniffer should not guess it.
         keep_going: Record a whole-file failure in its report and go on with the
             next file, instead of raising.
+        timezone: The zone of times without an offset when the mapping names none
+            (default: the settings' `timezone`).
+        max_text_chars: A longer text rejects its row (default: the settings' value).
 
     Returns:
         One FileReport per file, in load order.
@@ -971,32 +1099,37 @@ def ingest_paths(
     now = now or datetime.now(UTC)
     if now.tzinfo is not None:
         now = now.astimezone(UTC).replace(tzinfo=None)
+    if brand_handles is None or timezone is None or max_text_chars is None:
+        from pulse.config import load_settings
+
+        settings = load_settings()
+        brand_handles = settings.brand_handles if brand_handles is None else brand_handles
+        timezone = timezone or settings.timezone
+        max_text_chars = max_text_chars or settings.max_text_chars
+    load = LoadOptions(
+        brand_handles=tuple(brand_handles),
+        now=now,
+        timezone=timezone,
+        max_text_chars=max_text_chars,
+    )
     mappings = load_mappings(mappings_file)
     if source is not None and source not in mappings:
         raise PulseError(
-            f"unknown source {source!r}; known sources: {', '.join(sorted(mappings))} "
-            "(add your own in a mappings TOML file)"
+            f"unknown mapping {source!r}; known mappings: {', '.join(sorted(mappings))} "
+            "(add your own in a mappings TOML file, given with --mappings)"
         )
     run_query(con, "schema_ingest")
     files = expand_paths(paths)
     reports: list[FileReport] = []
-    # Timestamps without an offset are UTC; the session zone decides how DuckDB reads them.
+    # Times without an offset are read in the session zone, set per file to the mapping's.
     session_zone = con.execute("select current_setting('TimeZone')").fetchone()[0]
-    con.execute("set TimeZone = $zone", {"zone": "UTC"})
     session_limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
     con.execute("set memory_limit = $limit", {"limit": INGEST_MEMORY_LIMIT})
+    for macro in OFFSET_MACROS:
+        con.execute(macro)
     try:
         _ingest_files(
-            con,
-            files,
-            mappings,
-            source,
-            tuple(brand_handles),
-            now,
-            encoding,
-            delimiter,
-            keep_going,
-            reports,
+            con, files, mappings, source, load, encoding, delimiter, keep_going, reports
         )
     finally:
         con.execute("set TimeZone = $zone", {"zone": session_zone})
@@ -1009,22 +1142,28 @@ def _ingest_files(
     files: list[Path],
     mappings: dict[str, Mapping],
     source: str | None,
-    brand_handles: tuple[str, ...],
-    now: datetime,
+    load: LoadOptions,
     encoding: str | None,
     delimiter: str | None,
     keep_going: bool,
     reports: list[FileReport],
 ) -> None:
+    forced: dict[str, object] = {}
+    if encoding:
+        forced["encoding"] = encoding.lower().replace("latin1", "latin-1")
+    if delimiter:
+        forced["delim"] = delimiter
     for path in files:
         try:
-            mapping = mappings[source] if source else _detect_source(con, path, mappings)
-            options = dict(mapping.options)
-            if encoding:
-                options["encoding"] = encoding.lower().replace("latin1", "latin-1")
-            if delimiter:
-                options["delim"] = delimiter
-            reports.append(_load_file(con, path, mapping, brand_handles, now, options))
+            # An empty or UTF-16 file is refused (or its BOM honoured) before anything reads it.
+            sniffed = check_text_file(path, detect_format(path), forced)
+            mapping = (
+                mappings[source] if source else detect_mapping(con, path, mappings, sniffed)
+            )
+            options = {**mapping.options, **forced}
+            if "encoding" not in options and "encoding" in sniffed:
+                options["encoding"] = sniffed["encoding"]
+            reports.append(_load_file(con, path, mapping, load, options))
         except PulseError as exc:
             if not keep_going:
                 raise IngestError(str(exc), reports) from None
@@ -1048,12 +1187,14 @@ def rejected(con: duckdb.DuckDBPyConnection, file: str | None = None) -> list[di
     return fetch_dicts(con, "rejected_rows_list", {"file": file or ""})
 
 
-def format_report_table(reports: Sequence[FileReport]) -> str:
-    """The per-file table the CLI prints after a load."""
+def format_report_table(reports: Sequence[FileReport], max_rejected_share: float = 0.5) -> str:
+    """The per-file table the CLI prints after a load (status says when most rows failed)."""
     headers = ("file", "source", "in", "loaded", "new", "rejected", "dupes", "status", "seconds")
     rows = []
     for report in reports:
         status = "error" if report.error else ("skipped" if report.skipped else "ok")
+        if not report.error and report.rejected_share > max_rejected_share:
+            status = f"FAILED: {report.rejected_share:.0%} rejected"
         rows.append(
             (
                 report.file,
