@@ -1,7 +1,7 @@
--- one row per record of the file just staged that did not load: reader failures, failed
--- checks ('rejected') and rows whose key another line of the file holds ('duplicate')
+-- one row per record of the files just staged that did not load: reader failures, failed
+-- checks ('rejected') and rows whose key another line holds ('duplicate'), each under its
+-- own file and its physical line there (from ingest_physical_lines where known)
 insert into rejected_rows (source, file, line, reason, raw, status)
--- (line: the file's physical line where known, from ingest_physical_lines)
 with checks as (
     select
         coalesce(physical.physical_line, rows.line) as line,
@@ -15,9 +15,7 @@ with checks as (
     where rows.status in ('reject', 'duplicate')
 ),
 
-final as (
-    select line, reason, raw, status from checks
-    union all
+readers as (
     select
         coalesce(physical.physical_line, reader.line) as line,
         reader.reason,
@@ -26,6 +24,18 @@ final as (
     from ingest_reader_rejects as reader
     left join ingest_physical_lines as physical
         on physical.record_kind = 'reader' and physical.line = reader.line
+),
+
+final as (
+    select
+        $source as source,
+        files.file,
+        unioned.line & 4294967295 as line,
+        unioned.reason,
+        unioned.raw,
+        unioned.status
+    from (select * from checks union all select * from readers) as unioned
+    inner join ingest_batch_files as files on files.file_no = unioned.line >> 32
 )
 
-select $source as source, $file as file, line, reason, raw, status from final order by line
+select * from final order by file, line

@@ -15,11 +15,12 @@ update feedback set
     is_escalated = rows.is_escalated,
     reach = rows.reach,
     url = rows.url,
-    file = $file,
-    line = rows.line,
+    file = files.file,
+    line = rows.line & 4294967295,
     loaded_at = $now,
     feedback_type = $feedback_type
 from ingest_rows as rows
+inner join ingest_batch_files as files on files.file_no = rows.line >> 32
 where rows.status = 'load'
     and rows.feedback_id = feedback.feedback_id
     and coalesce(rows.updated_at, rows.created_at)

@@ -27,7 +27,8 @@ final as (
         case
             when (select max(len(items)) from docs) = 1 and (select count(*) from docs) > 0
                 then line
-            else row_number() over (order by line, item_no)
+            -- numbered within its file (the file's number sits in the bits above 32)
+            else ((line >> 32) << 32) + row_number() over (partition by line >> 32 order by line, item_no)
         end as line,
         doc
     from records

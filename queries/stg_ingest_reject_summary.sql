@@ -1,6 +1,6 @@
--- one row per kind of rejection in the file just staged, most frequent first: how many rows,
--- the first such row's line and its full reason, for the summary a mostly-rejected file
--- prints (reader failures and failed checks; duplicates are not faults)
+-- one row per kind of rejection in each file just staged, most frequent first (at most $top
+-- a file): how many rows, the first such row's line and its full reason, for the summary a
+-- mostly-rejected file prints (reader failures and failed checks; duplicates are not faults)
 with rejects as (
     select
         rows.reason_kind as kind,
@@ -20,16 +20,21 @@ with rejects as (
         on physical.record_kind = 'reader' and physical.line = reader.line
 ),
 
-final as (
+kinds as (
     select
+        line >> 32 as file_no,
         kind,
         count(*) as row_count,
-        min(line) as first_line,
+        min(line) & 4294967295 as first_line,
         arg_min(reason, line) as example
     from rejects
-    group by kind
-    order by row_count desc, kind
-    limit $top
+    group by all
+),
+
+final as (
+    select *
+    from kinds
+    qualify row_number() over (partition by file_no order by row_count desc, kind) <= $top
 )
 
-select * from final
+select * from final order by file_no, row_count desc, kind

@@ -67,16 +67,19 @@ rejected as (
     where row_reason is not null
 ),
 
+-- (a line's file is the number in its bits above 32: another file of the batch is named)
 id_duplicates as (
     select
-        * exclude (id_rank, kept_line),
+        ranked.* exclude (id_rank, kept_line),
         'duplicate' as status,
-        'same id as line ' || kept_line || ', which loads (the newer or first version)'
-            as reason,
+        'same id as line ' || (ranked.kept_line & 4294967295)
+            || case when ranked.kept_line >> 32 <> ranked.line >> 32 then ' of ' || kept.file else '' end
+            || ', which loads (the newer or first version)' as reason,
         'same id as another line' as reason_kind,
         cast(null as varchar) as reason_value
     from ranked
-    where id_rank > 1
+    left join ingest_batch_files as kept on kept.file_no = ranked.kept_line >> 32
+    where ranked.id_rank > 1
 ),
 
 loaded as (

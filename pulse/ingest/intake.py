@@ -20,8 +20,9 @@ import duckdb
 from pulse.config import Settings, SourceSpec
 from pulse.errors import PulseError
 from pulse.ingest.files import check_text_file, detect_format, expand_paths
-from pulse.ingest.load import FileReport, detect_mapping, ingest_demo, ingest_paths
+from pulse.ingest.load import FileReport, ingest_demo, ingest_paths
 from pulse.ingest.mappings import load_mappings
+from pulse.ingest.project import detect_mapping
 from pulse.ingest.reasons import format_summary
 from pulse.weeks import IsoWeek
 

@@ -21,18 +21,13 @@ import re
 #: typo that would silently move the time by a day.
 MAX_OFFSET_MINUTES = 14 * 60
 
-# Each default form captures its offset as (sign, hours, minutes); a form with no offset or
-# a named zone (Z, UTC, GMT) leaves them empty.
-_ISO = (
-    r"^\d{4}[-/]\d{1,2}[-/]\d{1,2}"
-    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?"
-    r"(?:\s*(?:Z|UTC|GMT|([+-])(\d{2})(?::?(\d{2}))?))?$"
-)
-_TWITTER = r"^[A-Za-z]{3} [A-Za-z]{3} \d{1,2} \d{1,2}:\d{2}:\d{2} ([+-])(\d{2})(\d{2}) \d{4}$"
+_TWITTER = r"^[A-Za-z]{3} [A-Za-z]{3} \d{1,2} \d{1,2}:\d{2}:\d{2} [+-]\d{4} \d{4}$"
 _RFC2822 = (
     r"^(?:[A-Za-z]{3},\s*)?\d{1,2} [A-Za-z]{3} \d{4} \d{1,2}:\d{2}(?::\d{2})?"
-    r" (?:([+-])(\d{2})(\d{2})|GMT|UTC?|Z)$"
+    r" (?:[+-]\d{4}|GMT|UTC?|Z)$"
 )
+#: The offset written after a time (its only capturing group), in every default form.
+_OFFSET_AFTER_TIME = r"\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s*([+-]\d\d(?::?\d\d)?)\b"
 _RFC2822_FORMATS = [
     "%a, %d %b %Y %H:%M:%S %z",
     "%d %b %Y %H:%M:%S %z",
@@ -117,42 +112,41 @@ def timestamp_sql(
         parsed = f"case {' '.join(branches)} end"
         offset = f"case {' '.join(offsets)} else 0 end" if offsets else "0"
         return parsed, offset
-    params[f"{key}_iso"] = _ISO
     params[f"{key}_twitter"] = _TWITTER
     params[f"{key}_rfc"] = _RFC2822
     params[f"{key}_rfc_formats"] = _RFC2822_FORMATS
-    # ' -0800' after the time: DuckDB's cast wants the offset attached.
-    iso_text = f"regexp_replace({value}, '\\s+([+-]\\d)', '\\1')"
+    params[f"{key}_offset"] = _OFFSET_AFTER_TIME
+    # A year first (2015-04-08, 2015/04/08) is the one written-out form that cannot be read
+    # two ways; DuckDB's cast parses it (a cheap string test guards the cast, which would
+    # read "22-04-15" as the year 22). ' -0800' after the time is attached for the cast.
+    year_first = (
+        f"(substr({value}, 5, 1) in ('-', '/') "
+        f"and try_cast(left({value}, 4) as integer) is not null)"
+    )
+    attached = f"regexp_replace({value}, '\\s+([+-]\\d)', '\\1')"
     rfc_text = f"regexp_replace({value}, ' (GMT|UTC?|Z)$', ' +0000')"
     parsed = (
-        f"case when regexp_full_match({value}, ${key}_iso) "
-        f"then try_cast({iso_text} as timestamptz) "
+        f"case when {year_first} then coalesce(try_cast({value} as timestamptz), "
+        f"try_cast({attached} as timestamptz)) "
         f"when regexp_full_match({value}, ${key}_twitter) "
         f"then try_strptime({value}, '%a %b %d %H:%M:%S %z %Y') "
         f"when regexp_full_match({value}, ${key}_rfc) "
         f"then try_strptime({rfc_text}, ${key}_rfc_formats) end"
     )
+    # Only a value with a sign after its date part can carry an offset worth checking.
     offset = (
-        f"case when regexp_full_match({value}, ${key}_iso) "
-        f"then _pulse_offset_parts(regexp_extract({value}, ${key}_iso, ['s', 'h', 'm'])) "
-        f"when regexp_full_match({value}, ${key}_twitter) "
-        f"then _pulse_offset_parts(regexp_extract({value}, ${key}_twitter, ['s', 'h', 'm'])) "
-        f"when regexp_full_match({value}, ${key}_rfc) "
-        f"then _pulse_offset_parts(regexp_extract({value}, ${key}_rfc, ['s', 'h', 'm'])) "
-        "else 0 end"
+        f"case when contains(substr({value}, 11), '+') or contains(substr({value}, 11), '-') "
+        f"then _pulse_offset_minutes(regexp_extract({value}, ${key}_offset, 1)) else 0 end"
     )
     return parsed, offset
 
 
 #: Macros the timestamp SQL uses; the loader creates them (temporary) once per connection.
 OFFSET_MACROS = (
-    "create or replace temp macro _pulse_offset_parts(parts) as "
-    "coalesce(try_cast(nullif(parts.h, '') as integer) * 60 "
-    "+ coalesce(try_cast(nullif(parts.m, '') as integer), 0), 0)",
     "create or replace temp macro _pulse_offset_minutes(text) as "
     "case when text is null or text in ('', 'Z') then 0 "
-    "else coalesce(try_cast(substr(replace(text, ':', ''), 2, 2) as integer) * 60 "
-    "+ try_cast(substr(replace(text, ':', ''), 4, 2) as integer), 0) end",
+    "else coalesce(try_cast(substr(replace(text, ':', ''), 2, 2) as integer), 0) * 60 "
+    "+ coalesce(try_cast(nullif(substr(replace(text, ':', ''), 4, 2), '') as integer), 0) end",
 )
 
 
