@@ -436,11 +436,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_trigger(args: argparse.Namespace) -> int:
     """Queue an ad hoc run on the serving process (the `adhoc` deployment)."""
+    from pulse.ingest import preflight, specs_from_arguments
     from pulse.serve import trigger_adhoc
 
     if args.week:
         IsoWeek.parse(args.week)  # a bad week is bad input here, not a failed run later
-    name = trigger_adhoc(args.week, rebuild_topics=args.rebuild_topics)
+    preflight(specs_from_arguments(args.sources, args.mapping, args.mappings))
+    name = trigger_adhoc(
+        args.week,
+        rebuild_topics=args.rebuild_topics,
+        sources=args.sources,
+        mappings=args.mappings,
+        mapping=args.mapping,
+    )
     print(f"queued flow run {name}; follow it with `pulse status`")
     return 0
 
@@ -587,6 +595,11 @@ def build_parser() -> argparse.ArgumentParser:
     trigger = command("trigger", help="queue an ad hoc run on a running `pulse serve`")
     trigger.add_argument("--week", help="ISO week like 2026-W40 (default: last complete week)")
     trigger.add_argument("--rebuild-topics", action="store_true")
+    trigger.add_argument(
+        "--source", dest="sources", action="append", metavar="PATH", help="an export to load"
+    )
+    trigger.add_argument("--mappings", metavar="FILE", help="your own mappings for --source")
+    trigger.add_argument("--mapping", metavar="NAME", help="the mapping for --source")
     trigger.set_defaults(func=cmd_trigger)
 
     deliver = command("deliver", help="e-mail a week's finished report ([pulse.smtp])")

@@ -39,15 +39,16 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, 
         """,
         {"run_id": ctx.run_id, **dict(zip(("start", "end"), ctx.bounds(ctx.week), strict=True))},
     ).fetchone()
-    sources = [
-        {"source": s, "rows_loaded": int(loaded or 0), "rows_rejected": int(rejected or 0)}
-        for s, loaded, rejected in con.execute(
-            """
-            select source, sum(rows_loaded), sum(rows_rejected)
-            from loaded_files group by source order by source
-            """
-        ).fetchall()
-    ]
+    window_start, window_end = ctx.bounds(ctx.window[0], ctx.week)
+    sources = fetch_dicts(
+        con,
+        "source_coverage",
+        {
+            "window_start": window_start,
+            "window_end": window_end,
+            "week_start": ctx.bounds(ctx.week)[0],
+        },
+    )
     return {
         "week": week,
         "week_start": ctx.week.monday.isoformat(),

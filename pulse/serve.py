@@ -311,8 +311,17 @@ def served_api_url() -> str | None:
     return state.get("api_url")
 
 
-def trigger_adhoc(week: str | None, rebuild_topics: bool = False) -> str:
-    """Queue a run of the `adhoc` deployment on the serving process; returns the run's name."""
+def trigger_adhoc(
+    week: str | None,
+    rebuild_topics: bool = False,
+    sources: list[str] | None = None,
+    mappings: str | None = None,
+    mapping: str | None = None,
+) -> str:
+    """Queue a run of the `adhoc` deployment on the serving process; returns the run's name.
+
+    Paths are sent as absolute paths: the serving process may run in another folder.
+    """
     api_url = served_api_url()
     if not api_url or not api_is_healthy(api_url):
         raise ServerUnavailable(
@@ -325,6 +334,12 @@ def trigger_adhoc(week: str | None, rebuild_topics: bool = False) -> str:
     parameters: dict = {"rebuild_topics": rebuild_topics}
     if week:
         parameters["week"] = week
+    if sources:
+        parameters["sources"] = [str(Path(p).resolve()) for p in sources]
+    if mappings:
+        parameters["mappings"] = str(Path(mappings).resolve())
+    if mapping:
+        parameters["mapping"] = mapping
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
         flow_run = run_deployment("weekly-voc-report/adhoc", parameters=parameters, timeout=0)
     return flow_run.name
