@@ -313,6 +313,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", default="", help="run only these parts: demo,spotify,realsets (default all)"
     )
+    parser.add_argument(
+        "--data-dir", type=Path, default=realsets.DATA_DIR, help="the shared data (real sets)"
+    )
     realsets.add_arguments(parser)
     args = parser.parse_args(argv)
     set_names = realsets.chosen_sets(args.sets)
@@ -364,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n== real sets: one Monday run per week, registry carried over", flush=True)
         started = time.perf_counter()
         real = realsets.measure(
-            set_names, realsets.DATA_DIR, args.realsets_dir, args.recluster, args.rebuild_base
+            set_names, args.data_dir, args.realsets_dir, args.recluster, args.rebuild_base
         )
         realsets.print_weeks(real)
         print_flags(real)
