@@ -261,7 +261,7 @@ def log(message: str) -> None:
 # --- load once: texts, embeddings, sentiment ------------------------------------------------
 
 
-def _meta(con) -> dict[str, str]:
+def _meta(con) -> dict[str, object]:
     """What the bench recorded about how a cached database was made (empty when nothing)."""
     tables = {
         row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()
