@@ -12,11 +12,19 @@ Two measurements, one run:
   improving.
 * The real SpotifyCares weeks (twcs export, 2017-W40..W48): clustered once for 2017-W48, then
   the number of emerging (and improving) flags printed per week.
+* The real dated sets run as Mondays would run them (bench/realsets.py, shared with
+  bench/topics.py): SpotifyCares, Threads reviews (launch week 2023-W27) and the March 2020
+  corona tweets (spike in 2020-W11), one run per ISO week with the registry carried over.
+  Per week: EMERGING / IMPROVING flags (each with its volume against its baseline), event
+  week or quiet week, the weeks of baseline the test had, share negative; per set, flags
+  per quiet week against flags per event week.
 
 Clustered databases are cached in --work-dir (default /tmp/pulse-bench-signals), so a second
-run only re-runs the SQL; delete the folder (or pass --fresh) to start over.
+run only re-runs the SQL; delete the folder (or pass --fresh) to start over. The real sets
+are cached in /tmp/pulse-bench-realsets and re-clustered when the code that clusters changed.
 
 Usage:  python bench/signals.py [--work-dir DIR] [--fresh] [--scales 1.0 0.3]
+        python bench/signals.py --only realsets --sets threads,corona [--recluster]
 The last line printed is one JSON object.
 """
 
@@ -35,6 +43,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 import pulse  # noqa: E402,F401  (offline environment before the model libraries load)
+from bench import realsets  # noqa: E402
 from pulse import pipeline  # noqa: E402
 from pulse.config import Settings  # noqa: E402
 from pulse.db import connect  # noqa: E402
@@ -269,22 +278,57 @@ def measure_spotify(work_dir: Path, recluster: bool = False) -> dict | None:
     return result
 
 
+def print_flags(results: dict[str, dict]) -> None:
+    """Each EMERGING / IMPROVING flag with its volume against the topic's baseline."""
+    for name, result in results.items():
+        if "skipped" in result:
+            continue
+        print(f"\n{name}: flags per week (volume vs baseline mean, p-value)")
+        for r in result["weeks"]:
+            mark = "event" if r["is_event_week"] else "quiet"
+            print(
+                f"  {r['week']} ({mark}): {r['emerging']} emerging, {r['improving']} improving "
+                f"of {r['ranked']} ranked; baseline weeks {r['baseline_weeks']}",
+                flush=True,
+            )
+            for f in r["flagged"]:
+                p = "-" if f["p"] is None else f"{f['p']:.1g}"
+                print(
+                    f"    {f['flag']:<9} #{f['rank']:<3} {f['label']} ({f['volume']} vs "
+                    f"{f['baseline_volume']}, p={p})"
+                )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Emerging/improving flags: planted vs quiet")
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/pulse-bench-signals"))
     parser.add_argument("--fresh", action="store_true", help="start from an empty work dir")
     parser.add_argument(
-        "--recluster", action="store_true", help="fit topics again on the cached databases"
+        "--recluster",
+        action="store_true",
+        help="fit topics again on the cached databases (real sets: even if the code is unchanged)",
     )
     parser.add_argument("--scales", type=float, nargs="*", default=[1.0, 0.3])
     parser.add_argument("--skip-spotify", action="store_true")
+    parser.add_argument(
+        "--only", default="", help="run only these parts: demo,spotify,realsets (default all)"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=realsets.DATA_DIR, help="the shared data (real sets)"
+    )
+    realsets.add_arguments(parser)
     args = parser.parse_args(argv)
+    set_names = realsets.chosen_sets(args.sets)
+    only = {s.strip() for s in args.only.split(",") if s.strip()}
+    parts = only or {"demo", "spotify", "realsets"}
+    if args.skip_spotify:
+        parts.discard("spotify")
     if args.fresh and args.work_dir.exists():
         shutil.rmtree(args.work_dir)
     args.work_dir.mkdir(parents=True, exist_ok=True)
 
     demo = []
-    for scale in args.scales:
+    for scale in args.scales if "demo" in parts else []:
         result = measure_demo(args.work_dir, scale, args.recluster)
         demo.append(result)
         print(
@@ -305,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
             f"fading theme improving={last['fading_improving']} (p={last['fading_p']:.2g})"
         )
 
-    spotify = None if args.skip_spotify else measure_spotify(args.work_dir, args.recluster)
+    spotify = measure_spotify(args.work_dir, args.recluster) if "spotify" in parts else None
     if spotify:
         for name, title in (("pulse_topics", "Pulse's topics"),
                             ("kmeans_topics", "k-means stand-in topics, k=20")):
@@ -317,6 +361,17 @@ def main(argv: list[str] | None = None) -> int:
                     f"  {row['week']:<10} {row['ranked_texts']:>12} {row['topics']:>6} "
                     f"{row['emerging']:>9} {row['improving']:>10}"
                 )
+
+    real = None
+    if "realsets" in parts:
+        print("\n== real sets: one Monday run per week, registry carried over", flush=True)
+        started = time.perf_counter()
+        real = realsets.measure(
+            set_names, args.data_dir, args.realsets_dir, args.recluster, args.rebuild_base
+        )
+        realsets.print_weeks(real)
+        print_flags(real)
+        print(f"  real sets: {time.perf_counter() - started:.0f} s", flush=True)
 
     summary = {
         "demo": [
@@ -345,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
             if spotify
             else None
         ),
+        "realsets": realsets.json_rows(real) if real is not None else None,
     }
     print(json.dumps(summary))
     return 0

@@ -1,11 +1,15 @@
-"""Benchmark: Pulse's topics (quality, stability, cost) against BERTopic's defaults.
+"""Benchmark: Pulse's topics (quality, stability, cost, real weeks) against BERTopic's defaults.
 
-Quality: banking77 (test split, 3,080 texts, 77 intents) and Bitext customer service
-(8,175 texts, 27 intents). NMI, ARI and unassigned share of Pulse's final assignment
-(fit, leaf split, merge at the window's grain or of isolated groups, outlier reduction)
-against the human intents, beside BERTopic with its default settings on the same MiniLM
-vectors. BERTopic's default UMAP has no seed, so its figures move a little between runs
-(banking77 NMI 0.789-0.795 on the int8 vectors).
+Quality: banking77 (test split, 3,080 texts, 77 intents), Bitext customer service
+(8,175 texts, 27 intents) and IBM Twitter customer care (1,177 customer tweets of dev and
+test, the company as the label: topic sanity across 25 brands). NMI, ARI and unassigned
+share of Pulse's final assignment (fit, leaf split, merge at the window's grain or of
+isolated groups, outlier reduction) against the labels, beside BERTopic with its default
+settings on the same MiniLM vectors; and, for Pulse's final topics, how many labels repeat
+another (exactly, or reading the same) and how many name a brand, a handle or a mask.
+BERTopic's default UMAP has no seed, so its figures move a little between runs (banking77
+NMI 0.789-0.795 on the int8 vectors). SemEval-2017 is a sentiment set: it is measured in
+`bench/sentiment.py`, not here.
 
 Stability: Pulse's full weekly path (`cluster_window` + registry + taxonomy) run over
 weeks 1..N, then 1..N+1, on the demo data (12 weeks) and on the 9 real weeks of
@@ -13,12 +17,20 @@ weeks 1..N, then 1..N+1, on the demo data (12 weeks) and on the 9 real weeks of
 topic id. A CX rename in the taxonomy file is checked after each of 10 consecutive
 demo runs.
 
+Real sets (bench/realsets.py, shared with bench/signals.py): SpotifyCares, Threads reviews
+and the March 2020 corona tweets, one Monday run per ISO week with the registry carried
+over; per week the ranking's repeated labels, brand/mask labels, label stability, flags,
+unassigned and negative shares, and the top 8 labels an executive reads.
+
 Cost: embeddings per second, the second embed run against the first (the cache), and
 clustering time at 10k, 50k and 100k texts (banking77 + Bitext + SpotifyCares texts;
 past the distinct pool, copies with perturbed vectors).
 
-Embeddings are cached in /tmp/pulse-bench-cache (never in the repository).
+Embeddings are cached in /tmp/pulse-bench-cache, the real sets in /tmp/pulse-bench-realsets
+(never in the repository).
 Usage:  python bench/topics.py [--data-dir ../shared/data] [--sizes 10000,50000,100000]
+        python bench/topics.py --only realsets --sets threads,corona [--recluster]
+        python bench/topics.py --only quality --quality-sets ibm
 The last line printed is one JSON object (banking77 figures at the top level).
 """
 
@@ -40,6 +52,8 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+from bench import realsets  # noqa: E402  (the repository root on the path first)
 
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_CACHE_DIR = Path("/tmp/pulse-bench-cache")
@@ -68,6 +82,58 @@ def read_bitext(data_dir: Path, release: str = "customer_service_8k") -> tuple[l
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     return [r["utterance"] for r in rows], [r["intent"] for r in rows]
+
+
+def read_ibm(data_dir: Path) -> tuple[list[str], list[str]]:
+    """Every customer tweet of the IBM conversations (dev and test), labelled by company."""
+    texts, companies = [], []
+    for split in ("dev", "test"):
+        path = data_dir / "ibm_twitter_customer_care" / f"{split}.json"
+        for conversation in json.loads(path.read_text(encoding="utf-8")):
+            company = conversation["dialogHeader"]["company"]
+            for turn in conversation["dialogContent"]:
+                if "client" in turn and turn.get("message", "").strip():
+                    texts.append(turn["message"])
+                    companies.append(company)
+    return texts, companies
+
+
+# The 25 support handles of the IBM set and the brand names inside them: words a topic
+# about, say, a locked account should not be named after.
+IBM_HANDLES = (
+    "AdobeCare AmazonHelp AppleSupport AskPlayStation Ask_Spectrum Ask_WellsFargo AskeBay "
+    "ChaseSupport Delta DropboxSupport GoDaddyHelp Google HPSupport MicrosoftHelps "
+    "MojangSupport RockstarSupport SouthwestAir SpotifyCares TMobileHelp TeamYouTube "
+    "Uber_Support XboxSupport YahooCare hulu_support zoom_us"
+).split()
+IBM_BRANDS = tuple(
+    {h.lower() for h in IBM_HANDLES}
+    | {
+        "adobe",
+        "amazon",
+        "apple",
+        "playstation",
+        "spectrum",
+        "wellsfargo",
+        "ebay",
+        "chase",
+        "dropbox",
+        "godaddy",
+        "microsoft",
+        "mojang",
+        "rockstar",
+        "southwest",
+        "spotify",
+        "tmobile",
+        "youtube",
+        "uber",
+        "xbox",
+        "yahoo",
+        "hulu",
+        "zoom",
+        "gmail",
+    }
+)
 
 
 def read_banking77_train(data_dir: Path) -> list[str]:
@@ -130,18 +196,53 @@ def scores(truth: list[str], predicted: list[int]) -> dict:
     }
 
 
-def quality(name: str, texts: list[str], truth: list[str], cache_dir: Path) -> dict:
+def final_labels(texts: list[str], vectors: np.ndarray, clusters: list[int]) -> list[str]:
+    """The labels Pulse would publish for these topics, named as `cluster_window` names them
+    (keywords with a new user's brand handles as stop words, praise marked by sentiment)."""
+    from pulse.config import Settings
+    from pulse.sentiment import score_texts
+    from pulse.topics import topic_keywords, topic_labels
+
+    keywords = topic_keywords(texts, clusters, vectors, brand_handles=Settings().brand_handles)
+    tones = [label for label, _ in score_texts(texts, vectors)]
+    labels = topic_labels(texts, clusters, keywords, tones)
+    return [labels[c] for c in sorted(labels)]
+
+
+def label_figures(labels: list[str], brand_words: tuple[str, ...]) -> dict:
+    """Repeated labels (exact, reading the same) and labels naming a brand or mask."""
+    branded = [label for label in labels if realsets.brand_or_mask_words(label, brand_words)]
+    repeated = realsets.repeated_labels(labels, reads_same=True)
+    return {
+        "labels": len(labels),
+        "duplicate_labels": len(realsets.repeated_labels(labels)),
+        "duplicate_labels_reads_same": len(repeated),
+        "repeated": sorted(set(repeated)),
+        "brand_or_mask_labels": len(branded),
+        "branded": branded,
+    }
+
+
+def quality(
+    name: str,
+    texts: list[str],
+    truth: list[str],
+    cache_dir: Path,
+    brand_words: tuple[str, ...] = (),
+) -> dict:
     vectors = embed_cached(texts, cache_dir, name)
     started = time.perf_counter()
-    pulse = scores(truth, pulse_assignment(texts, vectors))
+    assignment = pulse_assignment(texts, vectors)
+    pulse = scores(truth, assignment)
     pulse["seconds"] = round(time.perf_counter() - started, 1)
+    pulse.update(label_figures(final_labels(texts, vectors, assignment), brand_words))
     started = time.perf_counter()
     fine = scores(truth, pulse_assignment(texts, vectors, FINE_MERGE_THRESHOLD))
     fine["seconds"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
     baseline = scores(truth, default_bertopic(texts, vectors))
     baseline["seconds"] = round(time.perf_counter() - started, 1)
-    log(f"\n{name}: {len(texts):,} texts, {len(set(truth))} intents")
+    log(f"\n{name}: {len(texts):,} texts, {len(set(truth))} labels")
     log(f"  {'':<26} {'NMI':>6} {'ARI':>6} {'unassigned':>11} {'topics':>7} {'seconds':>8}")
     rows = (
         ("Pulse (default)", pulse),
@@ -153,6 +254,12 @@ def quality(name: str, texts: list[str], truth: list[str], cache_dir: Path) -> d
             f"  {label:<26} {result['nmi']:>6.3f} {result['ari']:>6.3f} "
             f"{result['unassigned_share']:>10.1%} {result['topics']:>7} {result['seconds']:>8.1f}"
         )
+    log(
+        f"  Pulse's {pulse['labels']} labels: {pulse['duplicate_labels']} repeat another, "
+        f"{pulse['duplicate_labels_reads_same']} read the same as another "
+        f"{pulse['repeated'][:6]}; {pulse['brand_or_mask_labels']} name a brand or mask "
+        f"{pulse['branded'][:6]}"
+    )
     return {"pulse": pulse, "pulse_fine": fine, "baseline": baseline}
 
 
@@ -372,6 +479,30 @@ def stability_twcs(data_dir: Path, cache_dir: Path, work: Path, runs: int) -> di
     }
 
 
+# --- real sets ----------------------------------------------------------------------------
+
+
+def print_top_labels(results: dict[str, dict], count: int = 8) -> None:
+    """What an executive reads first: the top labels of each week (E emerging, I improving,
+    N new)."""
+    for name, result in results.items():
+        if "skipped" in result:
+            continue
+        log(f"\n{name}: top {count} labels per week")
+        for r in result["weeks"]:
+            labels = " | ".join(
+                f"{t['label']}{' [' + t['marks'] + ']' if t['marks'] else ''}"
+                for t in r["top"][:count]
+            )
+            log(f"  {r['week']}: {labels}")
+        for r in result["weeks"]:
+            if r["repeated"] or r["branded"] or r["relabelled"]:
+                log(f"  {r['week']}: repeated {r['repeated']}")
+                log(f"    brand/mask: {[b['label'] for b in r['branded']]}")
+                changes = [f"{c['before']} -> {c['after']}" for c in r["relabelled"]]
+                log(f"    relabelled: {changes}")
+
+
 # --- cost -------------------------------------------------------------------------------
 
 
@@ -463,9 +594,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--twcs-runs", type=int, default=3, help="SpotifyCares weekly runs")
     parser.add_argument("--demo-runs", type=int, default=11, help="demo weekly runs (max 12)")
     parser.add_argument(
-        "--skip", default="", help="comma list of: quality,stability,demo,twcs,cost"
+        "--skip", default="", help="comma list of: quality,stability,demo,twcs,realsets,cost"
     )
+    parser.add_argument(
+        "--only", default="", help="run only these sections: quality,stability,realsets,cost"
+    )
+    parser.add_argument("--quality-sets", default="banking77,bitext,ibm")
+    parser.add_argument(
+        "--recluster",
+        action="store_true",
+        help="re-cluster the real sets' cached weekly runs (done anyway when the code changed)",
+    )
+    realsets.add_arguments(parser)
     args = parser.parse_args(argv)
+    set_names = realsets.chosen_sets(args.sets)
     if not args.data_dir.exists():
         reason = (
             f"{args.data_dir} not found; the labelled benchmark sets live in the shared folder "
@@ -476,6 +618,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    only = {s.strip() for s in args.only.split(",") if s.strip()}
+    skip |= {"quality", "stability", "realsets", "cost"} - only if only else set()
+    quality_sets = {s.strip() for s in args.quality_sets.split(",") if s.strip()}
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     work = args.cache_dir / "work"
     shutil.rmtree(work, ignore_errors=True)
@@ -486,8 +631,15 @@ def main(argv: list[str] | None = None) -> int:
 
     if "quality" not in skip:
         log("== quality: Pulse vs BERTopic defaults, same MiniLM vectors")
-        summary["banking77"] = quality("banking77-test", b77_texts, b77_truth, args.cache_dir)
-        summary["bitext"] = quality("bitext-8k", bitext_texts, bitext_truth, args.cache_dir)
+        if "banking77" in quality_sets:
+            summary["banking77"] = quality("banking77-test", b77_texts, b77_truth, args.cache_dir)
+        if "bitext" in quality_sets:
+            summary["bitext"] = quality("bitext-8k", bitext_texts, bitext_truth, args.cache_dir)
+        if "ibm" in quality_sets:
+            ibm_texts, ibm_truth = read_ibm(args.data_dir)
+            summary["ibm"] = quality(
+                "ibm-customer-care", ibm_texts, ibm_truth, args.cache_dir, IBM_BRANDS
+            )
 
     if "stability" not in skip:
         log("\n== stability: runs over weeks 1..N then 1..N+1")
@@ -503,6 +655,17 @@ def main(argv: list[str] | None = None) -> int:
             )
             seconds = time.perf_counter() - started
             log(f"  twcs: {json.dumps(summary['stability_twcs'])} ({seconds:.0f} s)")
+
+    if "realsets" not in skip:
+        log("\n== real sets: one Monday run per week, registry carried over")
+        started = time.perf_counter()
+        results = realsets.measure(
+            set_names, args.data_dir, args.realsets_dir, args.recluster, args.rebuild_base
+        )
+        realsets.print_weeks(results)
+        print_top_labels(results)
+        summary["realsets"] = realsets.json_rows(results)
+        log(f"  real sets: {time.perf_counter() - started:.0f} s")
 
     if "cost" not in skip:
         log("\n== cost")
