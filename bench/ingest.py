@@ -288,7 +288,7 @@ def write_small_files(folder: Path, count: int) -> Path:
     for index in range(count):
         (folder / f"export-{index:05d}.csv").write_text(
             "ticket_id,created_at,subject,body\n"
-            f"S-{index},2026-11-10T10:00:00Z,Login,I cannot log in, attempt {index}\n",
+            f"S-{index},2026-11-10T10:00:00Z,Login,I cannot log in (attempt {index})\n",
             encoding="utf-8",
         )
     mapping = folder.parent / "small_mapping.toml"
