@@ -201,11 +201,10 @@ def final_labels(texts: list[str], vectors: np.ndarray, clusters: list[int]) -> 
     (keywords with a new user's brand handles as stop words, praise marked by sentiment)."""
     from pulse.config import Settings
     from pulse.sentiment import score_texts
-    from pulse.topics import topic_keywords, topic_labels
+    from pulse.topics.labels import name_clusters
 
-    keywords = topic_keywords(texts, clusters, vectors, brand_handles=Settings().brand_handles)
     tones = [label for label, _ in score_texts(texts, vectors)]
-    labels = topic_labels(texts, clusters, keywords, tones)
+    labels = name_clusters(texts, clusters, vectors, Settings().brand_handles, tones)
     return [labels[c] for c in sorted(labels)]
 
 
@@ -548,8 +547,9 @@ def embed_cost(texts: list[str], work: Path) -> dict:
 
 
 def clustering_cost(pool_texts: list[str], pool: np.ndarray, sizes: list[int]) -> dict:
-    """Wall time of Pulse's clustering (fit, merge, outliers, keywords) at each size."""
-    from pulse.topics import _fit, topic_keywords
+    """Wall time of Pulse's clustering (fit, merge, outliers, names) at each size."""
+    from pulse.topics import _fit
+    from pulse.topics.labels import name_clusters
 
     rng = np.random.default_rng(SEED)
     results = {}
@@ -568,7 +568,7 @@ def clustering_cost(pool_texts: list[str], pool: np.ndarray, sizes: list[int]) -
             vectors = np.vstack([pool, copies])
         started = time.perf_counter()
         clusters = _fit(texts, vectors, SEED, 10)
-        topic_keywords(texts, clusters, vectors)
+        name_clusters(texts, clusters, vectors)
         seconds = time.perf_counter() - started
         unassigned = sum(1 for c in clusters if c < 0) / len(clusters)
         results[str(size)] = {

@@ -24,7 +24,10 @@ from pulse.taxonomy import read_taxonomy, taxonomy_path
 from pulse.weeks import IsoWeek
 
 QUOTE_CHARS = 100
-_LIST_COLUMNS = ("topic_id", "label", "status", "merged_into", "keywords", "volume", "quote")
+_LIST_COLUMNS = (
+    "topic_id", "label", "status", "merged_into", "keywords", "volume", "quote", "level",
+    "parent_id",
+)  # fmt: skip
 
 
 # --- reading the registry ---------------------------------------------------------------
@@ -45,34 +48,36 @@ def _run_for(con: duckdb.DuckDBPyConnection, week: IsoWeek | None) -> tuple[str,
 def list_topics(
     con: duckdb.DuckDBPyConnection, week: IsoWeek | None = None, timezone: str = "UTC"
 ) -> list[dict[str, Any]]:
-    """Every registry topic with its texts in the week and one redacted sample quote.
+    """Every issue, each followed by its sub-themes, with texts in the week and a sample quote.
 
-    Volume counts as the report does: a merged topic's texts count under the topic
-    it was merged into, so the merged topic itself shows none of its own.
+    Volume counts as the report does (topic_rollup): a merged topic's texts count under
+    the topic it was merged into, so the merged topic itself shows none of its own, and
+    an issue's texts are its sub-themes' texts.
     """
     chosen = _run_for(con, week)
     run_id, week = chosen if chosen else (None, week)
     start, end = week.bounds_utc(timezone) if week else (None, None)
-    return [
+    rows = [
         dict(zip(_LIST_COLUMNS, r, strict=True))
         for r in con.execute(
             """
             with week_docs as (
-                select coalesce(t.merged_into, d.topic_id) as topic_id, d.probability,
-                    f.feedback_id, f.text_redacted
+                select r.theme_id, r.issue_id, d.probability, f.text_redacted
                 from doc_topics as d
                 inner join feedback as f using (feedback_id)
-                inner join topics as t on t.topic_id = d.topic_id
+                inner join topic_rollup as r on r.topic_id = d.topic_id
                 where d.run_id = $run_id and f.created_at >= $start and f.created_at < $end
             ),
             volumes as (
-                select topic_id, count(*) as volume,
+                select theme_id as topic_id, count(*) as volume,
                     arg_max(text_redacted, probability) as quote
-                from week_docs
-                group by topic_id
+                from week_docs group by theme_id
+                union all
+                select issue_id, count(*), arg_max(text_redacted, probability)
+                from week_docs where issue_id is distinct from theme_id group by issue_id
             )
             select t.topic_id, t.label, t.status, t.merged_into, t.keywords,
-                coalesce(v.volume, 0), v.quote
+                coalesce(v.volume, 0), v.quote, coalesce(t.level, 'theme'), t.parent_id
             from topics as t
             left join volumes as v using (topic_id)
             order by coalesce(v.volume, 0) desc, t.topic_id
@@ -80,6 +85,18 @@ def list_topics(
             {"run_id": run_id, "start": start, "end": end},
         ).fetchall()
     ]
+    # issues by volume, each followed by its sub-themes; a sub-theme with no issue stands alone
+    issues = {r["topic_id"] for r in rows if r["level"] == "issue"}
+    children: dict[int, list[dict]] = {}
+    for row in rows:
+        if row["level"] == "theme" and row["parent_id"] in issues:
+            children.setdefault(row["parent_id"], []).append(row)
+    ordered: list[dict[str, Any]] = []
+    for row in rows:
+        if row["level"] == "issue" or row["parent_id"] not in issues:
+            ordered.append(row)
+            ordered.extend(children.get(row["topic_id"], []))
+    return ordered
 
 
 def show_topic(
@@ -103,6 +120,7 @@ def show_topic(
     topic = dict(zip(keys, row, strict=True))
     chosen = _run_for(con, None)
     topic["weekly_volume"], topic["quotes"], topic["merged_from"] = [], [], []
+    topic["sub_themes"] = []
     if not chosen:
         return topic
     run_id, _ = chosen
@@ -113,7 +131,22 @@ def show_topic(
             {"id": topic_id},
         ).fetchall()
     ]
-    members = [topic_id, *topic["merged_from"]]
+    topic["sub_themes"] = [
+        r[0]
+        for r in con.execute(
+            "select topic_id from topics where parent_id = $id order by topic_id",
+            {"id": topic_id},
+        ).fetchall()
+    ]
+    # the texts that count under it (an issue's: all its sub-themes'), as the report counts
+    members = [
+        r[0]
+        for r in con.execute(
+            "select topic_id from topic_rollup where is_visible and "
+            "(theme_id = $id or issue_id = $id) order by topic_id",
+            {"id": topic_id},
+        ).fetchall()
+    ] or [topic_id, *topic["merged_from"]]
     topic["weekly_volume"] = con.execute(
         """
         select strftime(timezone($tz, f.created_at at time zone 'UTC'), '%G-W%V') as week,
@@ -153,8 +186,11 @@ def format_topic_list(rows: list[dict[str, Any]]) -> str:
         if row["merged_into"] is not None:
             status = f"→ {row['merged_into']}"
         keywords = ", ".join((row["keywords"] or [])[:5])
+        # a sub-theme sits indented under its issue
+        nested = "  · " if row.get("level") == "theme" and row.get("parent_id") else ""
         lines.append(
-            f"{row['topic_id']:>4}  {status:<10} {row['volume']:>6}  {row['label']} — {keywords}"
+            f"{row['topic_id']:>4}  {status:<10} {row['volume']:>6}  {nested}{row['label']}"
+            f" — {keywords}"
         )
         if row["quote"]:
             lines.append(f"{'':>24}“{_short(row['quote'])}”")
@@ -175,6 +211,8 @@ def format_topic(topic: dict[str, Any]) -> str:
         lines.append(f"merged into topic {topic['merged_into']}")
     if topic["merged_from"]:
         lines.append("includes merged topics " + ", ".join(map(str, topic["merged_from"])))
+    if topic.get("sub_themes"):
+        lines.append("sub-themes: " + ", ".join(map(str, topic["sub_themes"])))
     if topic["owner"]:
         lines.append(f"owner: {topic['owner']}")
     if topic["notes"]:

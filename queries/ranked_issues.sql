@@ -1,24 +1,30 @@
--- one row per visible complaint topic in the target week $week, ranked by priority; the
+-- one row per visible complaint issue in the target week $week, ranked by priority; the
 -- components that make up the priority are columns of their own, every share and mean comes
 -- with its count and a 95% range, and the emerging/improving flags with their p-values.
--- Reads the materialised topic_week_metrics table of one run.
+-- Reads the issue rows (level 'issue') of the materialised topic_week_metrics of one run.
 --
 -- Significance (negative binomial, one-sided, a minimum count and a minimum ratio):
--- * emerging: this week's count against the topic's own baseline, the mean of up to 8
---   earlier weeks that have data (at least a quarter of a median week's texts);
+-- * emerging: this week's count against the issue's own baseline, the mean of up to 8
+--   earlier weeks that have data (at least a quarter of a median week's texts); and when
+--   the whole week grew (by the minimum ratio), its count against the rest of the week's
+--   scaled by its baseline size against the rest: in a week when everything grows, only
+--   the issues that grow faster than the week are emerging;
 -- * improving: this week and last week together against the baseline of up to 8 weeks
 --   before them (a sustained fall; one quiet week is not a trend).
--- The NB's mean is the baseline mean; its variance per week is the larger of that mean
--- (Poisson) and the baseline's week-to-week variability (half the mean squared successive
--- difference, which a steady trend barely inflates), times (1 + weeks tested / k) for the
--- uncertainty of a k-week mean. The same tests run on the count of negative texts.
--- p-values are exact tail sums of the NB probabilities.
+-- The NB's mean is the baseline mean (for the share test, this week's total times the
+-- baseline share); its variance per week is the larger of that mean (Poisson) and the
+-- baseline's week-to-week variability (half the mean squared successive difference,
+-- which a steady trend barely inflates), times (1 + weeks tested / k) for the
+-- uncertainty of a k-week mean. The same tests run on the count of negative texts (and
+-- its share of the week's negative texts). p-values are exact tail sums of the NB.
+-- volume_delta and negative_delta split the week's change by issue: they add up, with
+-- the texts no issue holds, to the change of the week's totals.
 with settings as (
     select
         0.001 as alpha_emerging,        -- one-sided, per topic, per test
         0.01 as alpha_improving,        -- one-sided, two weeks together
         8 as min_count,                 -- fewer texts than this never make a flag
-        4 as min_baseline_weeks,        -- a baseline needs this many weeks with data
+        2 as min_baseline_weeks,        -- a baseline needs this many weeks with data
         1.5 as min_ratio,               -- and the change must be at least this big a ratio
         0.25 as min_week_coverage,      -- a week with fewer texts than this share of the
                                         -- window's median week is a gap in the data
@@ -30,9 +36,9 @@ weeks as (
 ),
 
 week_totals as (
-    select week, sum(volume) as total_volume
+    select week, sum(volume) as total_volume, sum(negative_count) as total_negative
     from topic_week_metrics
-    where run_id = $run_id
+    where run_id = $run_id and level = 'issue'
     group by week
 ),
 
@@ -58,7 +64,7 @@ topic_totals as (
         sum(negative_count) as window_negative,
         sum(positive_count) as window_positive
     from topic_week_metrics
-    where run_id = $run_id
+    where run_id = $run_id and level = 'issue'
     group by topic_id
 ),
 
@@ -94,11 +100,24 @@ grid as (
         coalesce(m.paid_count, 0) as paid_count,
         coalesce(m.tier_known_count, 0) as tier_known_count,
         coalesce(m.reach_sum, 0) as reach_sum,
-        coalesce(m.social_count, 0) as social_count
+        coalesce(m.social_count, 0) as social_count,
+        coalesce(t.total_volume, 0) as week_total,
+        coalesce(t.total_negative, 0) as week_negative_total,
+        -- the rest of the week: every other issue's texts (and negative texts)
+        coalesce(t.total_volume, 0) - coalesce(m.volume, 0) as week_rest,
+        coalesce(t.total_negative, 0) - coalesce(m.negative_count, 0) as week_negative_rest,
+        coalesce(m.volume, 0) / nullif(t.total_volume, 0) as week_share,
+        coalesce(m.volume, 0) / nullif(coalesce(t.total_volume, 0) - coalesce(m.volume, 0), 0)
+            as rest_ratio,
+        coalesce(m.negative_count, 0)
+            / nullif(coalesce(t.total_negative, 0) - coalesce(m.negative_count, 0), 0)
+            as negative_rest_ratio
     from complaint_topics as c
     cross join data_weeks as w
+    left join week_totals as t on t.week = w.week
     left join topic_week_metrics as m
-        on m.run_id = $run_id and m.topic_id = c.topic_id and m.week = w.week
+        on m.run_id = $run_id and m.level = 'issue' and m.topic_id = c.topic_id
+        and m.week = w.week
 ),
 
 with_steps as (
@@ -109,7 +128,10 @@ with_steps as (
         negative_count + lag(negative_count) over by_week as pair_negative,
         -- squared week-to-week change, for the successive-difference variance
         pow(volume - lag(volume) over by_week, 2) as volume_step_sq,
-        pow(negative_count - lag(negative_count) over by_week, 2) as negative_step_sq
+        pow(negative_count - lag(negative_count) over by_week, 2) as negative_step_sq,
+        pow(rest_ratio - lag(rest_ratio) over by_week, 2) as ratio_step_sq,
+        pow(negative_rest_ratio - lag(negative_rest_ratio) over by_week, 2)
+            as negative_ratio_step_sq
     from grid
     window by_week as (partition by topic_id order by week_index)
 ),
@@ -121,6 +143,20 @@ with_baseline as (
         count(*) over base_1w as baseline_week_count,
         avg(volume) over base_1w as baseline_volume,
         avg(negative_count) over base_1w as baseline_negative,
+        -- the week's own baseline: did the whole week grow?
+        avg(week_total) over base_1w as baseline_week_total,
+        avg(week_negative_total) over base_1w as baseline_week_negative_total,
+        -- its baseline size against the rest of the week (texts, and negative texts)
+        sum(volume) over base_1w / nullif(sum(week_rest) over base_1w, 0) as baseline_ratio,
+        sum(negative_count) over base_1w
+            / nullif(sum(week_negative_rest) over base_1w, 0) as baseline_negative_ratio,
+        sum(volume) over base_1w
+            / nullif(sum(volume + week_rest) over base_1w, 0) as baseline_share,
+        sum(ratio_step_sq) over steps_1w
+            / nullif(2 * count(ratio_step_sq) over steps_1w, 0) as ratio_mssd_1w,
+        sum(negative_ratio_step_sq) over steps_1w
+            / nullif(2 * count(negative_ratio_step_sq) over steps_1w, 0)
+            as negative_ratio_mssd_1w,
         sum(volume_step_sq) over steps_1w
             / nullif(2 * count(volume_step_sq) over steps_1w, 0) as volume_mssd_1w,
         sum(negative_step_sq) over steps_1w
@@ -182,6 +218,22 @@ tests as (
         baseline_week_count, negative_mssd_1w, 1
     from target where baseline_week_count > 0
     union all
+    -- the share tests: does it outgrow the rest of the week? Expected: the rest of this
+    -- week times the issue's baseline size against the rest (half a text added so a zero
+    -- baseline stays testable); the ratio's variability scaled to this week's rest
+    select
+        topic_id, week, 'share_up', volume,
+        week_rest * coalesce(baseline_ratio, 0) + 0.5,
+        baseline_week_count, coalesce(ratio_mssd_1w, 0) * week_rest * week_rest, 1
+    from target where baseline_week_count > 0 and week_rest > 0
+    union all
+    select
+        topic_id, week, 'negative_share_up', negative_count,
+        week_negative_rest * coalesce(baseline_negative_ratio, 0) + 0.5,
+        baseline_week_count,
+        coalesce(negative_ratio_mssd_1w, 0) * week_negative_rest * week_negative_rest, 1
+    from target where baseline_week_count > 0 and week_negative_rest > 0
+    union all
     select
         topic_id, week, 'down', pair_volume,
         2 * (baseline_2w_volume * baseline_2w_week_count + 0.5) / baseline_2w_week_count,
@@ -239,6 +291,9 @@ tested as (
         any_value(p_value) filter (where test = 'negative_up') as p_value_negative_up,
         any_value(p_value) filter (where test = 'down') as p_value_down,
         any_value(p_value) filter (where test = 'negative_down') as p_value_negative_down,
+        any_value(p_value) filter (where test = 'share_up') as p_value_share_up,
+        any_value(p_value) filter (where test = 'negative_share_up')
+            as p_value_negative_share_up,
         any_value(z) filter (where test = 'up') as volume_z
     from nb_tails
     group by topic_id, week
@@ -251,17 +306,29 @@ flagged as (
         s.p_value_down,
         s.p_value_negative_up,
         s.p_value_negative_down,
+        s.p_value_share_up,
+        s.p_value_negative_share_up,
         s.volume_z,
-        -- emerging: this week alone is significantly and clearly above the baseline
+        -- emerging: this week alone is significantly and clearly above the baseline; in a
+        -- week that grew as a whole (by the minimum ratio), it must also have outgrown the
+        -- rest of the week: an issue that only grew with the week is not emerging
         coalesce(t.baseline_week_count >= cfg.min_baseline_weeks and (
             (
                 t.volume >= cfg.min_count
                 and t.volume >= cfg.min_ratio * t.baseline_volume
                 and s.p_value_up < cfg.alpha_emerging
+                and (
+                    t.week_total < cfg.min_ratio * t.baseline_week_total
+                    or s.p_value_share_up < cfg.alpha_emerging
+                )
             ) or (
                 t.negative_count >= cfg.min_count
                 and t.negative_count >= cfg.min_ratio * t.baseline_negative
                 and s.p_value_negative_up < cfg.alpha_emerging
+                and (
+                    t.week_negative_total < cfg.min_ratio * t.baseline_week_negative_total
+                    or s.p_value_negative_share_up < cfg.alpha_emerging
+                )
             )
         ), false) as is_emerging,
         -- improving: this week and last together are significantly below the baseline before
@@ -390,6 +457,20 @@ ranked as (
     from scored
 ),
 
+previous as (
+    -- last calendar week's texts, whatever its coverage: what "from N" and the change say
+    select topic_id, volume, negative_count
+    from topic_week_metrics
+    where run_id = $run_id and level = 'issue' and week = $prev_week
+),
+
+earlier as (
+    -- "no earlier week" only when the data has no texts before this week at all
+    select count(*) > 0 as has_earlier_week
+    from week_totals
+    where week < $week and total_volume > 0
+),
+
 final as (
     select
         r.topic_id,
@@ -397,8 +478,14 @@ final as (
         r.rank,
         prev.rank as prev_rank,
         r.volume,
-        g.volume as prev_volume,
-        (r.volume - g.volume) / nullif(g.volume, 0) as volume_change,
+        case when e.has_earlier_week then coalesce(p.volume, 0) end as prev_volume,
+        (r.volume - coalesce(p.volume, 0))
+            / nullif(case when e.has_earlier_week then coalesce(p.volume, 0) end, 0)
+            as volume_change,
+        r.volume - coalesce(p.volume, 0) as volume_delta,
+        r.negative_count - coalesce(p.negative_count, 0) as negative_delta,
+        r.week_share,
+        r.baseline_share,
         r.baseline_volume,
         r.baseline_week_count,
         r.baseline_negative,
@@ -411,6 +498,8 @@ final as (
         r.p_value_down,
         r.p_value_negative_up,
         r.p_value_negative_down,
+        r.p_value_share_up,
+        r.p_value_negative_share_up,
         r.negative_count,
         r.sentiment_count,
         r.negative_share,
@@ -446,8 +535,8 @@ final as (
         r.is_improving
     from ranked as r
     inner join topics as t using (topic_id)
-    -- null when last week has no data at all (not the same as zero texts)
-    left join grid as g on g.topic_id = r.topic_id and g.week = $prev_week
+    cross join earlier as e
+    left join previous as p on p.topic_id = r.topic_id
     left join ranked as prev on prev.topic_id = r.topic_id and prev.week = $prev_week
     where r.week = $week
 )

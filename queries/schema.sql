@@ -71,8 +71,52 @@ create table if not exists topics (
     status varchar not null,                  -- active | new | dormant | merged | hidden
     merged_into integer,
     owner varchar,
-    notes varchar
+    notes varchar,
+    level varchar default 'theme',            -- issue (a problem area) | theme (a sub-theme)
+    parent_id integer,                        -- a theme's issue
+    label_keywords varchar[]                  -- the keywords auto_label was named for
 );
+
+-- Databases made before issues and sub-themes get their columns.
+alter table topics add column if not exists level varchar default 'theme';
+alter table topics add column if not exists parent_id integer;
+alter table topics add column if not exists label_keywords varchar[];
+
+-- One row per sub-theme (theme) of the registry: where its texts count, after CX ops'
+-- edits. theme_id is the sub-theme its texts count under (its merge target's, or its own
+-- when it was moved under an issue), issue_id the issue they count under (a merged issue's
+-- target; the theme itself before it had an issue), and is_visible whether neither is
+-- hidden. Every query that rolls texts up to topics reads this, so the rule lives once.
+create or replace view topic_rollup as
+with targets as (
+    select
+        theme.topic_id,
+        case when target.level = 'issue' then theme.topic_id else target.topic_id end
+            as theme_id,
+        case when target.level = 'issue' then target.topic_id else target.parent_id end
+            as parent_id,
+        case when target.level = 'issue' then theme.status else target.status end
+            as theme_status
+    from topics as theme
+    inner join topics as target
+        on target.topic_id = coalesce(theme.merged_into, theme.topic_id)
+    where coalesce(theme.level, 'theme') = 'theme'
+),
+
+final as (
+    select
+        targets.topic_id,
+        targets.theme_id,
+        coalesce(issue.merged_into, targets.parent_id, targets.theme_id) as issue_id,
+        targets.theme_status <> 'hidden'
+            and coalesce(shown.status, 'active') <> 'hidden' as is_visible
+    from targets
+    left join topics as issue on issue.topic_id = targets.parent_id
+    left join topics as shown
+        on shown.topic_id = coalesce(issue.merged_into, targets.parent_id)
+)
+
+select * from final;
 
 create table if not exists doc_topics (
     run_id varchar not null,

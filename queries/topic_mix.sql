@@ -1,16 +1,16 @@
--- one row per topic, dimension (channel | tier) and value in the target week: its share of the topic
+-- one row per issue, dimension (channel | tier) and value in the target week: its share of the
+-- issue
 with week_docs as (
     select
-        coalesce(t.merged_into, t.topic_id) as topic_id,
+        r.issue_id as topic_id,
         f.channel,
         f.member_tier
     from doc_topics as d
     inner join feedback as f using (feedback_id)
-    inner join topics as t on t.topic_id = d.topic_id
-    -- merged topics count under their target; hidden ones are left out
-    inner join topics as shown on shown.topic_id = coalesce(t.merged_into, t.topic_id)
+    -- each text under its issue, after CX ops' edits (topic_rollup); hidden ones left out
+    inner join topic_rollup as r on r.topic_id = d.topic_id
     where d.run_id = $run_id
-      and shown.status <> 'hidden'
+      and r.is_visible
       and f.created_at >= $week_start and f.created_at < $week_end
 ),
 

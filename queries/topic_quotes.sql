@@ -1,8 +1,8 @@
--- candidate quotes: up to $per_topic texts per topic in the target week, most typical first
+-- candidate quotes: up to $per_topic texts per issue in the target week, most typical first
 -- (similarity to the topic centroid); the caller picks a diverse few of them
 with week_docs as (
     select
-        coalesce(t.merged_into, t.topic_id) as topic_id,
+        r.issue_id as topic_id,
         f.feedback_id,
         f.text_redacted,
         f.text_hash,
@@ -12,12 +12,11 @@ with week_docs as (
         s.label as sentiment_label
     from doc_topics as d
     inner join feedback as f using (feedback_id)
-    inner join topics as t on t.topic_id = d.topic_id
-    -- merged topics count under their target; hidden ones are left out
-    inner join topics as shown on shown.topic_id = coalesce(t.merged_into, t.topic_id)
+    -- each text under its issue, after CX ops' edits (topic_rollup); hidden ones left out
+    inner join topic_rollup as r on r.topic_id = d.topic_id
     left join sentiment as s using (feedback_id)
     where d.run_id = $run_id
-      and shown.status <> 'hidden'
+      and r.is_visible
       and f.created_at >= $week_start and f.created_at < $week_end
       and length(f.text_redacted) between 25 and 600
 ),

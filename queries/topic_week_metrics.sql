@@ -1,37 +1,39 @@
--- one row per topic per ISO week in the window, for one run's topic assignment
--- (merged topics count under the topic they were merged into; hidden ones are left out).
+-- one row per topic per ISO week in the window, for one run's topic assignment, at two
+-- levels: 'issue' (what the ranking works on) and 'theme' (the sub-themes an issue's page
+-- lists). An issue's rows add up its sub-themes' texts. Texts count where topic_rollup puts
+-- them after CX ops' edits (merged topics under their target, hidden ones left out).
 -- Counts travel with every share and mean so a reader (and ranked_issues.sql) can put a
 -- range on it; channel columns give the topic's channel mix week by week.
 with assigned as (
     select
         f.*,
         strftime(timezone($tz, f.created_at at time zone 'UTC'), '%G-W%V') as week,
-        coalesce(t.merged_into, t.topic_id) as topic_id,
+        r.theme_id,
+        r.issue_id,
         s.label as sentiment_label,
-        s.score as sentiment_score
-    from doc_topics as d
-    inner join feedback as f using (feedback_id)
-    inner join topics as t on t.topic_id = d.topic_id
-    left join sentiment as s using (feedback_id)
-    where d.run_id = $run_id
-      and f.created_at >= $window_start and f.created_at < $window_end
-),
-
-visible as (
-    select
-        a.*,
+        s.score as sentiment_score,
         -- the text says the member has been in touch about this before: a repeat contact
         regexp_matches(
-            lower(a.text),
+            lower(f.text),
             '(contacted|emailed|messaged|called|reported|asked|wrote to|reached out)'
             || '[a-z ]{0,20} (before|already|twice|again|times|last week)'
             || '|(second|third|fourth|fifth|2nd|3rd|4th|5th) (time|ticket|email|message|request)'
             || '|(still|been) waiting|no (reply|response|answer) (yet|from|since)'
             || '|follow(ing)?[ -]?up on|same (ticket|case|issue) as'
         ) as is_repeat_contact
-    from assigned as a
-    inner join topics as t on t.topic_id = a.topic_id
-    where t.status <> 'hidden'
+    from doc_topics as d
+    inner join feedback as f using (feedback_id)
+    inner join topic_rollup as r on r.topic_id = d.topic_id
+    left join sentiment as s using (feedback_id)
+    where d.run_id = $run_id
+      and r.is_visible
+      and f.created_at >= $window_start and f.created_at < $window_end
+),
+
+visible as (
+    select *, 'issue' as level, issue_id as topic_id from assigned
+    union all
+    select *, 'theme' as level, theme_id as topic_id from assigned
 ),
 
 week_totals as (
@@ -45,6 +47,7 @@ week_totals as (
 
 final as (
     select
+        v.level,
         v.topic_id,
         v.week,
         count(*) as volume,
@@ -54,9 +57,10 @@ final as (
         count(*) filter (where v.sentiment_label = 'negative')
             / nullif(count(v.sentiment_label), 0) as negative_share,
         count(*) filter (where v.sentiment_label = 'positive') as positive_count,
-        avg(v.sentiment_score) as sentiment_mean,
+        -- ordered, so the sum of doubles is the same on every run (parallel order is not)
+        avg(v.sentiment_score order by v.feedback_id) as sentiment_mean,
         avg(v.csat) as csat_mean,
-        stddev_samp(v.csat) as csat_sd,
+        stddev_samp(v.csat order by v.feedback_id) as csat_sd,
         count(v.csat) as csat_count,
         count(*) filter (where v.csat <= 2) as csat_low_count,
         median(v.first_response_minutes) as first_response_median_minutes,
@@ -92,8 +96,8 @@ final as (
         ) as other_channel_count
     from visible as v
     inner join week_totals as wt using (week)
-    group by v.topic_id, v.week
+    group by v.level, v.topic_id, v.week
 )
 
 select * from final
-order by topic_id, week
+order by level, topic_id, week

@@ -61,7 +61,10 @@ per_week as (
         count(*) filter (where sentiment_label = 'negative') as negative_count,
         count(*) filter (where sentiment_label = 'negative')
             / nullif(count(sentiment_label), 0) as negative_share,
-        coalesce(sum(reach) filter (where kind = 'social'), 0) as social_reach
+        coalesce(sum(reach) filter (where kind = 'social'), 0) as social_reach,
+        -- texts from sources whose every text is a complaint (mapping feedback_type)
+        count(*) filter (where feedback_type = 'complaint') as complaint_count,
+        count(*) filter (where feedback_type = 'complaint') / count(*) as complaint_share
     from feedback_weeks
     group by week
 ),

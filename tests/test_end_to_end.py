@@ -51,7 +51,8 @@ def test_planted_surging_theme_ranks_in_the_top_three(demo_run):
                 """
                 select f.external_id from doc_topics as d
                 inner join feedback as f using (feedback_id)
-                where d.topic_id = $t and d.run_id = (select run_id from runs where outcome = 'ok'
+                inner join topic_rollup as r on r.topic_id = d.topic_id
+                where r.issue_id = $t and d.run_id = (select run_id from runs where outcome = 'ok'
                                                       order by finished_at desc limit 1)
                 """,
                 {"t": topic_id},

@@ -45,21 +45,32 @@ def add_sentiment(con, feedback_id: str, label: str, score: float) -> None:
     )
 
 
-def add_topic(con, topic_id: int, status: str = "active", merged_into: int | None = None,
-              first_seen_week: str = "2026-W02") -> None:
+def add_topic(
+    con,
+    topic_id: int,
+    status: str = "active",
+    merged_into: int | None = None,
+    first_seen_week: str = "2026-W02",
+) -> None:
     con.execute(
         """
         insert into topics (topic_id, auto_label, label, first_seen_week, last_seen_week,
                             status, merged_into)
         values ($id, $label, $label, $first, '2026-W07', $status, $merged)
         """,
-        {"id": topic_id, "label": f"topic {topic_id}", "first": first_seen_week,
-         "status": status, "merged": merged_into},
+        {
+            "id": topic_id,
+            "label": f"topic {topic_id}",
+            "first": first_seen_week,
+            "status": status,
+            "merged": merged_into,
+        },
     )
 
 
-def assign(con, feedback_id: str, topic_id: int | None, probability: float = 0.5,
-           run_id: str = "r1") -> None:
+def assign(
+    con, feedback_id: str, topic_id: int | None, probability: float = 0.5, run_id: str = "r1"
+) -> None:
     con.execute(
         "insert into doc_topics values ($run, $id, $topic, $p)",
         {"run": run_id, "id": feedback_id, "topic": topic_id, "p": probability},
@@ -71,28 +82,69 @@ def con(tmp_path):
     """Two weeks of feedback: W02 has 4 tickets and 2 posts, W03 has 2 tickets."""
     con = connect(tmp_path / "pulse.duckdb")
     t = W02.replace(hour=10)
-    add_feedback(con, "t1", t, channel="email", csat=5, nps=10, first_response_minutes=10,
-                 resolution_minutes=100, is_escalated=True, member_tier="premium",
-                 text="Still waiting for a reply about my refund")
-    add_feedback(con, "t2", t, channel="mobile", csat=4, nps=9, first_response_minutes=20,
-                 resolution_minutes=200, is_escalated=False, member_tier="free",
-                 text="love the new app, it works well now")
-    add_feedback(con, "t3", t, channel="mobile", csat=1, nps=3, first_response_minutes=30,
-                 resolution_minutes=300, member_tier="recruiter",
-                 text="App crashes on start every single time")
-    add_feedback(con, "t4", t, channel="web", nps=7, first_response_minutes=40,
-                 resolution_minutes=400)
+    add_feedback(
+        con,
+        "t1",
+        t,
+        channel="email",
+        csat=5,
+        nps=10,
+        first_response_minutes=10,
+        resolution_minutes=100,
+        is_escalated=True,
+        member_tier="premium",
+        text="Still waiting for a reply about my refund",
+    )
+    add_feedback(
+        con,
+        "t2",
+        t,
+        channel="mobile",
+        csat=4,
+        nps=9,
+        first_response_minutes=20,
+        resolution_minutes=200,
+        is_escalated=False,
+        member_tier="free",
+        text="love the new app, it works well now",
+    )
+    add_feedback(
+        con,
+        "t3",
+        t,
+        channel="mobile",
+        csat=1,
+        nps=3,
+        first_response_minutes=30,
+        resolution_minutes=300,
+        member_tier="recruiter",
+        text="App crashes on start every single time",
+    )
+    add_feedback(
+        con, "t4", t, channel="web", nps=7, first_response_minutes=40, resolution_minutes=400
+    )
     add_feedback(con, "s1", t, kind="social", channel="twitter", reach=100)
     add_feedback(con, "s2", t, kind="social", channel="forum", reach=50)
-    add_feedback(con, "t5", W03.replace(hour=9), channel="chat", csat=2, nps=0,
-                 first_response_minutes=5, resolution_minutes=50)
-    add_feedback(con, "t6", W03.replace(hour=9), channel="phone", csat=4,
-                 first_response_minutes=15)
+    add_feedback(
+        con,
+        "t5",
+        W03.replace(hour=9),
+        channel="chat",
+        csat=2,
+        nps=0,
+        first_response_minutes=5,
+        resolution_minutes=50,
+    )
+    add_feedback(con, "t6", W03.replace(hour=9), channel="phone", csat=4, first_response_minutes=15)
     # outside the window: ignored by every query
     add_feedback(con, "old", datetime(2025, 12, 1), channel="email", csat=1)
     for feedback_id, label, score in [
-        ("t1", "negative", -0.8), ("t2", "positive", 0.6), ("t3", "negative", -0.4),
-        ("t4", "neutral", 0.0), ("s1", "negative", -0.9), ("t5", "negative", -0.5),
+        ("t1", "negative", -0.8),
+        ("t2", "positive", 0.6),
+        ("t3", "negative", -0.4),
+        ("t4", "neutral", 0.0),
+        ("s1", "negative", -0.9),
+        ("t5", "negative", -0.5),
         ("t6", "positive", 0.7),
     ]:  # s2 has no sentiment row
         add_sentiment(con, feedback_id, label, score)
@@ -100,8 +152,16 @@ def con(tmp_path):
     add_topic(con, 2, status="merged", merged_into=1)
     add_topic(con, 3, status="hidden")
     add_topic(con, 4)
-    for feedback_id, topic_id in [("t1", 1), ("t2", 2), ("t3", 1), ("t4", 3), ("s1", 4),
-                                  ("s2", None), ("t5", 1), ("t6", 4)]:
+    for feedback_id, topic_id in [
+        ("t1", 1),
+        ("t2", 2),
+        ("t3", 1),
+        ("t4", 3),
+        ("s1", 4),
+        ("s2", None),
+        ("t5", 1),
+        ("t6", 4),
+    ]:
         assign(con, feedback_id, topic_id)
     assign(con, "t1", 4, run_id="r0")  # another run's assignment must not leak in
     yield con
@@ -114,8 +174,10 @@ def con(tmp_path):
 def test_feedback_weeks_labels_each_text_with_its_local_week_and_sentiment(con):
     # 03:00 UTC on Monday 12 January is 22:00 on Sunday 11 January in New York: week W02.
     add_feedback(con, "late", datetime(2026, 1, 12, 3), channel="email")
-    rows = {r["feedback_id"]: r for r in fetch_dicts(
-        con, "feedback_weeks", {"tz": "America/New_York", **WINDOW})}
+    rows = {
+        r["feedback_id"]: r
+        for r in fetch_dicts(con, "feedback_weeks", {"tz": "America/New_York", **WINDOW})
+    }
     assert "old" not in rows
     assert rows["late"]["week"] == "2026-W02"
     assert rows["t5"]["week"] == "2026-W03"  # 09:00 UTC Monday is 04:00 Monday in New York
@@ -142,8 +204,11 @@ def test_weekly_kpis_counts_volume_csat_nps_timings_and_sentiment_per_week(con):
     distribution = [w02[f"csat_{n}_count"] for n in range(1, 6)]
     assert distribution == [1, 0, 0, 1, 1]
     # NPS answers 10, 9, 7, 3: 2 promoters, 1 passive, 1 detractor -> 100 * (2 - 1) / 4 = 25
-    assert (w02["nps_promoter_count"], w02["nps_passive_count"], w02["nps_detractor_count"]) \
-        == (2, 1, 1)
+    assert (w02["nps_promoter_count"], w02["nps_passive_count"], w02["nps_detractor_count"]) == (
+        2,
+        1,
+        1,
+    )
     assert w02["nps"] == pytest.approx(25.0) and w02["nps_count"] == 4
     # first response 10, 20, 30, 40: median 25; P90 at position 0.9 * 3 = 2.7 -> 30 + 0.7 * 10
     assert w02["first_response_median_minutes"] == pytest.approx(25.0)
@@ -180,10 +245,15 @@ def test_weekly_kpis_counts_volume_csat_nps_timings_and_sentiment_per_week(con):
 
 def test_topic_week_metrics_folds_merged_topics_and_leaves_out_hidden_ones(con):
     rows = fetch_dicts(con, "topic_week_metrics", {"tz": "UTC", "run_id": "r1", **WINDOW})
-    by_key = {(r["topic_id"], r["week"]): r for r in rows}
+    # topics without an issue yet count as their own issue: both levels hold the same rows
+    issue_rows = [{k: v for k, v in r.items() if k != "level"} for r in rows
+                  if r["level"] == "issue"]  # fmt: skip
+    theme_rows = [{k: v for k, v in r.items() if k != "level"} for r in rows
+                  if r["level"] == "theme"]  # fmt: skip
+    assert issue_rows == theme_rows
+    by_key = {(r["topic_id"], r["week"]): r for r in theme_rows}
     # topic 2 is merged into 1, topic 3 is hidden, s2 is unassigned: only topics 1 and 4
-    assert sorted(by_key) == [(1, "2026-W02"), (1, "2026-W03"), (4, "2026-W02"),
-                              (4, "2026-W03")]
+    assert sorted(by_key) == [(1, "2026-W02"), (1, "2026-W03"), (4, "2026-W02"), (4, "2026-W03")]
     one = by_key[(1, "2026-W02")]  # t1, t2 (via the merge) and t3
     assert one["volume"] == 3
     assert one["share_of_feedback"] == pytest.approx(3 / 6)  # of all 6 texts in W02
@@ -231,7 +301,9 @@ def test_topic_quotes_puts_negative_then_typical_texts_first_and_skips_short_one
     # q_short (under 25 characters: never a quote); topic 3 is hidden. Probabilities are
     # all 0.5, so the feedback id breaks the tie: t1 before t3; t2 (not negative) is cut.
     assert [(r["topic_id"], r["feedback_id"], r["quote_rank"]) for r in rows] == [
-        (1, "t1", 1), (1, "t3", 2), (4, "s1", 1),
+        (1, "t1", 1),
+        (1, "t3", 2),
+        (4, "s1", 1),
     ]
     con.execute("update doc_topics set probability = 0.9 where feedback_id = 't3'")
     rows = fetch_dicts(con, "topic_quotes", params)
@@ -243,8 +315,7 @@ def test_topic_quotes_puts_negative_then_typical_texts_first_and_skips_short_one
 
 def test_topic_mix_gives_each_topics_channel_and_tier_shares_in_the_week(con):
     rows = fetch_dicts(con, "topic_mix", {"run_id": "r1", "week_start": W02, "week_end": W03})
-    mix = {(r["topic_id"], r["dimension"], r["value"]): (r["text_count"], r["share"])
-           for r in rows}
+    mix = {(r["topic_id"], r["dimension"], r["value"]): (r["text_count"], r["share"]) for r in rows}
     # topic 1 in W02: t1 email/premium, t2 mobile/free (merged in), t3 mobile/recruiter
     assert mix[(1, "channel", "mobile")] == (2, pytest.approx(2 / 3))
     assert mix[(1, "channel", "email")] == (1, pytest.approx(1 / 3))
@@ -255,8 +326,10 @@ def test_topic_mix_gives_each_topics_channel_and_tier_shares_in_the_week(con):
     assert not any(k[0] == 4 and k[1] == "tier" for k in mix)
     assert not any(k[0] == 3 for k in mix)
     # rows come most common first within a topic and dimension
-    assert [r["value"] for r in rows if r["topic_id"] == 1 and r["dimension"] == "channel"] \
-        == ["mobile", "email"]
+    assert [r["value"] for r in rows if r["topic_id"] == 1 and r["dimension"] == "channel"] == [
+        "mobile",
+        "email",
+    ]
 
 
 # --- ranked_issues.sql -----------------------------------------------------------------------
@@ -266,8 +339,14 @@ RANK_WEEKS = [f"2026-W0{n}" for n in range(1, 8)]  # W01 has no data at all
 
 def ranked_params(week: str = "2026-W07", prev_week: str = "2026-W06") -> dict:
     return {
-        "run_id": "r1", "weeks": RANK_WEEKS, "week": week, "prev_week": prev_week,
-        "w_volume": 1.0, "w_negativity": 1.0, "w_growth": 1.0, "w_severity": 1.0,
+        "run_id": "r1",
+        "weeks": RANK_WEEKS,
+        "week": week,
+        "prev_week": prev_week,
+        "w_volume": 1.0,
+        "w_negativity": 1.0,
+        "w_growth": 1.0,
+        "w_severity": 1.0,
         "w_reach": 1.0,
     }
 
@@ -283,12 +362,17 @@ def metrics_con(tmp_path):
     with warnings.catch_warnings():  # duckdb notes that the arrow result is a copy
         warnings.simplefilter("ignore", UserWarning)
         empty = run_query(
-            con, "topic_week_metrics",
+            con,
+            "topic_week_metrics",
             {"tz": "UTC", "run_id": "none", "window_start": W02, "window_end": W02},
         ).to_arrow_table()
     _append(con, "topic_week_metrics", empty, "none")  # the table, with its real columns
-    for topic_id, first_seen in [(1, "2026-W02"), (2, "2026-W02"), (3, "2026-W02"),
-                                 (4, "2026-W07")]:
+    for topic_id, first_seen in [
+        (1, "2026-W02"),
+        (2, "2026-W02"),
+        (3, "2026-W02"),
+        (4, "2026-W07"),
+    ]:
         add_topic(con, topic_id, first_seen_week=first_seen)
     rows = []
     for n, week in enumerate(RANK_WEEKS[1:], start=2):
@@ -302,9 +386,9 @@ def metrics_con(tmp_path):
     for topic_id, week, volume, negative, labelled, positive in rows:
         con.execute(
             """
-            insert into topic_week_metrics (run_id, topic_id, week, volume, negative_count,
-                sentiment_count, positive_count, negative_share, reach_sum)
-            values ('r1', $t, $w, $v, $n, $l, $p, $n / $l, 0)
+            insert into topic_week_metrics (run_id, level, topic_id, week, volume,
+                negative_count, sentiment_count, positive_count, negative_share, reach_sum)
+            values ('r1', 'issue', $t, $w, $v, $n, $l, $p, $n / $l, 0)
             """,
             {"t": topic_id, "w": week, "v": volume, "n": negative, "l": labelled, "p": positive},
         )
@@ -405,9 +489,9 @@ def test_ranked_issues_treats_a_trickle_week_as_a_gap_not_a_quiet_week(metrics_c
     # every baseline and topic 1's baseline is still W02..W06
     metrics_con.execute(
         """
-        insert into topic_week_metrics (run_id, topic_id, week, volume, negative_count,
+        insert into topic_week_metrics (run_id, level, topic_id, week, volume, negative_count,
             sentiment_count, positive_count, negative_share, reach_sum)
-        values ('r1', 1, '2026-W01', 2, 1, 2, 0, 0.5, 0)
+        values ('r1', 'issue', 1, '2026-W01', 2, 1, 2, 0, 0.5, 0)
         """
     )
     rows = {r["topic_id"]: r for r in fetch_dicts(metrics_con, "ranked_issues", ranked_params())}
@@ -415,8 +499,66 @@ def test_ranked_issues_treats_a_trickle_week_as_a_gap_not_a_quiet_week(metrics_c
     assert rows[1]["baseline_volume"] == pytest.approx(10.0)
 
 
-def test_ranked_issues_needs_four_baseline_weeks_before_it_flags_anything(metrics_con):
-    # W05: baseline W02..W04 is only 3 weeks (W01 has no data and does not count)
-    rows = fetch_dicts(metrics_con, "ranked_issues", ranked_params("2026-W05", "2026-W04"))
-    assert rows and all(r["baseline_week_count"] == 3 for r in rows)
+def test_ranked_issues_needs_two_baseline_weeks_before_it_flags_anything(metrics_con):
+    # W03: the baseline is W02 alone (W01 has no data and does not count)
+    metrics_con.execute(
+        "update topic_week_metrics set volume = 40, negative_count = 20, sentiment_count = 40 "
+        "where topic_id = 1 and week = '2026-W03'"
+    )
+    rows = fetch_dicts(metrics_con, "ranked_issues", ranked_params("2026-W03", "2026-W02"))
+    assert rows and all(r["baseline_week_count"] == 1 for r in rows)
     assert not any(r["is_emerging"] or r["is_improving"] for r in rows)
+
+
+def test_in_a_week_when_everything_grows_only_the_issue_that_outgrew_it_is_emerging(metrics_con):
+    # W07 triples for every issue, and topic 1 (10 a week) grows eightfold: only it gained
+    # share of the week, so only it is emerging, though every count is far above baseline
+    metrics_con.execute(
+        "update topic_week_metrics set volume = volume * 3, negative_count = negative_count * 3,"
+        " sentiment_count = sentiment_count * 3, positive_count = positive_count * 3 "
+        "where week = '2026-W07' and topic_id in (2, 3)"
+    )
+    metrics_con.execute(
+        "update topic_week_metrics set volume = 80, negative_count = 40, sentiment_count = 80 "
+        "where week = '2026-W07' and topic_id = 1"
+    )
+    metrics_con.execute(
+        "update topic_week_metrics set volume = 36, negative_count = 18, sentiment_count = 36 "
+        "where week = '2026-W07' and topic_id = 2"
+    )
+    rows = {r["topic_id"]: r for r in fetch_dicts(metrics_con, "ranked_issues", ranked_params())}
+    assert rows[1]["is_emerging"]
+    assert rows[2]["p_value_up"] < 0.001  # its count alone would have made a headline
+    assert not rows[2]["is_emerging"]  # but its share of the week did not grow
+    assert rows[2]["p_value_share_up"] > 0.001
+    # the change splits by issue: 80 - 10 = +70 for topic 1, 36 - 6 = +30 for topic 2
+    assert (rows[1]["volume_delta"], rows[2]["volume_delta"]) == (70, 30)
+
+
+def test_week_change_by_issue_adds_up_to_the_change_of_the_weeks_totals(metrics_con):
+    # the week's totals: every issue's texts and 7 (W07) / 4 (W06) texts in no issue
+    metrics_con.execute(
+        "create table weekly_kpis (run_id varchar, week varchar, volume bigint, "
+        "negative_count bigint)"
+    )
+    totals = {
+        "2026-W06": (6 + 10 + 5 + 4, 3 + 5 + 0 + 2),
+        "2026-W07": (3 + 30 + 5 + 5 + 7, 1 + 15 + 2 + 3),
+    }
+    for week, (volume, negative) in totals.items():
+        metrics_con.execute(
+            "insert into weekly_kpis values ('r1', $w, $v, $n)",
+            {"w": week, "v": volume, "n": negative},
+        )
+    rows = fetch_dicts(
+        metrics_con,
+        "week_change_by_issue",
+        {"run_id": "r1", "week": "2026-W07", "prev_week": "2026-W06"},
+    )
+    assert sum(r["volume_delta"] for r in rows) == totals["2026-W07"][0] - totals["2026-W06"][0]
+    assert sum(r["negative_delta"] for r in rows) == (totals["2026-W07"][1] - totals["2026-W06"][1])
+    by_topic = {r["topic_id"]: r for r in rows}
+    assert by_topic[1]["volume_delta"] == 20 and by_topic[2]["volume_delta"] == -3
+    assert by_topic[4]["volume_delta"] == 5  # new this week
+    assert by_topic[None]["volume_delta"] == 7 - 4  # the texts in no issue
+    assert rows[0]["topic_id"] == 1  # the biggest mover first

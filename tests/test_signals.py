@@ -57,9 +57,9 @@ def metrics_db(tmp_path, series: dict[int, list[int]]):
         """
         insert into topics (topic_id, auto_label, label, first_seen_week, last_seen_week, status)
         select topic_id, 'x', 'x', '2026-W02', '2026-W13', 'active' from made_topics;
-        insert into topic_week_metrics (run_id, topic_id, week, volume, negative_count,
+        insert into topic_week_metrics (run_id, level, topic_id, week, volume, negative_count,
             sentiment_count, positive_count, negative_share, reach_sum)
-        select 'r1', topic_id, week, volume, volume, volume, 0, 1.0, 0 from made_weeks;
+        select 'r1', 'issue', topic_id, week, volume, volume, volume, 0, 1.0, 0 from made_weeks;
         """
     )
     return con
@@ -213,8 +213,9 @@ def test_report_context_lists_improving_topics_beyond_the_top_list_with_their_ra
     }
     con.close()
 
-    # the result sets analysts query in the file: 12 weeks; 2 topics x 12 weeks; 2 ranked
-    assert materialised == {"weekly_kpis": 12, "topic_week_metrics": 24, "ranked_issues": 2}
+    # the result sets analysts query in the file: 12 weeks; 2 topics x 12 weeks at both
+    # levels (each topic is its own issue here); 2 ranked
+    assert materialised == {"weekly_kpis": 12, "topic_week_metrics": 48, "ranked_issues": 2}
 
     assert [i["topic_id"] for i in context["issues"]] == [1]  # top_issues = 1
     assert [i["topic_id"] for i in context["emerging"]] == [1]
@@ -255,10 +256,10 @@ def test_the_demo_run_flags_the_planted_surge_and_fade_and_no_other_theme(demo_r
         ).fetchall()
         members = con.execute(
             """
-            select coalesce(t.merged_into, t.topic_id), f.external_id
+            select r.issue_id, f.external_id
             from doc_topics as d
             inner join feedback as f using (feedback_id)
-            inner join topics as t on t.topic_id = d.topic_id
+            inner join topic_rollup as r on r.topic_id = d.topic_id
             where d.run_id = $r
             """,
             {"r": run_id},

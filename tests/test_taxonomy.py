@@ -254,8 +254,9 @@ def cli_env(demo_run, tmp_path, monkeypatch, taxonomy_copy):
     with connect(db_path) as con:
         biggest = con.execute(
             """
-            select topic_id from doc_topics group by topic_id
-            having topic_id is not null order by count(*) desc, topic_id limit 2
+            select r.issue_id from doc_topics as d
+            inner join topic_rollup as r on r.topic_id = d.topic_id
+            group by r.issue_id order by count(*) desc, r.issue_id limit 2
             """
         ).fetchall()
     return demo_run, db_path, [t for (t,) in biggest]
@@ -269,8 +270,18 @@ def test_topics_list_shows_id_label_status_volume_keywords_and_a_redacted_quote(
     assert header.split()[:3] == ["id", "status", "texts"]
     assert " — " in row and quote.strip().startswith("“")
     rows = [line.split() for line in out.splitlines()[1:] if not line.startswith(" " * 24)]
-    volumes = [int(r[2]) for r in rows]
+    # issues by volume, each followed by its sub-themes (marked ·), whose texts add up to it
+    issues = [r for r in rows if r[3] != "·"]
+    volumes = [int(r[2]) for r in issues]
     assert volumes == sorted(volumes, reverse=True) and volumes[0] > 0
+    lines = [line for line in out.splitlines()[1:] if not line.startswith(" " * 24)]
+    first_issue = lines.index(next(line for line in lines if line.split()[0] == str(first)))
+    nested = []
+    for line in lines[first_issue + 1 :]:
+        if line.split()[3] != "·":
+            break
+        nested.append(int(line.split()[2]))
+    assert not nested or sum(nested) == int(lines[first_issue].split()[2])
     with connect(db_path) as con:
         registered = con.execute("select count(*) from topics").fetchone()[0]
     assert len(rows) == registered

@@ -25,11 +25,9 @@ from pulse.topics import (
     mark_dormant,
     match_by_documents,
     match_clusters,
-    readable_label,
     register_clusters,
     register_seeds,
     shared_documents,
-    topic_keywords,
 )
 from pulse.weeks import IsoWeek
 
@@ -140,64 +138,6 @@ def test_one_cluster_holding_most_of_the_window_is_split_by_leaf_selection():
     assert len(set(leaves) - {-1}) == 4
 
 
-def test_keywords_never_name_the_brand_handle_or_a_mention():
-    from pulse.embed import encode
-
-    texts = [
-        f"@SpotifyCares @{who} my playlist {what} again"
-        for who in ("jo", "sam", "kim")
-        for what in ("disappeared", "vanished", "is gone", "got deleted")
-    ] + [
-        f"@SpotifyCares spotify premium {what} twice this month"
-        for what in ("charged", "billed", "charged me", "took payment")
-    ] * 3
-    topics = [0] * 12 + [1] * 12
-    keywords = topic_keywords(texts, topics, encode(texts), brand_handles=["SpotifyCares"])
-    words = {w for kws in keywords.values() for kw in kws for w in kw.split()}
-    assert "playlist" in words and "premium" in words
-    assert not words & {"spotifycares", "spotify", "sam", "kim"}
-
-
-def test_a_word_pair_never_spans_two_customers_texts():
-    from pulse.embed import encode
-
-    # Joined into one document, "delayed payment" would count twice (text end + next start).
-    texts = ["my refund is delayed", "payment failed at checkout"] * 3 + ["login broken"] * 6
-    topics = [0] * 6 + [1] * 6
-    keywords = topic_keywords(texts, topics, encode(texts))
-    assert "delayed payment" not in keywords[0]
-    assert {"refund", "payment"} <= {w for kw in keywords[0] for w in kw.split()}
-
-
-def test_keywords_counted_in_the_worker_process_equal_those_counted_here(monkeypatch):
-    from pulse.embed import encode
-    from pulse.ingest import clean
-    from pulse.topics import document_terms, start_document_terms
-
-    monkeypatch.setattr(clean, "PARALLEL_MIN_TEXTS", 10)
-    texts = [
-        f"@ProNetHelp my {what} {how} since the update"
-        for what in ("inbox", "feed", "profile", "search")
-        for how in ("crashes", "freezes", "is blank")
-    ] * 2
-    topics = [i % 3 for i in range(len(texts))]
-    vectors = encode(texts)
-    counting = start_document_terms(texts, ["ProNetHelp"])
-    there = counting()
-    here = document_terms(texts, ["ProNetHelp"])
-    assert (there[0] != here[0]).nnz == 0 and list(there[1]) == list(here[1])
-    assert topic_keywords(
-        texts, topics, vectors, brand_handles=["ProNetHelp"], terms=there
-    ) == topic_keywords(texts, topics, vectors, brand_handles=["ProNetHelp"])
-
-
-def test_texts_of_nothing_but_stop_words_give_topics_no_keywords():
-    from pulse.embed import encode
-
-    texts = ["it is what it is", "and so on and so on"] * 3
-    assert topic_keywords(texts, [0, 1] * 3, encode(texts)) == {0: [], 1: []}
-
-
 def test_an_unmatched_cluster_registers_a_new_topic_flagged_new_until_the_next_week(con):
     first, _ = register_clusters(con, {0: A}, {}, W10)
     _, new = register_clusters(con, {0: A, 1: C}, {1: ["fake", "company page"]}, W10.shift(1))
@@ -278,26 +218,6 @@ def test_a_seed_is_registered_once_and_keeps_its_id_across_runs(con):
     second = register_seeds(con, renamed, W10.shift(1))
     assert list(first.values()) == list(second.values())
     assert registry(con)[next(iter(first.values()))]["label"] == "Invites to all contacts"
-
-
-# --- labels -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "keywords",
-    [
-        ["refund", "renewal", "charged premium", "subscription"],
-        ["invites", "sent invitations", "contacts"],
-        ["app crashes", "app freezes", "reinstalled"],
-        ["password_reset"],
-        [],
-    ],
-)
-def test_a_default_label_reads_like_a_name_not_a_bertopic_id(keywords):
-    label = readable_label(keywords)
-    assert label and label[0].isupper()
-    assert "_" not in label and not label[0].isdigit()
-    assert len(label) <= 60
 
 
 # --- on real texts (the session's flow run) -------------------------------------------------

@@ -8,18 +8,18 @@ no match registers a new topic. Ids come from a sequence and are never reused.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from pulse.embed import encode, load_vectors
+from pulse.topics.vocabulary import document_terms, start_document_terms
 from pulse.weeks import IsoWeek
+
+__all__ = ["cluster_window", "document_terms", "fit_window", "start_document_terms"]
 
 # Two clusters are "the same topic" when their centroids are at least this
 # similar; measured on the demo weeks, the same theme across overlapping
@@ -111,42 +111,6 @@ OVERLAP_SHARE = 0.5
 # demo 0.943 -> 0.954 at 0.05. 0.10 is the smallest margin that met 0.90 with room, and
 # a text closer to its new cluster by more than 0.10 still moves (a real split).
 HYSTERESIS_MARGIN = 0.10
-
-_TOKEN_PATTERN = r"(?u)\b[a-zA-Z][a-zA-Z]{2,}\b"
-_MENTION_OR_LINK = re.compile(r"@\w+|\bhttps?://\S+|\bwww\.\S+")
-_EXTRA_STOP_WORDS = {
-    "pronet",
-    "pronethelp",
-    "hi",
-    "hello",
-    "hey",
-    "thanks",
-    "thank",
-    "pls",
-    "please",
-    "just",
-    "really",
-    "got",
-    "get",
-    "im",
-    "ive",
-    "dont",
-    "cant",
-    "doesnt",
-    "didnt",
-    "know",
-    "like",
-    "amp",
-    "https",
-    "http",
-    "com",
-    "www",
-    "user",
-    "email",
-    "phone",
-    "card",
-    "address",
-}
 
 
 @dataclass
@@ -274,7 +238,7 @@ def build_topic_model(n_docs: int, seed: int, min_topic_size: int):
         # process computes in a second or two on 5-d points. Same labels either way.
         core_dist_n_jobs=1,
     )
-    # Pulse names its topics itself, after merging (`topic_keywords`), and never reads
+    # Pulse names its topics itself, after merging (pulse.topics.labels), and never reads
     # BERTopic's own c-TF-IDF words: tokenising every text for them again took 5-6 s of a
     # 100k window's topics stage (py-spy). Placeholder words keep BERTopic's bookkeeping
     # intact at no cost.
@@ -289,116 +253,6 @@ def build_topic_model(n_docs: int, seed: int, min_topic_size: int):
     )
 
 
-def readable_label(keywords: list[str], praise: bool = False) -> str:
-    """A name a person would give, from ranked keywords.
-
-    Takes the best phrase near the top ("app crashes"), joins the next keyword
-    that adds a new idea with "and" (sharing the head word where it can: "App
-    crashes and freezes", not "App crashes / app freezes"), and marks praise,
-    which the report leaves out of the issues. "3_password_reset_email" is what
-    this replaces.
-    """
-    words = []
-    for keyword in keywords:
-        cleaned = " ".join(re.sub(r"[_\W\d]+", " ", keyword or "").lower().split())
-        if cleaned and cleaned not in words and cleaned not in _LABEL_FILLERS:
-            words.append(cleaned)
-    if not words:
-        return "Praise" if praise else "Unlabelled topic"
-    top = words[:3]
-    words = [w for w in words if not set(w.split()) & _LABEL_FILLERS]
-    if praise and (not words or words[0] not in top):
-        return "Praise and thanks"  # thanks for "great, fixed, minutes" is all it says
-    if not words:
-        return "Unlabelled topic"
-    phrases = [w for w in words[:3] if " " in w]
-    head = phrases[0] if phrases else words[0]
-    head_words = head.split()
-    label = head
-    for word in words[:5]:
-        parts = word.split()
-        if word == head or word in head_words:
-            continue
-        if (
-            len(parts) == 2
-            and len(head_words) == 2
-            and parts[0] == head_words[0]
-            and parts[1].endswith(_VERB_ENDINGS)
-            and head_words[1].endswith(_VERB_ENDINGS)
-            and not _label_stem_shared(parts[1], head_words)
-        ):
-            label = f"{head} and {parts[1]}"  # "account restricted and suspended"
-            break
-        if (
-            len(parts) == 1
-            and word in words[:3]
-            and word not in _NOT_A_NAME
-            and not _label_stem_shared(word, head_words)
-        ):
-            label = f"{head} and {word}"  # "notifications and emails"
-            break
-    label = " ".join(label.split()[:6])
-    label = label[:1].upper() + label[1:]
-    return f"Praise: {label[:1].lower() + label[1:]}" if praise else label
-
-
-# Words that say nothing about what a topic is about; never the name of one.
-_LABEL_FILLERS = {
-    "issue",
-    "problem",
-    "help",
-    "great",
-    "fixed",
-    "minutes",
-    "asking",
-    "happened",
-    "actually",
-    "won",
-    "keeps",
-    "hear",
-    "ends",
-    "today",
-    "week",
-    "time",
-    "day",
-}
-
-
-# Word endings of the verbs customers describe a fault with ("crashes", "suspended").
-_VERB_ENDINGS = ("ed", "es", "ing")
-# Single words that describe an action, not a thing; a label does not end on them.
-_NOT_A_NAME = {"save", "saving", "apply", "reply", "replying", "confirm", "test", "arrive", "sent"}
-
-
-def _label_stem_shared(word: str, others: list[str]) -> bool:
-    """Whether a word repeats the label: "applied" after "apply", "invites" after "invitations"."""
-    return any(word[:4] == other[:4] for other in others if len(other) >= 4 and len(word) >= 4)
-
-
-def restore_case(label: str, texts: list[str]) -> str:
-    """Give each word of a label the spelling customers use most ("InMail", not "inmail")."""
-    words = label.split()
-    out = []
-    for index, word in enumerate(words):
-        pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
-        forms: dict[str, int] = {}
-        for text in texts[:500]:
-            for match in pattern.findall(text):
-                forms[match] = forms.get(match, 0) + 1
-        # Capitalised only by starting a sentence does not count as a spelling.
-        mixed = {f: n for f, n in forms.items() if f != f.lower() and f != f.capitalize()}
-        if mixed and max(mixed.values()) >= 0.5 * sum(forms.values()):
-            best = max(sorted(mixed), key=mixed.get)
-            out.append(best)
-        elif forms and word.lower() == word and max(forms, key=forms.get).isupper():
-            out.append(max(forms, key=forms.get))  # acronyms: "SMS", "2FA"
-        else:
-            out.append(word)
-        if index == 0 and out[0] == out[0].lower():
-            out[0] = out[0][:1].upper() + out[0][1:]
-    return " ".join(out)
-
-
 def cluster_window(
     con: duckdb.DuckDBPyConnection,
     week: IsoWeek,
@@ -410,22 +264,23 @@ def cluster_window(
     taxonomy_path: Path | None = None,
     brand_handles: list[str] | None = None,
 ) -> ClusterResult:
-    """Fit topics on the window's texts, match them to the registry, write doc_topics.
+    """Fit sub-themes on the window's texts, match them to the registry, group them into
+    issues, write doc_topics.
 
     Seeded topics from the taxonomy file claim the texts close to their example
     phrases first-hand, so a known issue is tracked even when it is too small
-    to form a cluster of its own. `brand_handles` (default: the settings' own)
-    never name a topic: nearly every tweet opens with one.
+    to form a cluster of its own. Keywords and labels come from the redacted texts (what
+    any output may show); the window's background words (a brand, a publisher's mask)
+    never name a topic, and `brand_handles`, when configured, are stop words too.
     """
-    from pulse.config import Settings
     from pulse.taxonomy import read_taxonomy
-
-    if brand_handles is None:
-        brand_handles = Settings().brand_handles
+    from pulse.topics.issues import assign_issues
+    from pulse.topics.labels import rank_candidates
+    from pulse.topics.vocabulary import background_words, start_document_terms
 
     rows = con.execute(
         """
-        select f.feedback_id, f.text, f.text_hash, f.created_at,
+        select f.feedback_id, f.text_redacted, f.text_hash, f.created_at,
             (select min(s.label) from sentiment as s where s.feedback_id = f.feedback_id)
         from feedback as f
         where f.created_at >= $start and f.created_at < $end
@@ -435,6 +290,7 @@ def cluster_window(
     ).fetchall()
     feedback_ids = [r[0] for r in rows]
     texts = [r[1] for r in rows]
+    sentiments = [r[4] for r in rows]
     vectors = load_vectors(con, [r[2] for r in rows])
     doc_weeks = [_week_of(r[3], week, window_end) for r in rows]
     seeds = read_taxonomy(taxonomy_path).seeds
@@ -442,7 +298,7 @@ def cluster_window(
     seed_centroids = {SEED_CLUSTER_BASE + i: seed_centroid(s.examples) for i, s in enumerate(seeds)}
 
     # The window's words are counted on the idle core while UMAP fits on the other.
-    terms_of_window = start_document_terms(texts, list(brand_handles))
+    terms_of_window = start_document_terms(texts, list(brand_handles or []))
     if len(rows) < max(30, 3 * min_topic_size):
         # Too little to cluster honestly: only seeds claim texts, the rest stays
         # unassigned and the report says so instead of inventing topics.
@@ -454,17 +310,14 @@ def cluster_window(
         )
         if stored is None and merge_threshold is not None:
             store_merge_threshold(con, merge_threshold)
-    keywords_of = (
-        topic_keywords(
-            texts, clusters, vectors, brand_handles=brand_handles, terms=terms_of_window()
-        )
-        if any(c >= 0 for c in clusters)
-        else {}
-    )
+    terms = terms_of_window() if any(c >= 0 for c in clusters) else None
+    background = background_words(terms[0], terms[1], clusters) if terms else set()
+    candidates = rank_candidates(terms[0], terms[1], clusters, vectors, background) if terms else {}
+    keywords_of = {c: found.keywords() for c, found in candidates.items()}
 
     centroids = _centroids(vectors, clusters)
     last_seen = _last_seen_weeks(clusters, doc_weeks)
-    labels_of = topic_labels(texts, clusters, keywords_of, [r[4] for r in rows])
+    members = {c: [i for i, d in enumerate(clusters) if d == c] for c in centroids}
     topic_of_cluster = {
         cluster: seed_topics[seeds[cluster - SEED_CLUSTER_BASE].key]
         for cluster in centroids
@@ -478,8 +331,10 @@ def cluster_window(
         week,
         last_seen,
         exclude=set(seed_topics.values()),
-        labels_of=labels_of,
         shared=shared_documents(con, feedback_ids, clusters),
+        candidates=candidates,
+        texts_of={c: [texts[i] for i in members[c][:500]] for c in fitted},
+        praise_of={c: _is_praise([sentiments[i] for i in members[c]]) for c in fitted},
     )
     topic_of_cluster.update(matched)
     for cluster, topic_id in topic_of_cluster.items():
@@ -490,6 +345,17 @@ def cluster_window(
     )
     _write_doc_topics(con, run_id, feedback_ids, clusters, topic_of_cluster, vectors, centroids)
     _remember(con, feedback_ids, clusters, topic_of_cluster)
+    assign_issues(
+        con,
+        week,
+        [topic_of_cluster.get(c) if c >= 0 else None for c in clusters],
+        vectors,
+        terms,
+        background,
+        texts,
+        sentiments,
+        doc_weeks,
+    )
     mark_dormant(con, week, keep=set(seed_topics.values()))
     return ClusterResult(
         feedback_ids=feedback_ids,
@@ -501,26 +367,10 @@ def cluster_window(
     )
 
 
-def topic_labels(
-    texts: list[str],
-    clusters: list[int],
-    keywords_of: dict[int, list[str]],
-    sentiments: list[str | None],
-) -> dict[int, str]:
-    """Default labels per cluster: keywords made a name, in customers' spelling.
-
-    A cluster whose texts are mostly positive is praise (the rule the ranking uses
-    to leave it out of the issues), and its label says so.
-    """
-    labels = {}
-    for cluster, keywords in keywords_of.items():
-        members = [i for i, c in enumerate(clusters) if c == cluster]
-        tones = [sentiments[i] for i in members]
-        positive, negative = tones.count("positive"), tones.count("negative")
-        praise = positive >= 0.5 * len(members) and positive > negative
-        label = readable_label(keywords, praise=praise)
-        labels[cluster] = restore_case(label, [texts[i] for i in members])
-    return labels
+def _is_praise(tones: list[str | None]) -> bool:
+    """Mostly positive texts: praise, which the ranking leaves out of the issues."""
+    positive, negative = tones.count("positive"), tones.count("negative")
+    return positive >= 0.5 * len(tones) and positive > negative
 
 
 def _week_of(created_at, week: IsoWeek, window_end) -> str:
@@ -936,142 +786,6 @@ def merge_isolated_groups(
     return out
 
 
-def document_terms(texts: list[str], brand_handles: list[str]) -> tuple[Any, np.ndarray] | None:
-    """Each text's counts of the words and word pairs `topic_keywords` ranks, and those terms.
-
-    Independent of the clusters, so a large window's are counted in the worker process
-    while UMAP fits on one core (`start_document_terms`). Counted per text, a word pair
-    never spans two customers' texts, as it did when a topic's texts were joined into
-    one document. None when the texts hold nothing but stop words.
-    """
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-
-    cleaned = [_MENTION_OR_LINK.sub(" ", t) for t in texts]
-    vectorizer = CountVectorizer(
-        stop_words=sorted(ENGLISH_STOP_WORDS | _EXTRA_STOP_WORDS | brand_words(brand_handles)),
-        ngram_range=(1, 2),
-        token_pattern=_TOKEN_PATTERN,
-        min_df=1,
-    )
-    try:
-        counts = vectorizer.fit_transform(cleaned)
-    except ValueError:  # nothing but stop words
-        return None
-    return counts.tocsr(), vectorizer.get_feature_names_out()
-
-
-def start_document_terms(texts: list[str], brand_handles: list[str]) -> Callable[[], Any]:
-    """`document_terms` begun in the worker process for a large window; call the result for it.
-
-    Below PARALLEL_MIN_TEXTS texts (or with no worker) the call counts them here.
-    """
-    from pulse.ingest.clean import PARALLEL_MIN_TEXTS, start_in_worker
-
-    future = (
-        start_in_worker(document_terms, texts, brand_handles)
-        if len(texts) >= PARALLEL_MIN_TEXTS
-        else None
-    )
-
-    def result() -> tuple[Any, np.ndarray] | None:
-        if future is not None:
-            from concurrent.futures.process import BrokenProcessPool
-
-            try:
-                return future.result()
-            except (BrokenProcessPool, OSError):
-                pass
-        return document_terms(texts, brand_handles)
-
-    return result
-
-
-def topic_keywords(
-    texts: list[str],
-    topics: list[int],
-    vectors: np.ndarray,
-    top_n: int = 10,
-    brand_handles: list[str] | None = None,
-    terms: tuple[Any, np.ndarray] | None | Literal[False] = False,
-) -> dict[int, list[str]]:
-    """Keywords per topic: c-TF-IDF candidates re-ranked by closeness to the topic's centre.
-
-    c-TF-IDF finds words frequent in one topic and rare in the others; the
-    KeyBERT-style re-ranking keeps those that mean what the topic means, which
-    drops fillers like "ve" or "today" that happen to be frequent. @mentions and
-    links are cut first and the brand's handles are stop words: "spotifycares"
-    opens most tweets to @SpotifyCares and says nothing about the issue. `terms` is
-    `document_terms(texts, brand_handles)` when already counted (False: count here).
-    """
-    from scipy.sparse import csr_matrix
-
-    clusters = sorted(c for c in set(topics) if c >= 0)
-    if not clusters:
-        return {}
-    if terms is False:
-        terms = document_terms(texts, brand_handles or [])
-    if terms is None:
-        return {k: [] for k in clusters}
-    per_text, all_terms = terms
-    row_of = {cluster: row for row, cluster in enumerate(clusters)}
-    members = [(row_of[c], doc) for doc, c in enumerate(topics) if c >= 0]
-    rows, docs = (np.array(side, dtype=np.int64) for side in zip(*members, strict=True))
-    membership = csr_matrix(
-        (np.ones(len(docs), dtype=np.int64), (rows, docs)), shape=(len(clusters), len(topics))
-    )
-    summed = (membership @ per_text).tocsc()
-    # Only the terms the topics' texts use (unassigned texts' own words weigh nothing).
-    used = np.flatnonzero(np.diff(summed.indptr))
-    if not len(used):
-        return {k: [] for k in clusters}
-    counts = summed[:, used].toarray().astype(np.float64)
-    vocabulary = all_terms[used]
-    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
-    average_words = counts.sum() / len(clusters)
-    idf = np.log(1.0 + average_words / np.maximum(counts.sum(axis=0), 1.0))
-    ctfidf = tf * idf
-    centroids = _centroids(vectors, topics)
-    result: dict[int, list[str]] = {}
-    for row, cluster in enumerate(clusters):
-        order = np.argsort(-ctfidf[row], kind="stable")[:30]
-        picked = [i for i in order if counts[row, i] >= 2]
-        if not picked:
-            result[cluster] = []
-            continue
-        candidates = [str(vocabulary[i]) for i in picked]
-        similarity = encode(candidates) @ centroids[cluster]
-        # Mostly meaning, a little frequency: ties go to the more distinctive word.
-        strength = ctfidf[row, picked]
-        score = similarity + 0.3 * strength / (strength.max() or 1.0)
-        ranked = [candidates[i] for i in np.argsort(-score, kind="stable")]
-        result[cluster] = _dedupe(ranked)[:top_n]
-    return result
-
-
-def brand_words(handles: list[str]) -> set[str]:
-    """The brand's handles and the names inside them ("SpotifyCares" -> spotify, spotifycares).
-
-    Customers name the brand in nearly every text; it says nothing about the issue.
-    """
-    words = set()
-    for handle in handles:
-        word = handle.lower().lstrip("@")
-        words.add(word)
-        words.add(re.sub(r"_?(cares|care|help|support|team|official|service)$", "", word))
-    return {w for w in words if len(w) >= 3}
-
-
-def _dedupe(words: list[str]) -> list[str]:
-    """Drop a keyword when a better-ranked one already says it ("crash" after "app crashes")."""
-    kept: list[str] = []
-    for word in words:
-        stems = {w[:5] for w in word.split()}
-        if any(stems <= {w[:5] for w in other.split()} for other in kept):
-            continue
-        kept.append(word)
-    return kept
-
-
 def _reduce_outliers(topics: list[int], vectors: np.ndarray) -> list[int]:
     """Give each outlier to the nearest topic centroid when it is similar enough.
 
@@ -1312,24 +1026,34 @@ def register_clusters(
     exclude: set[int] | None = None,
     labels_of: dict[int, str] | None = None,
     shared: dict[int, dict[int, int]] | None = None,
+    candidates: dict | None = None,
+    texts_of: dict[int, list[str]] | None = None,
+    praise_of: dict[int, bool] | None = None,
 ) -> tuple[dict[int, int], list[int]]:
     """Match clusters to the registry, update the matched topics, register the rest as new.
 
-    A matched topic keeps its id and CX ops' label and takes the new centroid,
-    so a slowly drifting issue keeps matching. An unmatched cluster gets the
-    next id of `topic_id_seq`, which never hands out a number twice.
-    `last_seen` is the newest week each cluster has texts in (default: `week`);
-    `labels_of` the default label per cluster (default: from its keywords).
+    A matched topic keeps its id, CX ops' label, and its published label while its
+    content is what that label was named for (pulse.topics.labels.keeps_label); it
+    takes the new centroid, so a slowly drifting issue keeps matching. An unmatched
+    cluster gets the next id of `topic_id_seq`, which never hands out a number twice.
+    Clusters that need a name get one no other sub-theme has (`candidates`, from
+    `rank_candidates`); `labels_of` gives names outright instead (tests, benches).
+    `last_seen` is the newest week each cluster has texts in (default: `week`).
     `shared` (from `shared_documents`) matches clusters by the texts they share with
     earlier topics first; centroids match the rest.
     """
+    from pulse.topics.issues import _praise
+    from pulse.topics.labels import choose_labels, keeps_label
+
     last_seen = last_seen or {}
     labels_of = labels_of or {}
+    praise_of = praise_of or {}
     exclude = exclude or set()
     registry = [
         (topic_id, np.asarray(centroid, dtype=np.float32))
         for topic_id, centroid in con.execute(
-            "select topic_id, centroid from topics where centroid is not null order by topic_id"
+            "select topic_id, centroid from topics "
+            "where centroid is not null and coalesce(level, 'theme') = 'theme' order by topic_id"
         ).fetchall()
         if topic_id not in exclude
     ]
@@ -1339,18 +1063,53 @@ def register_clusters(
     mapping = {
         c: t for c, t in match_by_documents(shared or {}, exclude | gone).items() if c in centroids
     }
-    taken = set(mapping.values())
+    taken_ids = set(mapping.values())
     mapping.update(
         match_clusters(
             {c: v for c, v in centroids.items() if c not in mapping},
-            [(t, v) for t, v in registry if t not in taken],
+            [(t, v) for t, v in registry if t not in taken_ids],
         )
     )
+    published = {
+        int(topic_id): (auto_label, label, label_keywords)
+        for topic_id, auto_label, label, label_keywords in con.execute(
+            "select topic_id, auto_label, label, label_keywords from topics "
+            "where coalesce(level, 'theme') = 'theme' and status <> 'merged'"
+        ).fetchall()
+    }
+    kept = {
+        c: published[mapping[c]][0]
+        for c in centroids
+        if c in mapping
+        and mapping[c] in published
+        and keeps_label(published[mapping[c]][2], keywords_of.get(c, []))
+    }
+    to_name = [c for c in sorted(centroids) if c not in kept]
+    renamed_ids = {mapping[c] for c in to_name if c in mapping}
+    taken = {t: row[1] for t, row in published.items() if t not in renamed_ids}
+    # No sub-theme takes an issue's name (an issue may share one with its own sub-theme).
+    taken.update(
+        con.execute(
+            "select topic_id, label from topics where level = 'issue' and status <> 'merged'"
+        ).fetchall()
+    )
+    if candidates is not None:
+        order = sorted(to_name, key=lambda c: (-len((texts_of or {}).get(c, [])), c))
+        named = choose_labels(candidates, order, texts_of or {}, taken)
+    else:
+        named = {
+            c: labels_of.get(c) or (keywords_of.get(c) or ["Other feedback"])[0].capitalize()
+            for c in to_name
+        }
     new_topics = []
     for cluster in sorted(centroids):
         keywords = keywords_of.get(cluster, [])[:10]
         seen = last_seen.get(cluster, str(week))
-        label = labels_of.get(cluster) or readable_label(keywords)
+        if cluster in kept:
+            label, label_keywords = kept[cluster], None
+        else:
+            label = _praise(named[cluster], praise_of.get(cluster, False))
+            label_keywords = keywords
         if cluster in mapping:
             con.execute(
                 """
@@ -1358,6 +1117,7 @@ def register_clusters(
                     centroid = $centroid,
                     keywords = $keywords,
                     auto_label = $auto_label,
+                    label_keywords = coalesce($label_keywords, label_keywords),
                     last_seen_week = greatest(last_seen_week, $last_seen),
                     first_seen_week = least(first_seen_week, $week),
                     status = case when status in ('hidden', 'merged') then status
@@ -1369,6 +1129,7 @@ def register_clusters(
                     "centroid": centroids[cluster].tolist(),
                     "keywords": keywords,
                     "auto_label": label,
+                    "label_keywords": label_keywords,
                     "last_seen": seen,
                     "week": str(week),
                     "topic_id": mapping[cluster],
@@ -1379,8 +1140,10 @@ def register_clusters(
             con.execute(
                 """
                 insert into topics (topic_id, auto_label, label, keywords, centroid,
-                                    first_seen_week, last_seen_week, status)
-                values ($topic_id, $label, $label, $keywords, $centroid, $week, $last_seen, 'new')
+                                    first_seen_week, last_seen_week, status, level,
+                                    label_keywords)
+                values ($topic_id, $label, $label, $keywords, $centroid, $week, $last_seen,
+                        'new', 'theme', $keywords)
                 """,
                 {
                     "topic_id": topic_id,

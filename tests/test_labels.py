@@ -1,0 +1,168 @@
+"""Names of topics: phrases the texts use, never a brand, a mask or a placeholder; unique;
+in the spelling most customers use; kept while the content is the same.
+
+Texts are small and written here; vectors come from the real embedder.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pulse.embed import encode
+from pulse.topics.labels import (
+    Candidates,
+    choose_labels,
+    keeps_label,
+    label_key,
+    name_clusters,
+    rank_candidates,
+    restore_case,
+)
+from pulse.topics.vocabulary import background_words, document_terms
+
+
+def names(texts: list[str], topics: list[int], **kwargs) -> dict[int, str]:
+    return name_clusters(texts, topics, encode(texts), **kwargs)
+
+
+def themed(brand_opening: str, *themes: list[str], copies: int = 3) -> tuple[list[str], list[int]]:
+    texts, topics = [], []
+    for topic, phrases in enumerate(themes):
+        for _ in range(copies):
+            for phrase in phrases:
+                texts.append(f"{brand_opening} {phrase}".strip())
+                topics.append(topic)
+    return texts, topics
+
+
+THEMES = (
+    ["my playlist disappeared", "playlist vanished again", "my playlist is gone"],
+    ["charged twice for premium", "premium billed twice", "charged for premium twice"],
+    ["app crashes on launch", "the app crashes every time", "app crashes after update"],
+    ["cannot log in", "log in fails with an error", "cannot log in on my phone"],
+)
+
+
+def test_a_brand_in_every_topic_is_found_from_the_data_and_never_names_one():
+    texts, topics = themed("Spotify", *THEMES)
+    per_text, terms = document_terms(texts)
+    assert "spotify" in background_words(per_text, terms, topics)
+    labels = names(texts, topics)
+    assert not any("spotify" in label.lower() for label in labels.values())
+    assert "Playlist" in labels[0] and "premium" in labels[1].lower()
+
+
+def test_a_publishers_mask_and_pulses_placeholders_never_name_a_topic():
+    texts, topics = themed("XXXX XXXX wrote on XX/XX/XXXX", *THEMES)
+    texts = [t + " contact me at [email] or [phone]" for t in texts]
+    labels = names(texts, topics)
+    words = {w for label in labels.values() for w in label.lower().split()}
+    assert not words & {"xxxx", "xx", "email", "phone", "contact"}
+    assert len(set(labels.values())) == len(labels)
+
+
+def test_handles_and_links_never_name_a_topic_and_hashtags_speak_their_words():
+    texts, topics = themed("@SpotifyCares @jo https://t.co/x1 #PlaylistGone", *THEMES[:2])
+    per_text, terms = document_terms(texts)
+    vocabulary = set(terms)
+    assert not vocabulary & {"spotifycares", "jo", "https", "co"}
+    assert "playlist gone" in vocabulary  # from #PlaylistGone
+
+
+def test_a_phrase_is_a_word_sequence_some_text_really_has():
+    texts = ["what happened to my applications", "what happened to my applications today"] * 3
+    per_text, terms = document_terms(texts)
+    assert "happened applications" not in set(terms)  # stop words are not cut out of phrases
+    assert "applications" in set(terms)
+    # and a pair never spans two customers' texts
+    texts = ["my refund is delayed", "payment failed at checkout"] * 3
+    assert "delayed payment" not in set(document_terms(texts)[1])
+
+
+def test_terms_counted_in_the_worker_process_equal_those_counted_here(monkeypatch):
+    from pulse.ingest import clean
+    from pulse.topics import start_document_terms
+
+    monkeypatch.setattr(clean, "PARALLEL_MIN_TEXTS", 10)
+    texts, _ = themed("@ProNetHelp", *THEMES)
+    there = start_document_terms(texts, ["ProNetHelp"])()
+    here = document_terms(texts, ["ProNetHelp"])
+    assert (there[0] != here[0]).nnz == 0 and list(there[1]) == list(here[1])
+
+
+def test_every_label_is_unique_even_when_two_topics_share_their_best_phrase():
+    texts, topics = themed(
+        "",
+        ["app crashes on launch", "app crashes on my phone", "app crashes when I open it"],
+        ["app crashes after the update", "app crashes since the update", "update crashes app"],
+        ["cannot log in", "log in fails", "cannot log in today"],
+    )
+    labels = names(texts, topics)
+    keys = [label_key(label) for label in labels.values()]
+    assert len(set(keys)) == len(keys), labels
+
+
+def test_texts_of_stop_words_or_short_replies_are_named_for_what_they_are():
+    texts = ["ok", "yes", "thanks!", "yep", "ok thx", "sure"] * 3 + THEMES[0] * 6
+    topics = [0] * 18 + [1] * 18
+    labels = names(texts, topics)
+    assert labels[0] == "Short replies"
+    assert "laylist" in labels[1]
+
+
+def test_a_label_is_spelt_as_most_customers_spell_it_never_in_one_customers_caps():
+    texts = ["My InMail credits vanished"] * 4 + ["my inmail credits"]
+    texts += ["DATA CAPS ARE A SCAM"] * 2
+    assert restore_case("inmail credits", texts) == "InMail credits"
+    assert restore_case("data caps", texts) == "Data caps"
+    assert restore_case("id verification", ["My ID verification failed"] * 3) == "ID verification"
+
+
+def test_labels_that_read_the_same_are_one_name():
+    assert label_key("Coronavirus and COVID") == label_key("COVID and coronavirus")
+    assert label_key("App crashes") == label_key("app crash")
+    assert label_key("Praise: app crashes") == label_key("App crashes")
+    assert label_key("App crashes") != label_key("App freezes")
+
+
+def test_a_published_label_stays_while_its_content_does_and_goes_when_it_moved():
+    named_for = ["refund", "renewal", "subscription", "charged"]
+    assert keeps_label(named_for, ["renewal", "refunds", "premium", "cancel", "charge"])
+    assert not keeps_label(named_for, ["app crashes", "login", "password reset"])
+    assert not keeps_label(None, ["refund"])
+
+
+def test_a_taken_name_and_an_allowed_one():
+    found = Candidates(
+        phrases=["app crashes", "crashes", "app freezes"],
+        scores=[1.0, 0.9, 0.85],
+        coverage=[0.5, 0.5, 0.2],
+        vectors=encode(["app crashes", "crashes", "app freezes"]),
+    )
+    taken = {99: "App crashes"}
+    assert choose_labels({1: found}, [1], {1: []}, taken) != {1: "App crashes"}
+    assert choose_labels({1: found}, [1], {1: []}, taken, {1: ["App crashes"]}) == {
+        1: "App crashes"
+    }
+
+
+@pytest.mark.parametrize("praise", [True, False])
+def test_a_mostly_positive_topic_is_marked_praise(praise):
+    texts, topics = themed("", THEMES[0], THEMES[1])
+    tones = ["positive" if praise and t == 0 else "negative" for t in topics]
+    labels = names(texts, topics, sentiments=tones)
+    assert labels[0].startswith("Praise: ") is praise
+    assert not labels[1].startswith("Praise")
+
+
+def test_candidates_are_ranked_by_meaning_and_coverage_and_keep_their_vectors():
+    texts, topics = themed("", *THEMES)
+    vectors = encode(texts)
+    per_text, terms = document_terms(texts)
+    found = rank_candidates(per_text, terms, topics, vectors, set())
+    assert set(found) == {0, 1, 2, 3}
+    first = found[2]
+    assert first.phrases[0] in {"app crashes", "crashes"}
+    assert first.vectors.shape == (len(first.phrases), vectors.shape[1])
+    assert np.all(np.diff(first.scores) <= 1e-9)
