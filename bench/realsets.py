@@ -165,24 +165,6 @@ def derive_with_row_number(original: Path, target: Path) -> None:
                 writer.writerow([number, *row])
 
 
-def iso_from_day_first(value: str) -> str:
-    """`13-03-2020` (day-month-year, as the corona export writes it) -> `2020-03-13`."""
-    return datetime.strptime(value.strip(), "%d-%m-%Y").date().isoformat()
-
-
-def derive_iso_dates(original: Path, target: Path) -> None:
-    """Corona tweets date their rows `13-03-2020`, which Pulse rejects ("unparseable
-    created_at", every row). TODO: switch to the mapping key `created_at_format =
-    "%d-%m-%Y"` when it lands on this branch, and drop this derived copy."""
-    with original.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        with target.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [])
-            writer.writeheader()
-            for row in reader:
-                writer.writerow({**row, "TweetAt": iso_from_day_first(row["TweetAt"])})
-
-
 SETS = {
     "spotifycares": RealSet(
         name="spotifycares",
@@ -228,10 +210,10 @@ kind = "social"
 format = "csv"
 id = "UserName"
 created_at = "TweetAt"
+created_at_format = "%d-%m-%Y"
 text = "OriginalTweet"
 channel_value = "twitter"
 """,
-        derive=derive_iso_dates,
     ),
 }
 
@@ -284,11 +266,13 @@ def _set_meta(con, values: dict) -> None:
 def _inputs(realset: RealSet, data_dir: Path, derived_dir: Path) -> tuple[list[Path], Path | None]:
     """The files a new user would ingest and their mapping file (derived copies in /tmp)."""
     original = data_dir / realset.relative_path
-    if realset.derive is None:
+    if realset.derive is None and not realset.mapping_toml:
         return [original], None
     derived_dir.mkdir(parents=True, exist_ok=True)
-    target = derived_dir / f"{realset.name}-{original.name}"
-    realset.derive(original, target)
+    target = original
+    if realset.derive is not None:
+        target = derived_dir / f"{realset.name}-{original.name}"
+        realset.derive(original, target)
     mappings = derived_dir / f"{realset.name}-mappings.toml"
     mappings.write_text(realset.mapping_toml, encoding="utf-8")
     return [target], mappings

@@ -76,20 +76,28 @@ def test_label_stability_counts_only_ids_ranked_both_weeks():
     assert realsets.label_stability({1: "a"}, {2: "b"}) is None
 
 
-def test_day_first_dates_become_iso_dates():
-    assert realsets.iso_from_day_first("02-03-2020") == "2020-03-02"
-    assert realsets.iso_from_day_first("13-03-2020") == "2020-03-13"
-
-
 @needs_shared_data
-def test_corona_copy_keeps_every_row_with_iso_dates(tmp_path):
+def test_corona_loads_as_it_is_through_a_mapping_that_names_its_date_pattern(tmp_path):
+    from pulse.db import connect
+    from pulse.ingest import ingest_paths
+
     corona = realsets.SETS["corona"]
-    target = tmp_path / "corona.csv"
-    corona.derive(realsets.DATA_DIR / corona.relative_path, target)
-    with target.open(encoding="utf-8", newline="") as handle:
-        dates = [row["TweetAt"] for row in csv.DictReader(handle)]
-    assert len(dates) == 3798
-    assert min(dates) == "2020-03-02" and max(dates) == "2020-03-16"
+    assert corona.derive is None and 'created_at_format = "%d-%m-%Y"' in corona.mapping_toml
+    mapping = tmp_path / "corona.toml"
+    mapping.write_text(corona.mapping_toml, encoding="utf-8")
+    with connect(tmp_path / "pulse.duckdb") as con:
+        [report] = ingest_paths(
+            con,
+            [realsets.DATA_DIR / corona.relative_path],
+            source=corona.source,
+            mappings_file=mapping,
+            timezone="UTC",
+        )
+        first, last = con.execute(
+            "select min(created_at), max(created_at) from feedback"
+        ).fetchone()
+    assert report.rows_in == 3798 and report.rows_rejected == 0
+    assert (str(first.date()), str(last.date())) == ("2020-03-02", "2020-03-16")
 
 
 @needs_shared_data
