@@ -84,6 +84,14 @@ def read_bitext(data_dir: Path, release: str = "customer_service_8k") -> tuple[l
     return [r["utterance"] for r in rows], [r["intent"] for r in rows]
 
 
+def read_bitext_categories(data_dir: Path, release: str = "customer_service_8k") -> list[str]:
+    """Bitext's 11 categories (ORDER, REFUND, ACCOUNT ...): problem areas over its intents."""
+    folder = data_dir / "bitext_customer_support" / release
+    path = next(folder.glob("*.csv"))
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [r["category"] for r in csv.DictReader(handle)]
+
+
 def read_ibm(data_dir: Path) -> tuple[list[str], list[str]]:
     """Every customer tweet of the IBM conversations (dev and test), labelled by company."""
     texts, companies = [], []
@@ -228,13 +236,25 @@ def quality(
     truth: list[str],
     cache_dir: Path,
     brand_words: tuple[str, ...] = (),
+    coarse_truth: list[str] | None = None,
 ) -> dict:
+    """Pulse's sub-themes against the labels (and its issues against `coarse_truth`, the
+    set's problem areas, where it has them), beside BERTopic's defaults."""
+    from pulse.topics.issues import issues_of
+
     vectors = embed_cached(texts, cache_dir, name)
     started = time.perf_counter()
     assignment = pulse_assignment(texts, vectors)
     pulse = scores(truth, assignment)
     pulse["seconds"] = round(time.perf_counter() - started, 1)
     pulse.update(label_figures(final_labels(texts, vectors, assignment), brand_words))
+    issues = issues_of(assignment, vectors)
+    pulse["issues"] = scores(coarse_truth or truth, issues)
+    log(
+        f"  issues: {pulse['issues']['topics']} grouping {pulse['topics']} sub-themes; "
+        f"NMI {pulse['issues']['nmi']:.3f} against the "
+        f"{'problem areas' if coarse_truth else 'labels'}"
+    )
     started = time.perf_counter()
     fine = scores(truth, pulse_assignment(texts, vectors, FINE_MERGE_THRESHOLD))
     fine["seconds"] = round(time.perf_counter() - started, 1)
@@ -634,7 +654,13 @@ def main(argv: list[str] | None = None) -> int:
         if "banking77" in quality_sets:
             summary["banking77"] = quality("banking77-test", b77_texts, b77_truth, args.cache_dir)
         if "bitext" in quality_sets:
-            summary["bitext"] = quality("bitext-8k", bitext_texts, bitext_truth, args.cache_dir)
+            summary["bitext"] = quality(
+                "bitext-8k",
+                bitext_texts,
+                bitext_truth,
+                args.cache_dir,
+                coarse_truth=read_bitext_categories(args.data_dir),
+            )
         if "ibm" in quality_sets:
             ibm_texts, ibm_truth = read_ibm(args.data_dir)
             summary["ibm"] = quality(

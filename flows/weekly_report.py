@@ -271,7 +271,7 @@ def _recover_crashed_runs(con) -> None:
     }
     con.execute("begin transaction")
     try:
-        for table in ("doc_topics", "topic_week_metrics", "ranked_issues"):
+        for table in ("doc_topics", "run_topic_parents", "topic_week_metrics", "ranked_issues"):
             if table in tables:
                 con.execute(f"delete from {table} where run_id in $ids", {"ids": crashed})
         con.execute(

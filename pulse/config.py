@@ -91,7 +91,10 @@ class Settings:
     history_weeks: int = 12
     page_size: str = "A4"
     top_issues: int = 15
-    brand_handles: list[str] = field(default_factory=lambda: ["ProNetHelp", "ProNet"])
+    # The brand's own @handles, which redaction leaves visible in quotes (e.g. ["AcmeHelp"]).
+    # None by default: the demo names its own, and topic names never need them (a brand
+    # that opens most texts is found from the data, pulse.topics.vocabulary).
+    brand_handles: list[str] = field(default_factory=list)
     min_topic_size: int = 10
     # A text longer than this rejects its row at ingest (its reason says so); a pasted log
     # or a mailbox dump is not a customer's complaint, and would slow every later stage.

@@ -99,6 +99,13 @@ def connect(
     return con
 
 
+def finish_pending(con: duckdb.DuckDBPyConnection) -> None:
+    """Close the last execute() result: DuckDB 2 refuses relation work while one is open."""
+    complete = getattr(con, "complete", None)
+    if complete is not None:
+        complete()
+
+
 def lock_holder(message: str) -> tuple[int, str] | None:
     """The PID and program named by a DuckDB lock error, or None for any other error."""
     match = _HOLDER_RE.search(message)

@@ -28,6 +28,9 @@ from pathlib import Path
 from pulse.errors import PulseError
 from pulse.weeks import IsoWeek
 
+#: The demo brand's own handles: its settings, not the product's defaults.
+BRAND_HANDLES: tuple[str, ...] = ("ProNetHelp", "ProNet")
+
 SURGING_THEME = "invite_all_contacts"
 FADING_THEME = "mobile_app_crash"
 

@@ -35,6 +35,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from pulse.db import finish_pending
 from pulse.errors import PulseError
 
 FP32 = "all-MiniLM-L6-v2"
@@ -416,6 +417,7 @@ def load_vectors(
             "position": pa.array(np.arange(n, dtype=np.int64)),
         }
     )
+    finish_pending(con)  # a caller's last execute() must not block the registration
     con.register("wanted_hashes", wanted)
     filled = 0
     try:

@@ -222,7 +222,10 @@ def stage_topics(
                 """
                 insert into doc_topics
                 select $run_id, feedback_id, topic_id, probability
-                from doc_topics where run_id = $reused
+                from doc_topics where run_id = $reused;
+                insert or replace into run_topic_parents
+                select $run_id, topic_id, parent_id
+                from run_topic_parents where run_id = $reused;
                 """,
                 {"run_id": ctx.run_id, "reused": reused},
             )

@@ -49,7 +49,9 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-DEFAULT_BRAND_HANDLES: tuple[str, ...] = ("ProNetHelp", "ProNet")
+#: No handle is a brand's unless the caller says so (settings' `brand_handles`; the demo
+#: names its own): a private handle left visible would be a leak, a brand's masked is not.
+DEFAULT_BRAND_HANDLES: tuple[str, ...] = ()
 
 KINDS: tuple[str, ...] = (
     "email",

@@ -82,24 +82,41 @@ alter table topics add column if not exists level varchar default 'theme';
 alter table topics add column if not exists parent_id integer;
 alter table topics add column if not exists label_keywords varchar[];
 
--- One row per sub-theme (theme) of the registry: where its texts count, after CX ops'
--- edits. theme_id is the sub-theme its texts count under (its merge target's, or its own
--- when it was moved under an issue), issue_id the issue they count under (a merged issue's
--- target; the theme itself before it had an issue), and is_visible whether neither is
--- hidden. Every query that rolls texts up to topics reads this, so the rule lives once.
-create or replace view topic_rollup as
-with targets as (
+-- Each run's issue of each sub-theme it clustered, so a re-render or an analyst's query of an
+-- older run counts its texts under the issues that run made, not under today's grouping.
+create table if not exists run_topic_parents (
+    run_id varchar not null,
+    topic_id integer not null,                -- a sub-theme
+    parent_id integer not null,               -- its issue in that run
+    primary key (run_id, topic_id)
+);
+
+-- One row per sub-theme (theme) of the registry: where its texts count in run `run`, after
+-- CX ops' edits. theme_id is the sub-theme its texts count under (its merge target's, or its
+-- own when it was moved under an issue), issue_id the issue they count under (the run's
+-- grouping; a merged issue's target; the theme itself before it had an issue), and
+-- is_visible whether neither is hidden. Every query that rolls texts up to topics reads
+-- this, so the rule lives once. A run that recorded no grouping reads the registry's own.
+create or replace macro topic_rollup_of(run) as table
+with parents as (
+    select topic_id, parent_id from run_topic_parents where run_id = run
+),
+
+targets as (
     select
         theme.topic_id,
         case when target.level = 'issue' then theme.topic_id else target.topic_id end
             as theme_id,
-        case when target.level = 'issue' then target.topic_id else target.parent_id end
-            as parent_id,
+        case
+            when target.level = 'issue' then target.topic_id
+            else coalesce(parents.parent_id, target.parent_id)
+        end as parent_id,
         case when target.level = 'issue' then theme.status else target.status end
             as theme_status
     from topics as theme
     inner join topics as target
         on target.topic_id = coalesce(theme.merged_into, theme.topic_id)
+    left join parents on parents.topic_id = target.topic_id
     where coalesce(theme.level, 'theme') = 'theme'
 ),
 
@@ -117,6 +134,9 @@ final as (
 )
 
 select * from final;
+
+-- The same for the registry as it stands (each sub-theme's latest issue).
+create or replace view topic_rollup as select * from topic_rollup_of(null);
 
 create table if not exists doc_topics (
     run_id varchar not null,

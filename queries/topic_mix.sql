@@ -8,7 +8,7 @@ with week_docs as (
     from doc_topics as d
     inner join feedback as f using (feedback_id)
     -- each text under its issue, after CX ops' edits (topic_rollup); hidden ones left out
-    inner join topic_rollup as r on r.topic_id = d.topic_id
+    inner join topic_rollup_of($run_id) as r on r.topic_id = d.topic_id
     where d.run_id = $run_id
       and r.is_visible
       and f.created_at >= $week_start and f.created_at < $week_end

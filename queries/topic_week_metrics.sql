@@ -23,7 +23,7 @@ with assigned as (
         ) as is_repeat_contact
     from doc_topics as d
     inner join feedback as f using (feedback_id)
-    inner join topic_rollup as r on r.topic_id = d.topic_id
+    inner join topic_rollup_of($run_id) as r on r.topic_id = d.topic_id
     left join sentiment as s using (feedback_id)
     where d.run_id = $run_id
       and r.is_visible

@@ -828,7 +828,9 @@ def test_zendesk_export_maps_channel_satisfaction_and_urgency(con):
 
 
 def test_twitter_v2_response_loads_its_data_array_with_impressions_as_reach(con):
-    [report] = ingest_paths(con, [DATA / "twitter_v2.json"], source="twitter_v2", now=NOW)
+    [report] = ingest_paths(
+        con, [DATA / "twitter_v2.json"], source="twitter_v2", now=NOW, brand_handles=["ProNet"]
+    )
     # the third tweet repeats the second's words under its own id: both count
     assert (report.rows_in, report.rows_loaded, report.rows_duplicate) == (3, 3, 0)
     rows = con.execute(

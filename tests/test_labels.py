@@ -131,6 +131,9 @@ def test_a_published_label_stays_while_its_content_does_and_goes_when_it_moved()
     assert keeps_label(named_for, ["renewal", "refunds", "premium", "cancel", "charge"])
     assert not keeps_label(named_for, ["app crashes", "login", "password reset"])
     assert not keeps_label(None, ["refund"])
+    # a name holding a word the data now shows is a brand goes, whatever its content
+    assert not keeps_label(named_for, named_for, "Spotify refund", {"spotify"})
+    assert keeps_label(named_for, named_for, "Refund and renewal", {"spotify"})
 
 
 def test_a_taken_name_and_an_allowed_one():
@@ -142,9 +145,16 @@ def test_a_taken_name_and_an_allowed_one():
     )
     taken = {99: "App crashes"}
     assert choose_labels({1: found}, [1], {1: []}, taken) != {1: "App crashes"}
-    assert choose_labels({1: found}, [1], {1: []}, taken, {1: ["App crashes"]}) == {
+    # a name taken at the same level stays taken, even when it is one's own sub-theme's
+    assert choose_labels({1: found}, [1], {1: []}, taken, {1: ["App crashes"]}) != {
         1: "App crashes"
     }
+    # an issue may share its name with its own sub-theme, not with another's
+    beside = {98: "App crashes"}
+    assert choose_labels({1: found}, [1], {1: []}, {}, {1: ["App crashes"]}, beside) == {
+        1: "App crashes"
+    }
+    assert choose_labels({1: found}, [1], {1: []}, {}, {}, beside) != {1: "App crashes"}
 
 
 @pytest.mark.parametrize("praise", [True, False])
@@ -166,3 +176,13 @@ def test_candidates_are_ranked_by_meaning_and_coverage_and_keep_their_vectors():
     assert first.phrases[0] in {"app crashes", "crashes"}
     assert first.vectors.shape == (len(first.phrases), vectors.shape[1])
     assert np.all(np.diff(first.scores) <= 1e-9)
+
+
+def test_the_handles_most_texts_are_addressed_to_are_the_brands_words():
+    from pulse.topics.vocabulary import handle_words
+
+    texts = [f"@SpotifyCares @user{i} my playlist vanished" for i in range(40)]
+    texts += ["@AmericanAir lost my bag"] * 5 + ["no handle here"] * 5
+    words = handle_words(texts)
+    assert {"spotifycares", "spotify", "cares", "americanair", "american", "air"} <= words
+    assert not {w for w in words if w.startswith("user")}  # each private handle is rare

@@ -16,6 +16,7 @@ import pytest
 
 from pulse import redact as redact_module
 from pulse.db import sql_text
+from pulse.demo import BRAND_HANDLES
 from pulse.ingest import clean
 from pulse.ingest.clean import clean_text, redact_candidates
 from pulse.redact import (
@@ -25,10 +26,27 @@ from pulse.redact import (
     KINDS,
     PASS_GATES,
     gates_of,
-    redact,
-    redact_gated,
-    redaction_counts,
 )
+from pulse.redact import redact as redact_with
+from pulse.redact import redact_gated as redact_gated_with
+from pulse.redact import redaction_counts as redaction_counts_with
+
+
+# The corpus and most cases are written around the demo brand: its handles stay visible.
+def redact(text: str, brand_handles=BRAND_HANDLES) -> str:
+    return redact_with(text, brand_handles)
+
+
+def redact_gated(text: str, gates, brand_handles=BRAND_HANDLES) -> str:
+    return redact_gated_with(text, gates, brand_handles)
+
+
+def redaction_counts(text: str) -> dict[str, int]:
+    return redaction_counts_with(text, BRAND_HANDLES)
+
+
+def test_no_handle_is_a_brands_unless_the_caller_names_it() -> None:
+    assert redact_with("@ProNetHelp and @janedoe") == "@[user] and @[user]"
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_PATH = REPO_ROOT / "tests" / "data" / "pii_corpus.jsonl"

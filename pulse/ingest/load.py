@@ -582,7 +582,13 @@ def _ingest_files(
 
 
 def ingest_demo(con: duckdb.DuckDBPyConnection, demo_dir: Path, **kwargs) -> list[FileReport]:
-    """Load the demo generator's `tickets.csv` and `social.jsonl` from `demo_dir`."""
+    """Load the demo generator's `tickets.csv` and `social.jsonl` from `demo_dir`.
+
+    The demo brand's handles stay visible in its quotes, besides any the caller names.
+    """
+    from pulse.demo import BRAND_HANDLES
+
+    kwargs["brand_handles"] = (*(kwargs.get("brand_handles") or ()), *BRAND_HANDLES)
     demo_dir = Path(demo_dir)
     reports: list[FileReport] = []
     for name, source in (("tickets.csv", "demo_tickets"), ("social.jsonl", "demo_social")):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from pulse.db import query_params, sql_text
+from pulse.db import finish_pending, query_params, sql_text
 from pulse.errors import PulseError
 from pulse.ingest.files import suffixes
 
@@ -53,13 +53,6 @@ _TABLES = (
     "ingest_physical_lines",
     "ingest_batch_files",
 )
-
-
-def finish_pending(con: duckdb.DuckDBPyConnection) -> None:
-    """Close the last execute() result: DuckDB 2 refuses relation work while one is open."""
-    complete = getattr(con, "complete", None)
-    if complete is not None:
-        complete()
 
 
 def create_temp_table(

@@ -276,12 +276,13 @@ def cluster_window(
     from pulse.taxonomy import read_taxonomy
     from pulse.topics.issues import assign_issues
     from pulse.topics.labels import rank_candidates
-    from pulse.topics.vocabulary import background_words, start_document_terms
+    from pulse.topics.vocabulary import background_words, handle_words, start_document_terms
 
     rows = con.execute(
         """
         select f.feedback_id, f.text_redacted, f.text_hash, f.created_at,
-            (select min(s.label) from sentiment as s where s.feedback_id = f.feedback_id)
+            (select min(s.label) from sentiment as s where s.feedback_id = f.feedback_id),
+            f.text
         from feedback as f
         where f.created_at >= $start and f.created_at < $end
         order by f.feedback_id
@@ -312,6 +313,8 @@ def cluster_window(
             store_merge_threshold(con, merge_threshold)
     terms = terms_of_window() if any(c >= 0 for c in clusters) else None
     background = background_words(terms[0], terms[1], clusters) if terms else set()
+    # the handles most texts are addressed to are the brand's (their words, too)
+    background |= handle_words([r[5] for r in rows])
     candidates = rank_candidates(terms[0], terms[1], clusters, vectors, background) if terms else {}
     keywords_of = {c: found.keywords() for c, found in candidates.items()}
 
@@ -335,6 +338,7 @@ def cluster_window(
         candidates=candidates,
         texts_of={c: [texts[i] for i in members[c][:500]] for c in fitted},
         praise_of={c: _is_praise([sentiments[i] for i in members[c]]) for c in fitted},
+        background=background,
     )
     topic_of_cluster.update(matched)
     for cluster, topic_id in topic_of_cluster.items():
@@ -345,7 +349,7 @@ def cluster_window(
     )
     _write_doc_topics(con, run_id, feedback_ids, clusters, topic_of_cluster, vectors, centroids)
     _remember(con, feedback_ids, clusters, topic_of_cluster)
-    assign_issues(
+    issue_of_theme = assign_issues(
         con,
         week,
         [topic_of_cluster.get(c) if c >= 0 else None for c in clusters],
@@ -355,6 +359,11 @@ def cluster_window(
         texts,
         sentiments,
         doc_weeks,
+    )
+    con.execute("delete from run_topic_parents where run_id = $run_id", {"run_id": run_id})
+    con.executemany(
+        "insert into run_topic_parents values (?, ?, ?)",
+        [(run_id, theme, issue) for theme, issue in sorted(issue_of_theme.items())],
     )
     mark_dormant(con, week, keep=set(seed_topics.values()))
     return ClusterResult(
@@ -1029,6 +1038,7 @@ def register_clusters(
     candidates: dict | None = None,
     texts_of: dict[int, list[str]] | None = None,
     praise_of: dict[int, bool] | None = None,
+    background: set[str] | None = None,
 ) -> tuple[dict[int, int], list[int]]:
     """Match clusters to the registry, update the matched topics, register the rest as new.
 
@@ -1082,20 +1092,22 @@ def register_clusters(
         for c in centroids
         if c in mapping
         and mapping[c] in published
-        and keeps_label(published[mapping[c]][2], keywords_of.get(c, []))
+        and keeps_label(
+            published[mapping[c]][2], keywords_of.get(c, []), published[mapping[c]][0], background
+        )
     }
     to_name = [c for c in sorted(centroids) if c not in kept]
     renamed_ids = {mapping[c] for c in to_name if c in mapping}
     taken = {t: row[1] for t, row in published.items() if t not in renamed_ids}
     # No sub-theme takes an issue's name (an issue may share one with its own sub-theme).
-    taken.update(
+    issue_labels = dict(
         con.execute(
             "select topic_id, label from topics where level = 'issue' and status <> 'merged'"
         ).fetchall()
     )
     if candidates is not None:
         order = sorted(to_name, key=lambda c: (-len((texts_of or {}).get(c, [])), c))
-        named = choose_labels(candidates, order, texts_of or {}, taken)
+        named = choose_labels(candidates, order, texts_of or {}, taken, other_level=issue_labels)
     else:
         named = {
             c: labels_of.get(c) or (keywords_of.get(c) or ["Other feedback"])[0].capitalize()

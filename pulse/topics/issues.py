@@ -173,7 +173,8 @@ def assign_issues(
     keep = {
         g: known[inherited[g]][0]
         for g in groups
-        if g in inherited and keeps_label(known[inherited[g]][2], keywords[g])
+        if g in inherited
+        and keeps_label(known[inherited[g]][2], keywords[g], known[inherited[g]][0], background)
     }
     renamed = {g for g in groups if g not in keep}
     taken = {t: row[1] for t, row in known.items() if t not in {inherited.get(g) for g in renamed}}
@@ -185,7 +186,6 @@ def assign_issues(
             "where coalesce(level, 'theme') = 'theme' and status <> 'merged'"
         ).fetchall()
     )
-    taken.update({-(10**9) - t: label for t, label in theme_labels.items()})
     own = {
         g: [
             theme_labels[t]
@@ -196,7 +196,12 @@ def assign_issues(
     }
     order = sorted(renamed, key=lambda g: (-len(members[g]), g))
     chosen = choose_labels(
-        candidates, order, {g: [texts[i] for i in members[g][:500]] for g in order}, taken, own
+        candidates,
+        order,
+        {g: [texts[i] for i in members[g][:500]] for g in order},
+        taken,
+        own,
+        theme_labels,
     )
     issue_of_group: dict[int, int] = {}
     for group in groups:

@@ -133,9 +133,20 @@ def rank_candidates(
     return result
 
 
-def keeps_label(label_keywords: Sequence[str] | None, keywords: Sequence[str]) -> bool:
-    """Whether a topic's content is still what its published label was named for."""
+def keeps_label(
+    label_keywords: Sequence[str] | None,
+    keywords: Sequence[str],
+    label: str | None = None,
+    background: set[str] | None = None,
+) -> bool:
+    """Whether a topic's content is still what its published label was named for.
+
+    A label that holds a word the data now shows to be background (a brand, a mask) goes
+    too: such a word never names a topic, even one named before it was known.
+    """
     if not label_keywords:
+        return False
+    if label and background and set(re.sub(r"[^\w\s]", " ", label.lower()).split()) & background:
         return False
     named = {_stem(w) for phrase in label_keywords for w in phrase.split()}
     now = {_stem(w) for phrase in keywords for w in phrase.split()}
@@ -148,19 +159,22 @@ def choose_labels(
     texts_of: dict[int, list[str]],
     taken: dict[int, str] | None = None,
     allowed: dict[int, Sequence[str]] | None = None,
+    other_level: dict[int, str] | None = None,
 ) -> dict[int, str]:
     """A unique label for each topic of `order` (named in that order), avoiding `taken`.
 
     `taken` maps the topics whose labels stay (published, or CX ops' own) to them; no
-    new label may read the same as one of them or as another new one, except the ones
-    `allowed` for that topic (an issue may share its name with its own sub-theme).
+    new label may read the same as one of them or as another new one. `other_level`
+    holds the other level's labels, which are avoided too, except the ones `allowed` for
+    that topic (an issue may share its name with one of its own sub-themes).
     """
     used = {label_key(label) for label in (taken or {}).values()}
+    beside = {label_key(label) for label in (other_level or {}).values()}
     labels: dict[int, str] = {}
     for topic in order:
         found = candidates.get(topic) or Candidates()
         own = {label_key(label) for label in (allowed or {}).get(topic, ())}
-        label = _label(found, used - own, texts_of.get(topic, []))
+        label = _label(found, used | (beside - own), texts_of.get(topic, []))
         used.add(label_key(label))
         labels[topic] = label
     return labels

@@ -28,6 +28,10 @@ BACKGROUND_TOPIC_RATE = 0.05
 BACKGROUND_SPREAD = 0.6
 #: ... and its presence tells this little about the topic (information gain ratio).
 BACKGROUND_GAIN_RATIO = 0.2
+#: An @handle in at least this share of the texts is the one they are addressed to: the
+#: brand's (its words name no topic either: "@SpotifyCares" -> spotify, cares).
+BRAND_HANDLE_SHARE = 0.05
+_HANDLE = re.compile(r"(?<![\w@])@(\w{2,})")
 
 _TOKEN_PATTERN = r"(?u)\b[^\W\d_]{2,}\b"
 _CUT = re.compile(r"@\w+|\bhttps?://\S+|\bwww\.\S+|\[[a-z_ ]+\]")
@@ -160,3 +164,26 @@ def background_words(per_text: csr_matrix, terms: np.ndarray, topics: Sequence[i
     return {
         str(terms[j]) for j, g in zip(candidates, gain, strict=True) if g < BACKGROUND_GAIN_RATIO
     }
+
+
+def handle_words(texts: Sequence[str]) -> set[str]:
+    """The words of the @handles at least BRAND_HANDLE_SHARE of the texts mention.
+
+    Read off the original texts (redaction masks handles it was not told are the brand's);
+    only the handles' own words come out, never a text.
+    """
+    counts: dict[str, int] = {}
+    for text in texts:
+        for handle in {h.lower() for h in _HANDLE.findall(text or "")}:
+            counts[handle] = counts.get(handle, 0) + 1
+    words: set[str] = set()
+    for handle, count in counts.items():
+        if count < BRAND_HANDLE_SHARE * len(texts):
+            continue
+        original = next(
+            (h for t in texts for h in _HANDLE.findall(t or "") if h.lower() == handle), handle
+        )
+        words.add(handle)
+        parts = _CAMEL.sub(" ", original).replace("_", " ").lower().split()
+        words.update(p for p in parts if len(p) >= 3)
+    return words
