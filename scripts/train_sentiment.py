@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -48,44 +49,174 @@ DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 PHRASES_PATH = REPO_ROOT / "scripts" / "support_sentiment_phrases.csv"
 DEFAULT_CACHE_DIR = Path(tempfile.gettempdir()) / "pulse-sentiment-embeddings"
 SEED = 0
-HOLDOUT_MODULUS = 10
-HOLDOUT_BELOW = 3  # _unit_id % 10 in {0, 1, 2} -> held out (about 30%)
+SPLITS = ("train", "validation", "test")
 BITEXT_NEUTRAL_SAMPLE = 400
 PHRASE_WEIGHT = 5.0
 C = 1.0
 
 APPLE_LABELS = {"1": "negative", "3": "neutral", "5": "positive"}
 STAR_LABELS = {"1": "negative", "2": "negative", "3": "neutral", "4": "positive", "5": "positive"}
+CORONA_LABELS = {
+    "Extremely Negative": "negative",
+    "Negative": "negative",
+    "Neutral": "neutral",
+    "Positive": "positive",
+    "Extremely Positive": "positive",
+}
+SEMEVAL_DIR = "semeval2017_task4a_sentiment"
+SEMEVAL_TEST_FILE = "SemEval2017-task4-test.subtask-A.english.txt"
+
+Labelled = tuple[list[str], list[str]]
 
 
-def apple_tweets(data_dir: Path, held_out: bool) -> tuple[list[str], list[str]]:
+def split_of(bucket: int, has_own_test: bool = False) -> str:
+    """The split a row's bucket (0-9) falls in: 0-2 test, 3 validation, 4-9 train.
+
+    A set with an official test file (SemEval) trains on buckets 0-2 as well.
+    """
+    if bucket == 3:
+        return "validation"
+    if bucket < 3 and not has_own_test:
+        return "test"
+    return "train"
+
+
+def text_bucket(key: str) -> int:
+    """A row's bucket 0-9 from a stable key (an id, or the text itself), independent of file order.
+
+    Keying review sets on their normalised text puts every copy of a repeated review
+    ("Good", "Love it!") in one split, so no held-out text was also trained on.
+    """
+    digest = hashlib.sha256(" ".join(key.lower().split()).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % 10
+
+
+def _check_split(split: str) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+
+
+def _pipeline_text(raw: str) -> str:
+    """The text as the pipeline scores it: ingest's cleaning (HTML entities, whitespace, NFKC)."""
+    from pulse.ingest.clean import clean_text
+
+    return clean_text(raw, is_ticket=False)
+
+
+def apple_tweets(data_dir: Path, split: str) -> Labelled:
     """Apple tweets with a 3-class label; `not_relevant` rows are dropped.
 
-    The split keys on CrowdFlower's `_unit_id`, not on file order, so it stays
-    the same however the file is sorted.
+    The split keys on CrowdFlower's `_unit_id % 10` (0-2 test, as since v1; 3 validation;
+    4-9 train), not on file order, so it stays the same however the file is sorted.
     """
+    _check_split(split)
     path = data_dir / "apple_twitter_sentiment" / "Apple-Twitter-Sentiment-DFE.csv"
     texts, labels = [], []
     with path.open(encoding="latin-1", newline="") as handle:
         for row in csv.DictReader(handle):
             if row["sentiment"] not in APPLE_LABELS:
                 continue
-            if (int(row["_unit_id"]) % HOLDOUT_MODULUS < HOLDOUT_BELOW) != held_out:
+            if split_of(int(row["_unit_id"]) % 10) != split:
                 continue
-            texts.append(row["text"])
+            texts.append(_pipeline_text(row["text"]))
             labels.append(APPLE_LABELS[row["sentiment"]])
     return texts, labels
 
 
-def alexa_reviews(data_dir: Path) -> tuple[list[str], list[str]]:
-    """Alexa reviews with stars mapped 1-2 negative, 3 neutral, 4-5 positive; empty ones dropped."""
+def alexa_reviews(data_dir: Path, split: str) -> Labelled:
+    """Alexa reviews, stars 1-2 negative, 3 neutral, 4-5 positive; empty ones dropped."""
+    _check_split(split)
     path = data_dir / "amazon_alexa_reviews" / "amazon_alexa.tsv"
     texts, labels = [], []
     with path.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
-            if row["verified_reviews"].strip():
-                texts.append(row["verified_reviews"])
+            text = _pipeline_text(row["verified_reviews"])
+            if text and split_of(text_bucket(text)) == split:
+                texts.append(text)
                 labels.append(STAR_LABELS[row["rating"]])
+    return texts, labels
+
+
+def threads_reviews(data_dir: Path, split: str) -> Labelled:
+    """Threads app reviews (Google Play and App Store), stars mapped as for Alexa."""
+    _check_split(split)
+    path = data_dir / "threads_app_reviews" / "threads_reviews.csv"
+    texts, labels = [], []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            text = _pipeline_text(row["review_description"])
+            if text and split_of(text_bucket(text)) == split:
+                texts.append(text)
+                labels.append(STAR_LABELS[row["rating"]])
+    return texts, labels
+
+
+def corona_tweets(data_dir: Path, split: str) -> Labelled:
+    """Corona shopping tweets, 5 levels collapsed to 3; split on the anonymised `UserName`."""
+    _check_split(split)
+    path = data_dir / "corona_nlp_tweets_march2020" / "Corona_NLP_test.csv"
+    texts, labels = [], []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            text = _pipeline_text(row["OriginalTweet"])
+            if text and split_of(text_bucket(row["UserName"])) == split:
+                texts.append(text)
+                labels.append(CORONA_LABELS[row["Sentiment"]])
+    return texts, labels
+
+
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def _semeval_text(raw: str) -> str:
+    """Undo the files' export artefacts: `\\u2019`-style escapes and `"..."` wrapping."""
+    if "\\u" in raw:
+        raw = _JSON_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), raw)
+    if len(raw) > 1 and raw.startswith('"') and raw.endswith('"'):
+        raw = raw[1:-1].replace('\\""', '"').replace('""', '"')
+    return _pipeline_text(raw)
+
+
+def _semeval_rows(path: Path) -> list[tuple[str, str, str]]:
+    """(id, label, text) rows of one Twitter file, read with QUOTE_NONE as its SOURCE.md says."""
+    rows = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for fields in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            # 2016test has a trailing empty field and one tweet broken over two lines;
+            # the continuation line ('"', '') has no id and is skipped.
+            if len(fields) >= 3 and fields[0].isdigit() and fields[1] in sentiment.LABELS:
+                rows.append((fields[0], fields[1], fields[2]))
+    return rows
+
+
+def semeval_tweets(data_dir: Path, split: str) -> Labelled:
+    """SemEval-2017 Task 4A English tweets.
+
+    test is the official 2017 test file (12,284 tweets). train and validation come from
+    every 2013-2016 Twitter file, one row per tweet id; ids annotated with two different
+    labels are dropped, as the organisers' README asks. validation is the ids in bucket 3.
+    """
+    _check_split(split)
+    folder = data_dir / SEMEVAL_DIR
+    if split == "test":
+        rows = _semeval_rows(folder / SEMEVAL_TEST_FILE)
+        return [_semeval_text(text) for _, _, text in rows], [label for _, label, _ in rows]
+    labels_of: dict[str, set[str]] = {}
+    text_of: dict[str, str] = {}
+    for path in sorted(folder.glob("twitter-201[3-6]*-A.txt")):
+        for tweet_id, label, text in _semeval_rows(path):
+            labels_of.setdefault(tweet_id, set()).add(label)
+            text_of.setdefault(tweet_id, text)
+    texts, labels = [], []
+    for tweet_id in sorted(text_of, key=int):
+        if len(labels_of[tweet_id]) != 1:
+            continue
+        if split_of(text_bucket(tweet_id), has_own_test=True) != split:
+            continue
+        text = _semeval_text(text_of[tweet_id])
+        if text:
+            texts.append(text)
+            labels.append(next(iter(labels_of[tweet_id])))
     return texts, labels
 
 
@@ -158,9 +289,12 @@ def _encoder():
 def require_data_dir(data_dir: Path, script: str) -> None:
     """Exit with a message that says what is missing and that the shipped model still works."""
     needed = [
+        data_dir / SEMEVAL_DIR / SEMEVAL_TEST_FILE,
         data_dir / "apple_twitter_sentiment" / "Apple-Twitter-Sentiment-DFE.csv",
-        data_dir / "bitext_customer_support" / "customer_service_8k",
         data_dir / "amazon_alexa_reviews" / "amazon_alexa.tsv",
+        data_dir / "threads_app_reviews" / "threads_reviews.csv",
+        data_dir / "corona_nlp_tweets_march2020" / "Corona_NLP_test.csv",
+        data_dir / "bitext_customer_support" / "customer_service_8k",
     ]
     missing = [str(path) for path in needed if not path.exists()]
     if missing:
@@ -193,7 +327,14 @@ def main(argv: list[str] | None = None) -> int:
 
     sources = {
         "apple_twitter_sentiment (train split, _unit_id % 10 >= 3)": (
-            apple_tweets(args.data_dir, held_out=False),
+            tuple(
+                a + b
+                for a, b in zip(
+                    apple_tweets(args.data_dir, "train"),
+                    apple_tweets(args.data_dir, "validation"),
+                    strict=True,
+                )
+            ),
             1.0,
         ),
         f"bitext customer_service_8k (random {BITEXT_NEUTRAL_SAMPLE}, seed {SEED}, as neutral)": (
@@ -235,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     sentiment.load_artifact.cache_clear()
     print(f"Wrote {args.out} ({args.out.stat().st_size:,} bytes), model {sentiment.MODEL_NAME}")
 
-    held_texts, held_labels = apple_tweets(args.data_dir, held_out=True)
+    held_texts, held_labels = apple_tweets(args.data_dir, "test")
     saved = sentiment.load_artifact(args.out)
     assert saved is not None
     probabilities = saved.predict_proba(held_texts, embed(held_texts, args.cache_dir))

@@ -187,7 +187,7 @@ def test_the_model_beats_vader_on_held_out_apple_tweets(encoder):
     import train_sentiment
     from sklearn.metrics import f1_score
 
-    texts, truth = train_sentiment.apple_tweets(SHARED_DATA, held_out=True)
+    texts, truth = train_sentiment.apple_tweets(SHARED_DATA, "test")
     texts, truth = texts[:150], truth[:150]
     ours = [label for label, _ in sentiment.score_texts(texts, embed(encoder, texts))]
     vader = [label for label, _ in sentiment.vader_scores(texts)]
