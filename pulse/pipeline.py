@@ -218,17 +218,13 @@ def stage_topics(
     try:
         reused = None if rebuild else _reusable_run(con, ctx, start, end)
         if reused:
-            con.execute(
-                """
-                insert into doc_topics
-                select $run_id, feedback_id, topic_id, probability
-                from doc_topics where run_id = $reused;
-                insert or replace into run_topic_parents
-                select $run_id, topic_id, parent_id
-                from run_topic_parents where run_id = $reused;
-                """,
-                {"run_id": ctx.run_id, "reused": reused},
-            )
+            for copy in (
+                "insert into doc_topics select $run_id, feedback_id, topic_id, probability "
+                "from doc_topics where run_id = $reused",
+                "insert or replace into run_topic_parents select $run_id, topic_id, parent_id "
+                "from run_topic_parents where run_id = $reused",
+            ):
+                con.execute(copy, {"run_id": ctx.run_id, "reused": reused})
             counts = {"reused_run": reused}
         else:
             result = cluster_window(
