@@ -149,7 +149,7 @@ def _entropy(p: np.ndarray) -> np.ndarray:
 def background_words(per_text: csr_matrix, terms: np.ndarray, topics: Sequence[int]) -> set[str]:
     """The single words common across most topics that tell no topic from another."""
     ids, sizes, counts = topic_term_counts(per_text, topics)
-    if len(ids) < 3:
+    if len(ids) < 2:  # one topic: no word can tell it from another
         return set()
     single = np.flatnonzero(np.char.find(terms.astype(str), " ") < 0)
     single_rates = counts[:, single].toarray() / sizes[:, None]
