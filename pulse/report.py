@@ -524,23 +524,32 @@ def _top_n(context: Mapping[str, Any]) -> int:
 
 
 def _absent_note(absent: Sequence[Mapping[str, Any]]) -> str:
-    """One line naming the measures this week's sources do not have, instead of empty tiles."""
+    """One line naming the measures this week's sources do not have, instead of empty tiles.
+
+    A measure that had texts or answers last week is named with last week's count: a
+    tile that vanished is news (an export lost a column), one that never was is not.
+    """
     names = {
         "negative_share": "tone", "csat": "CSAT", "nps": "NPS",
         "first_response": "first-response times", "mobile_share": "ticket channels",
     }
-    missing = [names.get(str(m.get("key")), str(m.get("label"))) for m in absent]
-    if not missing:
-        return ""
-    listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " or " + missing[-1]
-    note = f"This week's sources have no {listed}, so there is no tile for them."
+
+    def listed(items: list[str]) -> str:
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+    never = [names.get(str(m.get("key")), str(m.get("label")))
+             for m in absent if not _number(m.get("prev_count"))]
     dropped = [
         f"{names.get(str(m.get('key')), m.get('label'))} ({format_num(m['prev_count'])} last week)"
         for m in absent if _number(m.get("prev_count"))
     ]
+    sentences = []
     if dropped:
-        note += " Last week they had some: " + ", ".join(dropped) + "."
-    return note
+        sentences.append(f"No {listed(dropped)} this week, so no tile.")
+    if never:
+        sentences.append(f"This week's sources have no {listed(never)}, so there is no tile "
+                         "for them.")
+    return " ".join(sentences)
 
 
 def build_view(context: Mapping[str, Any], detail_issues: int) -> dict[str, Any]:

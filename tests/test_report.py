@@ -286,6 +286,19 @@ def test_a_tile_without_a_value_is_left_out_even_if_the_context_has_it() -> None
     assert {"volume", "nps", "first_response", "negative_share"} <= set(tiles)
 
 
+def test_a_measure_that_vanished_since_last_week_is_named_with_last_weeks_count() -> None:
+    context = sample_context(1)
+    context["kpis"] = [k for k in context["kpis"] if k["key"] not in ("csat", "mobile_share")]
+    context["kpis_absent"] = [
+        {"key": "csat", "label": "CSAT (1-5)", "prev_count": 112},
+        {"key": "mobile_share", "label": "Mobile share of tickets", "prev_count": 0},
+    ]
+    assert build_view(context, 0)["absent_note"] == (
+        "No CSAT (112 last week) this week, so no tile. This week's sources have no ticket "
+        "channels, so there is no tile for them."
+    )
+
+
 def test_complaint_sources_show_their_share_apart_from_the_tone(spike_report: dict) -> None:
     tiles = _tiles(spike_report["html"])
     assert tiles["complaint_share"]["text"].startswith("Complaints 100%")
