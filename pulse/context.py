@@ -18,6 +18,11 @@ QUOTES_PER_ISSUE = 4
 ISSUE_SECTIONS = 5
 # Below this many texts a share or mean is shown with its 95% range (is_small_sample).
 SMALL_SAMPLE = 30
+# The week's change is named by its largest issues; the rest is one "other" figure.
+CHANGE_PARTS = 3
+# An issue's page lists at most this many sub-themes; the rest are one row, so it adds up.
+SUB_THEMES_SHOWN = 8
+UNASSIGNED_LABEL = "texts in no issue"
 
 
 def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, Any]:
@@ -25,6 +30,9 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, 
     weeks = [str(w) for w in ctx.window]
     week = str(ctx.week)
     kpi_rows = {r["week"]: r for r in fetch_dicts(con, "weekly_kpis", metric_params(ctx))}
+    ticket_channels = {
+        r["week"]: r for r in fetch_dicts(con, "weekly_ticket_channels", metric_params(ctx))
+    }
     ranked = _issues(con, ctx, weeks)
     # The ranked list stops at top_issues; an emerging or improving topic below that line
     # is still listed with the movers (a fading issue rarely ranks high).
@@ -49,6 +57,8 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, 
             "week_start": ctx.bounds(ctx.week)[0],
         },
     )
+    kpis, kpis_absent = _kpis(kpi_rows, ticket_channels, weeks)
+    last_week_had_texts = len(weeks) > 1 and bool((kpi_rows.get(weeks[-2]) or {}).get("volume"))
     return {
         "week": week,
         "week_start": ctx.week.monday.isoformat(),
@@ -56,8 +66,13 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, 
         "timezone": ctx.settings.timezone,
         "generated_at": None,
         "page_size": ctx.settings.page_size,
-        "kpis": _kpis(kpi_rows, weeks),
+        "top_issues": ctx.settings.top_issues,
+        # "no earlier week" may be said only when the data has no texts before this week
+        "has_earlier_week": any((kpi_rows.get(w) or {}).get("volume") for w in weeks[:-1]),
+        "kpis": kpis,
+        "kpis_absent": kpis_absent,
         "kpi_details": _kpi_details(kpi_rows, weeks),
+        "changes": _week_changes(con, ctx) if last_week_had_texts else {},
         "issues": issues,
         "emerging": [i for i in ranked if i["is_emerging"]],
         "improving": [i for i in ranked if i["is_improving"]],
@@ -119,65 +134,95 @@ METHOD = {
 }
 
 
-def _kpis(rows: dict[str, dict], weeks: list[str]) -> list[dict[str, Any]]:
+# One tile per measure, in page order: key, label, column, which way is better, and the
+# column counting what it rests on (the tile appears only when that count is above 0).
+_KPI_SPECS = (
+    ("volume", "Feedback volume", "volume", "down", "volume"),
+    ("negative_share", "Share negative", "negative_share", "down", "sentiment_count"),
+    ("complaint_share", "Complaints", "complaint_share", None, "complaint_count"),
+    ("csat", "CSAT (1-5)", "csat_mean", "up", "csat_count"),
+    ("nps", "NPS", "nps", "up", "nps_count"),
+    (
+        "first_response",
+        "Median first response",
+        "first_response_median_minutes",
+        "down",
+        "first_response_count",
+    ),
+    ("mobile_share", "Mobile share of tickets", "mobile_share", None, "ticket_channel_count"),
+)
+
+
+def _kpis(
+    rows: dict[str, dict], ticket_channels: dict[str, dict], weeks: list[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The week's KPI tiles, and the measures this week's sources do not have.
+
+    A tile appears only when this week has texts or answers for its measure: a source
+    without CSAT, NPS, response times or channels would otherwise fill page one with empty
+    tiles, and a mobile share over tickets that have no channel reads as "0% mobile". The
+    absent measures are returned apart so the report can say in one line what is missing.
+    """
+    # the mobile share over tickets whose channel is known (weekly_kpis divides by all)
+    rows = {
+        week: {
+            **row,
+            "ticket_channel_count": (ticket_channels.get(week) or {}).get(
+                "ticket_channel_count", 0
+            ),
+            "mobile_share": (ticket_channels.get(week) or {}).get("mobile_share"),
+        }
+        for week, row in rows.items()
+    }
     current = rows.get(weeks[-1], {})
     previous = rows.get(weeks[-2], {}) if len(weeks) > 1 else {}
-    specs = [
-        ("volume", "Feedback volume", "volume", "down", "volume", _fmt_int, _pct_change),
-        ("csat", "CSAT (1-5)", "csat_mean", "up", "csat_count", _fmt_1, _abs_change(1)),
-        ("nps", "NPS", "nps", "up", "nps_count", _fmt_signed, _abs_change(0, " pts")),
-        (
-            "first_response",
-            "Median first response",
-            "first_response_median_minutes",
-            "down",
-            "first_response_count",
-            _fmt_minutes,
-            _pct_change,
-        ),
-        (
-            "negative_share",
-            "Share negative",
-            "negative_share",
-            "down",
-            "volume",
-            _fmt_pct,
-            _pp_change,
-        ),
-        (
-            "mobile_share",
-            "Mobile share of tickets",
-            "mobile_share",
-            None,
-            "ticket_count",
-            _fmt_pct,
-            _pp_change,
-        ),
-    ]
-    tiles = []
-    for key, label, column, better, count_column, fmt, change in specs:
-        value, prev = current.get(column), previous.get(column)
-        value = float(value) if value is not None else None
-        prev = float(prev) if prev is not None else None
-        delta = value - prev if value is not None and prev is not None else None
-        tiles.append(
-            {
-                "key": key,
-                "label": label,
-                "value": value,
-                "display": fmt(value) if value is not None else "–",
-                "prev": prev,
-                "delta": delta,
-                "delta_display": change(value, prev) if delta is not None else "",
-                "better": better,
-                "history": [
-                    float(rows[w][column]) if w in rows and rows[w][column] is not None else None
-                    for w in weeks
-                ],
-                "count": int(current.get(count_column) or 0),
-            }
-        )
-    return tiles
+    formats = {
+        "volume": (_fmt_int, _pct_change),
+        "csat": (_fmt_1, _abs_change(1)),
+        "nps": (_fmt_signed, _abs_change(0, " pts")),
+        "first_response": (_fmt_minutes, _pct_change),
+    }
+    tiles, absent = [], []
+    for key, label, column, better, count_column in _KPI_SPECS:
+        count = int(current.get(count_column) or 0)
+        value = _float(current.get(column))
+        if count == 0 or value is None:
+            if key not in ("volume", "complaint_share"):
+                absent.append(
+                    {"key": key, "label": label,
+                     "prev_count": int(previous.get(count_column) or 0)}
+                )
+            continue
+        # a week without the measure has no value to compare with
+        prev = _float(previous.get(column)) if previous.get(count_column) else None
+        fmt, change = formats.get(key, (_fmt_pct, _pp_change))
+        delta = value - prev if prev is not None else None
+        tile = {
+            "key": key,
+            "label": label,
+            "value": value,
+            "display": fmt(value),
+            "prev": prev,
+            "delta": delta,
+            "delta_display": change(value, prev) if delta is not None else "",
+            "better": better,
+            "history": [
+                _float(rows[w][column]) if w in rows and rows[w].get(count_column) else None
+                for w in weeks
+            ],
+            "count": count,
+            "prev_count": int(previous.get(count_column) or 0),
+        }
+        if key == "negative_share":
+            # the counts behind the share: a falling share of a much larger week can hide
+            # many more negative texts, and the report must say so beside the share
+            tile["numerator_count"] = int(current.get("negative_count") or 0)
+            tile["prev_numerator_count"] = (
+                int(previous.get("negative_count") or 0) if prev is not None else None
+            )
+            tile["numerator_noun"] = "negative texts"
+        tiles.append(tile)
+    return tiles, absent
 
 
 def _kpi_details(rows: dict[str, dict], weeks: list[str]) -> dict[str, Any]:
@@ -224,8 +269,13 @@ def _fmt_1(v: float) -> str:
     return f"{v:.2f}"
 
 
+def _minus(text: str) -> str:
+    """A typographic minus, as the rest of the report writes one."""
+    return text.replace("-", "−")
+
+
 def _fmt_signed(v: float) -> str:
-    return f"{v:+.0f}"
+    return _minus(f"{v:+.0f}")
 
 
 def _fmt_pct(v: float) -> str:
@@ -237,16 +287,21 @@ def _fmt_minutes(v: float) -> str:
 
 
 def _pct_change(v: float, p: float) -> str:
-    return f"{100 * (v - p) / p:+.0f}%" if p else ""
+    if not p:
+        return ""
+    if v / p >= 11:
+        # "+8,115%" says nothing a reader can picture; "×82" does (as pulse.report writes it)
+        return f"×{v / p:,.0f}"
+    return _minus(f"{100 * (v - p) / p:+.0f}%")
 
 
 def _pp_change(v: float, p: float) -> str:
-    return f"{100 * (v - p):+.0f} pts"
+    return _minus(f"{100 * (v - p):+.0f} pts")
 
 
 def _abs_change(digits: int, unit: str = ""):
     def change(v: float, p: float) -> str:
-        return f"{v - p:+.{digits}f}{unit}"
+        return _minus(f"{v - p:+.{digits}f}{unit}")
 
     return change
 
@@ -272,6 +327,7 @@ def _issues(con: duckdb.DuckDBPyConnection, ctx: RunContext, weeks: list[str]) -
     start, end = ctx.bounds(ctx.week)
     quotes = _quotes(con, ctx, start, end)
     mix = _mix(con, ctx, start, end)
+    sub_themes = _sub_themes(con, ctx, weeks)
     issues = []
     for row in rows:
         topic_id = row["topic_id"]
@@ -285,6 +341,11 @@ def _issues(con: duckdb.DuckDBPyConnection, ctx: RunContext, weeks: list[str]) -
             "prev_volume": int(row["prev_volume"]) if row["prev_volume"] is not None else None,
             "baseline_volume": _float(row["baseline_volume"]),
             "volume_change": _float(row["volume_change"]),
+            # this week minus last calendar week: the issue's part of the week's change
+            "volume_delta": _delta(row, "volume_delta", "volume", row["prev_volume"]),
+            "negative_delta": _delta(row, "negative_delta", "negative_count", None),
+            "week_share": _float(row.get("week_share")),
+            "baseline_share": _float(row.get("baseline_share")),
             "negative_share": _float(row["negative_share"]),
             "negative_count": int(row["negative_count"]),
             # 95% ranges (Wilson for shares, Student t for mean CSAT) and their counts
@@ -313,6 +374,8 @@ def _issues(con: duckdb.DuckDBPyConnection, ctx: RunContext, weeks: list[str]) -
             "p_value_down": _float(row["p_value_down"]),
             "p_value_negative_up": _float(row["p_value_negative_up"]),
             "p_value_negative_down": _float(row["p_value_negative_down"]),
+            "p_value_share_up": _float(row.get("p_value_share_up")),
+            "p_value_negative_share_up": _float(row.get("p_value_negative_share_up")),
             "is_small_sample": int(row["sentiment_count"]) < SMALL_SAMPLE,
             "mean_sentiment": _float(row["sentiment_mean"]),
             "priority": round(float(row["priority"]), 1),
@@ -337,6 +400,7 @@ def _issues(con: duckdb.DuckDBPyConnection, ctx: RunContext, weeks: list[str]) -
             "tier_mix": mix.get((topic_id, "tier"), {}),
             "keywords": list(row["keywords"] or [])[:8],
             "quotes": quotes.get(topic_id, []),
+            "sub_themes": sub_themes.get(topic_id, []),
             "owner": row["owner"],
             "notes": row["notes"],
         }
@@ -350,12 +414,141 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
+def _delta(row: dict, column: str, count_column: str, prev: int | None) -> int | None:
+    """A ranked row's change against last week; computed for a run made before the column."""
+    if row.get(column) is not None:
+        return int(row[column])
+    return None if prev is None else int(row[count_column]) - int(prev)
+
+
+def _week_changes(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, Any]:
+    """The week's change in texts and in negative texts, each split by issue.
+
+    An executive who sees volume jump asks what drove it; week_change_by_issue splits the
+    change so that the issues, plus the texts in no issue, add up to it exactly.
+    """
+    rows = fetch_dicts(
+        con,
+        "week_change_by_issue",
+        {"run_id": ctx.run_id, "week": str(ctx.week), "prev_week": str(ctx.week.shift(-1))},
+    )
+    topic_ids = [r["topic_id"] for r in rows if r["topic_id"] is not None]
+    labels = dict(
+        con.execute(
+            "select topic_id, label from topics where list_contains($topic_ids, topic_id)",
+            {"topic_ids": topic_ids},
+        ).fetchall()
+    )
+    return {
+        "texts": change_split(rows, labels, "volume", "prev_volume", "volume_delta"),
+        "negative_texts": change_split(
+            rows, labels, "negative_count", "prev_negative_count", "negative_delta"
+        ),
+    }
+
+
+def change_split(
+    rows: list[dict],
+    labels: dict[int, str],
+    count_key: str,
+    prev_key: str,
+    delta_key: str,
+    parts: int = CHANGE_PARTS,
+) -> dict[str, Any]:
+    """Name the largest contributions to a change and sum the rest into "other".
+
+    Largest by size whichever their sign, so a drop that offsets a spike is named too;
+    the named parts plus other_delta always equal the total change.
+
+    Args:
+        rows: week_change_by_issue's rows; topic_id None is the texts in no issue.
+        labels: issue labels by topic_id.
+        count_key, prev_key, delta_key: the columns of one measure (texts or negative).
+        parts: how many contributions to name.
+    """
+    by_issue = [
+        {
+            "topic_id": row["topic_id"],
+            "label": UNASSIGNED_LABEL
+            if row["topic_id"] is None
+            else labels.get(row["topic_id"], f"Topic {row['topic_id']}"),
+            "count": int(row[count_key]),
+            "prev_count": int(row[prev_key]),
+            "delta": int(row[delta_key]),
+        }
+        for row in rows
+    ]
+    by_issue.sort(key=lambda r: (-abs(r["delta"]), r["topic_id"] is None, r["topic_id"] or 0))
+    moved = [r for r in by_issue if r["delta"]]
+    delta = sum(r["delta"] for r in by_issue)
+    named = moved[:parts]
+    return {
+        "total": sum(r["count"] for r in by_issue),
+        "prev_total": sum(r["prev_count"] for r in by_issue),
+        "delta": delta,
+        "parts": [
+            {key: r[key] for key in ("topic_id", "label", "delta")} for r in named
+        ],
+        "other_delta": delta - sum(r["delta"] for r in named),
+        # what "other" holds: issues that moved, and whether the texts in no issue did
+        "other_count": sum(1 for r in moved[parts:] if r["topic_id"] is not None),
+        "other_has_unassigned": any(r["topic_id"] is None for r in moved[parts:]),
+        "by_issue": by_issue,
+    }
+
+
+def _sub_themes(
+    con: duckdb.DuckDBPyConnection, ctx: RunContext, weeks: list[str]
+) -> dict[int, list[dict]]:
+    """Each issue's sub-themes with texts this week or last, largest first.
+
+    Their counts add up to the issue's (a theme counts under one issue); beyond
+    SUB_THEMES_SHOWN the smallest are one "other sub-themes" row so the list still does.
+    """
+    week, prev_week = weeks[-1], weeks[-2] if len(weeks) > 1 else None
+    series: dict[int, dict[int, dict]] = {}
+    for row in fetch_dicts(con, "issue_subtheme_weeks", {"run_id": ctx.run_id}):
+        theme = series.setdefault(row["issue_id"], {}).setdefault(
+            row["theme_id"], {"topic_id": int(row["theme_id"]), "label": row["label"], "weeks": {}}
+        )
+        theme["weeks"][row["week"]] = (int(row["volume"]), int(row["negative_count"]))
+    out: dict[int, list[dict]] = {}
+    for issue_id, themes in series.items():
+        listed = []
+        for theme in themes.values():
+            volume, negative = theme["weeks"].get(week, (0, 0))
+            prev = theme["weeks"].get(prev_week, (0, 0))[0] if prev_week else 0
+            if not volume and not prev:
+                continue
+            listed.append({
+                "topic_id": theme["topic_id"],
+                "label": theme["label"],
+                "volume": volume,
+                "prev_volume": prev,
+                "volume_delta": volume - prev,
+                "negative_count": negative,
+                "history": [theme["weeks"].get(w, (0, 0))[0] for w in weeks],
+            })
+        listed.sort(key=lambda t: (-t["volume"], -t["prev_volume"], t["label"], t["topic_id"]))
+        if len(listed) > SUB_THEMES_SHOWN:
+            rest = listed[SUB_THEMES_SHOWN - 1:]
+            listed = listed[: SUB_THEMES_SHOWN - 1] + [{
+                "topic_id": None,
+                "label": f"{len(rest)} other sub-themes",
+                **{key: sum(t[key] for t in rest)
+                   for key in ("volume", "prev_volume", "volume_delta", "negative_count")},
+                "history": [sum(t["history"][i] for t in rest) for i in range(len(weeks))],
+            }]
+        out[issue_id] = listed
+    return out
+
+
 def _history(con, ctx: RunContext, topic_ids: list[int], weeks: list[str]) -> dict:
     rows = con.execute(
         """
         select topic_id, week, volume, negative_share
         from topic_week_metrics
-        where run_id = $run_id and list_contains($topic_ids, topic_id)
+        where run_id = $run_id and level = 'issue' and list_contains($topic_ids, topic_id)
         """,
         {"run_id": ctx.run_id, "topic_ids": topic_ids},
     ).fetchall()

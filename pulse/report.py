@@ -60,12 +60,14 @@ COMPONENT_LABELS = {
 }
 CSV_COLUMNS = (
     "rank", "prev_rank", "topic_id", "label", "volume", "prev_volume", "volume_change",
-    "negative_share", "mean_csat", "csat_count", "mean_sentiment", "priority",
+    "volume_delta", "negative_count", "negative_delta", "negative_share", "mean_csat",
+    "csat_count", "mean_sentiment", "priority",
     *(f"component_{name}" for name in COMPONENT_ORDER),
     "is_new", "is_emerging", "is_improving",
     "negative_share_low", "negative_share_high", "csat_low", "csat_high",
-    "baseline_volume", "p_value_up", "p_value_down", "keywords", "why",
+    "baseline_volume", "p_value_up", "p_value_down", "keywords", "sub_themes", "why",
 )
+DEFAULT_TOP_ISSUES = 15
 # A spreadsheet treats a cell starting with one of these as a formula; labels and
 # keywords come from customer text, so such cells get a leading apostrophe.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -235,11 +237,13 @@ def _date_range(start: str | None, end: str | None) -> str:
     return f"{first.day}–{last.day} {last:%B %Y}"
 
 
-def _kpi_view(kpi: Mapping[str, Any], index: int) -> dict[str, Any]:
+def _kpi_view(kpi: Mapping[str, Any], index: int, has_earlier_week: bool) -> dict[str, Any]:
     """Add direction (arrow + word) and judgement (better/worse) to a KPI tile.
 
     Direction and judgement are separate on purpose: a fall in first-response time
-    is good news, and a grayscale print must still say so in words.
+    is good news, and a grayscale print must still say so in words. A share whose
+    count moved the other way (a smaller share negative of a much larger week, so more
+    negative texts) gets no judgement and shows both counts: "better" would mislead.
     """
     value = _number(kpi.get("value"))
     delta = _number(kpi.get("delta"))
@@ -260,6 +264,9 @@ def _kpi_view(kpi: Mapping[str, Any], index: int) -> dict[str, Any]:
         # A change that rounds to zero at the precision shown ("-0.0") is no change:
         # calling it "worse" would send a reader after noise.
         arrow, direction, judgement, delta_display = "►", "no change", "neutral", "±0"
+    counts_note, counts_judgement = _counts_note(kpi, direction, better)
+    if counts_note:
+        judgement = "neutral"
     history = list(kpi.get("history") or [])
     return {
         **kpi,
@@ -269,12 +276,64 @@ def _kpi_view(kpi: Mapping[str, Any], index: int) -> dict[str, Any]:
         "arrow": arrow,
         "direction": direction,
         "judgement": judgement,
+        "counts_note": counts_note,
+        "counts_judgement": counts_judgement,
+        "no_comparison": _no_comparison(kpi, has_earlier_week),
+        "basis": _kpi_basis(kpi),
         "count": kpi.get("count"),
         "sparkline": charts.sparkline(
             history, from_zero=kpi.get("key") == "volume", width_in=2.2, height_in=0.32,
             chart_id=f"kpi-{index}",
         ),
     }
+
+
+def _counts_note(kpi: Mapping[str, Any], direction: str, better: Any) -> tuple[str, str]:
+    """'1,210 negative texts, up from 430' when a share and its count moved apart.
+
+    The rule reads the counts, not a threshold: whenever the share went one way and the
+    number of texts it counts went the other, the share alone tells the wrong story.
+    Returns the note and its judgement (by the count), or two empty strings.
+    """
+    count = _number(kpi.get("numerator_count"))
+    prev = _number(kpi.get("prev_numerator_count"))
+    if count is None or prev is None or count == prev or direction not in ("up", "down"):
+        return "", ""
+    count_rising = count > prev
+    if count_rising == (direction == "up"):
+        return "", ""
+    noun = str(kpi.get("numerator_noun") or "texts")
+    note = f"{format_num(count)} {noun}, {'up' if count_rising else 'down'} from {format_num(prev)}"
+    if better in ("up", "down"):
+        return note, "better" if (better == "up") == count_rising else "worse"
+    return note, "neutral"
+
+
+def _no_comparison(kpi: Mapping[str, Any], has_earlier_week: bool) -> str:
+    """What a tile without a change says: never "no earlier week" when there is one."""
+    if not has_earlier_week:
+        return "no earlier week to compare with"
+    if kpi.get("key") == "volume":
+        return "no texts last week"
+    return "none last week to compare with"
+
+
+def _kpi_basis(kpi: Mapping[str, Any]) -> str:
+    """The small print under a tile: how many texts or answers the figure rests on."""
+    count = _number(kpi.get("count"))
+    if not count:
+        return ""
+    key = kpi.get("key")
+    if key == "negative_share" and _number(kpi.get("numerator_count")) is not None:
+        return (f"{format_num(kpi['numerator_count'])} of {format_num(count)} texts "
+                "negative in tone")
+    if key == "complaint_share":
+        return f"{format_num(count)} texts from sources that hold only complaints"
+    if key == "mobile_share":
+        return f"of {format_num(count)} {'ticket' if count == 1 else 'tickets'} with a channel"
+    if key in ("csat", "nps"):
+        return f"based on {format_num(count)} {'answer' if count == 1 else 'answers'}"
+    return f"based on {format_num(count)} {'text' if count == 1 else 'texts'}"
 
 
 def _bar_width(fraction: float) -> float:
@@ -314,12 +373,20 @@ def _mix_rows(mix: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return rows
 
 
-def _rank_change(issue: Mapping[str, Any]) -> dict[str, str]:
+def _rank_change(issue: Mapping[str, Any], top_n: int) -> dict[str, str]:
+    """The move since last week, naming last week's rank only if last week's report showed it.
+
+    An issue that ranked below the top `top_n` (or not at all) was not in last week's
+    report, so "up 23 (last week #24)" would point at a rank nobody saw.
+    """
     prev, rank = issue.get("prev_rank"), issue.get("rank")
     if issue.get("is_new"):
         return {"arrow": "", "text": "new", "kind": "new"}
-    if prev is None or rank is None:
+    if rank is None:
         return {"arrow": "", "text": "", "kind": "none"}
+    if prev is None or int(prev) > top_n:
+        # no break inside "top 15": the table's narrow rank cell wraps after "new in"
+        return {"arrow": "", "text": f"new in top\u00a0{top_n}", "kind": "entered"}
     if prev == rank:
         return {"arrow": "=", "text": "same", "kind": "same"}
     moved = abs(int(prev) - int(rank))
@@ -328,13 +395,84 @@ def _rank_change(issue: Mapping[str, Any]) -> dict[str, str]:
     return {"arrow": "▼", "text": f"down {moved}", "kind": "down"}
 
 
+def change_text(issue: Mapping[str, Any], has_earlier_week: bool) -> str:
+    """'+443% from 7', 'none last week' or, only when the data has no earlier week at all,
+    'no earlier week'.
+    """
+    prev = _number(issue.get("prev_volume"))
+    if prev is None and has_earlier_week:
+        # the data has earlier weeks, so last week's count is known: the history's
+        history = list(issue.get("history") or [])
+        prev = _number(history[-2]) if len(history) > 1 else None
+        prev = prev or 0.0
+    if prev is None:
+        return "no earlier week"
+    if prev == 0:
+        return "none last week"
+    volume = _number(issue.get("volume")) or 0.0
+    return f"{format_delta(volume / prev - 1)} from {format_num(prev)}"
+
+
+def _signed(value: Any) -> str:
+    """+31, −7, ±0: a count's change, always signed."""
+    return format_delta(value, "num")
+
+
+def _split_view(split: Mapping[str, Any] | None, noun: str) -> dict[str, Any] | None:
+    """A change split by issue as parts the template lists, or None when there is none."""
+    if not split or _number(split.get("prev_total")) in (None, 0.0):
+        return None
+    parts = [
+        {"label": str(part.get("label") or ""), "delta": _signed(part.get("delta")), "note": ""}
+        for part in split.get("parts") or []
+    ]
+    others = int(_number(split.get("other_count")) or 0)
+    if others or split.get("other_has_unassigned"):
+        held = [f"{others} {'issue' if others == 1 else 'issues'}"] if others else []
+        if split.get("other_has_unassigned"):
+            held.append("texts in no issue")
+        parts.append({"label": "other", "delta": _signed(split.get("other_delta")),
+                      "note": f"({' and '.join(held)})"})
+    return {
+        "noun": noun,
+        "delta": _signed(split.get("delta")),
+        "total": format_num(split.get("total")),
+        "prev_total": format_num(split.get("prev_total")),
+        "parts": parts,
+    }
+
+
+def _sub_theme_rows(issue: Mapping[str, Any], index: int) -> list[dict[str, Any]]:
+    """An issue's sub-themes for its page, only when it has more than one."""
+    themes = list(issue.get("sub_themes") or [])
+    if len(themes) < 2:
+        return []
+    return [
+        {
+            "label": str(theme.get("label") or ""),
+            "volume": theme.get("volume"),
+            "prev_volume": theme.get("prev_volume"),
+            "delta": _signed(theme.get("volume_delta")),
+            "sparkline": charts.sparkline(
+                list(theme.get("history") or []), from_zero=True, width_in=1.1,
+                height_in=0.22, chart_id=f"sub-{index}-{number}",
+            ),
+        }
+        for number, theme in enumerate(themes)
+    ]
+
+
 def _issue_view(
-    issue: Mapping[str, Any], index: int, labels: list[str], detailed: bool
+    issue: Mapping[str, Any], index: int, labels: list[str], detailed: bool, top_n: int,
+    has_earlier_week: bool,
 ) -> dict[str, Any]:
     history = list(issue.get("history") or [])
     view = {
         **issue,
-        "rank_change": _rank_change(issue),
+        "rank_change": _rank_change(issue, top_n),
+        "change_text": change_text(issue, has_earlier_week),
+        # a change needs a week to change from
+        "delta_text": _signed(issue.get("volume_delta")) if has_earlier_week else "—",
         "contributions": _contributions(issue),
         "sparkline": charts.sparkline(
             history, from_zero=True, width_in=1.1, height_in=0.3, chart_id=f"spark-{index}"
@@ -352,14 +490,66 @@ def _issue_view(
         )
         view["channel_rows"] = _mix_rows(issue.get("channel_mix"))
         view["tier_rows"] = _mix_rows(issue.get("tier_mix"))
+        view["sub_theme_rows"] = _sub_theme_rows(issue, index)
     return view
 
 
-def _brief(issue: Mapping[str, Any]) -> dict[str, Any]:
+def _brief(issue: Mapping[str, Any], has_earlier_week: bool) -> dict[str, Any]:
     """The few fields the emerging/improving lists show, each present even if unknown."""
     keys = ("rank", "topic_id", "label", "volume", "prev_volume", "volume_change",
             "negative_share", "why", "is_new")
-    return {key: issue.get(key) for key in keys}
+    return {**{key: issue.get(key) for key in keys},
+            "change_text": change_text(issue, has_earlier_week)}
+
+
+def _has_earlier_week(context: Mapping[str, Any]) -> bool:
+    """Whether the data has texts before this week; read off the histories if not given."""
+    if context.get("has_earlier_week") is not None:
+        return bool(context["has_earlier_week"])
+    for kpi in context.get("kpis") or []:
+        if kpi.get("key") == "volume" and any(_number(v) for v in (kpi.get("history") or [])[:-1]):
+            return True
+    return any(
+        any(_number(v) for v in (issue.get("history") or [])[:-1])
+        for issue in context.get("issues") or []
+    )
+
+
+def _top_n(context: Mapping[str, Any]) -> int:
+    """How many issues the report ranks (settings.top_issues)."""
+    value = context.get("top_issues") or ((context.get("run") or {}).get("parameters") or {}).get(
+        "top_issues"
+    )
+    return int(value) if value else DEFAULT_TOP_ISSUES
+
+
+def _absent_note(absent: Sequence[Mapping[str, Any]]) -> str:
+    """One line naming the measures this week's sources do not have, instead of empty tiles.
+
+    A measure that had texts or answers last week is named with last week's count: a
+    tile that vanished is news (an export lost a column), one that never was is not.
+    """
+    names = {
+        "negative_share": "tone", "csat": "CSAT", "nps": "NPS",
+        "first_response": "first-response times", "mobile_share": "ticket channels",
+    }
+
+    def listed(items: list[str]) -> str:
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+    never = [names.get(str(m.get("key")), str(m.get("label")))
+             for m in absent if not _number(m.get("prev_count"))]
+    dropped = [
+        f"{names.get(str(m.get('key')), m.get('label'))} ({format_num(m['prev_count'])} last week)"
+        for m in absent if _number(m.get("prev_count"))
+    ]
+    sentences = []
+    if dropped:
+        sentences.append(f"No {listed(dropped)} this week, so no tile.")
+    if never:
+        sentences.append(f"This week's sources have no {listed(never)}, so there is no tile "
+                         "for them.")
+    return " ".join(sentences)
 
 
 def build_view(context: Mapping[str, Any], detail_issues: int) -> dict[str, Any]:
@@ -378,11 +568,19 @@ def build_view(context: Mapping[str, Any], detail_issues: int) -> dict[str, Any]
     issues = list(context.get("issues") or [])
     history_len = max([12, *(len(issue.get("history") or []) for issue in issues)])
     labels = _week_labels(week, history_len)
+    top_n = _top_n(context)
+    has_earlier_week = _has_earlier_week(context)
     issue_views = [
-        _issue_view(issue, index, labels, detailed=index < detail_issues)
+        _issue_view(issue, index, labels, index < detail_issues, top_n, has_earlier_week)
         for index, issue in enumerate(issues)
     ]
-    kpis = [_kpi_view(kpi, index) for index, kpi in enumerate(context.get("kpis") or [])]
+    # a tile only for a measure the week has: never a "no data" tile
+    kpis = [
+        _kpi_view(kpi, index, has_earlier_week)
+        for index, kpi in enumerate(context.get("kpis") or [])
+        if _number(kpi.get("value")) is not None and kpi.get("count") != 0
+    ]
+    changes = context.get("changes") or {}
     coverage = dict(context.get("coverage") or {})
     coverage.setdefault("sources", [])
     for key in ("total_texts_week", "unassigned", "unassigned_share", "weeks_of_history"):
@@ -407,11 +605,16 @@ def build_view(context: Mapping[str, Any], detail_issues: int) -> dict[str, Any]
         "generated_iso": str(context.get("generated_at") or ""),
         "page_size": page_size,
         "kpis": kpis,
+        "absent_note": _absent_note(context.get("kpis_absent") or []),
+        "volume_split": _split_view(changes.get("texts"), "texts"),
+        "negative_split": _split_view(changes.get("negative_texts"), "negative texts"),
+        "top_n": top_n,
+        "show_csat": any(_number(issue.get("csat_count")) for issue in issues),
         "issues": issue_views,
         "top_three": issue_views[:3],
         "detail_issues": [view for view in issue_views if view["detailed"]],
-        "emerging": [_brief(issue) for issue in context.get("emerging") or []],
-        "improving": [_brief(issue) for issue in context.get("improving") or []],
+        "emerging": [_brief(i, has_earlier_week) for i in context.get("emerging") or []],
+        "improving": [_brief(i, has_earlier_week) for i in context.get("improving") or []],
         "coverage": coverage,
         "method": method,
         "run": dict(context.get("run") or {}),
@@ -447,6 +650,11 @@ def write_ranked_csv(issues: Sequence[Mapping[str, Any]], path: Path) -> None:
                 **{key: issue.get(key) for key in CSV_COLUMNS},
                 **{f"component_{name}": components.get(name) for name in COMPONENT_ORDER},
                 "keywords": "; ".join(str(word) for word in issue.get("keywords") or []),
+                "sub_themes": "; ".join(
+                    f"{theme.get('label')}: {theme.get('volume')} "
+                    f"({_signed(theme.get('volume_delta'))})"
+                    for theme in issue.get("sub_themes") or []
+                ),
             }
             writer.writerow([_csv_cell(row[key]) for key in CSV_COLUMNS])
 
@@ -465,7 +673,8 @@ def _summary(context: Mapping[str, Any], pages: int) -> dict[str, Any]:
                 key: kpi.get(key)
                 for key in (
                     "key", "label", "value", "display", "prev", "delta", "delta_display",
-                    "better", "count", "history",
+                    "better", "count", "prev_count", "history", "numerator_count",
+                    "prev_numerator_count", "numerator_noun",
                 )
             }
             for kpi in context.get("kpis") or []
@@ -474,7 +683,9 @@ def _summary(context: Mapping[str, Any], pages: int) -> dict[str, Any]:
         "issues": [
             {key: issue.get(key) for key in (
                 "rank", "prev_rank", "topic_id", "label", "volume", "prev_volume",
-                "volume_change", "baseline_volume", "negative_share", "mean_csat", "csat_count",
+                "volume_change", "volume_delta", "negative_count", "negative_delta",
+                "week_share", "baseline_share", "sub_themes", "baseline_volume", "negative_share",
+                "mean_csat", "csat_count",
                 "mean_sentiment", "priority", "components", "weights", "is_new", "is_emerging",
                 "is_improving", "history", "channel_mix", "tier_mix", "keywords", "quotes",
                 "negative_share_low", "negative_share_high", "csat_low", "csat_high",
@@ -482,6 +693,12 @@ def _summary(context: Mapping[str, Any], pages: int) -> dict[str, Any]:
             for issue in context.get("issues") or []
         ],
         "issue_count": len(context.get("issues") or []),
+        "top_issues": _top_n(context),
+        "has_earlier_week": _has_earlier_week(context),
+        # measures this week's sources do not have (no tile in the PDF)
+        "kpis_absent": context.get("kpis_absent") or [],
+        # the week's change in texts and in negative texts, split by issue (adds up)
+        "changes": context.get("changes") or {},
         "emerging": [issue.get("topic_id") for issue in context.get("emerging") or []],
         "improving": [issue.get("topic_id") for issue in context.get("improving") or []],
         "coverage": context.get("coverage") or {},

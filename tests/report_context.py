@@ -13,6 +13,8 @@ import copy
 import random
 from typing import Any
 
+from pulse.context import change_split
+
 WEEK = "2026-W46"
 WEIGHTS = {"volume": 0.30, "negativity": 0.25, "growth": 0.25, "severity": 0.15, "reach": 0.05}
 
@@ -98,6 +100,8 @@ def sample_issue(rank: int, seed: int = 46) -> dict[str, Any]:
         history[-3:] = [0, 0, 0]
     history.append(volume)
     prev_volume = history[-2]
+    negative_count = round(volume * 0.7)
+    prev_negative_count = round(prev_volume * 0.6)
     negative_history: list[float | None] = [
         round(0.4 + 0.4 * rng.random(), 3) for _ in range(12)
     ]
@@ -123,14 +127,21 @@ def sample_issue(rank: int, seed: int = 46) -> dict[str, Any]:
         }
         for index, text in enumerate(texts)
     ]
+    # the top issue was 24th last week: outside last week's top 15
+    prev_rank = 24 if rank == 1 else (
+        None if rank in (4, 9) else max(1, rank + rng.choice([-2, -1, 0, 1, 3]))
+    )
     return {
         "rank": rank,
-        "prev_rank": None if rank in (4, 9) else max(1, rank + rng.choice([-2, -1, 0, 1, 3])),
+        "prev_rank": prev_rank,
         "topic_id": 100 + rank,
         "label": label,
         "volume": volume,
         "prev_volume": prev_volume,
         "volume_change": None if prev_volume == 0 else round(volume / prev_volume - 1, 3),
+        "volume_delta": volume - prev_volume,
+        "negative_count": negative_count,
+        "negative_delta": negative_count - prev_negative_count,
         "negative_share": negative_share,
         "mean_csat": round(1.6 + 2.5 * rng.random(), 2) if has_csat else None,
         "csat_count": int(volume * 0.4) if has_csat else 0,
@@ -147,6 +158,7 @@ def sample_issue(rank: int, seed: int = 46) -> dict[str, Any]:
         "tier_mix": _mix(rng, ["free", "premium", "recruiter"]),
         "keywords": keywords,
         "quotes": quotes,
+        "sub_themes": sample_sub_themes(label, history, rank),
         "why": (
             "Volume jumped far above its usual level and most of it is angry."
             if growing else
@@ -155,6 +167,39 @@ def sample_issue(rank: int, seed: int = 46) -> dict[str, Any]:
             "Steady volume, but low satisfaction and slow resolutions keep it high."
         ),
     }
+
+
+SUB_THEME_WORDS = ("on the app", "by e-mail", "after the update", "for new members")
+
+
+def sample_sub_themes(label: str, history: list[int], rank: int) -> list[dict[str, Any]]:
+    """An issue's sub-themes, splitting its history so every week adds up to the issue's.
+
+    Issues ranked 1-3 have three sub-themes, rank 4 has one (its page lists none).
+    """
+    count = 3 if rank <= 3 else 1
+    parts: list[list[int]] = [[] for _ in range(count)]
+    for volume in history:
+        left = volume
+        for index in range(count):
+            share = left if index == count - 1 else volume * (count - index) // (2 * count)
+            share = min(share, left)
+            parts[index].append(share)
+            left -= share
+    themes = [
+        {
+            "topic_id": 1000 + rank * 10 + index,
+            "label": f"{label} {SUB_THEME_WORDS[index]}",
+            "volume": series[-1],
+            "prev_volume": series[-2],
+            "volume_delta": series[-1] - series[-2],
+            "negative_count": series[-1] // 2,
+            "history": series,
+        }
+        for index, series in enumerate(parts)
+    ]
+    themes.sort(key=lambda t: (-t["volume"], -t["prev_volume"], t["label"]))
+    return themes
 
 
 def _kpi(key: str, label: str, value: float | None, prev: float | None, display: str,
@@ -179,8 +224,10 @@ def sample_kpis() -> list[dict[str, Any]]:
         _kpi("first_response", "First response (median)", 95.0, 130.0, "1 h 35 min",
              "−27%", "down",
              [150, 145, 160, 140, 138, 150, 132, 128, 140, 135, 130, 95], 980),
-        _kpi("negative_share", "Share negative", 0.41, 0.37, "41%", "+4 pts", "down",
-             [0.35, 0.36, 0.34, 0.36, 0.38, 0.37, 0.35, 0.36, 0.37, 0.38, 0.37, 0.41], 1234),
+        {**_kpi("negative_share", "Share negative", 0.41, 0.37, "41%", "+4 pts", "down",
+                [0.35, 0.36, 0.34, 0.36, 0.38, 0.37, 0.35, 0.36, 0.37, 0.38, 0.37, 0.41], 1234),
+         "numerator_count": 506, "prev_numerator_count": 408,
+         "numerator_noun": "negative texts"},
         _kpi("mobile_share", "From mobile", 0.33, 0.33, "33%", "±0 pts", None,
              [0.3, 0.31, 0.31, 0.32, 0.31, 0.32, 0.33, 0.32, 0.33, 0.33, 0.33, 0.33], 1234),
     ]
@@ -200,11 +247,82 @@ METHOD = {
 }
 
 
+def _week_totals_from(
+    issues: list[dict], kpis: list[dict], unassigned: tuple[int, int]
+) -> None:
+    """Make the volume and negative tiles the issues' sums plus a few texts in no issue,
+    as the pipeline's are (this week, last week).
+    """
+    volume = next(k for k in kpis if k["key"] == "volume")
+    total = sum(i["volume"] for i in issues) + unassigned[0]
+    prev = sum(i["prev_volume"] for i in issues) + unassigned[1]
+    volume.update(
+        value=total, prev=prev, delta=total - prev, display=f"{total:,}",
+        delta_display=f"{100 * (total - prev) / prev:+.0f}%", count=total,
+        history=[round(v * prev / volume["prev"]) for v in volume["history"][:-2]] + [prev, total],
+    )
+    negative = next(k for k in kpis if k["key"] == "negative_share")
+    count = sum(i["negative_count"] for i in issues) + unassigned[0] // 2
+    prev_count = sum(i["negative_count"] - i["negative_delta"] for i in issues) + (
+        unassigned[1] // 2
+    )
+    negative.update(
+        value=round(count / total, 4), prev=round(prev_count / prev, 4),
+        delta=round(count / total - prev_count / prev, 4), display=f"{100 * count / total:.0f}%",
+        delta_display=f"{100 * (count / total - prev_count / prev):+.0f} pts", count=total,
+        numerator_count=count, prev_numerator_count=prev_count,
+        history=[*negative["history"][:-2], round(prev_count / prev, 4), round(count / total, 4)],
+    )
+
+
+def sample_changes(issues: list[dict], kpis: list[dict]) -> dict[str, Any]:
+    """The week's change split by issue, as week_change_by_issue.sql gives it.
+
+    The texts in no issue (topic_id None) take up what the issues leave of the week's
+    totals, so the split adds up to the volume tile's change, as the query guarantees.
+    """
+    volume = next(k for k in kpis if k["key"] == "volume")
+    negative = next(k for k in kpis if k["key"] == "negative_share")
+    rows = [
+        {
+            "topic_id": issue["topic_id"],
+            "volume": issue["volume"],
+            "prev_volume": issue["prev_volume"],
+            "volume_delta": issue["volume_delta"],
+            "negative_count": issue["negative_count"],
+            "prev_negative_count": issue["negative_count"] - issue["negative_delta"],
+            "negative_delta": issue["negative_delta"],
+        }
+        for issue in issues
+    ]
+    rest = {
+        "topic_id": None,
+        "volume": int(volume["value"]) - sum(r["volume"] for r in rows),
+        "prev_volume": int(volume["prev"]) - sum(r["prev_volume"] for r in rows),
+        "negative_count": negative["numerator_count"] - sum(r["negative_count"] for r in rows),
+        "prev_negative_count": negative["prev_numerator_count"]
+        - sum(r["prev_negative_count"] for r in rows),
+    }
+    rest["volume_delta"] = rest["volume"] - rest["prev_volume"]
+    rest["negative_delta"] = rest["negative_count"] - rest["prev_negative_count"]
+    rows.append(rest)
+    labels = {issue["topic_id"]: issue["label"] for issue in issues}
+    return {
+        "texts": change_split(rows, labels, "volume", "prev_volume", "volume_delta"),
+        "negative_texts": change_split(
+            rows, labels, "negative_count", "prev_negative_count", "negative_delta"
+        ),
+    }
+
+
 def sample_context(
     issue_count: int = 12, *, page_size: str = "A4", seed: int = 46
 ) -> dict[str, Any]:
     """A full week: KPIs, `issue_count` ranked issues, movers, coverage and method."""
     issues = [sample_issue(rank, seed) for rank in range(1, issue_count + 1)]
+    kpis = sample_kpis()
+    if issues:
+        _week_totals_from(issues, kpis, unassigned=(37, 40))
     return {
         "week": WEEK,
         "week_start": "2026-11-09",
@@ -212,7 +330,11 @@ def sample_context(
         "timezone": "Europe/London",
         "generated_at": "2026-11-16T06:00:00Z",
         "page_size": page_size,
-        "kpis": sample_kpis(),
+        "top_issues": 15,
+        "has_earlier_week": True,
+        "kpis": kpis,
+        "kpis_absent": [],
+        "changes": sample_changes(issues, kpis) if issues else {},
         "issues": issues,
         "emerging": [copy.deepcopy(i) for i in issues if i["is_emerging"]],
         "improving": [copy.deepcopy(i) for i in issues if i["is_improving"]],
@@ -249,4 +371,60 @@ def empty_context() -> dict[str, Any]:
     context["emerging"], context["improving"] = [], []
     context["coverage"] = {"sources": [], "total_texts_week": 0, "unassigned": 0,
                            "unassigned_share": None, "weeks_of_history": 0}
+    return context
+
+
+SPIKE_ISSUES = [
+    # label, this week, last week, negative this week, negative last week
+    ("Billing and pricing", 900, 190, 560, 120),
+    ("Slow speeds", 520, 170, 300, 100),
+    ("Data caps", 330, 110, 160, 70),
+    ("Router setup", 150, 120, 60, 50),
+    ("Moving house", 90, 75, 40, 35),
+]
+
+
+def spike_context() -> dict[str, Any]:
+    """A complaints-only export without CSAT, NPS, response times or channels, in a week
+    whose volume tripled while the share negative fell 4 points: 1,210 negative texts,
+    up from 430.
+    """
+    context = sample_context(len(SPIKE_ISSUES))
+    weeks = 12
+    for issue, (label, volume, prev, negative, prev_negative) in zip(
+        context["issues"], SPIKE_ISSUES, strict=True
+    ):
+        history = [prev - 10 + (i * 7) % 20 for i in range(weeks - 2)] + [prev, volume]
+        issue.update(
+            label=label, volume=volume, prev_volume=prev,
+            volume_change=round(volume / prev - 1, 3), volume_delta=volume - prev,
+            negative_count=negative, negative_delta=negative - prev_negative,
+            negative_share=round(negative / volume, 3), mean_csat=None, csat_count=0,
+            csat_low=None, csat_high=None, channel_mix={}, tier_mix={}, history=history,
+            sub_themes=sample_sub_themes(label, history, issue["rank"]),
+        )
+    # last week's top issue ranked 24th: outside the top 15 last week's report showed
+    context["issues"][0]["prev_rank"] = 24
+    volume_history = [700 + (i * 13) % 40 for i in range(weeks - 2)] + [730, 2200]
+    share_history = [0.58 + (i % 3) / 100 for i in range(weeks - 2)] + [430 / 730, 0.55]
+    context["kpis"] = [
+        _kpi("volume", "Feedback volume", 2200, 730, "2,200", "+201%", "down",
+             volume_history, 2200),
+        {**_kpi("negative_share", "Share negative", 0.55, 430 / 730, "55%", "−4 pts", "down",
+                share_history, 2200),
+         "numerator_count": 1210, "prev_numerator_count": 430,
+         "numerator_noun": "negative texts"},
+        _kpi("complaint_share", "Complaints", 1.0, 1.0, "100%", "±0 pts", None,
+             [1.0] * weeks, 2200),
+    ]
+    context["kpis_absent"] = [
+        {"key": key, "label": label, "prev_count": 0}
+        for key, label in (("csat", "CSAT (1-5)"), ("nps", "NPS"),
+                           ("first_response", "Median first response"),
+                           ("mobile_share", "Mobile share of tickets"))
+    ]
+    context["changes"] = sample_changes(context["issues"], context["kpis"])
+    context["emerging"] = [copy.deepcopy(context["issues"][0])]
+    context["improving"] = []
+    context["coverage"]["total_texts_week"] = 2200
     return context

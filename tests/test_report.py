@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import copy
 import csv
+import html
+import html.parser
 import http.server
 import json
+import re
 import socket
 import threading
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import jinja2
+import pyarrow as pa
 import pytest
 from pypdf import PdfReader
 from weasyprint import HTML, URLFetcher
@@ -22,6 +27,7 @@ from pulse.report import (
     CSV_COLUMNS,
     RefusedURL,
     TemplateFolderFetcher,
+    build_view,
     format_delta,
     format_num,
     format_pct,
@@ -30,7 +36,8 @@ from pulse.report import (
     render_report,
     write_ranked_csv,
 )
-from tests.report_context import empty_context, sample_context
+from tests.output_readers import pdf_text
+from tests.report_context import empty_context, sample_context, spike_context
 
 
 def _squash(text: str) -> str:
@@ -58,6 +65,22 @@ def sample_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out_dir = tmp_path_factory.mktemp("outputs") / "2026-W46"
     paths = render_report(context, out_dir)
     return {"context": context, "paths": paths, "reader": PdfReader(paths["pdf"])}
+
+
+@pytest.fixture(scope="module")
+def spike_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A complaints-only export without CSAT, NPS, times or channels, in a week that tripled."""
+    context = spike_context()
+    paths = render_report(context, tmp_path_factory.mktemp("outputs") / "2026-W46")
+    reader = PdfReader(paths["pdf"])
+    return {
+        "context": context,
+        "paths": paths,
+        "reader": reader,
+        "page_one": reader.pages[0].extract_text(),
+        "summary": json.loads(paths["summary"].read_text(encoding="utf-8")),
+        "html": paths["html"].read_text(encoding="utf-8"),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -194,6 +217,367 @@ def test_the_same_context_gives_byte_identical_outputs(tmp_path: Path) -> None:
     second = render_report(sample_context(2), tmp_path / "b" / "2026-W46", detail_issues=1)
     for name, path in first.items():
         assert path.read_bytes() == second[name].read_bytes(), name
+
+
+# --- page one tells the week's story without misleading -----------------------------------
+
+
+class _TileReader(html.parser.HTMLParser):
+    """Each KPI tile's classes and text, read from the report's HTML by its structure."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tiles: list[dict] = []
+        self._depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        if self._depth:
+            self._depth += tag == "div"
+        elif tag == "div" and "kpi" in classes:
+            self.tiles.append({"classes": classes, "text": ""})
+            self._depth = 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._depth and tag == "div":
+            self._depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._depth:
+            self.tiles[-1]["text"] += data
+
+
+def _tiles(html_text: str) -> dict[str, dict]:
+    reader = _TileReader()
+    reader.feed(html_text)
+    tiles = {}
+    for tile in reader.tiles:
+        key = next(c.removeprefix("kpi-key-") for c in tile["classes"] if c.startswith("kpi-key-"))
+        judgement = next(c.removeprefix("kpi-") for c in tile["classes"]
+                         if c in ("kpi-better", "kpi-worse", "kpi-neutral"))
+        tiles[key] = {"judgement": judgement, "text": " ".join(tile["text"].split())}
+    return tiles
+
+
+def test_a_measure_the_sources_do_not_have_gets_no_tile(spike_report: dict) -> None:
+    assert list(_tiles(spike_report["html"])) == ["volume", "negative_share", "complaint_share"]
+    page_one = spike_report["page_one"]
+    assert "No data" not in page_one
+    assert "Mobile share" not in page_one
+    # one line says what is missing instead of four empty tiles
+    assert "sources have no CSAT, NPS, first-response times or ticket channels" in " ".join(
+        page_one.split()
+    )
+    assert [k["key"] for k in spike_report["summary"]["kpis"]] == [
+        "volume", "negative_share", "complaint_share",
+    ]
+    assert {k["key"] for k in spike_report["summary"]["kpis_absent"]} == {
+        "csat", "nps", "first_response", "mobile_share",
+    }
+
+
+def test_a_tile_without_a_value_is_left_out_even_if_the_context_has_it() -> None:
+    context = sample_context(1)
+    for kpi in context["kpis"]:
+        if kpi["key"] in ("csat", "mobile_share"):
+            kpi.update(value=None, display="", delta=None, count=0)
+    tiles = _tiles(render_html(context))
+    assert "csat" not in tiles and "mobile_share" not in tiles
+    assert {"volume", "nps", "first_response", "negative_share"} <= set(tiles)
+
+
+def test_a_measure_that_vanished_since_last_week_is_named_with_last_weeks_count() -> None:
+    context = sample_context(1)
+    context["kpis"] = [k for k in context["kpis"] if k["key"] not in ("csat", "mobile_share")]
+    context["kpis_absent"] = [
+        {"key": "csat", "label": "CSAT (1-5)", "prev_count": 112},
+        {"key": "mobile_share", "label": "Mobile share of tickets", "prev_count": 0},
+    ]
+    assert build_view(context, 0)["absent_note"] == (
+        "No CSAT (112 last week) this week, so no tile. This week's sources have no ticket "
+        "channels, so there is no tile for them."
+    )
+
+
+def test_complaint_sources_show_their_share_apart_from_the_tone(spike_report: dict) -> None:
+    tiles = _tiles(spike_report["html"])
+    assert tiles["complaint_share"]["text"].startswith("Complaints 100%")
+    assert "texts from sources that hold only complaints" in tiles["complaint_share"]["text"]
+    assert "1,210 of 2,200 texts negative in tone" in tiles["negative_share"]["text"]
+
+
+def test_a_falling_share_negative_with_more_negative_texts_shows_the_counts_not_better(
+    spike_report: dict,
+) -> None:
+    tile = _tiles(spike_report["html"])["negative_share"]
+    assert "55%" in tile["text"] and "−4 pts vs last week" in tile["text"]
+    assert "1,210 negative texts, up from 430" in tile["text"]
+    assert tile["judgement"] == "neutral"
+    assert "1,210 negative texts, up from 430" in " ".join(spike_report["page_one"].split())
+    assert "better" not in spike_report["page_one"].lower()
+
+
+def test_a_share_that_moves_with_its_count_keeps_its_judgement_and_no_counts_note() -> None:
+    context = sample_context(1)
+    tile = next(k for k in context["kpis"] if k["key"] == "negative_share")
+    tile.update(value=0.30, prev=0.40, delta=-0.10, delta_display="−10 pts",
+                numerator_count=300, prev_numerator_count=400)
+    view = next(k for k in build_view(context, 0)["kpis"] if k["key"] == "negative_share")
+    assert (view["judgement"], view["counts_note"]) == ("better", "")
+    tile.update(numerator_count=401)  # one more negative text than last week: not better
+    view = next(k for k in build_view(context, 0)["kpis"] if k["key"] == "negative_share")
+    assert view["judgement"] == "neutral"
+    assert view["counts_note"] == "401 negative texts, up from 400"
+
+
+def test_the_weeks_change_is_split_by_issue_and_adds_up(spike_report: dict) -> None:
+    changes = spike_report["summary"]["changes"]
+    volume = next(k for k in spike_report["summary"]["kpis"] if k["key"] == "volume")
+    for split in changes.values():
+        assert sum(p["delta"] for p in split["parts"]) + split["other_delta"] == split["delta"]
+        assert sum(r["delta"] for r in split["by_issue"]) == split["delta"]
+        assert split["total"] - split["prev_total"] == split["delta"]
+    assert changes["texts"]["delta"] == volume["value"] - volume["prev"] == 1470
+    assert changes["negative_texts"]["delta"] == 1210 - 430
+    page_one = " ".join(spike_report["page_one"].split())
+    assert ("+1,470 texts (730 → 2,200): Billing and pricing +710, Slow speeds +350, "
+            "Data caps +220, other +190 (2 issues and texts in no issue)") in page_one
+    assert "+780 negative texts (430 → 1,210): Billing and pricing +440" in page_one
+
+
+def test_the_ranked_table_and_csv_give_each_issues_change(spike_report: dict) -> None:
+    table = spike_report["reader"].pages[1].extract_text()
+    assert "vs last week" in table
+    for issue in spike_report["context"]["issues"]:
+        assert issue["label"] in table
+        assert f"{issue['volume']:,} +{issue['volume_delta']:,}" in " ".join(table.split())
+    with spike_report["paths"]["csv"].open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(row["volume_delta"]) for row in rows] == [
+        issue["volume_delta"] for issue in spike_report["context"]["issues"]
+    ]
+    assert [row["volume_delta"] for row in rows][:3] == ["710", "350", "220"]
+    assert "CSAT" not in table  # no issue has a rating: no empty column
+
+
+def test_no_earlier_week_is_said_only_when_the_data_has_none(tmp_path: Path) -> None:
+    context = sample_context(3)
+    # an issue the ranked row gives no last-week count, in data with eleven earlier weeks
+    context["issues"][1].update(prev_volume=None, volume_change=None, volume_delta=None)
+    text = _squash(_pdf_text(PdfReader(render_report(context, tmp_path / "a")["pdf"])))
+    assert _squash("no earlier week") not in text
+    assert _squash("(+59% from 64)") in text  # its history's last week
+
+    first = sample_context(3)
+    first["has_earlier_week"] = False
+    for issue in first["issues"]:
+        issue.update(prev_volume=None, volume_change=None, prev_rank=None,
+                     history=[0] * 11 + [issue["volume"]])
+    first["kpis"] = [dict(k, prev=None, delta=None, delta_display="") for k in first["kpis"]]
+    text = _squash(_pdf_text(PdfReader(render_report(first, tmp_path / "b")["pdf"])))
+    assert _squash("texts this week (no earlier week)") in text
+    assert _squash("no earlier week to compare with") in text
+
+
+def test_a_rank_outside_last_weeks_top_list_is_never_named(sample_report: dict) -> None:
+    top = sample_report["context"]["issues"][0]
+    assert top["prev_rank"] == 24  # not shown in last week's top 15
+    text = _squash(_pdf_text(sample_report["reader"]))
+    assert "#24" not in text
+    assert _squash("up 23") not in text
+    assert _squash("new in top 15") in _squash(sample_report["reader"].pages[1].extract_text())
+    assert _squash("new in top 15") in _squash(sample_report["reader"].pages[2].extract_text())
+
+
+def test_an_issues_page_lists_its_sub_themes_largest_first_adding_up(sample_report: dict) -> None:
+    html_text = sample_report["paths"]["html"].read_text(encoding="utf-8")
+    for issue in sample_report["context"]["issues"][:5]:
+        themes = issue["sub_themes"]
+        article = html_text.split(f'id="issue-{issue["topic_id"]}"')[1].split("</article>")[0]
+        if len(themes) < 2:
+            assert "Sub-themes" not in article
+            continue
+        assert sum(t["volume"] for t in themes) == issue["volume"]
+        positions = [article.index(f"<td>{html.escape(t['label'])}</td>") for t in themes]
+        assert positions == sorted(positions)
+        volumes = [t["volume"] for t in themes]
+        assert volumes == sorted(volumes, reverse=True)
+        for theme in themes:
+            row = article.split(f"<td>{html.escape(theme['label'])}</td>")[1].split("</tr>")[0]
+            assert f'<td class="num">{theme["volume"]}</td>' in row
+            assert format_delta(theme["volume_delta"], "num") in row
+            assert "<svg" in row  # its 12-week trend
+    text = _squash(_pdf_text(sample_report["reader"]))
+    for theme in sample_report["context"]["issues"][0]["sub_themes"]:
+        assert _squash(theme["label"]) in text
+
+
+# --- the same, from a real database: a complaints export without CSAT, NPS or channels ------
+
+EXPORT_TOPICS = [
+    # topic_id, label, level, parent_id
+    (10, "Billing", "issue", None),
+    (11, "Double charge", "theme", 10),
+    (12, "Refund delay", "theme", 10),
+    (20, "Login", "issue", None),
+    (21, "Reset link", "theme", 20),
+]
+# texts per week for eleven weeks, then the run's week; None: texts in no issue
+EXPORT_VOLUMES = {11: (6, 40), 12: (4, 12), 21: (8, 5), None: (2, 3)}
+
+
+def _export_run(tmp_path: Path, channels: list[str | None]) -> tuple:
+    """A database as a run on a complaints export leaves it, then the report's context.
+
+    Twelve weeks of tickets (2026-W02 to W13) whose channel cycles through `channels`,
+    with no CSAT, NPS or response times; W13's Billing triples. Real DuckDB, real SQL.
+    """
+    from pulse.config import Settings
+    from pulse.context import build_context
+    from pulse.db import connect
+    from pulse.embed import DIMENSIONS, MODEL_NAME
+    from pulse.pipeline import RunContext, stage_metrics
+    from pulse.weeks import IsoWeek
+
+    con = connect(tmp_path / "pulse.duckdb")
+    for topic_id, label, level, parent_id in EXPORT_TOPICS:
+        con.execute(
+            """
+            insert into topics (topic_id, auto_label, label, first_seen_week, last_seen_week,
+                                status, keywords, level, parent_id)
+            values ($t, $l, $l, '2026-W02', '2026-W13', 'active', ['a'], $level, $parent)
+            """,
+            {"t": topic_id, "l": label, "level": level, "parent": parent_id},
+        )
+    rows = []
+    for topic_id, (usual, now) in EXPORT_VOLUMES.items():
+        for week_index in range(12):
+            monday = datetime(2026, 1, 5) + timedelta(weeks=week_index)
+            for n in range(now if week_index == 11 else usual):
+                feedback_id = f"{topic_id}-{week_index}-{n}"
+                rows.append({
+                    "feedback_id": feedback_id, "topic_id": topic_id,
+                    "created_at": monday + timedelta(hours=10 + n % 12),
+                    "channel": channels[n % len(channels)],
+                    "label": "negative" if n % 2 == 0 else "neutral",
+                })
+    con.register("made", pa.Table.from_pylist(rows))
+    con.execute(
+        """
+        insert into feedback (feedback_id, source, external_id, kind, channel, created_at,
+            text, text_redacted, text_hash, feedback_type)
+        select feedback_id, 'export', feedback_id, 'ticket', channel, created_at,
+            'complaint ' || feedback_id || ' about my bill this month',
+            'complaint ' || feedback_id || ' about my bill this month', feedback_id,
+            'complaint'
+        from made;
+        insert into sentiment select feedback_id, label, -0.5, 'test' from made;
+        insert into doc_topics select 'r1', feedback_id, topic_id, 0.8 from made;
+        """
+    )
+    con.execute(
+        "insert into embeddings select feedback_id, $model, $vector from made",
+        {"model": MODEL_NAME, "vector": [1.0] + [0.0] * (DIMENSIONS - 1)},
+    )
+    con.unregister("made")
+    ctx = RunContext(run_id="r1", week=IsoWeek.parse("2026-W13"),
+                     settings=Settings(timezone="UTC"))
+    stage_metrics(con, ctx)
+    context = build_context(con, ctx)
+    con.close()
+    return context
+
+
+def test_a_run_on_an_export_without_csat_nps_or_channels_has_only_its_tiles(
+    tmp_path: Path,
+) -> None:
+    context = _export_run(tmp_path, [None])
+    assert [k["key"] for k in context["kpis"]] == ["volume", "negative_share", "complaint_share"]
+    assert {k["key"] for k in context["kpis_absent"]} == {
+        "csat", "nps", "first_response", "mobile_share",
+    }
+    volume, negative, complaints = context["kpis"]
+    assert (volume["value"], volume["prev"]) == (40 + 12 + 5 + 3, 6 + 4 + 8 + 2)
+    # negative texts: every other text of each series (n even), 20+6+3+2 now, 3+2+4+1 before
+    assert (negative["numerator_count"], negative["prev_numerator_count"]) == (31, 10)
+    assert complaints["value"] == 1.0
+    reader = PdfReader(render_report(context, tmp_path / "out" / "2026-W13")["pdf"])
+    page_one = " ".join(reader.pages[0].extract_text().split())
+    assert "No data" not in page_one and "Mobile share" not in page_one
+    assert "31 negative texts, up from 10" not in page_one  # the share rose with the count
+
+
+def test_a_run_on_tickets_with_channels_shows_the_mobile_share_of_those_with_one(
+    tmp_path: Path,
+) -> None:
+    context = _export_run(tmp_path, ["mobile", None, "email", None])
+    mobile = next(k for k in context["kpis"] if k["key"] == "mobile_share")
+    # W13: 60 tickets, n % 4 == 0 mobile and n % 4 == 2 e-mail: 16 of 31 with a channel
+    assert (mobile["value"], mobile["count"]) == (pytest.approx(16 / 31), 31)
+
+
+def test_a_run_splits_the_weeks_change_and_each_issue_into_sub_themes_that_add_up(
+    tmp_path: Path,
+) -> None:
+    context = _export_run(tmp_path, [None])
+    texts = context["changes"]["texts"]
+    assert texts["delta"] == 60 - 20
+    assert [(p["label"], p["delta"]) for p in texts["parts"]] == [
+        ("Billing", 42), ("Login", -3), ("texts in no issue", 1),
+    ]
+    assert texts["other_delta"] == 0
+    billing, login = sorted(context["issues"], key=lambda i: i["topic_id"])
+    assert (billing["volume"], billing["prev_volume"], billing["volume_delta"]) == (52, 10, 42)
+    assert [(t["label"], t["volume"], t["volume_delta"]) for t in billing["sub_themes"]] == [
+        ("Double charge", 40, 34), ("Refund delay", 12, 8),
+    ]
+    assert sum(t["volume"] for t in billing["sub_themes"]) == billing["volume"]
+    assert billing["sub_themes"][0]["history"] == [6] * 11 + [40]
+    assert [t["label"] for t in login["sub_themes"]] == ["Reset link"]
+    assert context["has_earlier_week"] is True
+    html_text = render_html(context)
+    billing_page = html_text.split('id="issue-10"')[1].split("</article>")[0]
+    login_page = html_text.split('id="issue-20"')[1].split("</article>")[0]
+    assert "<td>Double charge</td>" in billing_page and "<td>Refund delay</td>" in billing_page
+    assert "Sub-themes" not in login_page  # one sub-theme is the issue itself
+
+
+# --- the session's demo run --------------------------------------------------------------
+
+
+def test_the_demo_reports_sub_themes_add_up_to_their_issues(demo_run) -> None:
+    summary = json.loads((demo_run.pdf.parent / "summary.json").read_text(encoding="utf-8"))
+    for issue in summary["issues"]:
+        themes = issue["sub_themes"]
+        assert themes, issue["label"]
+        assert sum(t["volume"] for t in themes) == issue["volume"], issue["label"]
+        assert sum(t["prev_volume"] for t in themes) == issue["prev_volume"], issue["label"]
+    listed = [i for i in summary["issues"][:5] if len(i["sub_themes"]) > 1]
+    assert listed, "the demo's top issues should include one with several sub-themes"
+    text = re.sub(r"\s+", "", pdf_text(demo_run.pdf))
+    for issue in listed:
+        for theme in issue["sub_themes"]:
+            assert re.sub(r"\s+", "", theme["label"]) in text
+
+
+def test_the_demo_reports_week_change_adds_up_to_its_totals(demo_run) -> None:
+    summary = json.loads((demo_run.pdf.parent / "summary.json").read_text(encoding="utf-8"))
+    volume = next(k for k in summary["kpis"] if k["key"] == "volume")
+    negative = next(k for k in summary["kpis"] if k["key"] == "negative_share")
+    texts, negatives = summary["changes"]["texts"], summary["changes"]["negative_texts"]
+    assert texts["delta"] == volume["value"] - volume["prev"]
+    assert negatives["delta"] == negative["numerator_count"] - negative["prev_numerator_count"]
+    for split in (texts, negatives):
+        assert sum(p["delta"] for p in split["parts"]) + split["other_delta"] == split["delta"]
+    by_id = {i["topic_id"]: i for i in summary["issues"]}
+    for row in texts["by_issue"]:
+        if row["topic_id"] in by_id:
+            assert row["delta"] == by_id[row["topic_id"]]["volume_delta"]
+    text = pdf_text(demo_run.pdf)
+    page_one = text.split("1 of ")[0]
+    assert "No data" not in page_one
+    assert f"{texts['delta']:+,}".replace("-", "−") + " texts" in page_one
+    assert "no earlier week" not in text
 
 
 # --- formatting --------------------------------------------------------------------
