@@ -65,7 +65,7 @@ def list_topics(
                 select r.theme_id, r.issue_id, d.probability, f.text_redacted
                 from doc_topics as d
                 inner join feedback as f using (feedback_id)
-                inner join topic_rollup as r on r.topic_id = d.topic_id
+                inner join topic_rollup_of($run_id) as r on r.topic_id = d.topic_id
                 where d.run_id = $run_id and f.created_at >= $start and f.created_at < $end
             ),
             volumes as (
