@@ -938,6 +938,16 @@ def test_a_broken_mapping_file_names_the_file_and_the_fix(toml, message, tmp_pat
         ("ＡＰＰ  crashes\u00a0on ﬁles", "APP crashes on files"),
         ("tabs\tand\r\nnewlines", "tabs and newlines"),
         ("> only a quote", "> only a quote"),
+        # Windows-1252 bytes read as Latin-1 become the characters they were
+        ("You don\x92t get \x93help\x94 \x96 at all", "You don’t get “help” – at all"),
+        # format characters go (a bidi override would reverse what a reader sees) ...
+        ("Verification \u202ecode\u202c and \u2066this\u2069", "Verification code and this"),
+        ("soft\u00adhyphen, zero\u200bwidth, mark\u200e", "softhyphen, zerowidth, mark"),
+        # ... but the joiner inside an emoji sequence, which is one emoji
+        (
+            "dev \U0001f469\u200d\U0001f4bb here, a\u200db",
+            "dev \U0001f469\u200d\U0001f4bb here, ab",
+        ),
     ],
 )
 def test_cleaning_removes_markup_signatures_and_quoted_replies(raw, cleaned):

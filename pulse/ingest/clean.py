@@ -77,7 +77,23 @@ _VALEDICTION_RE = re.compile(
     r"(?:\n[^\n]{0,60}){0,3}\s*\Z",
     re.IGNORECASE,
 )
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u2060\ufeff]")
+# Unicode format characters (category Cf): invisible, and the bidi controls among them
+# reverse what a reader sees. All go, but the zero-width joiner inside an emoji sequence
+# and the tag characters of a flag (handled below). Listed, since `re` has no \p{Cf}.
+_FORMAT_RE = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u08e2\u180e\u200b\u200c\u200e\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001]"
+)
+# A zero-width joiner stays only between two symbols (emoji): "👩\u200d💻" is one emoji.
+_EMOJI = "\u2600-\u27bf\U0001f000-\U0001faff"
+_LONE_JOINER_RE = re.compile(f"(?<![{_EMOJI}\ufe0f])\u200d|\u200d(?![{_EMOJI}])")
+# C1 controls (U+0080-U+009F) in real exports are Windows-1252 bytes read as Latin-1
+# ("don\x92t"): each becomes the character it was, the undefined ones go.
+_C1_TO_CP1252 = {
+    code: (bytes([code]).decode("cp1252", errors="ignore") or None) for code in range(0x80, 0xA0)
+}
 
 
 def _strip_html(text: str) -> str:
@@ -130,8 +146,8 @@ def clean_text(text: str | None, is_ticket: bool = True) -> str:
     if is_ticket and "\n" in text:
         text = _strip_thread(text)
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-        text = _CONTROL_RE.sub("", text)
+        text = unicodedata.normalize("NFKC", text.translate(_C1_TO_CP1252))
+        text = _CONTROL_RE.sub("", _LONE_JOINER_RE.sub("", _FORMAT_RE.sub("", text)))
     elif not text.isprintable():
         text = _CONTROL_RE.sub("", text.replace("\n", " ").replace("\t", " "))
     # str.split() splits on every Unicode whitespace and is several times faster than a regex.
