@@ -108,3 +108,32 @@ def test_the_flow_writes_issues_whose_sub_themes_add_up(demo_run):
     from pulse.topics.labels import label_key
 
     assert len({label_key(label) for label in labels}) == len(labels), labels
+
+
+def test_a_window_too_small_to_cluster_writes_no_issues_and_does_not_fail(tmp_path):
+    from datetime import UTC, datetime
+
+    from pulse.db import connect
+    from pulse.embed import embed_missing
+    from pulse.ingest import ingest_paths
+    from pulse.topics import cluster_window
+    from pulse.weeks import IsoWeek
+
+    export = tmp_path / "few.csv"
+    export.write_text(
+        "id,created_at,text\n"
+        + "".join(f"f{i},2026-03-0{i + 2},complaint number {i} about billing\n" for i in range(5))
+    )
+    mapping = tmp_path / "few.toml"
+    mapping.write_text(
+        '[few]\nkind = "ticket"\nid = "id"\ncreated_at = "created_at"\ntext = "text"\n'
+    )
+    week = IsoWeek.parse("2026-W10")
+    with connect(tmp_path / "pulse.duckdb") as con:
+        ingest_paths(con, [export], source="few", mappings_file=mapping, timezone="UTC",
+                     now=datetime(2026, 12, 1, tzinfo=UTC))  # fmt: skip
+        embed_missing(con)
+        start, end = week.shift(-11).bounds_utc("UTC")[0], week.bounds_utc("UTC")[1]
+        result = cluster_window(con, week, "r1", start, end)
+        assert result.unassigned == 5 and result.n_clusters == 0
+        assert con.execute("select count(*) from run_topic_parents").fetchone()[0] == 0

@@ -308,7 +308,9 @@ def detect_mapping(
 
         if all(has(n) for n in needed):
             mapped = sum(1 for names in mapping.columns.values() for n in names if has(n))
-            score = len(needed) * 100 + mapped
+            # the user's own mappings win a tie with the ready-made ones
+            own = 0 if mapping.origin.endswith("sources.toml") else 50
+            score = len(needed) * 100 + own + mapped
             if best is None or score > best[0]:
                 best = (score, name)
     if best is None:

@@ -361,10 +361,11 @@ def cluster_window(
         doc_weeks,
     )
     con.execute("delete from run_topic_parents where run_id = $run_id", {"run_id": run_id})
-    con.executemany(
-        "insert into run_topic_parents values (?, ?, ?)",
-        [(run_id, theme, issue) for theme, issue in sorted(issue_of_theme.items())],
-    )
+    if issue_of_theme:
+        con.executemany(
+            "insert into run_topic_parents values (?, ?, ?)",
+            [(run_id, theme, issue) for theme, issue in sorted(issue_of_theme.items())],
+        )
     mark_dormant(con, week, keep=set(seed_topics.values()))
     return ClusterResult(
         feedback_ids=feedback_ids,

@@ -254,6 +254,8 @@ def assign_issues(
                 {**params, "topic_id": topic_id},
             )
     issue_of_theme = {t: issue_of_group[g] for t, g in group_of_theme.items()}
+    if not issue_of_theme:
+        return {}
     con.executemany(
         "update topics set parent_id = ? where topic_id = ?",
         [(issue, theme) for theme, issue in sorted(issue_of_theme.items())],
