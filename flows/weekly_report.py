@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import asdict
 import traceback
+from dataclasses import asdict
+from datetime import date
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +27,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from pulse import pipeline
+from pulse import pipeline, undo, weeks
 from pulse.config import Settings, SourceSpec, load_settings
 from pulse.db import connect, run_lock, snapshot
 from pulse.errors import PulseError
@@ -150,6 +151,7 @@ def weekly_report(
     demo: bool = False,
     rebuild_topics: bool = False,
     output_dir: str | None = None,
+    partial: bool = False,
 ) -> str:
     """Ingest, embed, score, cluster, rank and render one ISO week; returns the PDF's path.
 
@@ -162,6 +164,7 @@ def weekly_report(
         demo: load the demo data even though the database holds other sources.
         rebuild_topics: re-cluster even when this week's texts were clustered before.
         output_dir: where `<week>/report.pdf` goes; default from pulse.toml (outputs/).
+        partial: report the current, unfinished week on the days so far.
     """
     from pulse.ingest import specs_from_arguments
 
@@ -170,8 +173,12 @@ def weekly_report(
     iso_week = IsoWeek.parse(week) if week else IsoWeek.last_complete()
     out = Path(output_dir) if output_dir else settings.output_dir
     specs = specs_from_arguments(sources, mapping, mappings)
+    today = weeks.today_in(settings.timezone)
+    pipeline.check_week_started(iso_week, today, partial)
     with run_lock(settings.db_path, settings.lock_timeout_seconds):
-        ctx, paths = _run_week(settings, iso_week, specs, demo, rebuild_topics, out)
+        ctx, paths = _run_week(
+            settings, iso_week, specs, demo, rebuild_topics, out, today if partial else None
+        )
     _publish(ctx, paths)
     _deliver(settings, ctx, paths, logger)
     for stage, seconds in ctx.timings.items():
@@ -186,10 +193,18 @@ def _run_week(
     demo: bool,
     rebuild_topics: bool,
     out: Path,
+    partial_through: date | None = None,
 ) -> tuple[pipeline.RunContext, dict[str, str]]:
-    """The stages in order, under the run lock; the run's row says how it ended."""
+    """The stages in order, under the run lock; the run's row says how it ended.
+
+    A failure anywhere undoes what the run decided (`pipeline.finish_run`) and records
+    the stage and the reason in its row of `runs`.
+    """
     ctx = pipeline.RunContext(
-        run_id=pipeline.new_run_id(iso_week), week=iso_week, settings=settings
+        run_id=pipeline.new_run_id(iso_week),
+        week=iso_week,
+        settings=settings,
+        partial_through=partial_through,
     )
     parameters = {
         "week": str(iso_week),
@@ -197,28 +212,47 @@ def _run_week(
         "demo": demo,
         "rebuild_topics": rebuild_topics,
         "output_dir": str(out),
+        "partial": partial_through is not None,
     }
     ctx.counts["parameters"] = parameters
     with connect(settings.db_path) as con:
         _recover_crashed_runs(con)
         pipeline.start_run(con, ctx, parameters)
+    stage = "start"
     try:
-        with _stage(ctx, "ingest"):
+        stage = "ingest"
+        with _stage(ctx, stage):
             ctx.counts["ingest"] = ingest(settings, specs, demo)
-        with _stage(ctx, "embed"):
+            with connect(settings.db_path) as con:
+                oldest, newest = pipeline.check_week_has_data(
+                    con, iso_week, settings.timezone, weeks.today_in(settings.timezone)
+                )
+                has_texts = pipeline.week_has_texts(con, ctx)
+            ctx.counts["data_weeks"] = [str(oldest), str(newest)]
+        stage = "embed"
+        with _stage(ctx, stage):
             ctx.counts["embedded_new"] = embed(settings)
-        with _stage(ctx, "sentiment"):
+        stage = "sentiment"
+        with _stage(ctx, stage):
             ctx.counts["sentiment_new"] = score_sentiment(settings)
-        with _stage(ctx, "topics"):
-            ctx.counts["topics"] = cluster_topics(ctx, rebuild_topics)
-        with _stage(ctx, "rank"):
+        stage = "topics"
+        with _stage(ctx, stage):
+            # A week with no texts of its own has nothing to group; its report says so
+            # and the registry is left as the last run with texts made it.
+            ctx.counts["topics"] = (
+                cluster_topics(ctx, rebuild_topics) if has_texts else {"skipped": "no texts"}
+            )
+        stage = "rank"
+        with _stage(ctx, stage):
             ctx.counts["ranked_issues"] = rank_issues(ctx)
-        with _stage(ctx, "render"):
+        stage = "render"
+        with _stage(ctx, stage):
             paths = render(ctx, out)
     except BaseException as exc:
         release_frames(exc)
+        reason = f"{stage}: {type(exc).__name__}: {exc}".strip()
         with connect(settings.db_path) as con:
-            pipeline.finish_run(con, ctx, "failed", None)
+            pipeline.finish_run(con, ctx, "failed", None, error=reason[:2000])
         raise
     with connect(settings.db_path) as con:
         pipeline.finish_run(con, ctx, "ok", Path(paths["pdf"]).parent)
@@ -251,13 +285,13 @@ def release_frames(exc: BaseException | None) -> None:
 
 
 def _recover_crashed_runs(con) -> None:
-    """Mark runs a killed process left 'running' as crashed and drop their partial results.
+    """Mark runs a killed process left 'running' as crashed and undo what they decided.
 
-    Called under the run lock, so no run that says 'running' can still be alive.
-    Everything a stage writes is keyed by run id and written in one transaction,
-    so removing a crashed run's rows leaves exactly what finished runs wrote;
-    embeddings, sentiment and loaded rows are shared caches keyed by content and
-    are kept (whatever was committed is whole and is reused by the rerun).
+    Called under the run lock, so no run that says 'running' can still be alive. The
+    registry comes back from the copy the crashed run took before its topic stage and
+    its run-keyed rows go (`pulse.undo`); embeddings, sentiment and loaded rows are
+    shared caches keyed by content and are kept (whatever was committed is whole and is
+    reused by the rerun).
     """
     crashed = [
         row[0]
@@ -265,17 +299,12 @@ def _recover_crashed_runs(con) -> None:
     ]
     if not crashed:
         return
-    tables = {
-        row[0]
-        for row in con.execute("select table_name from information_schema.tables").fetchall()
-    }
     con.execute("begin transaction")
     try:
-        for table in ("doc_topics", "run_topic_parents", "topic_week_metrics", "ranked_issues"):
-            if table in tables:
-                con.execute(f"delete from {table} where run_id in $ids", {"ids": crashed})
+        undo.restore(con, crashed)
         con.execute(
-            "update runs set outcome = 'crashed', finished_at = coalesce(finished_at, now()) "
+            "update runs set outcome = 'crashed', finished_at = coalesce(finished_at, now()), "
+            "error = coalesce(error, 'the process ended before the run finished') "
             "where run_id in $ids",
             {"ids": crashed},
         )

@@ -88,7 +88,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         weeks = week_range(IsoWeek.parse(args.from_week), IsoWeek.parse(args.to_week))
     else:
         weeks = [IsoWeek.parse(args.week) if args.week else IsoWeek.last_complete()]
+    from pulse import weeks as calendar_weeks
     from pulse.ingest import preflight, specs_from_arguments
+    from pulse.pipeline import check_week_started
+
+    # An unfinished week is refused in a second, before Prefect starts.
+    today = calendar_weeks.today_in(settings.timezone)
+    if args.partial and len(weeks) > 1:
+        raise PulseError("--partial reports the current week only; give --week, not --from/--to")
+    for week in weeks:
+        check_week_started(week, today, args.partial)
 
     # Every named path and mapping is checked now, not half a minute into the run.
     specs = specs_from_arguments(args.sources, args.mapping, args.mappings)
@@ -113,6 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 demo=args.demo,
                 rebuild_topics=args.rebuild_topics,
                 output_dir=str(args.output_dir) if args.output_dir else None,
+                partial=args.partial,
             )
         except PulseError as exc:
             module.release_frames(exc)
@@ -524,6 +534,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--rebuild-topics", action="store_true", help="re-cluster even if unchanged")
     run.add_argument("--output-dir", type=Path)
+    run.add_argument(
+        "--partial",
+        action="store_true",
+        help="report the current, unfinished week on the days so far (page one says so)",
+    )
     run.set_defaults(func=cmd_run)
 
     report = command("report", help="re-render a week's report without re-clustering")

@@ -33,11 +33,16 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, 
     ticket_channels = {
         r["week"]: r for r in fetch_dicts(con, "weekly_ticket_channels", metric_params(ctx))
     }
-    ranked = _issues(con, ctx, weeks)
+    week_row = kpi_rows.get(week, {})
+    # A week with no texts has no issues to rank (only ones that fell to nothing), and a
+    # partial week's counts are lower by construction, so it calls nothing improving.
+    ranked = _issues(con, ctx, weeks) if week_row.get("volume") else []
+    if ctx.partial_through is not None:
+        for issue in ranked:
+            issue["is_improving"] = False
     # The ranked list stops at top_issues; an emerging or improving topic below that line
     # is still listed with the movers (a fading issue rarely ranks high).
     issues = [i for i in ranked if i["rank"] <= ctx.settings.top_issues]
-    week_row = kpi_rows.get(week, {})
     unassigned = con.execute(
         """
         select count(*) filter (where d.topic_id is null), count(*)
@@ -67,6 +72,8 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, 
         "generated_at": None,
         "page_size": ctx.settings.page_size,
         "top_issues": ctx.settings.top_issues,
+        "partial_days": _partial_days(ctx),
+        "data_weeks": _data_weeks(con, ctx),
         # "no earlier week" may be said only when the data has no texts before this week
         "has_earlier_week": any((kpi_rows.get(w) or {}).get("volume") for w in weeks[:-1]),
         "kpis": kpis,
@@ -92,6 +99,23 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, 
             "counts": {k: v for k, v in ctx.counts.items() if k != "parameters"},
         },
     }
+
+
+def _partial_days(ctx: RunContext) -> str | None:
+    """The days a partial run covers, such as "Mon–Thu"; None for a complete week."""
+    if ctx.partial_through is None:
+        return None
+    first = ctx.week.monday.strftime("%a")
+    last = min(ctx.partial_through, ctx.week.sunday).strftime("%a")
+    return first if first == last else f"{first}–{last}"
+
+
+def _data_weeks(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, str] | None:
+    """The oldest and newest weeks with texts: what a week without texts is told."""
+    from pulse.pipeline import data_weeks
+
+    found = data_weeks(con, ctx.settings.timezone)
+    return {"oldest": str(found[0]), "newest": str(found[1])} if found else None
 
 
 METHOD = {
@@ -378,7 +402,7 @@ def _issues(con: duckdb.DuckDBPyConnection, ctx: RunContext, weeks: list[str]) -
             "p_value_negative_share_up": _float(row.get("p_value_negative_share_up")),
             "is_small_sample": int(row["sentiment_count"]) < SMALL_SAMPLE,
             "mean_sentiment": _float(row["sentiment_mean"]),
-            "priority": round(float(row["priority"]), 1),
+            "priority": round(_float(row["priority"]) or 0.0, 1),
             "growth_z": _float(row["growth_z"]),
             "components": {
                 "volume": _float(row["volume_component"]),

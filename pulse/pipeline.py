@@ -12,7 +12,7 @@ import subprocess
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +27,18 @@ from pulse.weeks import IsoWeek
 
 @dataclass
 class RunContext:
-    """What every stage of one run needs to know."""
+    """What every stage of one run needs to know.
+
+    `partial_through` is the last day a partial run of the current week covers (the
+    report says "partial week: Mon–Thu"); None for a complete week.
+    """
 
     run_id: str
     week: IsoWeek
     settings: Settings
     timings: dict[str, float] = field(default_factory=dict)
     counts: dict[str, Any] = field(default_factory=dict)
+    partial_through: date | None = None
 
     @property
     def window(self) -> list[IsoWeek]:
@@ -45,6 +50,80 @@ class RunContext:
         start, _ = first.bounds_utc(self.settings.timezone)
         _, end = (last or first).bounds_utc(self.settings.timezone)
         return start, end
+
+
+class WeekRefused(PulseError):
+    """The week asked for cannot be reported truthfully: unfinished, or after the data."""
+
+
+def check_week_started(week: IsoWeek, today: date, partial: bool) -> None:
+    """Refuse a week that has not ended, unless a partial report was asked for.
+
+    Checked before anything runs: it needs no data. A week that has not begun is left
+    to `check_week_has_data`, whose message names the newest week with data.
+    """
+    current = IsoWeek.of(today)
+    if week == current and not partial:
+        raise WeekRefused(
+            f"week {week} is not over yet (it ends on Sunday {week.sunday.isoformat()}): "
+            f"report the days so far with --partial, or run the last complete week, "
+            f"{current.shift(-1)}"
+        )
+    if partial and week != current:
+        raise WeekRefused(
+            f"--partial is for the current week, {current}; week {week} is "
+            + ("over, so run it without --partial" if week < current else "not under way yet")
+        )
+
+
+def data_weeks(con: duckdb.DuckDBPyConnection, timezone: str) -> tuple[IsoWeek, IsoWeek] | None:
+    """The oldest and newest weeks (in `timezone`) with texts, or None when there are none."""
+    from zoneinfo import ZoneInfo
+
+    row = con.execute("select min(created_at), max(created_at) from feedback").fetchone()
+    if row is None or row[0] is None:
+        return None
+    zone = ZoneInfo(timezone)
+
+    def local(moment: datetime) -> date:
+        return moment.replace(tzinfo=UTC).astimezone(zone).date()
+
+    return IsoWeek.of(local(row[0])), IsoWeek.of(local(row[1]))
+
+
+def check_week_has_data(
+    con: duckdb.DuckDBPyConnection, week: IsoWeek, timezone: str, today: date
+) -> tuple[IsoWeek, IsoWeek]:
+    """Refuse a week after the newest data (or any week of an empty database).
+
+    A week inside the data's range with no texts of its own is allowed: its report says
+    so. Returns the oldest and newest weeks with data.
+    """
+    weeks = data_weeks(con, timezone)
+    if weeks is None:
+        raise WeekRefused(
+            f"there are no texts to report on for {week}: load your exports with "
+            "`pulse ingest PATH` or `pulse run --source PATH`"
+        )
+    newest = weeks[1]
+    if week > newest:
+        started = "has not started yet" if week.monday > today else "is after the newest data"
+        raise WeekRefused(
+            f"week {week} {started}: the newest week with data is {newest} "
+            f"(run `pulse run --week {newest}`, or load newer exports first)"
+        )
+    return weeks
+
+
+def week_has_texts(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> bool:
+    """Whether the run's own week has any texts (an empty week skips clustering)."""
+    start, end = ctx.bounds(ctx.week)
+    return bool(
+        con.execute(
+            "select count(*) from feedback where created_at >= $start and created_at < $end",
+            {"start": start, "end": end},
+        ).fetchone()[0]
+    )
 
 
 def new_run_id(week: IsoWeek) -> str:
@@ -88,29 +167,53 @@ def start_run(con: duckdb.DuckDBPyConnection, ctx: RunContext, parameters: dict)
 
 
 def finish_run(
-    con: duckdb.DuckDBPyConnection, ctx: RunContext, outcome: str, output_dir: Path | None
+    con: duckdb.DuckDBPyConnection,
+    ctx: RunContext,
+    outcome: str,
+    output_dir: Path | None,
+    error: str | None = None,
 ) -> None:
+    """Record how the run ended, and keep or undo what it decided, in one transaction.
+
+    An ok run drops the registry copy taken before its topic stage; any other outcome
+    restores it and deletes the run's rows (`pulse.undo`), so a failed run leaves every
+    table as it was apart from the content-keyed caches and its own row in `runs`.
+    """
+    from pulse import undo
+
     fingerprints = [
         {"file": f, "fingerprint": fp, "source": s}
         for f, fp, s in con.execute(
             "select file, fingerprint, source from loaded_files order by file"
         ).fetchall()
     ]
-    con.execute(
-        """
-        update runs set outcome = $outcome, finished_at = now(), timings = $timings,
-            row_counts = $counts, input_fingerprints = $fingerprints, output_dir = $output_dir
-        where run_id = $run_id
-        """,
-        {
-            "outcome": outcome,
-            "timings": json.dumps(ctx.timings),
-            "counts": json.dumps(ctx.counts, default=str),
-            "fingerprints": json.dumps(fingerprints),
-            "output_dir": str(output_dir) if output_dir else None,
-            "run_id": ctx.run_id,
-        },
-    )
+    con.execute("begin transaction")
+    try:
+        if outcome == "ok":
+            undo.discard(con)
+        else:
+            undo.restore(con, [ctx.run_id])
+        con.execute(
+            """
+            update runs set outcome = $outcome, finished_at = now(), timings = $timings,
+                row_counts = $counts, input_fingerprints = $fingerprints,
+                output_dir = $output_dir, error = $error
+            where run_id = $run_id
+            """,
+            {
+                "outcome": outcome,
+                "timings": json.dumps(ctx.timings),
+                "counts": json.dumps(ctx.counts, default=str),
+                "fingerprints": json.dumps(fingerprints),
+                "output_dir": str(output_dir) if output_dir else None,
+                "error": error,
+                "run_id": ctx.run_id,
+            },
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 class timed:
@@ -210,12 +313,14 @@ def stage_topics(
     texts, its assignment is reused instead of refitted: a rerun is then both
     fast and identical. `rebuild` forces a fresh fit.
     """
+    from pulse import undo
     from pulse.taxonomy import apply_taxonomy
     from pulse.topics import cluster_window
 
     start, end = ctx.bounds(ctx.window[0], ctx.week)
     con.execute("begin transaction")
     try:
+        undo.save(con, ctx.run_id)
         reused = None if rebuild else _reusable_run(con, ctx, start, end)
         if reused:
             for copy in (

@@ -619,6 +619,8 @@ def build_view(context: Mapping[str, Any], detail_issues: int) -> dict[str, Any]
         "method": method,
         "run": dict(context.get("run") or {}),
         "has_data": has_data,
+        "partial_days": context.get("partial_days"),
+        "data_weeks": context.get("data_weeks"),
         "component_labels": [COMPONENT_LABELS[name] for name in COMPONENT_ORDER],
         "component_keys": list(COMPONENT_ORDER),
     }
@@ -665,6 +667,7 @@ def _summary(context: Mapping[str, Any], pages: int) -> dict[str, Any]:
         "week": context.get("week"),
         "week_start": context.get("week_start"),
         "week_end": context.get("week_end"),
+        "partial_days": context.get("partial_days"),
         "generated_at": context.get("generated_at"),
         "run_id": (context.get("run") or {}).get("run_id"),
         "pages": pages,

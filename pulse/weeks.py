@@ -73,6 +73,11 @@ class IsoWeek:
         return f"{self.year}-W{self.week:02d}"
 
 
+def today_in(tz: str) -> date:
+    """Today's date in the configured time zone: when a week is over depends on where."""
+    return datetime.now(ZoneInfo(tz)).date()
+
+
 def week_range(first: IsoWeek, last: IsoWeek) -> list[IsoWeek]:
     """Every week from first to last inclusive, in order."""
     if last < first:

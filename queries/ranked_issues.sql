@@ -366,7 +366,8 @@ with_growth as (
 components as (
     select
         *,
-        ln(1 + volume) / nullif(ln(1 + week_max_volume), 0) as volume_component,
+        -- 0 when no issue has texts this week (an improving issue can still be listed)
+        coalesce(ln(1 + volume) / nullif(ln(1 + week_max_volume), 0), 0) as volume_component,
         coalesce(negative_share, 0) as negativity_component,
         least(greatest(growth_z / 4.0, 0), 1) as growth_component,
         (

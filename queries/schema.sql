@@ -170,8 +170,11 @@ create table if not exists runs (
     input_fingerprints json,
     row_counts json,
     timings json,
-    outcome varchar,                          -- running | ok | failed
+    outcome varchar,                          -- running | ok | failed | crashed
     started_at timestamp,
     finished_at timestamp,
-    output_dir varchar
+    output_dir varchar,
+    error varchar                             -- why a failed run failed: stage, type, message
 );
+
+alter table runs add column if not exists error varchar;
