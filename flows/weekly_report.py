@@ -212,7 +212,7 @@ def _run_week(
         "demo": demo,
         "rebuild_topics": rebuild_topics,
         "output_dir": str(out),
-        "partial": partial_through is not None,
+        "partial_through": partial_through.isoformat() if partial_through else None,
     }
     ctx.counts["parameters"] = parameters
     with connect(settings.db_path) as con:

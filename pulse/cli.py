@@ -166,7 +166,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     with lock, connect(settings.db_path) as con:
         run_id = pipeline.latest_run(con, week)
         apply_taxonomy(con)
-        ctx = pipeline.RunContext(run_id=run_id, week=week, settings=settings)
+        ctx = pipeline.rerun_context(con, run_id, week, settings)
         pipeline.stage_metrics(con, ctx)
         paths = pipeline.stage_report(con, ctx, Path(args.output_dir or settings.output_dir))
     print(Path(paths["pdf"]).resolve())

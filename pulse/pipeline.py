@@ -12,7 +12,7 @@ import subprocess
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +47,14 @@ class RunContext:
         return [self.week.shift(-i) for i in range(n - 1, -1, -1)]
 
     def bounds(self, first: IsoWeek, last: IsoWeek | None = None):
+        """[start, end) in naive UTC; a partial run's own week ends after its last day."""
         start, _ = first.bounds_utc(self.settings.timezone)
-        _, end = (last or first).bounds_utc(self.settings.timezone)
+        last = last or first
+        _, end = last.bounds_utc(self.settings.timezone)
+        if self.partial_through is not None and last == self.week:
+            days_left = (self.week.sunday - self.partial_through).days
+            if days_left > 0:
+                end -= timedelta(days=days_left)
         return start, end
 
 
@@ -491,6 +497,19 @@ def stage_report(
 
     context = build_context(con, ctx)
     return render_report(context, output_dir / str(ctx.week))
+
+
+def rerun_context(
+    con: duckdb.DuckDBPyConnection, run_id: str, week: IsoWeek, settings: Settings
+) -> RunContext:
+    """The context of an earlier run, for re-rendering it: a partial run stays partial."""
+    row = con.execute(
+        "select json_extract_string(parameters, '$.partial_through') from runs "
+        "where run_id = $run_id",
+        {"run_id": run_id},
+    ).fetchone()
+    through = date.fromisoformat(row[0]) if row and row[0] else None
+    return RunContext(run_id=run_id, week=week, settings=settings, partial_through=through)
 
 
 def latest_run(con: duckdb.DuckDBPyConnection, week: IsoWeek) -> str:

@@ -71,6 +71,25 @@ def test_a_partial_week_says_so_on_page_one_and_flags_nothing_improving(week_env
     assert summary["partial_days"] == "Mon–Thu"
     assert not any(issue["is_improving"] for issue in summary["issues"])
     assert summary["issues"], "a partial week with texts still ranks its issues"
+    # only the days so far count: the demo's Friday-to-Sunday texts of the week do not
+    con = duckdb.connect(str(week_env), read_only=True)
+    try:
+        start, end = IsoWeek.parse("2026-W46").bounds_utc("Europe/London")
+        through_thursday, whole_week = con.execute(
+            "select count(*) filter (where created_at < $start + interval 4 day), count(*) "
+            "from feedback where created_at >= $start and created_at < $end",
+            {"start": start, "end": end},
+        ).fetchone()
+    finally:
+        con.close()
+    volume = next(k for k in summary["kpis"] if k["key"] == "volume")
+    assert through_thursday < whole_week
+    assert volume["value"] == through_thursday
+
+    # a re-render of the partial run stays partial
+    assert main(["--quiet", "report", "--week", "2026-W46"]) == 0
+    again = Path(capsys.readouterr().out.strip())
+    assert "Partial week: Mon–Thu" in PdfReader(again).pages[0].extract_text()
 
 
 @pytest.mark.slow
