@@ -371,15 +371,13 @@ def _replace_checked(path: Path, text: str) -> None:
 
 def cmd_topics(args: argparse.Namespace) -> int:
     """Run one `pulse topics` command; edits need no database, listings do."""
-    from pulse.db import connect
+    from pulse.db import connect, require_database
 
     settings = load_settings()
     path = taxonomy_path()
     command = args.topics_command
     if command in {"list", "show"}:
-        if not settings.db_path.exists():
-            raise PulseError(f"no database yet at {settings.db_path}; run `pulse run` first")
-        with connect(settings.db_path) as con:
+        with connect(require_database(settings.db_path)) as con:
             if command == "list":
                 week = IsoWeek.parse(args.week) if args.week else None
                 print(format_topic_list(list_topics(con, week, settings.timezone)))
