@@ -652,6 +652,7 @@ def main(argv: list[str] | None = None) -> int:
     args.debug = getattr(args, "debug", False)
     args.quiet = getattr(args, "quiet", False)
     _quiet_libraries(args)
+    _warn_unknown_environment()
     try:
         code = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
@@ -663,6 +664,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug and not _closed_pipe(exc):
             raise
         return _report_error(exc, args)
+
+
+def _warn_unknown_environment() -> None:
+    from pulse.config import unknown_environment
+
+    for warning in unknown_environment():
+        print(f"pulse: warning: {warning}", file=sys.stderr)
 
 
 def _report_error(exc: Exception, args: argparse.Namespace) -> int:

@@ -254,7 +254,7 @@ def test_a_write_refused_for_space_names_the_fullest_disk_pulse_writes_to(tmp_pa
     assert str(explained).startswith(f"no space left on the disk holding {tmp_path}")
 
 
-# --- a closed pipe ---------------------------------------------------------
+# --- a closed pipe, an unknown variable ---------------------------------------------------------
 
 
 def test_a_reader_that_stops_early_ends_the_command_quietly(no_config):
@@ -276,3 +276,27 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(no_config):
     listing.wait(timeout=60)
     assert first.startswith(b"tickets.csv:")
     assert err == "" and listing.returncode == 1
+
+
+def test_an_unknown_pulse_variable_is_a_warning_naming_the_closest_setting(
+    no_config, monkeypatch, capsys
+):
+    monkeypatch.setenv("PULSE_TOP_ISUES", "7")
+    monkeypatch.setenv("PULSE_TAXONOMY", str(no_config / "taxonomy.yaml"))  # Pulse's own
+    monkeypatch.setenv("PULSE_SMTP_PASSWORD", "secret")  # password_env's default
+    assert main(["config", "show"]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warnings == [
+        "pulse: warning: PULSE_TOP_ISUES is not a Pulse setting and is ignored; "
+        "did you mean PULSE_TOP_ISSUES?"
+    ]
+
+
+def test_the_variable_named_by_password_env_is_known(no_config, monkeypatch, capsys):
+    (no_config / "pulse.toml").write_text('[pulse.smtp]\npassword_env = "PULSE_MAIL_SECRET"\n')
+    monkeypatch.setenv("PULSE_MAIL_SECRET", "secret")
+    monkeypatch.setenv("PULSE_SMTP_PASWORD", "typo")
+    assert main(["config", "show"]) == 0
+    err = capsys.readouterr().err
+    assert "PULSE_MAIL_SECRET" not in err
+    assert "PULSE_SMTP_PASWORD is not a Pulse setting" in err
