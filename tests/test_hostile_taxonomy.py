@@ -213,3 +213,39 @@ def test_the_files_header_states_the_limits_it_is_held_to():
         f"at most {MAX_DEPTH} levels", "U+202E",
     ):  # fmt: skip
         assert stated in header, stated
+
+
+def test_a_bidi_label_reaches_the_registry_and_the_re_rendered_report_without_bidi(
+    demo_run, tmp_path, monkeypatch, capsys
+):
+    """The probe's "Verification edoc": a U+202E in a label reversed it in the PDF."""
+    from pulse.cli import main
+    from pulse.db import connect
+    from tests.output_readers import pdf_text, ranked_rows
+
+    for key, value in demo_run.env.items():
+        monkeypatch.setenv(key, value)
+    db_path = demo_run.copy_db(tmp_path / "pulse.duckdb")
+    monkeypatch.setenv("PULSE_DB_PATH", str(db_path))
+    with connect(db_path) as con:
+        (top,) = con.execute(
+            "select topic_id from ranked_issues order by priority desc limit 1"
+        ).fetchone()
+    taxonomy = write(
+        tmp_path / "taxonomy.yaml",
+        f'topics:\n  - id: {top}\n    label: "Verification \u202eedoc\u202c{BIDI}"\n'
+        f'    owner: "Trust\u2066 & Safety\u2069"\n',
+    )
+    monkeypatch.setenv("PULSE_TAXONOMY", str(taxonomy))
+    assert main(["report", "--week", str(demo_run.week), "--output-dir", str(tmp_path)]) == 0
+    pdf = Path(capsys.readouterr().out.strip())
+    with connect(db_path) as con:
+        label, owner = con.execute(
+            "select label, owner from topics where topic_id = $t", {"t": top}
+        ).fetchone()
+    assert (label, owner) == ("Verification edoc", "Trust & Safety")
+    rows = {row["topic_id"]: row for row in ranked_rows(pdf.parent / "ranked_issues.csv")}
+    assert rows[str(top)]["label"] == "Verification edoc"
+    text = pdf_text(pdf) + (pdf.parent / "report.html").read_text(encoding="utf-8")
+    assert "Verification edoc" in text
+    assert not set(text) & set(BIDI)
