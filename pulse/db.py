@@ -35,15 +35,14 @@ class DatabaseBusy(PulseError):
 
 
 class DatabaseDamaged(PulseError):
-    """The database file is not a whole DuckDB database (truncated, overwritten, not one).
+    """Not a whole DuckDB database (truncated, overwritten, never one): retrying cannot help.
 
-    Retrying cannot help, so the message names the file and the way back: the
-    snapshot the last successful run left (`pulse restore`).
+    So the message names the file and the way back, the last run's snapshot (`pulse restore`).
     """
 
 
-# What DuckDB says when a file is not a whole database: a foreign or empty file, a
-# truncated one (a block past the end), a block whose checksum fails (bytes overwritten).
+# DuckDB on a file that is not a whole database: a foreign or empty file, a truncated one
+# (a block past the end), a block whose checksum fails (bytes overwritten).
 _DAMAGE_RE = re.compile(
     r"not a valid DuckDB database file|Could not read enough bytes from file|"
     r"Corrupt database file|checksum \d+ does not match|Failed to load metadata",
@@ -138,11 +137,9 @@ def is_damage(exc: BaseException) -> bool:
 
 
 def damaged_file(exc: BaseException, db_path: Path | str) -> Path | None:
-    """The database file a DuckDB error says is damaged, if it says so.
+    """The database a DuckDB error says is damaged: the file it names, else `db_path`.
 
-    The file named in the message when there is one (the snapshot, read while a run
-    holds the database), else `db_path`; None when the named file is not a database
-    (a truncated Parquet export is the export's problem, not the database's).
+    None when it names a file that is no database (a truncated Parquet export).
     """
     if not is_damage(exc):
         return None
@@ -272,13 +269,9 @@ def snapshot(con: duckdb.DuckDBPyConnection, db_path: Path | str) -> Path:
     return target
 
 
-def _stamp() -> str:
-    """The local time to the second, for names of files kept aside."""
-    return time.strftime("%Y%m%dT%H%M%S")
-
-
-def _unused(path: Path) -> Path:
-    """`path`, or `path-2`, `path-3` …: never overwrite a file kept aside a second ago."""
+def _aside(db_path: Path) -> Path:
+    """`<name>.before-restore-<time>`, with `-2`, `-3` … so no file kept aside is overwritten."""
+    path = db_path.with_name(f"{db_path.name}.before-restore-{time.strftime('%Y%m%dT%H%M%S')}")
     candidate, number = path, 1
     while candidate.exists() or Path(f"{candidate}.wal").exists():
         number += 1
@@ -293,10 +286,9 @@ def snapshot_path(db_path: Path | str) -> Path:
 
 
 def check_whole(db_path: Path) -> None:
-    """Read every row of every table, so DuckDB checks each block's checksum.
+    """Read every row of every table, so DuckDB checks each block: DatabaseDamaged if one fails.
 
-    Raises DatabaseDamaged naming the file when a block is missing or wrong. Opening
-    is not enough: a file overwritten in the middle opens and fails at its first query.
+    Opening is not enough: a file overwritten in the middle opens, and fails at a query.
     """
     con = connect(db_path, read_only=True, timeout=0)
     try:
@@ -318,10 +310,8 @@ def check_whole(db_path: Path) -> None:
 def restore_snapshot(db_path: Path | str, timeout: float, force: bool = False) -> Path | None:
     """Put the last snapshot back in place of a damaged database; returns where the old went.
 
-    Holds the run lock, so no run writes meanwhile. Refuses when the database reads
-    whole (restoring would drop what was loaded since) unless `force`, and when the
-    snapshot is damaged too. The file it replaces and its write-ahead log are kept as
-    `<name>.before-restore-<time>`, for a closer look, never deleted.
+    Under the run lock. Refuses a database that reads whole (what was loaded since would
+    go) unless `force`, and a damaged snapshot. The replaced file and its log are kept.
     """
     db_path = Path(db_path)
     snap = snapshot_path(db_path)
@@ -354,7 +344,7 @@ def restore_snapshot(db_path: Path | str, timeout: float, force: bool = False) -
             shutil.copyfile(snap, partial)  # first, so a full disk leaves everything as it was
             kept = None
             if db_path.exists():
-                kept = _unused(db_path.with_name(f"{db_path.name}.before-restore-{_stamp()}"))
+                kept = _aside(db_path)
                 os.replace(db_path, kept)
             wal = Path(f"{db_path}.wal")
             if wal.exists():  # the damaged file's log must not be replayed onto the snapshot
