@@ -157,11 +157,12 @@ def _print_timings(settings, week: IsoWeek, total: float) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     """Re-render a week from its newest run: taxonomy edits apply, nothing is re-clustered."""
     from pulse import pipeline
-    from pulse.db import connect, run_lock
+    from pulse.db import connect, require_database, run_lock
     from pulse.taxonomy import apply_taxonomy
 
     settings = load_settings()
     week = IsoWeek.parse(args.week) if args.week else IsoWeek.last_complete()
+    require_database(settings.db_path)  # a re-render never makes an empty database
     lock = run_lock(settings.db_path, settings.lock_timeout_seconds)
     with lock, connect(settings.db_path) as con:
         run_id = pipeline.latest_run(con, week)
@@ -216,11 +217,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_rejected(args: argparse.Namespace) -> int:
     """Every row that did not load (rejected or duplicate), with file, line and reason."""
-    from pulse.db import connect
+    from pulse.db import connect, require_database
     from pulse.ingest import rejected
 
     settings = load_settings()
-    with connect(settings.db_path) as con:
+    with connect(require_database(settings.db_path)) as con:
         rows = rejected(con, args.file)
     kinds = {"rejected": 0, "duplicate": 0}
     for row in rows:
@@ -235,11 +236,12 @@ def cmd_rejected(args: argparse.Namespace) -> int:
 
 def cmd_sources(args: argparse.Namespace) -> int:
     """The mappings there are, the sources in the database, and removing a source's rows."""
-    from pulse.db import connect, run_lock
+    from pulse.db import connect, require_database, run_lock
     from pulse.ingest import load_mappings, remove_sources
 
     settings = load_settings()
     if args.sources_command == "remove":
+        require_database(settings.db_path)
         with run_lock(settings.db_path, settings.lock_timeout_seconds):
             with connect(settings.db_path) as con:
                 removed = remove_sources(con, args.names)
@@ -298,18 +300,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     """
     import duckdb
 
-    from pulse.db import connect
+    from pulse.db import DatabaseBusy, connect, snapshot_path
 
     settings = load_settings()
     db_path = settings.db_path
-    if not db_path.exists():
-        print(f"no database yet at {db_path}; run `pulse run` first")
+    if not db_path.exists():  # said, not raised: "nothing yet" is a status like any other
+        print(f"no database yet at {db_path.absolute()}; make one with `pulse run`")
         return 0
     source = db_path
     try:
         con = connect(db_path, read_only=True, timeout=args.wait)
-    except PulseError as busy:
-        snap = db_path.with_name(f"{db_path.stem}.snapshot{db_path.suffix or '.duckdb'}")
+    except DatabaseBusy as busy:  # not a damaged file: that is no reason to show the snapshot
+        snap = snapshot_path(db_path)
         if not snap.exists():
             holder = _run_lock_holder(db_path)
             if holder:
@@ -374,6 +376,25 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"{newest[1]} texts loaded; newest text {newest[0]:%Y-%m-%d %H:%M} UTC "
             f"(newest week available: {latest})"
         )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put the snapshot of the last successful run back in place of a damaged database."""
+    from pulse.db import connect, restore_snapshot, snapshot_path
+
+    settings = load_settings()
+    db_path = settings.db_path
+    kept = restore_snapshot(db_path, settings.lock_timeout_seconds, force=args.force)
+    with connect(db_path, read_only=True) as con:
+        newest = con.execute(
+            "select week, run_id from runs where outcome = 'ok' order by finished_at desc limit 1"
+        ).fetchone()
+    print(f"restored {db_path} from {snapshot_path(db_path)}")
+    if kept:
+        print(f"the file it replaced is kept as {kept}")
+    if newest:
+        print(f"its newest run: week {newest[0]} ({newest[1]}); rerun later weeks with `pulse run`")
     return 0
 
 
@@ -594,6 +615,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.set_defaults(func=cmd_status)
 
+    restore = command("restore", help="replace a damaged database by the last run's snapshot")
+    restore.add_argument(
+        "--force", action="store_true", help="restore even though the database reads whole"
+    )
+    restore.set_defaults(func=cmd_restore)
+
     add_topics_parser(sub)
 
     serve = command("serve", help="run the weekly schedule from this process (flow.serve)")
@@ -630,43 +657,97 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; whatever goes wrong ends as one line on stderr, never a traceback.
+
+    `--debug` re-raises instead. A reader that stops reading (`pulse rejected | head -1`)
+    ends the command quietly, with exit code 1 as Python's own tools do.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     args.debug = getattr(args, "debug", False)
     args.quiet = getattr(args, "quiet", False)
     _quiet_libraries(args)
+    _warn_unknown_environment()
     try:
-        return args.func(args)
-    except PulseError as exc:
-        if args.debug:
-            raise
-        print(f"pulse: {exc}", file=sys.stderr)
-        return 1 if _is_failure(exc) else 2
-    except RunFailed as exc:
-        if args.debug:
-            raise
-        print(f"pulse: {exc} (rerun with --debug for details)", file=sys.stderr)
-        return 1
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
     except KeyboardInterrupt:
         print("pulse: interrupted", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
-        if args.debug:
+        if args.debug and not _closed_pipe(exc):
             raise
-        print(
-            f"pulse: failed: {type(exc).__name__}: {exc} (rerun with --debug for details)",
-            file=sys.stderr,
-        )
+        return _report_error(exc, args)
+
+
+def _warn_unknown_environment() -> None:
+    from pulse.config import unknown_environment
+
+    for warning in unknown_environment():
+        print(f"pulse: warning: {warning}", file=sys.stderr)
+
+
+def _report_error(exc: Exception, args: argparse.Namespace) -> int:
+    """Print `exc` as one line on stderr; return its exit code (1 failure, 2 bad input).
+
+    A full disk or a damaged database deep in a library's exception becomes the
+    PulseError that names the file and the fix (`pulse.errors.explain`).
+    """
+    if _closed_pipe(exc):
+        _discard_stdout()
         return 1
+    explained = _explain(exc, args)
+    if explained is not None:
+        exc = explained
+    if isinstance(exc, PulseError):
+        message, code = str(exc), 1 if _is_failure(exc) else 2
+    elif isinstance(exc, RunFailed):
+        message, code = f"{exc} (rerun with --debug for details)", 1
+    else:
+        message = f"failed: {type(exc).__name__}: {exc} (rerun with --debug for details)"
+        code = 1
+    try:
+        print("pulse: " + " ".join(message.split()), file=sys.stderr)
+    except OSError:
+        pass  # stderr itself is gone; the exit code still tells
+    return code
+
+
+def _explain(exc: Exception, args: argparse.Namespace) -> PulseError | None:
+    from pulse.errors import explain
+
+    try:
+        settings = load_settings()
+    except PulseError:
+        return explain(exc, None, getattr(args, "output_dir", None))
+    output_dir = Path(getattr(args, "output_dir", None) or settings.output_dir)
+    return explain(exc, settings.db_path, output_dir)
+
+
+def _closed_pipe(exc: BaseException) -> bool:
+    from pulse.errors import chain
+
+    return any(isinstance(link, BrokenPipeError) for link in chain(exc))
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush into the closed pipe is silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # not a real file (a test's captured stdout): nothing is flushed at exit
 
 
 def _is_failure(exc: PulseError) -> bool:
-    """A busy database or an unreachable server is a failed attempt, not bad input."""
+    """A busy database, an unreachable server or a full disk is a failed attempt, not bad input."""
     from pulse.db import DatabaseBusy
+    from pulse.errors import DiskFull
     from pulse.ingest import MostlyRejected
     from pulse.serve import ServerUnavailable
 
-    return isinstance(exc, DatabaseBusy | ServerUnavailable | MostlyRejected)
+    return isinstance(exc, DatabaseBusy | ServerUnavailable | MostlyRejected | DiskFull)
 
 
 if __name__ == "__main__":

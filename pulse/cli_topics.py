@@ -4,7 +4,10 @@ Every edit goes into the taxonomy file (`topics/taxonomy.yaml`, or `$PULSE_TAXON
 rather than the database, so it is reviewable, versioned with the project and
 re-applied after every re-clustering. Edits keep the file's comments: it is
 edited by a YAML round-trip (ruamel.yaml), checked as a whole, and only then
-written, so a bad edit leaves the file as it was.
+written, so a bad edit leaves the file as it was. The file is first read as the
+run reads it (`pulse.taxonomy.parse_taxonomy`: size, encoding, no anchors), so the
+editor never loads a file the run would refuse, and text given on the command
+line is cleaned of control and bidi characters as the file's own text is.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import duckdb
 
 from pulse.config import load_settings
 from pulse.errors import PulseError
-from pulse.taxonomy import read_taxonomy, taxonomy_path
+from pulse.taxonomy import parse_taxonomy, read_taxonomy, taxonomy_path, taxonomy_text
 from pulse.weeks import IsoWeek
+from pulse.yaml_guard import plain_text
 
 QUOTE_CHARS = 100
 _LIST_COLUMNS = (
@@ -275,7 +279,7 @@ def edit_taxonomy(
                 "`pulse topics list`"
             )
     yaml = _round_trip()
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = _checked_text(path) if path.exists() else ""
     document = yaml.load(text) if text.strip() else None
     if document is None:
         document = CommentedMap()
@@ -283,8 +287,9 @@ def edit_taxonomy(
     if not isinstance(document, dict):
         raise PulseError(f"{path}: the file must have a 'topics:' list; fix it by hand first")
     if action == "seed":
-        name = " ".join((label or "").split())
-        phrases = [" ".join(e.split()) for e in examples or [] if e.strip()]
+        name = plain_text(label or "")
+        phrases = [phrase for phrase in map(plain_text, examples or []) if phrase]
+        owner = plain_text(owner or "")
         if not name or not phrases:
             raise PulseError('a seed needs a name and at least one --example "phrase"')
         seeds = _block_list(document, "seeds")
@@ -307,7 +312,7 @@ def edit_taxonomy(
             entry["id"] = topic_id
             entries.append(entry)
         if action == "rename":
-            name = " ".join((label or "").split())
+            name = plain_text(label or "")
             if not name:
                 raise PulseError('give the new name, e.g. pulse topics rename 7 "Fake pages"')
             entry["label"] = name
@@ -324,6 +329,16 @@ def edit_taxonomy(
     yaml.dump(document, buffer)
     _replace_checked(path, buffer.getvalue())
     return summary
+
+
+def _checked_text(path: Path) -> str:
+    """The file's text once the run's own reader accepts it; a refusal changes nothing."""
+    try:
+        text = taxonomy_text(path)
+        parse_taxonomy(path, text)
+    except PulseError as exc:
+        raise PulseError(f"edit refused, the file is unchanged: {exc}") from None
+    return text
 
 
 def _same_id(value, topic_id: int | None) -> bool:
@@ -356,15 +371,13 @@ def _replace_checked(path: Path, text: str) -> None:
 
 def cmd_topics(args: argparse.Namespace) -> int:
     """Run one `pulse topics` command; edits need no database, listings do."""
-    from pulse.db import connect
+    from pulse.db import connect, require_database
 
     settings = load_settings()
     path = taxonomy_path()
     command = args.topics_command
     if command in {"list", "show"}:
-        if not settings.db_path.exists():
-            raise PulseError(f"no database yet at {settings.db_path}; run `pulse run` first")
-        with connect(settings.db_path) as con:
+        with connect(require_database(settings.db_path)) as con:
             if command == "list":
                 week = IsoWeek.parse(args.week) if args.week else None
                 print(format_topic_list(list_topics(con, week, settings.timezone)))

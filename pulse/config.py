@@ -8,6 +8,7 @@ a section use the section as a prefix (`PULSE_SMTP_HOST`, `PULSE_WEIGHTS_REACH`)
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -187,6 +188,42 @@ def load_settings(path: Path | None = None, env: dict[str, str] | None = None) -
         setattr(settings, key, Path(getattr(settings, key)))
     _validate(settings, path)
     return settings
+
+
+# PULSE_* variables Pulse reads that are not settings: which pulse.toml, which taxonomy file.
+_OTHER_ENV = {"PULSE_CONFIG", "PULSE_TAXONOMY"}
+
+
+def environment_names(settings: Settings | None = None) -> set[str]:
+    """Every PULSE_* variable Pulse reads, including the one that holds the SMTP password."""
+    names = set(_OTHER_ENV)
+    names |= {f"PULSE_{f.name.upper()}" for f in fields(Settings)} - {
+        f"PULSE_{key.upper()}" for key in (*_SECTIONS, "sources")
+    }
+    for section, cls in _SECTIONS.items():
+        names |= {f"PULSE_{section.upper()}_{f.name.upper()}" for f in fields(cls)}
+    names.add((settings or Settings()).smtp.password_env or SmtpSettings.password_env)
+    return names
+
+
+def unknown_environment(env: dict[str, str] | None = None) -> list[str]:
+    """A warning for each PULSE_* variable that Pulse does not read, naming the closest one.
+
+    A misspelt override (PULSE_TOP_ISUES) would otherwise be ignored without a word, and
+    the report would quietly use the setting it meant to change. Only a warning: the
+    variable may be meant for a newer Pulse, or for another tool.
+    """
+    env = os.environ if env is None else env
+    try:
+        known = environment_names(load_settings(env=env))
+    except PulseError:
+        known = environment_names()  # the command itself reports the bad setting
+    warnings = []
+    for name in sorted(n for n in env if n.startswith("PULSE_") and n not in known):
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}?" if close else "see `pulse config show` for the settings"
+        warnings.append(f"{name} is not a Pulse setting and is ignored; {hint}")
+    return warnings
 
 
 def _sources_from_file(path: Path, value: object) -> list[SourceSpec]:

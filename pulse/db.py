@@ -34,6 +34,23 @@ class DatabaseBusy(PulseError):
     """
 
 
+class DatabaseDamaged(PulseError):
+    """Not a whole DuckDB database (truncated, overwritten, never one): retrying cannot help.
+
+    So the message names the file and the way back, the last run's snapshot (`pulse restore`).
+    """
+
+
+# DuckDB on a file that is not a whole database: a foreign or empty file, a truncated one
+# (a block past the end), a block whose checksum fails (bytes overwritten).
+_DAMAGE_RE = re.compile(
+    r"not a valid DuckDB database file|Could not read enough bytes from file|"
+    r"Corrupt database file|checksum \d+ does not match|Failed to load metadata",
+    re.IGNORECASE,
+)
+_QUOTED_FILE_RE = re.compile(r'file "(?P<path>[^"]+)"')
+
+
 # DuckDB's buffer pool may grow to 80% of the machine's memory by default, and it keeps
 # every page a query touched: with a million texts of history, reading one 100k-text
 # window's vectors scans the whole embeddings table and left 2.1 GB resident, against
@@ -57,8 +74,8 @@ def connect(
     run that dies of a brief `pulse status` elsewhere would be worse than a wait.
     """
     db_path = Path(db_path)
-    if read_only and not db_path.exists():
-        raise PulseError(f"{db_path} does not exist yet; run `pulse run` or `pulse ingest` first")
+    if read_only:
+        require_database(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     if timeout is None:
         timeout = _default_lock_timeout()
@@ -69,11 +86,11 @@ def connect(
         try:
             con = duckdb.connect(str(db_path), read_only=read_only)
             break
-        except duckdb.IOException as exc:
+        except duckdb.Error as exc:
             message = str(exc)
             holder = lock_holder(message)
             if holder is None:
-                raise PulseError(f"cannot open {db_path}: {message}") from None
+                raise _open_error(db_path, exc) from None
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 pid, program = holder
@@ -92,11 +109,78 @@ def connect(
                 announced = True
             time.sleep(min(delay, remaining))
             delay = min(delay * 2, 2.0)
-    con.execute("set memory_limit = $limit", {"limit": MEMORY_LIMIT})
-    if not read_only:
-        con.execute(sql_text("schema"))
-        con.execute(sql_text("schema_ingest"))
+    try:
+        con.execute("set memory_limit = $limit", {"limit": MEMORY_LIMIT})
+        if not read_only:
+            con.execute(sql_text("schema"))
+            con.execute(sql_text("schema_ingest"))
+    except duckdb.Error as exc:
+        con.close()
+        raise _open_error(db_path, exc) from None
     return con
+
+
+def _open_error(db_path: Path, exc: duckdb.Error) -> PulseError:
+    """A failure to open the file, as one line naming it and what to do."""
+    if is_damage(exc):
+        return DatabaseDamaged(damaged_message(db_path, str(exc)))
+    reason = " ".join(str(exc).split())
+    return PulseError(
+        f"cannot open {db_path}: {reason}; check the path (db_path, PULSE_DB_PATH) and "
+        "its permissions"
+    )
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether a DuckDB error says the file itself is damaged, not the query or a lock."""
+    return isinstance(exc, duckdb.Error) and bool(_DAMAGE_RE.search(str(exc)))
+
+
+def damaged_file(exc: BaseException, db_path: Path | str) -> Path | None:
+    """The database a DuckDB error says is damaged: the file it names, else `db_path`.
+
+    None when it names a file that is no database (a truncated Parquet export).
+    """
+    if not is_damage(exc):
+        return None
+    named = _QUOTED_FILE_RE.search(str(exc))
+    if not named:
+        return Path(db_path)
+    path = Path(named["path"])
+    if path.suffix == ".wal":  # a damaged write-ahead log: its database is what to restore
+        path = path.with_suffix("")
+    return path if path.suffix in {".duckdb", ".db"} else None
+
+
+def damaged_message(db_path: Path | str, reason: str) -> str:
+    """One line: the damaged file, why DuckDB refused it, and the way back."""
+    db_path = Path(db_path).absolute()
+    reason = " ".join(_QUOTED_FILE_RE.sub("file", reason).split()).rstrip("!.")
+    snap = snapshot_path(db_path)
+    head = f"{db_path} is damaged, not a whole DuckDB database ({reason})"
+    if db_path.name.endswith(".snapshot.duckdb"):
+        return f"{head}; the next successful run writes a new one, or delete it"
+    if snap.exists():
+        taken = time.strftime("%Y-%m-%d %H:%M", time.localtime(snap.stat().st_mtime))
+        return (
+            f"{head}; put back the copy the last successful run left ({snap}, {taken}) with "
+            "`pulse restore`, which keeps the damaged file beside it, then rerun the weeks since"
+        )
+    return (
+        f"{head}; there is no snapshot to restore ({snap.name}), so move it aside "
+        f"(`mv {db_path} {db_path}.damaged`) and rebuild it: `pulse run` reloads your sources"
+    )
+
+
+def require_database(db_path: Path | str) -> Path:
+    """The database path, or a refusal: commands that only read never create a database."""
+    db_path = Path(db_path)
+    if not db_path.exists():
+        raise PulseError(
+            f"there is no database at {db_path.absolute()}; make one with `pulse run` (or "
+            "`pulse ingest FILE`), or run Pulse from the folder that has it (or set PULSE_DB_PATH)"
+        )
+    return db_path
 
 
 def finish_pending(con: duckdb.DuckDBPyConnection) -> None:
@@ -177,12 +261,98 @@ def snapshot(con: duckdb.DuckDBPyConnection, db_path: Path | str) -> Path:
     who has the old one open keeps reading a whole file.
     """
     db_path = Path(db_path)
-    target = db_path.with_name(f"{db_path.stem}.snapshot{db_path.suffix or '.duckdb'}")
+    target = snapshot_path(db_path)
     partial = target.with_name(f".{target.name}.partial")
     con.execute("checkpoint")
     shutil.copyfile(db_path, partial)
     os.replace(partial, target)
     return target
+
+
+def _aside(db_path: Path) -> Path:
+    """`<name>.before-restore-<time>`, with `-2`, `-3` … so no file kept aside is overwritten."""
+    path = db_path.with_name(f"{db_path.name}.before-restore-{time.strftime('%Y%m%dT%H%M%S')}")
+    candidate, number = path, 1
+    while candidate.exists() or Path(f"{candidate}.wal").exists():
+        number += 1
+        candidate = path.with_name(f"{path.name}-{number}")
+    return candidate
+
+
+def snapshot_path(db_path: Path | str) -> Path:
+    """Where `snapshot` copies the database: `<name>.snapshot.duckdb` beside it."""
+    db_path = Path(db_path)
+    return db_path.with_name(f"{db_path.stem}.snapshot{db_path.suffix or '.duckdb'}")
+
+
+def check_whole(db_path: Path) -> None:
+    """Read every row of every table, so DuckDB checks each block: DatabaseDamaged if one fails.
+
+    Opening is not enough: a file overwritten in the middle opens, and fails at a query.
+    """
+    con = connect(db_path, read_only=True, timeout=0)
+    try:
+        tables = con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'main' and table_type = 'BASE TABLE'"
+        ).fetchall()
+        for (table,) in tables:
+            quoted = '"' + table.replace('"', '""') + '"'
+            con.execute(f"select count(*), sum(hash(columns(*))) from {quoted}").fetchall()
+    except duckdb.Error as exc:
+        if is_damage(exc):
+            raise DatabaseDamaged(damaged_message(db_path, str(exc))) from None
+        raise
+    finally:
+        con.close()
+
+
+def restore_snapshot(db_path: Path | str, timeout: float, force: bool = False) -> Path | None:
+    """Put the last snapshot back in place of a damaged database; returns where the old went.
+
+    Under the run lock. Refuses a database that reads whole (what was loaded since would
+    go) unless `force`, and a damaged snapshot. The replaced file and its log are kept.
+    """
+    db_path = Path(db_path)
+    snap = snapshot_path(db_path)
+    if not snap.exists():
+        raise PulseError(
+            f"there is no snapshot to restore: {snap} does not exist (a successful run "
+            "writes one while the snapshot setting is on); rebuild with `pulse run`"
+        )
+    with run_lock(db_path, timeout):
+        if db_path.exists() and not force:
+            try:
+                check_whole(db_path)
+            except DatabaseDamaged:
+                pass
+            else:
+                raise PulseError(
+                    f"{db_path} reads whole, so there is nothing to restore; "
+                    f"`pulse restore --force` puts {snap} back anyway, dropping what was "
+                    "loaded or run since it was written"
+                )
+        try:
+            check_whole(snap)
+        except DatabaseDamaged:
+            raise DatabaseDamaged(
+                f"the snapshot {snap} is damaged as well, so it cannot be restored; move it "
+                f"and {db_path.name} aside and rebuild with `pulse run`"
+            ) from None
+        partial = db_path.with_name(f".{db_path.name}.restoring")
+        try:
+            shutil.copyfile(snap, partial)  # first, so a full disk leaves everything as it was
+            kept = None
+            if db_path.exists():
+                kept = _aside(db_path)
+                os.replace(db_path, kept)
+            wal = Path(f"{db_path}.wal")
+            if wal.exists():  # the damaged file's log must not be replayed onto the snapshot
+                os.replace(wal, Path(f"{kept}.wal") if kept else wal.with_name(f"{wal.name}.old"))
+            os.replace(partial, db_path)
+        finally:
+            partial.unlink(missing_ok=True)
+    return kept
 
 
 @cache

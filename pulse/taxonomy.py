@@ -6,6 +6,10 @@ and the fix: the person reading them is not a developer.
 
 Which file: `$PULSE_TAXONOMY` when set (tests and staging point it at a copy),
 otherwise `topics/taxonomy.yaml` beside the code.
+
+The file is read defensively (`pulse.yaml_guard`): size, encoding, nesting and
+anchors are checked before anything is built; the text a report prints loses
+control and bidi characters and has a length cap, stated in the file's header.
 """
 
 from __future__ import annotations
@@ -19,12 +23,18 @@ import yaml
 
 from pulse.config import TOPICS_DIR
 from pulse.errors import PulseError
+from pulse.yaml_guard import load_checked, plain_text, read_text
 
 TAXONOMY_FILE = TOPICS_DIR / "taxonomy.yaml"
 TAXONOMY_ENV = "PULSE_TAXONOMY"
 _KEYS = {"id", "label", "hide", "merge_into", "owner", "notes"}
 _SEED_KEYS = {"name", "examples", "owner", "notes"}
 MIN_SEED_EXAMPLES = 1
+# Limits, stated in the file's header comment. Depth: root > topics > entry > examples is
+# 4; 6 leaves room for a mistake to reach the check that names it. Caps count characters
+# after control and bidi characters are removed; LABEL is for labels, seed names, owners.
+MAX_FILE_BYTES, MAX_DEPTH = 1_000_000, 6
+LABEL_MAX_CHARS, EXAMPLE_MAX_CHARS, NOTES_MAX_CHARS = 120, 500, 2_000
 
 
 def taxonomy_path() -> Path:
@@ -71,12 +81,8 @@ class Taxonomy:
     seeds: list[Seed] = field(default_factory=list)
 
 
-def _entry_lines(text: str, section: str) -> list[int]:
+def _entry_lines(root: yaml.Node | None, section: str) -> list[int]:
     """1-based line of each entry of a top-level list, so errors can point at it."""
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return []
     if not isinstance(root, yaml.MappingNode):
         return []
     for key, value in root.value:
@@ -94,13 +100,21 @@ def read_taxonomy(path: Path | None = None) -> Taxonomy:
     path = path or taxonomy_path()
     if not path.exists():
         return Taxonomy(path=path)
-    text = path.read_text(encoding="utf-8")
-    try:
-        document = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        raise PulseError(
-            f"{path}: not valid YAML ({exc}); fix the indentation or quoting"
-        ) from None
+    return parse_taxonomy(path, taxonomy_text(path))
+
+
+def taxonomy_text(path: Path) -> str:
+    """The file's text, refused if too big or not UTF-8 (before any YAML is parsed)."""
+    return read_text(path, MAX_FILE_BYTES, "taxonomy file")
+
+
+def parse_taxonomy(path: Path, text: str) -> Taxonomy:
+    """Check `text`, the content of `path`, as a taxonomy file.
+
+    The run's reader and `pulse topics`' editor both call this, so they accept the same files.
+    """
+    root, document = load_checked(path, text, MAX_DEPTH)
+    document = document or {}
     if not isinstance(document, dict):
         raise PulseError(f"{path}: the file must have a 'topics:' list (and may have 'seeds:')")
     unknown_sections = set(document) - {"topics", "seeds"}
@@ -110,8 +124,8 @@ def read_taxonomy(path: Path | None = None) -> Taxonomy:
         )
     taxonomy = Taxonomy(
         path=path,
-        edits=_read_edits(path, document.get("topics"), _entry_lines(text, "topics")),
-        seeds=_read_seeds(path, document.get("seeds"), _entry_lines(text, "seeds")),
+        edits=_read_edits(path, document.get("topics"), _entry_lines(root, "topics")),
+        seeds=_read_seeds(path, document.get("seeds"), _entry_lines(root, "seeds")),
     )
     _check_names(taxonomy)
     _check_merges(taxonomy)
@@ -145,15 +159,15 @@ def _read_edits(path: Path, entries, lines: list[int]) -> list[TopicEdit]:
         try:
             edit = TopicEdit(
                 topic_id=_topic_number(entry["id"]),
-                label=" ".join(str(entry["label"]).split()) if entry.get("label") else None,
+                label=_field(where, "label", entry.get("label"), LABEL_MAX_CHARS),
                 hide=_flag(entry.get("hide", False)),
                 merge_into=(
                     _topic_number(entry["merge_into"])
                     if entry.get("merge_into") is not None
                     else None
                 ),
-                owner=_text(entry.get("owner")),
-                notes=_text(entry.get("notes")),
+                owner=_field(where, "owner", entry.get("owner"), LABEL_MAX_CHARS),
+                notes=_field(where, "notes", entry.get("notes"), NOTES_MAX_CHARS),
                 line=lines[number - 1] if number - 1 < len(lines) else 0,
             )
         except (TypeError, ValueError):
@@ -182,7 +196,12 @@ def _read_seeds(path: Path, entries, lines: list[int]) -> list[Seed]:
     seeds: list[Seed] = []
     for number, entry in enumerate(entries, start=1):
         where = _where(path, lines, number)
-        if not isinstance(entry, dict) or not entry.get("name"):
+        name = (
+            _field(where, "name", entry.get("name"), LABEL_MAX_CHARS)
+            if isinstance(entry, dict)
+            else None
+        )
+        if not name:
             raise PulseError(f"{where}: each seed needs a 'name:' (what the report calls it)")
         unknown = set(entry) - _SEED_KEYS
         if unknown:
@@ -192,18 +211,22 @@ def _read_seeds(path: Path, entries, lines: list[int]) -> list[Seed]:
             examples = [examples]
         if not isinstance(examples, list):
             examples = []
-        examples = [" ".join(str(e).split()) for e in examples if str(e or "").strip()]
+        examples = [
+            phrase
+            for phrase in (_field(where, "examples", e, EXAMPLE_MAX_CHARS) for e in examples)
+            if phrase
+        ]
         if len(examples) < MIN_SEED_EXAMPLES:
             raise PulseError(
-                f"{where}: seed {entry['name']!r} needs 'examples:', a list of a few phrases "
+                f"{where}: seed {name!r} needs 'examples:', a list of a few phrases "
                 "customers use for this issue"
             )
         seeds.append(
             Seed(
-                name=" ".join(str(entry["name"]).split()),
+                name=name,
                 examples=examples,
-                owner=_text(entry.get("owner")),
-                notes=_text(entry.get("notes")),
+                owner=_field(where, "owner", entry.get("owner"), LABEL_MAX_CHARS),
+                notes=_field(where, "notes", entry.get("notes"), NOTES_MAX_CHARS),
                 line=lines[number - 1] if number - 1 < len(lines) else 0,
             )
         )
@@ -226,8 +249,26 @@ def _flag(value) -> bool:
     raise ValueError(value)
 
 
-def _text(value) -> str | None:
-    return str(value).strip() or None if value is not None else None
+def _field(where: str, key: str, value: object, limit: int) -> str | None:
+    """A text field as reports print it, None when empty.
+
+    Control and bidi characters are dropped, not refused: invisible in an editor, CX ops
+    could not find them. An over-long value is refused: cutting it would change it.
+    """
+    if value is None:
+        return None
+    if isinstance(value, dict | list):
+        raise PulseError(
+            f"{where}: '{key}' must be text on one line, not a list or a mapping; "
+            "put quotes around it if it contains ':' or '#'"
+        )
+    text = plain_text(str(value))
+    if len(text) > limit:
+        raise PulseError(
+            f"{where}: '{key}' is {len(text):,} characters long, over the {limit:,} allowed; "
+            "shorten it (the limits are in the file's header comment)"
+        )
+    return text or None
 
 
 def _check_names(taxonomy: Taxonomy) -> None:
