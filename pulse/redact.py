@@ -353,7 +353,11 @@ PASS_GATES: dict[str, str] = {
     "email": r"@|[\[({<]\s?(?i:at)\s?[\])}>]",
     # " dot ", a bracketed "(dot)", or a plain " at " before a dotted domain ("jo at gmail.com");
     # the spelled pass also runs when "email" is open (for "@" and a bracketed "(at)").
-    "spelled_email": r"\s(?i:dot)\s|[\[({<]\s?(?i:dot)\s?[\])}>]|\s(?i:at)\s+[^\s.\[\]]+\.",
+    "spelled_email": (
+        r"\s(?i:dot)\s|[\[({<]\s?(?i:dot)\s?[\])}>]"
+        # a domain label holds no space, dot, bracket or colon ("at 14:30." is a time)
+        r"|\s(?i:at)\s+[^\s.\[\](){}<>:;,!?/@'\"]+\.[A-Za-z0-9]"
+    ),
     "profile": (
         rf"(?i:/(?:{_PROFILE_SEGMENTS})/|(?:linkedin|twitter|x|facebook|fb|instagram|tiktok|youtube"
         r"|github|medium|reddit|pinterest|snapchat|tumblr|vk)\.com/|threads\.net/|t\.me/)"
@@ -696,11 +700,17 @@ _GATE_RES = {
     name: re.compile(pattern) for name, pattern in (*PASS_GATES.items(), *SCREEN_GATES.items())
 }
 _SCREEN_GATE_NAMES = frozenset(SCREEN_GATES)
-_IP_GATE_RE = _GATE_RES["ip"]
+_IPV4_HINT_RE = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")
+_IPV6_FULL_HINT_RE = re.compile(r"(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]")
 
 
 def _may_ip(text: str) -> bool:
-    return _IP_GATE_RE.search(text) is not None
+    # the "ip" gate, one alternative at a time, each behind a substring it needs
+    if "::" in text:
+        return True
+    if text.count(".") >= 3 and _IPV4_HINT_RE.search(text):
+        return True
+    return text.count(":") >= 7 and _IPV6_FULL_HINT_RE.search(text) is not None
 
 
 # _EMAIL_RE needs a local part's character, then "@" or a bracketed "at", then a letter
@@ -726,7 +736,9 @@ def _may_email(text: str, low: str) -> bool:
 
 
 def _may_spell_email(text: str, low: str) -> bool:
-    if "@" in text:
+    # An address written with a bare "@" and dots is _EMAIL_RE's; this pass is for the
+    # ones with a spaced "@", or "at" or "dot" in words or brackets.
+    if " @" in text or "@ " in text:
         return True
     return _SPELLED_HINT_RE.search(low) is not None and (
         _SPELLED_EMAIL_HINT_RE.search(text) is not None
