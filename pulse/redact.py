@@ -6,48 +6,74 @@ everything that identifies a private person is replaced by a bracketed token:
 ========  =====================================================  ===============
 kind      what                                                   token
 ========  =====================================================  ===============
-email     addresses, also "jane (at) example (dot) com"           ``[email]``
+email     addresses, also spelled out: "jane (at) example         ``[email]``
+          (dot) com", "john dot smith at gmail dot com"
 card      13-19 digits, spaces/dashes allowed, Luhn-valid         ``[card]``
 iban      IBAN-shaped and mod-97 valid                            ``[iban]``
 ssn       US SSN ``123-45-6789`` and UK NI number ``AB123456C``   ``[ssn]``
-phone     international, NANP, national trunk-0 formats           ``[phone]``
+phone     international, NANP, national trunk-0 formats, with     ``[phone]``
+          an extension ("x89", "ext. 12")
 address   street lines, "City, ST 94043", UK postcodes, PO boxes  ``[address]``
 handle    @handles other than the brand's own                     ``@[user]``
-profile   the person part of a profile URL (``/in/jane-doe``)     ``[user]``
+profile   the person part of a profile URL (``/in/jane-doe``),    ``[user]``
+          with or without a scheme (``linkedin.com/in/...``)
+ip        IPv4 and IPv6 addresses                                 ``[ip]``
+dob       a date after "DOB", "born on" ... (redact_context)      ``[dob]``
+id        a number after "passport no", "SIN" ... (same)          ``[id]``
+name      a person's name its context reveals (same)              ``[name]``
 ========  =====================================================  ===============
 
 Decisions worth knowing:
 
 * URLs stay as written (a help-centre link is useful context in a quote) but are
   shielded from the digit passes, so a tweet id or an order path never turns into a
-  fake ``[card]`` or ``[phone]``. E-mail addresses inside URLs are still masked, and
-  so is the person segment of profile links (``/in/<name>``, ``/profile/<name>``,
+  fake ``[card]`` or ``[phone]``. E-mail and IP addresses inside URLs are still masked,
+  and so is the person segment of profile links (``/in/<name>``, ``/profile/<name>``,
   ``twitter.com/<name>``), because on a professional network a profile URL names a
   person. ``/in/<name>`` counts only as the URL's last segment: helpx.adobe.com/in/...
-  uses it for a locale.
+  uses it for a locale. A link without a scheme counts as one for social networks
+  ("linkedin.com/in/jane-doe", "instagram.com/jane") and for profile paths.
 * Precision guards: card numbers must pass Luhn (failing order numbers stay), IBANs
   must pass mod-97, a number written with a leading ``+`` is never a card, a bare run
-  of digits is a phone only right after a phone word, a standalone UK postcode needs
+  of digits is a phone only right after a phone word, a number right after "order no",
+  "invoice", "ticket", "tracking" ... is never a phone, nor a dotted one after "version"
+  or "build" (nor an IP address), a standalone UK postcode needs
   its space ("MD968LL/A" is a product code) and a ``[digit]GB``/``[digit]TB`` inward
   code (``M2 8GB``) is never a postcode. Street lines need a street-type word; weak
   types (Way, Close, Dr, Court ...) and lower-case names need an address cue ("ship
   to", "I live at", "address:") or a unit/city/postcode part; counting words before
-  the number ("Step 2 Open Road") rule a street out.
-* Dates, times, prices, years, ticket ids (ZD-104233, #12345), versions (v4.2.1,
-  iOS 17.1), percentages and short numbers are left alone.
+  the number ("Step 2 Open Road") rule a street out. A spelled-out address after a
+  plain "at" needs a mail provider, a mailbox-like local part or a mail word before it
+  ("I looked at the dot com site" stays).
+* Dates (other than a date of birth), times, prices, years, ticket ids (ZD-104233,
+  #12345), versions (v4.2.1, iOS 17.1), percentages and short numbers are left alone.
 * Known over-masking, accepted because a lost digit string costs less than a leaked
   one: companies' own hotlines become ``[phone]``, SSN-shaped product codes
-  (``030-02-8711``) become ``[ssn]``, and a title-case "3 Main Street branches" is
-  read as an address.
-* Tokens contain neither digits nor ``@``, and `redact` repeats its passes until the
-  text stops changing, so ``redact(redact(x)) == redact(x)`` holds by construction.
+  (``030-02-8711``) become ``[ssn]``, a title-case "3 Main Street branches" is
+  read as an address, a private network address (192.168.1.1) becomes ``[ip]``, and
+  a public figure's full name ("Tim Cook") becomes ``[name]``.
+* Tokens contain neither digits nor ``@`` nor a capital letter, and `redact` repeats
+  its passes until the text stops changing, so ``redact(redact(x)) == redact(x)``
+  holds by construction.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+
+from pulse.redact_context import (
+    CONTEXT_GATES,
+    mask_dobs,
+    mask_ids,
+    mask_names,
+    may_have_dob,
+    may_have_id,
+    may_have_name,
+    name_gate,
+)
 
 #: No handle is a brand's unless the caller says so (settings' `brand_handles`; the demo
 #: names its own): a private handle left visible would be a leak, a brand's masked is not.
@@ -62,6 +88,10 @@ KINDS: tuple[str, ...] = (
     "address",
     "handle",
     "profile",
+    "ip",
+    "dob",
+    "id",
+    "name",
 )
 
 TOKENS: dict[str, str] = {
@@ -73,10 +103,14 @@ TOKENS: dict[str, str] = {
     "address": "[address]",
     "handle": "@[user]",
     "profile": "[user]",
+    "ip": "[ip]",
+    "dob": "[dob]",
+    "id": "[id]",
+    "name": "[name]",
 }
 
-# A pass never repeats forever (each change removes digits or '@'); the cap only
-# guards against a future pattern that breaks that rule.
+# A pass never repeats forever (each change removes digits, '@' or a capitalised word,
+# and tokens hold none); the cap only guards against a future pattern that breaks that rule.
 _MAX_ROUNDS = 5
 
 # --------------------------------------------------------------------------- boundaries
@@ -96,10 +130,23 @@ _EMAIL_RE = re.compile(
     re.IGNORECASE,
 )
 
-# "jane.doe at gmail dot com": plain words only with a common top-level domain.
+# Spelled out: "john dot smith at gmail dot com", "jane (at) example [dot] co {dot} uk",
+# "jo @ mail.com". A plain " at " needs more evidence (see _spelled_email).
+_SPELLED_AT = r"(?:\s?[\[({<]\s?at\s?[\])}>]\s?|\s+at\s+|\s@\s|@)"
+_SPELLED_DOT = r"(?:\s?[\[({<]\s?dot\s?[\])}>]\s?|\s+dot\s+|\.)"
 _EMAIL_SPELLED_RE = re.compile(
-    r"(?i)(?<![\w.+%'-])(?P<local>[A-Za-z0-9][\w.+%'-]*)\s+at\s+(?P<domain>[A-Za-z0-9][\w-]*)"
-    r"(?:\s+dot\s+[\w-]+)*\s+dot\s+(?:com|net|org|io|co|uk|de|fr|me|edu|gov|info)\b"
+    r"(?i)(?<![\w.+%'-])(?P<local>[A-Za-z0-9][\w+%'-]*"
+    rf"(?:{_SPELLED_DOT}[A-Za-z0-9][\w+%'-]*)*)(?P<at>{_SPELLED_AT})"
+    rf"(?P<domain>[A-Za-z0-9][\w-]*(?:{_SPELLED_DOT}[A-Za-z0-9][\w-]*)*?)(?P<dot>{_SPELLED_DOT})"
+    # the last label: no "." or spelled "dot" and another label follow
+    rf"(?P<tld>[A-Za-z]{{2,24}})\b(?![.\-]\w|{_SPELLED_DOT}[A-Za-z0-9])"
+)
+_COMMON_TLDS = frozenset(
+    "com net org io co uk de fr me edu gov info ca au in es it nl us biz eu ch ie nz".split()
+)
+# "write to me at jo at example dot com": a mail word shortly before vouches for a plain "at".
+_MAIL_CUE_RE = re.compile(
+    r"(?i)\b(?:e-?mail|mail|inbox|address|write|reply|contact|reach)\b[^.\n\[\]]{0,25}$"
 )
 
 _MAIL_PROVIDERS = frozenset(
@@ -108,17 +155,55 @@ _MAIL_PROVIDERS = frozenset(
 )
 
 # --------------------------------------------------------------------------- URLs
-_URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()\[\]]+[^\s<>\"'()\[\].,;:!?]", re.I)
+# Social networks whose links name a person, written with or without a scheme.
+_SOCIAL_HOSTS = (
+    r"(?:linkedin|twitter|x|facebook|fb|instagram|tiktok|youtube|github|medium|reddit|pinterest"
+    r"|snapchat|tumblr|vk)\.com|threads\.net|t\.me"
+)
+_PROFILE_SEGMENTS = r"in|pub|profiles?|users?|u|people|members?"
+_URL_RE = re.compile(
+    r"(?:\b(?:https?://|www\.)[^\s<>\"'()\[\]]+"
+    # bare: "linkedin.com/in/jane-doe", "m.facebook.com/jane.doe", "pronet.com/in/jane-doe"
+    rf"|(?<![\w.@/\-])(?:[a-z0-9\-]+\.)?(?:{_SOCIAL_HOSTS})/[^\s<>\"'()\[\]]*"
+    rf"|(?<![\w.@/\-])(?:[a-z0-9\-]+\.)+[a-z]{{2,24}}/(?:{_PROFILE_SEGMENTS})/[^\s<>\"'()\[\]]*)"
+    r"[^\s<>\"'()\[\].,;:!?]",
+    re.I,
+)
 _PROFILE_PATH_RE = re.compile(
-    r"(?i)(/(?:in|pub|profile|profiles|user|users|u|people|member|members)/)"
+    rf"(?i)(/(?:{_PROFILE_SEGMENTS})/)"
     r"(?![^/?#\s]*\.(?:html?|php|aspx?|jsp)\b)([^/?#\s\[]+)"
     r"(?=/?(?:[?#]|$))"
 )
+# The first path segment names the person (after "@" or "/in/" where the site puts it),
+# unless it is one of the site's own pages.
 _SOCIAL_PROFILE_RE = re.compile(
-    r"(?i)(^(?:https?://)?(?:www\.|mobile\.|m\.)?"
-    r"(?:twitter\.com|x\.com|facebook\.com|instagram\.com|tiktok\.com/@?|threads\.net/@?)/)"
-    r"(?!(?:i|intent|home|search|hashtag|share|sharer|help|settings|login|explore|status)\b)"
-    r"([A-Za-z0-9_.]+)"
+    r"(?i)(^(?:https?://)?(?:[a-z0-9\-]+\.)?"
+    r"(?:(?:twitter|x|facebook|fb|instagram|pinterest|github|tumblr|vk)\.com/@?"
+    r"|(?:tiktok|medium|youtube)\.com/@|youtube\.com/(?:c|user|channel)/|threads\.net/@?"
+    r"|t\.me/|snapchat\.com/add/|linkedin\.com/(?:in|pub)/|reddit\.com/u(?:ser)?/))"
+    r"(?!(?:i|intent|home|search|hashtag|share|sharer|help|settings|login|explore|status|groups"
+    r"|pages|events|watch|marketplace|p|reel|reels|stories|about|features|pricing|orgs|topics"
+    r"|notifications|messages|policies|privacy|legal|business|ads|jobs|company|school|feed"
+    r"|signup|download|terms|profile\.php)(?:[/?#.]|$))"
+    r"([A-Za-z0-9_.\-]+)"
+)
+# A Facebook profile by number: facebook.com/profile.php?id=100012345678
+_FACEBOOK_ID_RE = re.compile(r"(?i)(facebook\.com/profile\.php\?(?:[^#\s]*&)?id=)(\d+)")
+# Substrings without which no bare link (one without "://" or "www.") can be found.
+_BARE_URL_HINTS = (".com/", ".net/", "t.me/", "/in/", "/pub/", "/u/", "/user", "/profile")
+_BARE_URL_HINTS += ("/people/", "/member")
+
+# --------------------------------------------------------------------------- IP addresses
+_IP_RE = re.compile(
+    r"(?<![\w.:])(?:(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)"
+    r"|(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?![\w:]|\.\d))"
+)
+# "version 1.2.3.4", "build 10.0.0.1" and "app version number is 8.4.2.1" are versions,
+# neither addresses nor phones.
+_VERSION_BEFORE_RE = re.compile(
+    r"(?i)\b(?:v|ver|version|build|release|firmware|fw|update[ds]?|upgrade[ds]?|ios|android"
+    r"|macos|os|app|chrome|firefox|safari|edge|windows|kernel|driver|bios|patch|rev|revision)"
+    r"(?:\.?\s(?:number|no\.?|is|was))*\.?\s?:?\s?$"
 )
 
 # --------------------------------------------------------------------------- cards
@@ -142,12 +227,18 @@ _NINO_RE = re.compile(
 )
 
 # --------------------------------------------------------------------------- phones
-_EXT = r"(?:\s?(?:ext\.?|extension|x)\s?\d{1,5}\b)?"
+# An extension stays with its number: "x89", "ext. 12", ", extension 5".
+_EXT_WORDS = r",?\s?(?:ext\.?|extn\.?|extension|x)\s?[:.]?\s?\d{1,5}\b"
+_EXT = rf"(?:{_EXT_WORDS})?"
 _PHONE_INTL = (
     r"(?:\+|\b00)[1-9]\d{0,2}(?:[ .\-]?\(0\))?"
     r"(?:[ .\-]?\(\d{1,4}\)|[ .\-]?\d{1,4})(?:[ .\-]?\d{2,8}){1,5}"
 )
-_PHONE_NANP = r"(?:\b1[ .\-]?)?(?:\([2-9]\d{2}\)[ .\-]?|[2-9]\d{2}[ .\-])[2-9]\d{2}[ .\-]?\d{4}"
+# Any exchange once the number is written in groups ("(555) 123-4567": made-up numbers
+# are still someone's to a reader); run together, the exchange must look real.
+_PHONE_NANP = (
+    r"(?:\b1[ .\-]?)?(?:\([2-9]\d{2}\)[ .\-]?|[2-9]\d{2}[ .\-])(?:\d{3}[ .\-]|[2-9]\d{2})\d{4}"
+)
 _PHONE_TRUNK = r"(?:\(0[1-9]\d{0,3}\)|\(0\) ?[1-9]\d{0,3}|\b0[1-9]\d{0,3})(?:[ .\-]?\d{2,8}){1,4}"
 _PHONE_RE = re.compile(
     rf"{_NUM_START}(?:{_PHONE_INTL}|{_PHONE_NANP}|{_PHONE_TRUNK}){_EXT}{_NUM_END}", re.I
@@ -157,6 +248,13 @@ _PHONE_CUED_RE = re.compile(
     r"(?i)(\b(?=[cptmswrln])(?:call|phone|tel|telephone|mobile|cell|text|whatsapp|sms|ring|"
     r"reach me|contact me|landline|my number|number is)\b[^\d\n#]{0,14}?)"
     rf"({_NUM_START}\d(?:[ .\-]?\d){{6,14}}{_NUM_END})"
+)
+# A number right after the noun it belongs to ("order no 415-555-0123", "invoice
+# 415-555-0123", "ticket #4155550123") is that thing's number, not a phone.
+_NOT_A_PHONE_BEFORE_RE = re.compile(
+    r"(?i)\b(?:order|invoice|ticket|case|ref|reference|tracking|confirmation|receipt|transaction"
+    r"|account|acct|booking|reservation|claim|policy|serial|sku|parcel|shipment|item|po)"
+    r"(?:\s?(?:no\.?|nr\.?|num(?:ber)?|#|id|code))?(?:\s(?:is|was))?\s?[:#]?\s?$"
 )
 _NOT_A_PHONE_CUE_RE = re.compile(
     r"(?i)\b(?:order|ticket|case|invoice|ref|reference|id|account|acct|tracking|"
@@ -252,11 +350,17 @@ GATE_CHARSET = "[ -~£¥À-ÿ‘’“”–—€\u2600-\u27bf\ufe0f\U0001f300-
 _RUN7 = r"[0-9](?:[ .\-]?[0-9]){6}"
 _TYPE_WORDS = f"(?i:{_STRONG_TYPES}|{_WEAK_TYPES})"
 PASS_GATES: dict[str, str] = {
-    "email": r"@|[\[({]\s?(?i:at)\s?[\])}]",
-    "spelled_email": r"\s(?i:dot)\s",
+    "email": r"@|[\[({<]\s?(?i:at)\s?[\])}>]",
+    # " dot ", a bracketed "(dot)", or a plain " at " before a dotted domain ("jo at gmail.com");
+    # the spelled pass also runs when "email" is open (for "@" and a bracketed "(at)").
+    "spelled_email": (
+        r"\s(?i:dot)\s|[\[({<]\s?(?i:dot)\s?[\])}>]"
+        # a domain label holds no space, dot, bracket or colon ("at 14:30." is a time)
+        r"|\s(?i:at)\s+[^\s.\[\](){}<>:;,!?/@'\"]+\.[A-Za-z0-9]"
+    ),
     "profile": (
-        r"(?i:/(?:in|pub|profiles?|users?|u|people|members?)/"
-        r"|(?:twitter|x|facebook|instagram|tiktok)\.com/|threads\.net/)"
+        rf"(?i:/(?:{_PROFILE_SEGMENTS})/|(?:linkedin|twitter|x|facebook|fb|instagram|tiktok|youtube"
+        r"|github|medium|reddit|pinterest|snapchat|tumblr|vk)\.com/|threads\.net/|t\.me/)"
     ),
     "iban": r"[A-Z]{2}[0-9]{2} ?[A-Z0-9]{4} ?[A-Z0-9]{4}",
     "card": r"[0-9](?:[ \-]?[0-9]){12}",
@@ -290,9 +394,22 @@ PASS_GATES: dict[str, str] = {
     ),
     "handle": r"@[A-Za-z0-9_]",
 }
+#: Gates that only screen: DuckDB tests them within ANY_GATE to pick the texts Python
+#: redacts, but has no column for each (queries/stg_ingest_redact_candidates.sql names one
+#: per PASS_GATES entry). Their passes run on every text that reaches Python, each behind
+#: a cheap test of its own, so `redact_gated` treats them as open.
+SCREEN_GATES: dict[str, str] = {
+    # an IPv4 dotted quad; an IPv6 address has "::" or eight groups (or ends in a quad)
+    "ip": (
+        r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|::"
+        r"|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+    ),
+    **CONTEXT_GATES,
+    "name": name_gate(),
+}
 #: Any gate at all: a text of GATE_CHARSET that this finds nothing in redacts to itself.
-ANY_GATE = "|".join(f"(?:{pattern})" for pattern in PASS_GATES.values())
-ALL_GATES: frozenset[str] = frozenset(PASS_GATES)
+ANY_GATE = "|".join(f"(?:{pattern})" for pattern in (*PASS_GATES.values(), *SCREEN_GATES.values()))
+ALL_GATES: frozenset[str] = frozenset(PASS_GATES) | frozenset(SCREEN_GATES)
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -348,7 +465,12 @@ def _iban(match: re.Match[str]) -> str | None:
 
 
 def _phone(match: re.Match[str]) -> str | None:
-    number = re.sub(r"(?i)\s?(?:ext\.?|extension|x)\s?\d{1,5}$", "", match.group(0))
+    before = match.string[max(0, match.start() - 30) : match.start()]
+    if _NOT_A_PHONE_BEFORE_RE.search(before) or (
+        "." in match.group(0) and _VERSION_BEFORE_RE.search(before)
+    ):
+        return None
+    number = _EXT_END_RE.sub("", match.group(0))
     digits = _digit_count(number)
     if number.startswith("+"):
         return TOKENS["phone"] if 8 <= digits <= 16 else None
@@ -358,6 +480,25 @@ def _phone(match: re.Match[str]) -> str | None:
     if number.lstrip("(").startswith("0"):
         return TOKENS["phone"] if 10 <= digits <= 12 else None
     return TOKENS["phone"] if 10 <= digits <= 11 else None
+
+
+_EXT_END_RE = re.compile(rf"(?i){_EXT_WORDS}$")
+
+
+def _ip(match: re.Match[str]) -> str | None:
+    candidate = match.group(0)
+    if ":" not in candidate:
+        # leading zeros ("010.001.001.001") are still an address to a reader
+        if any(int(part) > 255 for part in candidate.split(".")):
+            return None
+        before = match.string[max(0, match.start() - 20) : match.start()]
+        return None if _VERSION_BEFORE_RE.search(before) else TOKENS["ip"]
+    try:
+        ipaddress.IPv6Address(candidate)
+    except ValueError:
+        return None  # "14:30:00", "3:2:1"
+    # "::" or "cafe::beef" (letters only) reads as text, not an address
+    return TOKENS["ip"] if any(char.isdigit() for char in candidate) else None
 
 
 def _cued_phone(match: re.Match[str]) -> str | None:
@@ -370,6 +511,11 @@ def _cued_phone(match: re.Match[str]) -> str | None:
     ):
         return None
     if not 7 <= _digit_count(number) <= 15:
+        return None
+    # "app version number is 8.4.19.1046"
+    if "." in number and _VERSION_BEFORE_RE.search(
+        match.string[max(0, match.start() - 30) : match.end(1)]
+    ):
         return None
     return cue + TOKENS["phone"]
 
@@ -404,10 +550,22 @@ def _street(match: re.Match[str]) -> str | None:
 
 
 def _spelled_email(match: re.Match[str]) -> str | None:
-    # "looked at the dot com site" is prose: a spelled-out address needs a mail
-    # provider's name or a local part no English word has (a dot, digit or underscore).
-    looks_like_mailbox = bool(re.search(r"[._\d]", match["local"]))
-    if looks_like_mailbox or match["domain"].lower() in _MAIL_PROVIDERS:
+    at, tld = match["at"].strip().lower(), match["tld"].lower()
+    if at != "at":
+        # "@" or a bracketed "(at)" is meant as an address; "dot" spelled out, with a TLD
+        if "dot" in match["dot"].lower() and tld not in _COMMON_TLDS:
+            return None
+        return TOKENS["email"]
+    # "looked at the dot com site" is prose: after a plain "at", a spelled-out address
+    # needs a mail provider's name, a local part no English word has (a dot, digit or
+    # underscore, also spelled "dot"), or a mail word just before ("e-mail me at").
+    if tld not in _COMMON_TLDS:
+        return None
+    local = match["local"].lower()
+    looks_like_mailbox = bool(re.search(r"[._\d]|\sdot\s|[\[({<]", local))
+    provider = re.split(r"\s?[\[({<]?\s?dot\b|\.", match["domain"].lower())[0].strip()
+    mail_cue = _MAIL_CUE_RE.search(match.string[max(0, match.start() - 40) : match.start()])
+    if looks_like_mailbox or provider in _MAIL_PROVIDERS or mail_cue:
         return TOKENS["email"]
     return None
 
@@ -538,31 +696,95 @@ _DIGIT_PASSES: tuple[tuple[re.Pattern[str], str, _Replacer, str, Callable[[str],
     (_EU_STREET_RE, "address", _always("address"), "eu_street", _always_may),
 )
 # Cheap tests that let most texts skip whole groups of passes.
-_GATE_RES = {name: re.compile(pattern) for name, pattern in PASS_GATES.items()}
+_GATE_RES = {
+    name: re.compile(pattern) for name, pattern in (*PASS_GATES.items(), *SCREEN_GATES.items())
+}
+_SCREEN_GATE_NAMES = frozenset(SCREEN_GATES)
+_IPV4_HINT_RE = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")
+_IPV6_FULL_HINT_RE = re.compile(r"(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]")
+
+
+def _may_ip(text: str) -> bool:
+    # the "ip" gate, one alternative at a time, each behind a substring it needs
+    if "::" in text:
+        return True
+    if text.count(".") >= 3 and _IPV4_HINT_RE.search(text):
+        return True
+    return text.count(":") >= 7 and _IPV6_FULL_HINT_RE.search(text) is not None
+
+
 # _EMAIL_RE needs a local part's character, then "@" or a bracketed "at", then a letter
 # or digit (same flags, so the same characters count as letters).
 _EMAIL_AT_HINT_RE = re.compile(r"[\w.+%'-]@[A-Za-z0-9]", re.IGNORECASE)
-_EMAIL_BRACKET_HINT_RE = re.compile(r"[\[({]\s?at\s?[\])}]", re.IGNORECASE)
-_SPELLED_EMAIL_HINT_RE = re.compile(r"\sdot\s", re.IGNORECASE)
+_EMAIL_BRACKET_HINT_RE = re.compile(r"[\[({<]\s?at\s?[\])}>]", re.IGNORECASE)
+_SPELLED_EMAIL_HINT_RE = re.compile(PASS_GATES["spelled_email"])
 
 
-def _may_email(text: str) -> bool:
+# What a bracketed "(at)" or a spelled " at " or "dot" holds, lower-cased (no character
+# folds onto a, t, d or o, so lower() finds every case-insensitive match).
+_SPELLED_HINT_RE = re.compile(r"dot|[ (\[{<]at")
+_BRACKET_AT_HINT_RE = re.compile(r"[ (\[{<]at")
+
+
+def _may_email(text: str, low: str) -> bool:
     # "@ProNetHelp" alone (a brand handle kept by the handle pass) is no address
     if "@" in text and _EMAIL_AT_HINT_RE.search(text):
         return True
-    return _EMAIL_BRACKET_HINT_RE.search(text) is not None
+    return _BRACKET_AT_HINT_RE.search(low) is not None and (
+        _EMAIL_BRACKET_HINT_RE.search(text) is not None
+    )
+
+
+def _may_spell_email(text: str, low: str) -> bool:
+    # An address written with a bare "@" and dots is _EMAIL_RE's; this pass is for the
+    # ones with a spaced "@", or "at" or "dot" in words or brackets.
+    if " @" in text or "@ " in text:
+        return True
+    return _SPELLED_HINT_RE.search(low) is not None and (
+        _SPELLED_EMAIL_HINT_RE.search(text) is not None
+        or _EMAIL_BRACKET_HINT_RE.search(text) is not None
+    )
+
+
+def _bare_url_hint(low: str) -> bool:
+    return any(hint in low for hint in _BARE_URL_HINTS)
 
 
 def _redact_plain(
-    text: str, brand: frozenset[str], counts: Counter[str], gates: frozenset[str]
+    text: str,
+    brand: frozenset[str],
+    counts: Counter[str],
+    gates: frozenset[str],
+    has_digit: bool = True,
+    low: str | None = None,
 ) -> str:
-    """Run the passes meant for text outside URLs (those whose gate is open)."""
-    if _DIGIT_RE.search(text):
+    """Run the passes meant for text outside URLs (those whose gate is open).
+
+    `has_digit` False and `low` (the text lower-cased) spare tests the caller made.
+    """
+    before = text
+    if has_digit and _DIGIT_RE.search(text):
         for pattern, kind, decide, gate, may_match in _DIGIT_PASSES:
             if gate in gates and may_match(text):
                 text = _substitute(pattern, text, kind, counts, decide)
+            # dates of birth and identity numbers come right after national insurance
+            # numbers, which keep their own token, and before phones ("NHS number 943 476
+            # 5919" is an id, not a phone)
+            if pattern is _NINO_RE:
+                text = _redact_dob_and_ids(text, counts, gates)
     if "handle" in gates and "@" in text:
         text = _substitute(_HANDLE_RE, text, "handle", counts, _keep_brand(brand))
+    changed = text is not before
+    if "name" in gates and may_have_name(text, low if low is not None and not changed else None):
+        text = mask_names(text, counts)
+    return text
+
+
+def _redact_dob_and_ids(text: str, counts: Counter[str], gates: frozenset[str]) -> str:
+    if "dob" in gates and may_have_dob(text):
+        text = mask_dobs(text, counts)
+    if "national_id" in gates and may_have_id(text):
+        text = mask_ids(text, counts)
     return text
 
 
@@ -572,18 +794,29 @@ def _redact_url(url: str, counts: Counter[str]) -> str:
         return match.group(1) + TOKENS["profile"]
 
     url = _SOCIAL_PROFILE_RE.sub(person, url)
+    url = _FACEBOOK_ID_RE.sub(person, url)
     return _PROFILE_PATH_RE.sub(person, url)
 
 
 def _redact_once(
     text: str, brand: frozenset[str], counts: Counter[str], gates: frozenset[str]
 ) -> str:
-    if "email" in gates and _may_email(text):
-        text = _substitute(_EMAIL_RE, text, "email", counts, _always("email"))
-    if "spelled_email" in gates and _SPELLED_EMAIL_HINT_RE.search(text):
+    # Spelled-out addresses first: "john dot smith (at) gmail (dot) com" is one address,
+    # which _EMAIL_RE would cut after "dot".
+    low = text.lower()
+    if ("email" in gates or "spelled_email" in gates) and _may_spell_email(text, low):
         text = _substitute(_EMAIL_SPELLED_RE, text, "email", counts, _spelled_email)
-    if "://" not in text and "www." not in text.lower():
-        return _redact_plain(text, brand, counts, gates)
+        low = text.lower()
+    if "email" in gates and _may_email(text, low):
+        text = _substitute(_EMAIL_RE, text, "email", counts, _always("email"))
+        low = text.lower()
+    # IP addresses before URLs are set apart: "http://203.0.113.9/admin" names a machine
+    has_digit = _DIGIT_RE.search(text) is not None
+    if has_digit and "ip" in gates and _may_ip(text):
+        text = _substitute(_IP_RE, text, "ip", counts, _ip)
+        low = text.lower()
+    if "://" not in text and "www." not in low and ("/" not in text or not _bare_url_hint(low)):
+        return _redact_plain(text, brand, counts, gates, has_digit, low)
     pieces: list[str] = []
     position = 0
     for match in _URL_RE.finditer(text):
@@ -620,10 +853,14 @@ def _still_open(text: str, gates: frozenset[str]) -> frozenset[str]:
     Most rounds after the first only confirm that nothing changes any more, and
     most of their passes' gates closed when the first round put tokens where the
     data was. A gate that found nothing stays closed through later rounds (see
-    PASS_GATES), so only the open ones are tested again. "cued" stays open once
-    open: its passes test their own cheap conditions (`_may_phone_cued`).
+    PASS_GATES), so only the open ones are tested again. "cued" and SCREEN_GATES stay
+    open once open: their passes test their own cheap conditions (`_may_phone_cued`).
     """
-    return frozenset(name for name in gates if name == "cued" or _GATE_RES[name].search(text))
+    return frozenset(
+        name
+        for name in gates
+        if name == "cued" or name in SCREEN_GATES or _GATE_RES[name].search(text)
+    )
 
 
 def redact(text: str, brand_handles: Iterable[str] = DEFAULT_BRAND_HANDLES) -> str:
@@ -655,7 +892,9 @@ def redact_gated(
     texts with any gate open; for a text of `GATE_CHARSET` whose open gates are given,
     the result equals ``redact(text)``. Other texts must pass `ALL_GATES`. After a
     round that changed the text, a text of `GATE_CHARSET` tests its open gates again,
-    so the confirming round runs only the passes that could still match.
+    so the confirming round runs only the passes that could still match. The passes
+    of `SCREEN_GATES` always run (behind their own cheap tests): DuckDB has no column
+    for their gates, only ANY_GATE, which sent the text here.
 
     Args:
         text: A cleaned customer text.
@@ -665,7 +904,7 @@ def redact_gated(
     Returns:
         The masked text.
     """
-    opened = _with_implied_gates(gates)
+    opened = _with_implied_gates(frozenset(gates) | _SCREEN_GATE_NAMES)
     return _redact_with_counts(text, brand_handles, opened, recheck_gates=True)[0]
 
 

@@ -154,6 +154,22 @@ PROFILE_HOSTS = [
     "https://twitter.com/",
     "https://x.com/",
     "https://www.facebook.com/",
+    "linkedin.com/in/",
+    "www.linkedin.com/in/",
+    "uk.linkedin.com/in/",
+    "pronet.com/in/",
+    "twitter.com/",
+    "x.com/",
+    "facebook.com/",
+    "m.facebook.com/",
+    "instagram.com/",
+    "https://www.instagram.com/",
+    "tiktok.com/@",
+    "github.com/",
+    "reddit.com/user/",
+    "youtube.com/@",
+    "medium.com/@",
+    "t.me/",
 ]
 
 LEADINS = {
@@ -187,8 +203,53 @@ LEADINS = {
         "office at",
     ],
     "handle": ["my colleague", "ask", "cc", "thanks to"],
-    "profile": ["my profile", "see", "this fake account"],
+    "profile": ["my profile", "see", "this fake account", "my page is", "find me at"],
+    "ip": ["my IP is", "it blocked", "logins came from", "the router at", "IP address:", "from"],
 }
+# A date of birth and an identity number are found by their cue, which the lead-in carries.
+DOB_CUES = [
+    "my DOB is",
+    "DOB:",
+    "D.O.B.",
+    "date of birth",
+    "my date of birth is",
+    "born on",
+    "I was born on",
+    "born",
+    "birth date:",
+    "birthday:",
+    "dob",
+]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]  # fmt: skip
+ID_CUES = [
+    ("passport no", "passport"),
+    ("passport number", "passport"),
+    ("my passport number is", "passport"),
+    ("passport #", "passport"),
+    ("Passport:", "passport"),
+    ("national insurance number", "ni"),
+    ("NI number", "ni"),
+    ("my SIN is", "sin"),
+    ("SIN:", "sin"),
+    ("social insurance number", "sin"),
+    ("NHS number", "nhs"),
+    ("driver's license number", "licence"),
+    ("driving licence", "licence"),
+    ("national ID", "national"),
+    ("ID card number", "national"),
+    ("Aadhaar", "aadhaar"),
+    ("PAN card", "pan"),
+    ("tax ID", "tin"),
+]
+# Names are the lexicon's own (pulse/lexicons) and some it lacks, which need a strong cue.
+NAME_FIRST = ["Sarah", "John", "Jane", "Priya", "Wei", "Carlos", "Amara", "Liam", "Sofia",
+              "Noah", "Fatima", "Oliver", "Chloe", "Mateo", "Yuki", "Ahmed", "Lukas", "Emma",
+              "Raj", "Zoe", "Michael", "Jennifer", "David", "Linda", "Thomas", "Olga"]  # fmt: skip
+NAME_LAST = ["Connor", "Smith", "Doe", "Patel", "Chen", "Garcia", "Okafor", "Murphy", "Rossi",
+             "Kim", "Khan", "Dubois", "Silva", "Tanaka", "Hassan", "Walker", "Schmidt", "Jones",
+             "Singh", "Johnson", "Williams", "Nguyen"]  # fmt: skip
+UNLISTED_NAMES = ["Zbigniew Brzezinski", "Oluwaseun Adebayo", "Xochitl Ramirez", "Eamon Gallagher"]
 
 TEMPLATES_ONE = [
     "Hi, ticket {ticket}: since the iOS {ios} update on {date} I can't sign in; {a}.",
@@ -219,8 +280,8 @@ CLEAN_TEXTS = [
     "See https://www.pronet.com/help/articles/360012345 and https://help.pronet.com/hc/en-us",
     "@ProNetHelp and @ProNet, please answer ticket ZD-998877.",
     "Step 2 Open Road Map was not in the tutorial; Step 3 Click Close did nothing.",
-    "My Mac M2 8GB freezes when I open messages at 3 PM Dr Smith style video calls.",
-    "Dates 05.12.2023 and 15/03/2024 both show as invalid; IP 192.168.1.1.",
+    "My Mac M2 8GB freezes when I open messages at 3 PM Dr appointments and video calls.",
+    "Dates 05.12.2023 and 15/03/2024 both show as invalid; version 1.2.3.4 too.",
     "Premium costs 19.99 GBP; 1 in 4 users see the error (25%).",
     "Order 1234567890123 was never delivered.",
     "Version 10.4.2 (build 5512) still has the bug from 10.3.",
@@ -238,6 +299,21 @@ CLEAN_TEXTS = [
     "I lost 1500 followers and 20 endorsements overnight.",
     "The job post #A-55321 expired after 30 days instead of 60.",
     "ProNet Learning course 7 of 12 won't mark as complete.",
+    "My order no 415-555-0123 has not shipped and invoice 415-555-0123 was paid twice.",
+    "Ticket #12345678 is open; tracking 1Z999AA10123456784 shows no movement.",
+    "Order number 4155550123 and reference number is 2125550199.",
+    "Hi team, the export at 14:30:00 failed again. Thanks, Support",
+    "Updated to version 1.2.3.4 and build 10.0.0.1, still crashing at 10:30:45.",
+    "Hey Alexa, the Echo stopped at 3:45 and Grace Period ended on 2024-03-01.",
+    "I looked at the dot com site and the app; I shop at amazon.com anyway.",
+    "Dear ProNet, your Premium plan is $29.99 and Easy Apply is broken.",
+    "Born to run: my 5 km app logs 3 runs a week since 2019.",
+    "The passport photo upload failed 3 times; the ID card scan works.",
+    "Thanks ProNet, the My Network tab loads again after 2 days.",
+    "I am on iOS 17.1 and this is Premium Plus, billed 12 times.",
+    "Hello Support, my Saved Jobs list shows 0 of 25 items.",
+    "Spoke with an agent at 9:15, ratio 16:9 videos still crop.",
+    "The Sales Navigator seat costs $79.99; Recruiter Lite is $170.",
 ]
 
 
@@ -264,9 +340,18 @@ def _digits(rng: random.Random, count: int) -> str:
 
 def _email(rng: random.Random) -> str:
     first, last, domain = rng.choice(FIRST), rng.choice(LAST), rng.choice(DOMAINS)
-    style = rng.randrange(7)
+    style = rng.randrange(11)
     if style == 0:
         return f"{first}.{last}@{domain}"
+    provider = rng.choice(["gmail", "outlook", "yahoo", "hotmail", "icloud"])
+    if style == 7:
+        return f"{first} dot {last} at {provider} dot com"
+    if style == 8:
+        return f"{first}.{last} {{at}} {provider} {{dot}} com"
+    if style == 9:
+        return f"{first} dot {last} (at) {provider} (dot) com"
+    if style == 10:
+        return f"{first}{last} @ {provider}.com"
     if style == 1:
         return f"{first}_{last}{rng.randrange(10, 99)}@{domain}"
     if style == 2:
@@ -303,6 +388,11 @@ def _phone(rng: random.Random) -> str:
         lambda: f"020 7946 {d(4)}",
         lambda: f"0161 496 {d(4)}",
         lambda: f"(020) 7946 {d(4)}",
+        lambda: f"(555) {d(3)}-{d(4)} x{d(2)}",
+        lambda: f"555-{d(3)}-{d(4)} ext. {d(2)}",
+        lambda: f"({nanp3()}) {nanp3()}-{d(4)}, extension {d(1)}",
+        lambda: f"{nanp3()}.555.{d(4)} ext {d(3)}",
+        lambda: f"(555) 555-{d(4)} x{d(3)}",
         lambda: f"+49 30 {d(7)}",
         lambda: f"+49 (0)30 {d(4)} {d(4)}",
         lambda: f"030 {d(7)}",
@@ -433,16 +523,114 @@ def _handle(rng: random.Random) -> str:
 def _profile(rng: random.Random) -> str:
     host = rng.choice(PROFILE_HOSTS)
     name = f"{rng.choice(FIRST)}-{rng.choice(LAST)}-{rng.randint(100, 999)}"
-    if "pronet" not in host:
+    if "pronet" not in host and "linkedin" not in host:
         name = name.replace("-", "_")
     return host + name
 
 
+def _ip(rng: random.Random) -> str:
+    def octet() -> int:
+        return rng.randint(1, 254)
+
+    def group() -> str:
+        return f"{rng.randrange(16**4):x}"
+
+    formats = [
+        lambda: f"203.0.113.{octet()}",
+        lambda: f"198.51.100.{octet()}",
+        lambda: f"{rng.randint(11, 223)}.{octet()}.{octet()}.{octet()}",
+        lambda: f"192.168.{rng.randint(0, 9)}.{octet()}",
+        lambda: f"10.{octet()}.{octet()}.{octet()}",
+        lambda: f"172.16.{octet()}.{octet()}:8080",
+        lambda: f"2001:db8:{group()}::{group()}",
+        lambda: ":".join(f"{rng.randrange(16**4):04x}" for _ in range(8)),
+        lambda: f"2001:0db8:85a3:0000:0000:8a2e:0370:{rng.randrange(10**4):04d}",
+        lambda: f"fe80::{group()}:{group()}:{rng.randint(1000, 9999)}",
+        lambda: f"::ffff:192.0.2.{octet()}",
+        lambda: f"2a00:1450:4009:{rng.randint(100, 999)}::200e",
+    ]
+    return rng.choice(formats)()
+
+
+def _dob(rng: random.Random) -> str:
+    day, month, year = rng.randint(1, 28), rng.randint(1, 12), rng.randint(1940, 2008)
+    name = MONTHS[month - 1]
+    formats = [
+        f"{day:02d}/{month:02d}/{year}",
+        f"{year}-{month:02d}-{day:02d}",
+        f"{day} {name} {year}",
+        f"{name} {day}, {year}",
+        f"{day}{'th' if day > 3 else ['st', 'nd', 'rd'][day - 1]} of {name} {year}",
+        f"{day:02d}.{month:02d}.{year % 100:02d}",
+        f"{name[:3]} {day} {year}",
+        f"{month}-{day}-{year}",
+    ]
+    return rng.choice(formats)
+
+
+def _id_number(rng: random.Random, shape: str) -> str:
+    def d(count: int) -> str:
+        return _digits(rng, count)
+
+    letters = string.ascii_uppercase
+    if shape == "passport":
+        return rng.choice(
+            [d(9), f"{rng.choice(letters)}{d(7)}", f"GB {d(4)} {d(4)}", f"C01X{d(2)}T{d(2)}"]
+        )
+    if shape == "ni":
+        # shapes the NINO pass rejects (Q, D, F, U or V first): only the cue finds them
+        prefix = rng.choice("QDFUV") + rng.choice(letters)
+        return f"{prefix} {d(2)} {d(2)} {d(2)} {rng.choice('ABCD')}"
+    if shape == "sin":
+        return rng.choice([f"{d(3)} {d(3)} {d(3)}", f"{d(3)}-{d(3)}-{d(3)}", d(9)])
+    if shape == "nhs":
+        return f"{d(3)} {d(3)} {d(4)}"
+    if shape == "licence":
+        return rng.choice([f"MORGA{d(6)}SM9IJ", f"D{d(7)}", f"{d(3)}-{d(3)}-{d(3)}"])
+    if shape == "national":
+        return rng.choice([f"{d(8)}{rng.choice(letters)}", f"ID{d(7)}", f"{d(4)} {d(4)} {d(4)}"])
+    if shape == "aadhaar":
+        return f"{d(4)} {d(4)} {d(4)}"
+    if shape == "pan":
+        return "".join(rng.choice(letters) for _ in range(5)) + d(4) + rng.choice(letters)
+    return f"{d(2)}-{d(7)}"
+
+
+def _name(rng: random.Random) -> tuple[str, str, list[str]]:
+    """A name in a context that reveals it: the value, the text and the words to hide."""
+    first, last = rng.choice(NAME_FIRST), rng.choice(NAME_LAST)
+    full = f"{first} {last}"
+    contexts = [
+        (full, f"my name is {full}"),
+        (full, f"I'm {full}"),
+        (first, f"I am {first}"),
+        (first, f"this is {first} from the finance team"),
+        (first, f"Hi {first},"),
+        (first, f"hello {first}"),
+        (last, f"Dear Mr {last},"),
+        (last, f"Ms. {last} said"),
+        (full, f"Regards, {full}"),
+        (first, f"Thanks, {first}"),
+        (full, f"Sincerely, {full}"),
+        (full, f"the agent {full} was rude"),
+        (full, f"I spoke with {full}"),
+        (full, f"Name: {full}"),
+        (full.lower(), f"my name is {full.lower()}"),
+    ]
+    value, text = rng.choice(contexts)
+    if rng.random() < 0.15:
+        value = rng.choice(UNLISTED_NAMES)
+        text = rng.choice([f"my name is {value}", f"Regards, {value}", f"Sincerely, {value}"])
+    return value, text, value.split()
+
+
 def _planted(kind: str, value: str) -> dict:
-    fragments = [value]
-    fragments += [run for run in re.findall(r"\d+", value) if len(run) >= 4]
+    # a port after an IPv4 address ("172.16.4.8:8080") is no one's: only the address must go
+    hidden = value.split(":")[0] if kind == "ip" and value.count(":") == 1 else value
+    fragments = [hidden]
+    fragments += [run for run in re.findall(r"\d+", hidden) if len(run) >= 4]
     if kind == "email":
-        fragments.append(re.split(r"\s?[@\[(]", value)[0])
+        fragments.append(re.split(r"\s?[@\[({]| at ", value)[0])
     if kind == "handle":
         fragments.append(value)
     if kind == "profile":
@@ -456,11 +644,27 @@ def _planted(kind: str, value: str) -> dict:
         "address": "[address]",
         "handle": "@[user]",
         "profile": "[user]",
+        "ip": "[ip]",
+        "dob": "[dob]",
+        "id": "[id]",
+        "name": "[name]",
     }[kind]
     return {"kind": kind, "value": value, "token": token, "fragments": sorted(set(fragments))}
 
 
 def _item(rng: random.Random, kind: str) -> tuple[dict, str]:
+    if kind == "name":
+        value, text, words = _name(rng)
+        item = _planted(kind, value)
+        item["fragments"] = sorted(set(item["fragments"]) | set(words))
+        return item, text
+    if kind == "dob":
+        value = _dob(rng)
+        return _planted(kind, value), f"{rng.choice(DOB_CUES)} {value}"
+    if kind == "id":
+        cue, shape = rng.choice(ID_CUES)
+        value = _id_number(rng, shape)
+        return _planted(kind, value), f"{cue} {value}"
     if kind == "address":
         value, leadin = _address(rng)
     else:
@@ -472,6 +676,7 @@ def _item(rng: random.Random, kind: str) -> tuple[dict, str]:
             "ssn": _ssn,
             "handle": _handle,
             "profile": _profile,
+            "ip": _ip,
         }[kind](rng)
         leadin = rng.choice(LEADINS[kind])
         if kind == "ssn" and not value[0].isdigit():
@@ -500,17 +705,24 @@ def _ordinary(rng: random.Random) -> dict[str, str]:
     }
 
 
+KINDS = ["email", "phone", "card", "address", "handle", "iban", "ssn", "profile", "ip", "dob"]
+KINDS += ["id", "name"]
+ITEMS_PER_KIND = 40
+
+
 def build_corpus(seed: int = SEED) -> list[dict]:
     """Build the records; the same seed gives the same list."""
     rng = random.Random(seed)
-    kinds = ["email", "phone", "card", "address", "handle", "iban", "ssn", "profile"]
-    weights = [5, 7, 5, 7, 4, 2, 2, 1]
+    # every kind planted ITEMS_PER_KIND times, in shuffled order; every third text has two
+    schedule = [kind for kind in KINDS for _ in range(ITEMS_PER_KIND)]
+    rng.shuffle(schedule)
     records: list[dict] = []
-    for index in range(240):
+    index = 0
+    while schedule:
         ordinary = _ordinary(rng)
-        two = index % 3 == 0
+        two = index % 3 == 0 and len(schedule) >= 2
         template = rng.choice(TEMPLATES_TWO if two else TEMPLATES_ONE)
-        chosen = rng.choices(kinds, weights, k=2 if two else 1)
+        chosen = [schedule.pop() for _ in range(2 if two else 1)]
         planted, fillers = [], []
         for kind in chosen:
             item, filler = _item(rng, kind)
@@ -521,6 +733,7 @@ def build_corpus(seed: int = SEED) -> list[dict]:
         keep = [ordinary[name] for name in ordinary if "{" + name + "}" in template]
         keep += [handle for handle in ("@ProNetHelp", "@ProNet") if handle in text]
         records.append({"id": f"pii-{index:04d}", "text": text, "planted": planted, "keep": keep})
+        index += 1
     for index, text in enumerate(CLEAN_TEXTS):
         records.append({"id": f"clean-{index:04d}", "text": text, "planted": [], "keep": []})
     for index in range(20):

@@ -25,6 +25,7 @@ from pulse.redact import (
     GATE_CHARSET,
     KINDS,
     PASS_GATES,
+    SCREEN_GATES,
     gates_of,
 )
 from pulse.redact import redact as redact_with
@@ -47,6 +48,7 @@ def redaction_counts(text: str) -> dict[str, int]:
 
 def test_no_handle_is_a_brands_unless_the_caller_names_it() -> None:
     assert redact_with("@ProNetHelp and @janedoe") == "@[user] and @[user]"
+
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CORPUS_PATH = REPO_ROOT / "tests" / "data" / "pii_corpus.jsonl"
@@ -86,10 +88,10 @@ def test_committed_corpus_equals_a_fresh_build_of_the_script(tmp_path: Path) -> 
     assert rebuilt.read_bytes() == CORPUS_PATH.read_bytes()
 
 
-def test_corpus_plants_at_least_200_items_covering_every_kind(corpus: list[dict]) -> None:
+def test_corpus_plants_at_least_30_items_of_every_kind(corpus: list[dict]) -> None:
     kinds = Counter(item["kind"] for record in corpus for item in record["planted"])
-    assert sum(kinds.values()) >= 200
     assert set(kinds) == set(KINDS)
+    assert min(kinds.values()) >= 30, kinds
     assert any(len(record["planted"]) == 2 for record in corpus)
 
 
@@ -254,8 +256,8 @@ def test_urls_stay_but_the_person_in_a_profile_link_is_masked() -> None:
         "On 2024-03-15 at 14:30 I paid $29.99 and then £19.99/month.",
         "Ticket ZD-104233 and #12345 are about v4.2.1 on iOS 17.1.",
         "Renewals fell 12.5% in 2023; 3 of 7 agents agreed.",
-        "Step 2 Open Road Map; at 3 PM Dr Smith called; Mac M2 8GB.",
-        "Case 00123456 reopened on 05.12.2023 from 192.168.1.1.",
+        "Step 2 Open Road Map; at 3 PM Dr appointments clash; Mac M2 8GB.",
+        "Case 00123456 reopened on 05.12.2023 on version 10.4.2.1.",
     ],
 )
 def test_ordinary_support_content_is_left_alone(text: str) -> None:
@@ -274,8 +276,193 @@ def test_redaction_counts_name_every_kind_and_count_what_was_masked() -> None:
     assert counts["card"] == 0
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call (555) 123-4567 x89 today", "call [phone] today"),
+        ("call (415) 123-4567 x89 today", "call [phone] today"),
+        ("ring 555-123-4567 ext. 12 now", "ring [phone] now"),
+        ("desk (415) 555-0123, extension 5.", "desk [phone]."),
+    ],
+)
+def test_phones_with_an_extension_and_made_up_exchanges_are_masked_whole(
+    text: str, expected: str
+) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order no 415-555-0123 is late",
+        "invoice 415-555-0123 was paid twice",
+        "ticket #12345678 is open",
+        "tracking 1Z999AA10123456784 shows nothing",
+        "my account number is 415 555 0123",
+        "app version number is 8.4.19.1046 and Version 10.0.15063.674",
+    ],
+)
+def test_order_invoice_ticket_and_tracking_numbers_are_not_phones(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "john dot smith at gmail dot com",
+        "JOHN DOT SMITH AT GMAIL DOT COM",
+        "john.smith [at] example [dot] com",
+        "john dot smith (at) gmail (dot) com",
+        "jo {at} mail {dot} co {dot} uk",
+        "jane @ outlook.com",
+        "jane.doe at gmail.com",
+    ],
+)
+def test_emails_spelled_with_at_and_dot_are_masked_whole(email: str) -> None:
+    assert redact(f"write to {email} please") == "write to [email] please"
+
+
+def test_at_and_dot_in_prose_are_not_an_email() -> None:
+    for text in ("I looked at the dot com site", "I shop at amazon.com", "meet at example.com"):
+        assert redact(text) == text
+    assert redact("e-mail me at jane at example dot com") == "e-mail me at [email]"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("see linkedin.com/in/jane-doe-123 now", "see linkedin.com/in/[user] now"),
+        ("see uk.linkedin.com/in/jane-doe-123/", "see uk.linkedin.com/in/[user]/"),
+        ("twitter.com/jane_doe/status/123", "twitter.com/[user]/status/123"),
+        (
+            "facebook.com/jane.doe or m.facebook.com/jdoe",
+            "facebook.com/[user] or m.facebook.com/[user]",
+        ),
+        ("instagram.com/jane_doe", "instagram.com/[user]"),
+        (
+            "tiktok.com/@jane_doe and youtube.com/@janedoe",
+            "tiktok.com/@[user] and youtube.com/@[user]",
+        ),
+        ("github.com/janedoe, reddit.com/user/jdoe", "github.com/[user], reddit.com/user/[user]"),
+        ("pronet.com/in/jane-doe", "pronet.com/in/[user]"),
+        (
+            "https://www.facebook.com/profile.php?id=100012345678",
+            "https://www.facebook.com/profile.php?id=[user]",
+        ),
+    ],
+)
+def test_profile_links_with_or_without_a_scheme_lose_the_person(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_a_social_sites_own_pages_are_not_profiles() -> None:
+    text = "see twitter.com/search, facebook.com/help/123 and instagram.com/explore"
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my IP is 203.0.113.7.", "my IP is [ip]."),
+        ("from 192.168.001.010:8080 again", "from [ip]:8080 again"),
+        ("http://10.0.0.1/admin fails", "http://[ip]/admin fails"),
+        ("IPv6 2001:0db8:85a3:0000:0000:8a2e:0370:7334 here", "IPv6 [ip] here"),
+        ("via 2001:db8::1 and ::ffff:192.0.2.128", "via [ip] and [ip]"),
+        ("fe80::1ff:fe23:4567:890a%", "[ip]%"),
+    ],
+)
+def test_ipv4_and_ipv6_addresses_are_masked(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_versions_times_and_dates_are_not_ip_addresses() -> None:
+    text = "version 1.2.3.4, build 10.0.0.1, Chrome 120.0.6099.110, 14:30:00, 05.12.2023, add::ed"
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("DOB: 12/03/1985", "DOB: [dob]"),
+        ("D.O.B. 1985-03-12", "D.O.B. [dob]"),
+        ("my date of birth is 3 March 1990.", "my date of birth is [dob]."),
+        ("I was born on March 3, 1990 in Leeds", "I was born on [dob] in Leeds"),
+        ("born 3rd of May 1978", "born [dob]"),
+        ("birthday: 12.03.85", "birthday: [dob]"),
+        ("born in 1990", "born in [dob]"),
+    ],
+)
+def test_dates_of_birth_are_masked_after_their_cue(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_dates_without_a_birth_cue_stay() -> None:
+    text = "Charged on 12/03/2024, renewed 3 March 2024; born to run 5 km in 2019"
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("passport no 123456789", "passport no [id]"),
+        ("my passport number is X1234567.", "my passport number is [id]."),
+        ("national insurance number QQ 12 34 56 A", "national insurance number [id]"),
+        ("my SIN is 046 454 286", "my SIN is [id]"),
+        ("NHS number 943 476 5919", "NHS number [id]"),
+        ("driver's license number D1234567", "driver's license number [id]"),
+        ("Aadhaar 1234 5678 9012 and PAN card ABCDE1234F", "Aadhaar [id] and PAN card [id]"),
+        ("NI number AB123456C", "NI number [ssn]"),  # a valid NI number keeps its token
+    ],
+)
+def test_identity_numbers_are_masked_after_their_cue(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+def test_numbers_after_look_alike_words_stay() -> None:
+    text = "Since 2019 the passport photo upload failed 3 times; sin 12345; ticket 123456789"
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my name is Jane Doe and", "my name is [name] and"),
+        ("my name is jane doe", "my name is [name]"),
+        ("Name: Zbigniew Brzezinski", "Name: [name]"),
+        ("Hi, I'm Sarah Connor.", "Hi, I'm [name]."),
+        ("I am Priya and", "I am [name] and"),
+        ("this is John from accounts", "this is [name] from accounts"),
+        ("Hi Sarah, the app", "Hi [name], the app"),
+        ("Dear Mr Smith,", "Dear Mr [name],"),
+        ("Regards, John Smith", "Regards, [name]"),
+        ("it broke. Thanks, Jane", "it broke. Thanks, [name]"),
+        ("Sincerely, Oluwaseun Adebayo", "Sincerely, [name]"),
+        ("the agent Sarah Connor hung up", "the agent [name] hung up"),
+        ("John F. Smith called", "[name] called"),
+    ],
+)
+def test_names_are_masked_where_their_context_says_so(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi team, the feed is empty. Thanks, Support",
+        "Hello ProNet, Thanks Spotify, Dear Customer",
+        "Hey Alexa, Grace Period and Easy Apply are broken",
+        "I am Premium and this is Apple being slow",
+        "My Network tab, Sales Navigator and Recruiter Lite fail on Monday",
+    ],
+)
+def test_capitalised_words_that_are_not_names_in_context_stay(text: str) -> None:
+    assert redact(text) == text
+
+
 def test_hostile_inputs_are_redacted_quickly() -> None:
     hostile = ["1" * 20000, "+" + "1 " * 10000, "@a" * 10000, "12 Aa Bb " * 2000, "a." * 10000]
+    hostile += ["a dot " * 5000, "1:" * 10000, "Hi Sarah " * 3000, "passport 1 " * 3000]
+    hostile += ["my name is " * 3000, "1.1." * 5000]
     started = time.perf_counter()
     for text in hostile:
         redact(text)
@@ -328,6 +515,21 @@ GATE_PROBES = [
     "Tel. jo at gmail dot com 12345678 text @ProNetHelp",
     "mobile: jo at gmail dot com 555 1234 or jo at gmail dot com",
     "social security number:        078 05 1120",
+    # the passes of SCREEN_GATES, alone and together with the others
+    "my name is Jane Doe, DOB 12/03/1985, passport no X1234567, IP 10.0.0.1",
+    "Hi Sarah, reach me at john dot smith at gmail dot com or (555) 123-4567 x89",
+    "linkedin.com/in/jane-doe-123 and facebook.com/profile.php?id=100012345678",
+    "order no 415-555-0123 and invoice 415-555-0123 from 2001:db8::1",
+    "born on March 3, 1990 - NHS number 943 476 5919, SIN 046 454 286",
+    "Regards, John Smith, sent from 192.168.1.1:8080",
+    "I'm Priya Patel and my number is 07700 900123 ext 12. Thanks, Jane",
+    "Dear Mr Smith, my NI number is QQ 12 34 56 A and my date of birth 1985-03-12",
+    "call Sarah Smithson-Whitfield-Jones 5550132",
+    "mobile: jo at gmail dot com 555 1234 - Hi Olumide, name: Zbigniew Brzezinski",
+    "jane @ gmail.com, jo {at} mail {dot} co {dot} uk, john dot smith (at) gmail (dot) com",
+    "http://203.0.113.9/admin and https://twitter.com/janedoe and tiktok.com/@jane_doe",
+    "Version 1.2.3.4, build 10.0.0.1 at 14:30:00; cafe::beef and fe80::1ff:fe23:4567:890a",
+    "my name is jane doe and I was born in 1990",
 ]
 
 
@@ -374,6 +576,47 @@ def test_ingest_gates_skip_only_passes_that_could_not_change_a_text(corpus: list
     assert not differ, differ[:5]
     # the gates must also be selective, or ingest gains nothing
     assert sum(bool(gates_of(text)) for text in texts[-3000:]) < 0.2 * 3000
+
+
+# The kind each screening gate stands for (a kind can change a text only if its gate is open).
+SCREEN_GATE_KINDS = {"ip": "ip", "dob": "dob", "national_id": "id", "name": "name"}
+
+
+def test_each_screening_gate_opens_in_duckdb_and_python_for_every_text_its_pass_changes(
+    corpus: list[dict],
+) -> None:
+    # DuckDB has no column for these gates, only ANY_GATE: if a gate missed a text its pass
+    # changes, ingest would never send that text to Python and the datum would stay
+    assert set(SCREEN_GATE_KINDS) == set(SCREEN_GATES)
+    texts = [record["text"] for record in corpus] + GATE_PROBES + _generated_tickets(1000)
+    if BANKING77_TEST.exists():
+        with BANKING77_TEST.open(encoding="utf-8", newline="") as rows:
+            texts += [row["text"] for row in csv.DictReader(rows)]
+    texts = [clean_text(text) for text in texts]
+    con = duckdb.connect()
+    con.register("texts", pa.table({"line": list(range(len(texts))), "text": texts}))
+    select = ", ".join(f"regexp_matches(text, ${name}) as {name}" for name in SCREEN_GATES)
+    opened = con.execute(
+        f"select {select}, regexp_matches(text, $any_gate) as any_gate from texts order by line",
+        {**SCREEN_GATES, "any_gate": ANY_GATE},
+    ).fetchall()
+    changed_by_kind = Counter()
+    for text, row in zip(texts, opened, strict=True):
+        counts = redaction_counts(text)
+        for (gate, kind), is_open in zip(SCREEN_GATE_KINDS.items(), row, strict=False):
+            if counts[kind]:
+                changed_by_kind[kind] += 1
+                assert is_open and re.search(SCREEN_GATES[gate], text), (gate, text)
+                assert row[-1], text
+    assert min(changed_by_kind[kind] for kind in SCREEN_GATE_KINDS.values()) >= 30
+
+
+def test_screening_gates_send_few_ordinary_texts_to_python() -> None:
+    # the name gate opens on any known first name; on support tickets that must stay rare,
+    # or ingest redacts most texts in Python
+    tickets = [clean_text(text) for text in _generated_tickets(3000)]
+    screened = [text for text in tickets if any(re.search(p, text) for p in SCREEN_GATES.values())]
+    assert len(screened) < 0.05 * len(tickets), screened[:5]
 
 
 def test_gates_evaluated_in_python_agree_with_full_redaction() -> None:
@@ -432,7 +675,10 @@ def test_the_cheap_conditions_before_each_pass_never_skip_a_change(monkeypatch) 
     fast = [redact(text) for text in texts] + [redact_gated(text, gates_of(text)) for text in texts]
     forced = tuple((*entry[:4], lambda _text: True) for entry in redact_module._DIGIT_PASSES)
     monkeypatch.setattr(redact_module, "_DIGIT_PASSES", forced)
-    monkeypatch.setattr(redact_module, "_may_email", lambda _text: True)
+    for cheap_test in ("_may_email", "_may_spell_email", "_may_ip", "_bare_url_hint"):
+        monkeypatch.setattr(redact_module, cheap_test, lambda *_args: True)
+    for cheap_test in ("may_have_dob", "may_have_id", "may_have_name"):
+        monkeypatch.setattr(redact_module, cheap_test, lambda *_args: True)
     monkeypatch.setattr(redact_module, "_still_open", lambda text, gates: gates)
     slow = [redact(text) for text in texts] + [redact_gated(text, gates_of(text)) for text in texts]
     assert fast == slow
@@ -448,3 +694,71 @@ def test_only_three_characters_fool_the_lower_case_test_for_cue_words() -> None:
         if letter.fullmatch(char) and not re.fullmatch("[a-z]", char.lower())
     }
     assert fooling == set(redact_module._CASE_TRAPS)
+
+
+def test_a_ticket_with_every_kind_of_personal_data_loses_all_of_it_at_ingest(
+    tmp_path: Path,
+) -> None:
+    from pulse.db import connect
+    from pulse.demo import TICKET_COLUMNS
+    from pulse.ingest import ingest_paths
+
+    # one item of every kind, with what must vanish from text_redacted
+    items = {
+        "email": ("john dot smith at gmail dot com", ["john", "smith at gmail"]),
+        "card": ("4111 1111 1111 1111", ["4111 1111"]),
+        "iban": ("GB82 WEST 1234 5698 7654 32", ["WEST 1234"]),
+        "ssn": ("078-05-1120", ["078-05-1120"]),
+        "phone": ("(555) 123-4567 x89", ["123-4567", "x89"]),
+        "address": ("221B Baker Street", ["Baker"]),
+        "handle": ("@janedoe99", ["janedoe99"]),
+        "profile": ("linkedin.com/in/jane-doe-123", ["jane-doe-123"]),
+        "ip": ("203.0.113.7 and 2001:db8::7", ["203.0.113.7", "2001:db8::7"]),
+        "dob": ("12/03/1985", ["12/03/1985"]),
+        "id": ("X1234567", ["X1234567"]),
+        "name": ("Sarah Connor", ["Sarah", "Connor"]),
+    }
+    assert set(items) == set(KINDS)
+    v = {kind: value for kind, (value, _hidden) in items.items()}
+    body = (
+        f"Hi, my name is {v['name']}, DOB {v['dob']}, passport no {v['id']}. Email "
+        f"{v['email']} or call {v['phone']}. Card {v['card']}, IBAN {v['iban']}, SSN "
+        f"{v['ssn']}. I live at {v['address']}. cc {v['handle']}, see {v['profile']}, my IP is "
+        f"{v['ip']}. My order no 415-555-0123 is late."
+    )
+    bodies = {
+        "T-plain": body,  # cleaned in SQL
+        "T-html": f"<p>{body}</p><p>Thanks &amp; regards</p>",  # cleaned in Python
+        "T-name-only": "Thanks, the feed works again. Regards, Sarah Connor",
+    }
+    source = tmp_path / "tickets.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=TICKET_COLUMNS)
+        writer.writeheader()
+        for ticket_id, text in bodies.items():
+            row = dict.fromkeys(TICKET_COLUMNS, "")
+            row.update(
+                ticket_id=ticket_id,
+                created_at="2026-11-10T10:00:00Z",
+                channel="email",
+                subject="Account",
+                body=text,
+                is_escalated="false",
+            )
+            writer.writerow(row)
+    with connect(tmp_path / "pulse.duckdb") as con:
+        [report] = ingest_paths(con, [source], source="demo_tickets", brand_handles=())
+        rows = dict(con.execute("select external_id, text_redacted from feedback").fetchall())
+    assert report.rows_loaded == 3 and set(rows) == set(bodies)
+    for ticket_id, redacted in rows.items():
+        leaked = [
+            (kind, hidden)
+            for kind, (_value, hiding) in items.items()
+            for hidden in hiding
+            if hidden in redacted
+        ]
+        assert leaked == [], (ticket_id, redacted)
+    for ticket_id in ("T-plain", "T-html"):
+        assert "order no 415-555-0123" in rows[ticket_id]
+        for token in ("[email]", "[phone]", "[ip]", "[dob]", "[id]", "[name]", "[user]"):
+            assert token in rows[ticket_id], (token, rows[ticket_id])
