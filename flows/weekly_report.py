@@ -344,7 +344,8 @@ def _publish(ctx: pipeline.RunContext, paths: dict[str, str]) -> None:
         lines.append(f"- **{kpi['label']}**: {kpi.get('display') or '–'} {change}".rstrip())
     lines += ["", "## Top issues", ""]
     for issue in issues[:5]:
-        lines.append(f"{issue['rank']}. **{issue['label']}** — {issue.get('why') or ''}")
+        owner = f"owner: {issue['owner']}" if issue.get("owner") else "**no owner**"
+        lines.append(f"{issue['rank']}. **{issue['label']}** ({owner}) — {issue.get('why') or ''}")
     key = f"voc-{str(ctx.week).lower()}"
     create_markdown_artifact("\n".join(lines), key=f"{key}-summary", description="Top issues")
     create_table_artifact(
@@ -352,6 +353,7 @@ def _publish(ctx: pipeline.RunContext, paths: dict[str, str]) -> None:
             {
                 "rank": i["rank"],
                 "label": i["label"],
+                "owner": i.get("owner") or "no owner",
                 "volume": i["volume"],
                 "negative_share": i.get("negative_share"),
                 "priority": i["priority"],

@@ -92,6 +92,9 @@ class Settings:
     history_weeks: int = 12
     page_size: str = "A4"
     top_issues: int = 15
+    # The issues the report gives a page each and whose persistence it tracks ("in the
+    # top 5 for 9 weeks, no owner").
+    detail_issues: int = 5
     # The brand's own @handles, which redaction leaves visible in quotes (e.g. ["AcmeHelp"]).
     # None by default: the demo names its own, and topic names never need them (a brand
     # that opens most texts is found from the data, pulse.topics.vocabulary).

@@ -13,15 +13,16 @@ import numpy as np
 
 from pulse.db import fetch_dicts
 from pulse.pipeline import RunContext, metric_params
+from pulse.weeks import IsoWeek
 
-QUOTES_PER_ISSUE = 4
+QUOTES_PER_ISSUE = 3
 ISSUE_SECTIONS = 5
 # Below this many texts a share or mean is shown with its 95% range (is_small_sample).
 SMALL_SAMPLE = 30
 # The week's change is named by its largest issues; the rest is one "other" figure.
 CHANGE_PARTS = 3
 # An issue's page lists at most this many sub-themes; the rest are one row, so it adds up.
-SUB_THEMES_SHOWN = 8
+SUB_THEMES_SHOWN = 6
 UNASSIGNED_LABEL = "texts in no issue"
 
 
@@ -81,6 +82,14 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, 
         "kpi_details": _kpi_details(kpi_rows, weeks),
         "changes": _week_changes(con, ctx) if last_week_had_texts else {},
         "issues": issues,
+        "detail_issues": ctx.settings.detail_issues,
+        "since_last_week": _since_last_week(con, ctx, ranked) if last_week_had_texts else {},
+        # top issues without an owner that have stayed in the top for weeks
+        "unowned_persistent": [
+            i for i in issues
+            if i["rank"] <= ctx.settings.detail_issues and not i["owner"]
+            and (i["weeks_in_top"] or 0) >= PERSISTENT_WEEKS
+        ],
         "emerging": [i for i in ranked if i["is_emerging"]],
         "improving": [i for i in ranked if i["is_improving"]],
         "coverage": {
@@ -427,11 +436,115 @@ def _issues(con: duckdb.DuckDBPyConnection, ctx: RunContext, weeks: list[str]) -
             "sub_themes": sub_themes.get(topic_id, []),
             "owner": row["owner"],
             "notes": row["notes"],
+            # the first week with texts: the registry's, or earlier in this run's window
+            # (a registry made by a later first run registers old issues late)
+            "first_seen_week": _first_week(row["first_seen_week"], weeks, volumes),
+
+            # weeks in a row in the top `detail_issues`, ranked by this run (None: an older run)
+            "weeks_in_top": None if row.get("weeks_in_top") is None else int(row["weeks_in_top"]),
         }
+        issue["weeks_seen"] = _weeks_since(issue["first_seen_week"], ctx.week) + 1
+        # Owners have no history (the taxonomy file holds today's), so an issue without
+        # one has gone without for as long as it has been seen.
+        issue["weeks_without_owner"] = 0 if row["owner"] else issue["weeks_seen"]
         issue["why"] = why_it_ranks(issue)
         issue["summary"] = summary_sentence(issue)
         issues.append(issue)
     return issues
+
+
+def _first_week(registered: str | None, weeks: list[str], volumes: list[int]) -> str | None:
+    with_texts = next((w for w, v in zip(weeks, volumes, strict=True) if v), None)
+    known = [w for w in (registered, with_texts) if w]
+    return min(known) if known else None
+
+
+def _weeks_since(first: str | None, week: IsoWeek) -> int:
+    """Whole weeks from ISO week `first` to `week` (0 for the same week or an unknown one)."""
+    if not first:
+        return 0
+    try:
+        days = (week.monday - IsoWeek.parse(first).monday).days
+    except ValueError:
+        return 0
+    return max(0, days // 7)
+
+
+#: In the top issues this many weeks in a row, with no owner: page one calls it out.
+PERSISTENT_WEEKS = 3
+
+
+def _since_last_week(
+    con: duckdb.DuckDBPyConnection, ctx: RunContext, ranked: list[dict]
+) -> dict[str, Any]:
+    """What changed in the top `detail_issues` since last week: who came in, who left and
+    why (resolved, faded, overtaken, merged), and the biggest rank moves in the ranking.
+
+    Last week's ranks are this run's ranking of last week (the same topics and merges),
+    so an issue CX ops merged since then is found through last week's report instead.
+    """
+    top, listed = ctx.settings.detail_issues, ctx.settings.top_issues
+    prev_week = str(ctx.week.shift(-1))
+    entered = [
+        {"topic_id": i["topic_id"], "label": i["label"], "rank": i["rank"],
+         "prev_rank": i["prev_rank"], "volume": i["volume"], "prev_volume": i["prev_volume"]}
+        for i in ranked
+        if i["rank"] <= top and (i["prev_rank"] is None or i["prev_rank"] > top)
+    ]
+    left = []
+    for row in fetch_rows(
+        con,
+        """
+        select r.topic_id, t.label, r.rank, r.prev_rank, r.volume, r.prev_volume
+        from ranked_issues as r
+        inner join topics as t using (topic_id)
+        where r.run_id = $run_id and r.prev_rank <= $top and r.rank > $top
+        order by r.prev_rank
+        """,
+        {"run_id": ctx.run_id, "top": top},
+    ):
+        volume, prev = int(row["volume"]), int(row["prev_volume"] or 0)
+        change = "resolved" if volume == 0 else "faded" if volume < prev else "overtaken"
+        left.append({**row, "change": change})
+    merged = fetch_rows(
+        con,
+        """
+        with last_report as (
+            select run_id from runs
+            where week = $prev_week and outcome = 'ok'
+            order by finished_at desc
+            limit 1
+        )
+        select r.topic_id, t.label, r.rank as prev_rank, r.volume as prev_volume,
+            target.label as merged_into_label
+        from ranked_issues as r
+        inner join last_report using (run_id)
+        inner join topics as t using (topic_id)
+        inner join topics as target on target.topic_id = t.merged_into
+        where r.rank <= $top and t.merged_into is not null
+        order by r.rank
+        """,
+        {"prev_week": prev_week, "top": top},
+    )
+    left += [{**row, "rank": None, "volume": None, "change": "merged"} for row in merged]
+    movers = sorted(
+        (
+            {"topic_id": i["topic_id"], "label": i["label"], "rank": i["rank"],
+             "prev_rank": i["prev_rank"], "moved": i["prev_rank"] - i["rank"]}
+            for i in ranked
+            if i["rank"] <= listed and i["prev_rank"] is not None and i["prev_rank"] <= listed
+            and abs(i["prev_rank"] - i["rank"]) >= 2
+        ),
+        key=lambda m: (-abs(m["moved"]), m["rank"]),
+    )[:3]
+    return {"top": top, "entered": entered, "left": left, "movers": movers}
+
+
+def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict) -> list[dict]:
+    """The rows of an inline query as dicts."""
+    result = con.execute(sql, params)
+    columns = [d[0] for d in result.description]
+    return [dict(zip(columns, row, strict=True)) for row in result.fetchall()]
 
 
 def _float(value) -> float | None:
@@ -637,39 +750,19 @@ _COMPONENT_WORDS = {
 
 
 def why_it_ranks(issue: dict) -> str:
-    """One plain sentence naming the parts that put the issue where it is."""
+    """One plain sentence naming the parts that put the issue where it is.
+
+    The figures themselves are said once, beside it (texts against last week, share
+    negative, CSAT); repeating them here against another baseline only confused readers.
+    """
     weights = issue["weights"]
     total = sum(weights.values()) or 1.0
     contributions = {
         name: (issue["components"].get(name) or 0.0) * weights[name] / total for name in weights
     }
     top = sorted(contributions, key=lambda n: (-contributions[n], n))[:2]
-    parts = []
-    if issue["is_emerging"] and issue.get("baseline_volume") is not None:
-        parts.append(
-            f"{issue['volume']} texts against a usual {issue['baseline_volume']:.0f} a week"
-        )
-    elif issue["is_improving"] and issue.get("baseline_2w_volume") is not None:
-        parts.append(
-            f"{issue['volume']} texts this week, down from a usual "
-            f"{issue['baseline_2w_volume']:.0f} a week"
-        )
-    else:
-        parts.append(f"{issue['volume']} texts this week")
-    if issue["negative_share"] is not None:
-        text = f"{100 * issue['negative_share']:.0f}% negative"
-        low, high = issue.get("negative_share_low"), issue.get("negative_share_high")
-        if issue.get("sentiment_count", SMALL_SAMPLE) < SMALL_SAMPLE and low is not None:
-            text += f" (95% range {100 * low:.0f}-{100 * high:.0f}%)"
-        parts.append(text)
-    if issue["mean_csat"] is not None and issue["csat_count"] >= 3:
-        text = f"CSAT {issue['mean_csat']:.1f} from {issue['csat_count']} ratings"
-        low, high = issue.get("csat_low"), issue.get("csat_high")
-        if issue["csat_count"] < SMALL_SAMPLE and low is not None:
-            text += f" (95% range {low:.1f}-{high:.1f})"
-        parts.append(text)
     drivers = " and ".join(_COMPONENT_WORDS[n] for n in top)
-    return f"Ranks #{issue['rank']} mainly for {drivers}: " + ", ".join(parts) + "."
+    return f"Ranks #{issue['rank']} mainly for {drivers}."
 
 
 def summary_sentence(issue: dict) -> str:

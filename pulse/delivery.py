@@ -50,7 +50,8 @@ def build_message(smtp: SmtpSettings, week: str, pdf: Path, summary: dict | None
     if issues:
         lines.append("Top issues this week:")
         for issue in issues[:5]:
-            lines.append(f"  {issue.get('rank')}. {issue.get('label')}")
+            owner = f"owner: {issue['owner']}" if issue.get("owner") else "no owner"
+            lines.append(f"  {issue.get('rank')}. {issue.get('label')} ({owner})")
     message.set_content("\n".join(lines) + "\n")
     message.add_attachment(
         pdf.read_bytes(),

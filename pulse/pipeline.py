@@ -439,6 +439,7 @@ def stage_metrics(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> int:
                 "weeks": [str(w) for w in ctx.window],
                 "week": str(ctx.week),
                 "prev_week": str(ctx.week.shift(-1)),
+                "top_n": ctx.settings.detail_issues,
                 "w_volume": weights.volume,
                 "w_negativity": weights.negativity,
                 "w_growth": weights.growth,
@@ -496,7 +497,9 @@ def stage_report(
     from pulse.report import render_report
 
     context = build_context(con, ctx)
-    return render_report(context, output_dir / str(ctx.week))
+    return render_report(
+        context, output_dir / str(ctx.week), detail_issues=ctx.settings.detail_issues
+    )
 
 
 def rerun_context(

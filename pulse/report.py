@@ -66,7 +66,11 @@ CSV_COLUMNS = (
     "is_new", "is_emerging", "is_improving",
     "negative_share_low", "negative_share_high", "csat_low", "csat_high",
     "baseline_volume", "p_value_up", "p_value_down", "keywords", "sub_themes", "why",
+    "owner", "notes", "first_seen_week", "weeks_seen", "weeks_in_top", "weeks_without_owner",
 )
+#: A quote longer than this is cut at a word and ends with "…", so an issue fits a page.
+QUOTE_MAX_CHARS = 320
+QUOTES_SHOWN = 3
 DEFAULT_TOP_ISSUES = 15
 # A spreadsheet treats a cell starting with one of these as a formula; labels and
 # keywords come from customer text, so such cells get a leading apostrophe.
@@ -462,9 +466,43 @@ def _sub_theme_rows(issue: Mapping[str, Any], index: int) -> list[dict[str, Any]
     ]
 
 
+def _short(text: str, limit: int) -> str:
+    """`text` cut at the last word break before `limit` characters, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,.;:")
+    return cut + " …"
+
+
+def _weeks(count: int) -> str:
+    return f"{count} week" if count == 1 else f"{count} weeks"
+
+
+def _age_text(issue: Mapping[str, Any], detail_top: int) -> str:
+    """'in the top 5 for 9 weeks · first seen 2026-W39': how long leadership has had it."""
+    parts = []
+    in_top = issue.get("weeks_in_top")
+    if in_top and in_top > 1:
+        parts.append(f"in the top {detail_top} for {_weeks(int(in_top))}")
+    elif in_top == 1:
+        parts.append(f"new in the top {detail_top}")
+    if issue.get("first_seen_week"):
+        parts.append(f"first seen {issue['first_seen_week']}")
+    return " · ".join(parts)
+
+
+def _priority_parts(issue: Mapping[str, Any]) -> str:
+    """'volume 30, negativity 25, growth 25, severity 3, reach 4': what adds up to the
+    priority, in one line instead of a table."""
+    return ", ".join(
+        f"{part['label'].lower()} {part['contribution'] * 100:.0f}"
+        for part in _contributions(issue)
+    )
+
+
 def _issue_view(
     issue: Mapping[str, Any], index: int, labels: list[str], detailed: bool, top_n: int,
-    has_earlier_week: bool,
+    has_earlier_week: bool, detail_top: int = DEFAULT_DETAIL_ISSUES,
 ) -> dict[str, Any]:
     history = list(issue.get("history") or [])
     view = {
@@ -477,9 +515,15 @@ def _issue_view(
         "sparkline": charts.sparkline(
             history, from_zero=True, width_in=1.1, height_in=0.3, chart_id=f"spark-{index}"
         ),
-        "quotes": list(issue.get("quotes") or []),
+        "quotes": [
+            {**quote, "text": _short(str(quote.get("text") or ""), QUOTE_MAX_CHARS)}
+            for quote in list(issue.get("quotes") or [])[:QUOTES_SHOWN]
+        ],
         "keywords": [str(word) for word in issue.get("keywords") or []],
         "why": issue.get("why") or "",
+        "owner": issue.get("owner") or None,
+        "age_text": _age_text(issue, detail_top),
+        "priority_parts": _priority_parts(issue),
         "anchor": f"issue-{issue.get('topic_id', issue.get('rank'))}",
         "detailed": detailed,
     }
@@ -552,6 +596,37 @@ def _absent_note(absent: Sequence[Mapping[str, Any]]) -> str:
     return " ".join(sentences)
 
 
+def _since_view(since: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Since last week, as three short lists of phrases (empty lists are left out)."""
+    if not since:
+        return None
+    entered = [
+        f"{i['label']} (#{i['rank']}"
+        + (f", was #{i['prev_rank']})" if i.get("prev_rank") else ", new)")
+        for i in since.get("entered") or []
+    ]
+    words = {"resolved": "resolved: no texts this week", "faded": "faded",
+             "overtaken": "overtaken by others", "merged": "merged"}
+    left = []
+    for i in since.get("left") or []:
+        change = i.get("change")
+        if change == "merged":
+            left.append(f"{i['label']} (merged into {i.get('merged_into_label')})")
+        elif change == "resolved":
+            left.append(f"{i['label']} ({words['resolved']})")
+        else:
+            left.append(
+                f"{i['label']} ({words.get(change, change)}, #{i['prev_rank']} → #{i['rank']}, "
+                f"{format_num(i.get('prev_volume'))} → {format_num(i.get('volume'))} texts)"
+            )
+    movers = [
+        f"{m['label']} {'up' if m['moved'] > 0 else 'down'} {abs(m['moved'])} "
+        f"(#{m['prev_rank']} → #{m['rank']})"
+        for m in since.get("movers") or []
+    ]
+    return {"top": since.get("top"), "entered": entered, "left": left, "movers": movers}
+
+
 def build_view(context: Mapping[str, Any], detail_issues: int) -> dict[str, Any]:
     """Turn the pipeline's context into what the templates need, charts included.
 
@@ -571,7 +646,9 @@ def build_view(context: Mapping[str, Any], detail_issues: int) -> dict[str, Any]
     top_n = _top_n(context)
     has_earlier_week = _has_earlier_week(context)
     issue_views = [
-        _issue_view(issue, index, labels, index < detail_issues, top_n, has_earlier_week)
+        _issue_view(
+            issue, index, labels, index < detail_issues, top_n, has_earlier_week, detail_issues
+        )
         for index, issue in enumerate(issues)
     ]
     # a tile only for a measure the week has: never a "no data" tile
@@ -613,6 +690,13 @@ def build_view(context: Mapping[str, Any], detail_issues: int) -> dict[str, Any]
         "issues": issue_views,
         "top_three": issue_views[:3],
         "detail_issues": [view for view in issue_views if view["detailed"]],
+        "detail_top": detail_issues,
+        "since": _since_view(context.get("since_last_week") or {}),
+        "unowned": [
+            {"label": i.get("label"),
+             "text": f"in the top {detail_issues} for {_weeks(int(i.get('weeks_in_top') or 0))}"}
+            for i in context.get("unowned_persistent") or []
+        ],
         "emerging": [_brief(i, has_earlier_week) for i in context.get("emerging") or []],
         "improving": [_brief(i, has_earlier_week) for i in context.get("improving") or []],
         "coverage": coverage,
@@ -692,7 +776,9 @@ def _summary(context: Mapping[str, Any], pages: int) -> dict[str, Any]:
                 "mean_sentiment", "priority", "components", "weights", "is_new", "is_emerging",
                 "is_improving", "history", "channel_mix", "tier_mix", "keywords", "quotes",
                 "negative_share_low", "negative_share_high", "csat_low", "csat_high",
-                "p_value_up", "p_value_down", "is_small_sample", "why", "summary")}
+                "p_value_up", "p_value_down", "is_small_sample", "why", "summary",
+                "owner", "notes", "first_seen_week", "weeks_seen", "weeks_in_top",
+                "weeks_without_owner")}
             for issue in context.get("issues") or []
         ],
         "issue_count": len(context.get("issues") or []),
@@ -702,6 +788,11 @@ def _summary(context: Mapping[str, Any], pages: int) -> dict[str, Any]:
         "kpis_absent": context.get("kpis_absent") or [],
         # the week's change in texts and in negative texts, split by issue (adds up)
         "changes": context.get("changes") or {},
+        "since_last_week": context.get("since_last_week") or {},
+        "unowned_persistent": [
+            {key: issue.get(key) for key in ("topic_id", "label", "rank", "weeks_in_top")}
+            for issue in context.get("unowned_persistent") or []
+        ],
         "emerging": [issue.get("topic_id") for issue in context.get("emerging") or []],
         "improving": [issue.get("topic_id") for issue in context.get("improving") or []],
         "coverage": context.get("coverage") or {},

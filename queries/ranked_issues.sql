@@ -196,10 +196,12 @@ with_baseline as (
 ),
 
 target as (
-    -- last week is ranked too, so this week's ranks can show their movement
+    -- every week of the window is ranked, so this week's ranks can show their movement
+    -- and how long an issue has been in the top $top_n, whether or not those weeks were
+    -- reported (and with this run's topics, so merges and renames are already applied)
     select b.*
     from with_baseline as b
-    where b.week in ($week, $prev_week)
+    where b.week <= $week
 ),
 
 tests as (
@@ -458,6 +460,16 @@ ranked as (
     from scored
 ),
 
+streaks as (
+    -- the weeks in a row, up to this week, that each issue was in the top $top_n
+    select
+        topic_id,
+        max(week_index) filter (where rank > $top_n or volume = 0) as last_out_index,
+        min(week_index) - 1 as before_first_index
+    from ranked
+    group by topic_id
+),
+
 previous as (
     -- last calendar week's texts, whatever its coverage: what "from N" and the change say
     select topic_id, volume, negative_count
@@ -533,10 +545,16 @@ final as (
         r.priority,
         t.first_seen_week = $week and r.earlier_volume <= 2 as is_new,
         r.is_emerging,
-        r.is_improving
+        r.is_improving,
+        case
+            when r.rank <= $top_n
+                then r.week_index - coalesce(s.last_out_index, s.before_first_index)
+            else 0
+        end as weeks_in_top
     from ranked as r
     inner join topics as t using (topic_id)
     cross join earlier as e
+    left join streaks as s on s.topic_id = r.topic_id
     left join previous as p on p.topic_id = r.topic_id
     left join ranked as prev on prev.topic_id = r.topic_id and prev.week = $prev_week
     where r.week = $week

@@ -343,6 +343,7 @@ def ranked_params(week: str = "2026-W07", prev_week: str = "2026-W06") -> dict:
         "weeks": RANK_WEEKS,
         "week": week,
         "prev_week": prev_week,
+        "top_n": 15,
         "w_volume": 1.0,
         "w_negativity": 1.0,
         "w_growth": 1.0,
@@ -444,6 +445,21 @@ def test_ranked_issues_flags_a_surge_emerging_with_its_components_and_ranges(met
     # paid: 10 of 20 -> Wilson centre 0.5, half 1.96 * sqrt(0.25/20 + z^2/1600) / (1 + z^2/20)
     half_paid = z * math.sqrt(0.25 / 20 + z * z / 1600) / (1 + z * z / 20)
     assert one["paid_share_low"] == pytest.approx(0.5 - half_paid)
+
+
+def test_ranked_issues_counts_the_weeks_in_a_row_each_issue_was_in_the_top_n(metrics_con):
+    """Every data week is ranked (W01 has no data and is skipped): with a top 2, topics 1
+    and 2 are the only complaints in W02-W06, so both are in it all five weeks; in W07
+    topic 4 arrives. Its earlier weeks hold no texts, so at most its first week counts."""
+    rows = fetch_dicts(metrics_con, "ranked_issues", {**ranked_params(), "top_n": 2})
+    by_topic = {r["topic_id"]: r for r in rows}
+    assert by_topic[1]["rank"] == 1 and by_topic[1]["weeks_in_top"] == 6  # W02..W07
+    second = next(r for r in rows if r["rank"] == 2)
+    third = next(r for r in rows if r["rank"] == 3)
+    assert second["weeks_in_top"] == {2: 6, 4: 1}[second["topic_id"]]
+    assert third["weeks_in_top"] == 0
+    rows = fetch_dicts(metrics_con, "ranked_issues", {**ranked_params(), "top_n": 0})
+    assert {r["weeks_in_top"] for r in rows} == {0}
 
 
 def test_ranked_issues_flags_a_two_week_fall_improving(metrics_con):

@@ -94,8 +94,88 @@ def empty_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def test_sample_report_has_a_sensible_number_of_pages(sample_report: dict) -> None:
-    # cover + table + 5 issue pages + movers/coverage/method
-    assert 7 <= len(sample_report["reader"].pages) <= 14
+    # cover + table + one page per top-five issue + movers/coverage/method: a five-minute read
+    assert 7 <= len(sample_report["reader"].pages) <= 10
+
+
+def test_each_top_five_issue_fits_one_page(sample_report: dict) -> None:
+    pages = [_squash(page.extract_text() or "") for page in sample_report["reader"].pages]
+    issues = sample_report["context"]["issues"]
+    headings = [_squash(f"#{issue['rank']} {issue['label']}") for issue in issues[:5]]
+    starts = [next(n for n, text in enumerate(pages) if h in text) for h in headings]
+    # each issue starts a page, and the page after it starts the next issue (or the back
+    # matter): an issue that ran over would leave a page with neither
+    assert starts == list(range(starts[0], starts[0] + 5)), starts
+    assert "Emergingandimproving" in pages[starts[-1] + 1]
+
+
+@pytest.fixture(scope="module")
+def owned_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The sample week with an owner and notes on #2, #1 unowned and in the top 5 for 9
+    weeks, and a week-on-week change in the top five."""
+    context = sample_context(12)
+    first, second = context["issues"][0], context["issues"][1]
+    for issue in context["issues"]:
+        issue.update(owner=None, notes=None, weeks_in_top=1, first_seen_week="2026-W40")
+    first.update(weeks_in_top=9)
+    second.update(owner="Growth", notes="Undo for bulk invites ships in W49")
+    context["unowned_persistent"] = [first]
+    context["since_last_week"] = {
+        "top": 5,
+        "entered": [{"label": second["label"], "rank": 2, "prev_rank": 7}],
+        "left": [
+            {"label": "Fake company pages", "rank": 9, "prev_rank": 3, "volume": 4,
+             "prev_volume": 20, "change": "faded"},
+            {"label": "Old invites", "prev_rank": 4, "change": "merged",
+             "merged_into_label": first["label"]},
+        ],
+        "movers": [{"label": second["label"], "rank": 2, "prev_rank": 7, "moved": 5}],
+    }
+    paths = render_report(context, tmp_path_factory.mktemp("outputs") / "2026-W46")
+    reader = PdfReader(paths["pdf"])
+    return {
+        "context": context, "paths": paths,
+        "pages": [_squash(page.extract_text() or "") for page in reader.pages],
+        "summary": json.loads(paths["summary"].read_text(encoding="utf-8")),
+        "csv": paths["csv"].read_text(encoding="utf-8"),
+    }
+
+
+def test_owners_and_unowned_issues_show_on_page_one_the_table_and_the_issue_page(
+    owned_report: dict,
+) -> None:
+    first, second = owned_report["context"]["issues"][:2]
+    page_one, table = owned_report["pages"][0], owned_report["pages"][1]
+    assert _squash(f"Needs an owner. {first['label']}: in the top 5 for 9 weeks, no owner") in (
+        page_one
+    )
+    assert _squash("Owner: Growth") in page_one and "NOOWNER" in page_one.upper()
+    assert _squash("Owner: Growth") in table
+    issue_page = next(p for p in owned_report["pages"] if _squash(f"#2 {second['label']}") in p)
+    assert _squash("Notes: Undo for bulk invites ships in W49") in issue_page
+    assert _squash("in the top 5 for 9 weeks") in next(
+        p for p in owned_report["pages"] if _squash(f"#1 {first['label']}") in p
+    )
+
+
+def test_owners_and_ages_reach_the_csv_and_summary(owned_report: dict) -> None:
+    rows = list(csv.DictReader(owned_report["csv"].splitlines()))
+    assert rows[1]["owner"] == "Growth" and rows[0]["owner"] == ""
+    assert rows[0]["weeks_in_top"] == "9"
+    summary = owned_report["summary"]
+    assert summary["issues"][1]["notes"] == "Undo for bulk invites ships in W49"
+    assert [i["weeks_in_top"] for i in summary["unowned_persistent"]] == [9]
+    assert summary["since_last_week"]["left"][1]["change"] == "merged"
+
+
+def test_since_last_week_names_who_came_in_who_left_and_why(owned_report: dict) -> None:
+    table = owned_report["pages"][1]
+    second = owned_report["context"]["issues"][1]["label"]
+    assert _squash(f"New in the top 5: {second} (#2, was #7).") in table
+    assert _squash("Fake company pages (faded, #3 → #9, 20 → 4 texts)") in table
+    first = owned_report["context"]["issues"][0]["label"]
+    assert _squash(f"Old invites (merged into {first})") in table
+    assert _squash(f"{second} up 5 (#7 → #2)") in table
 
 
 def test_page_one_names_the_week_and_the_top_issue(sample_report: dict) -> None:

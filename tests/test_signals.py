@@ -28,7 +28,7 @@ def params(week: str) -> dict:
     index = WEEKS.index(week)
     return {
         "run_id": "r1", "weeks": WEEKS[: index + 1], "week": week,
-        "prev_week": WEEKS[index - 1],
+        "prev_week": WEEKS[index - 1], "top_n": 15,
         **{f"w_{name}": value for name, value in vars(PriorityWeights()).items()},
     }
 
