@@ -53,34 +53,30 @@ class KpiSpec:
     digits: int
     scale: int
     better: str  # "up" or "down": which way is good, for the table's words
-    numerator: tuple[str, ...]  # summed with signs +, - ... (NPS: promoters - detractors)
+    numerator: tuple[str, ...]  # the first column less the others (NPS: P - D)
     denominator: str
 
 
-VOLUME = KpiSpec("volume", "Feedback volume", "texts", 0, 1, "down", ("volume",), "volume")
+VOLUME = KpiSpec(
+    key="volume", name="Feedback volume", unit="texts", digits=0, scale=1, better="down",
+    numerator=("volume",), denominator="volume",
+)  # fmt: skip
+# The ratio KPIs, by their tile keys in pulse.context; weekly_kpis defines each one.
 KPIS = (
     KpiSpec(
-        "negative_share",
-        "Share negative",
-        "pts",
-        1,
-        100,
-        "down",
-        ("negative_count",),
-        "sentiment_count",
+        key="negative_share", name="Share negative", unit="pts", digits=1, scale=100,
+        better="down", numerator=("negative_count",), denominator="sentiment_count",
     ),
-    KpiSpec("csat", "CSAT", "", 2, 1, "up", ("csat_sum",), "csat_count"),
     KpiSpec(
-        "nps",
-        "NPS",
-        "pts",
-        1,
-        100,
-        "up",
-        ("nps_promoter_count", "nps_detractor_count"),
-        "nps_count",
+        key="csat", name="CSAT", unit="", digits=2, scale=1, better="up",
+        numerator=("csat_sum",), denominator="csat_count",
     ),
-)
+    # 100 * (promoters - detractors) / answers
+    KpiSpec(
+        key="nps", name="NPS", unit="pts", digits=1, scale=100, better="up",
+        numerator=("nps_promoter_count", "nps_detractor_count"), denominator="nps_count",
+    ),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
