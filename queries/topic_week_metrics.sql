@@ -63,6 +63,11 @@ final as (
         stddev_samp(v.csat order by v.feedback_id) as csat_sd,
         count(v.csat) as csat_count,
         count(*) filter (where v.csat <= 2) as csat_low_count,
+        -- NPS as weekly_kpis counts it (promoters 9-10, detractors 0-6), so the issues' NPS
+        -- changes can be added up to the week's (kpi_moves.sql)
+        count(v.nps) as nps_count,
+        count(*) filter (where v.nps >= 9) as nps_promoter_count,
+        count(*) filter (where v.nps <= 6) as nps_detractor_count,
         median(v.first_response_minutes) as first_response_median_minutes,
         median(v.resolution_minutes) as resolution_median_minutes,
         count(v.resolution_minutes) as resolution_count,

@@ -264,6 +264,8 @@ def test_topic_week_metrics_folds_merged_topics_and_leaves_out_hidden_ones(con):
     assert one["csat_mean"] == pytest.approx(10 / 3)
     assert one["csat_sd"] == pytest.approx(math.sqrt(13 / 3))
     assert (one["csat_count"], one["csat_low_count"]) == (3, 1)
+    # NPS 10, 9, 3: two promoters (9-10), one detractor (0-6), as weekly_kpis counts them
+    assert (one["nps_count"], one["nps_promoter_count"], one["nps_detractor_count"]) == (3, 2, 1)
     assert one["resolution_median_minutes"] == pytest.approx(200.0)  # of 100, 200, 300
     assert one["first_response_median_minutes"] == pytest.approx(20.0)
     # escalation known for t1 (yes) and t2 (no): 1 of 2
