@@ -12,6 +12,7 @@ import duckdb
 import numpy as np
 
 from pulse.db import fetch_dicts
+from pulse.kpi_moves import UNASSIGNED_LABEL, kpi_moves
 from pulse.pipeline import RunContext, metric_params
 from pulse.weeks import IsoWeek
 
@@ -23,7 +24,6 @@ SMALL_SAMPLE = 30
 CHANGE_PARTS = 3
 # An issue's page lists at most this many sub-themes; the rest are one row, so it adds up.
 SUB_THEMES_SHOWN = 6
-UNASSIGNED_LABEL = "texts in no issue"
 
 
 def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, Any]:
@@ -81,6 +81,8 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, 
         "kpis_absent": kpis_absent,
         "kpi_details": _kpi_details(kpi_rows, weeks),
         "changes": _week_changes(con, ctx) if last_week_had_texts else {},
+        # each KPI's change split by issue, mix and rate apart (pulse.kpi_moves)
+        "kpi_moves": _kpi_moves(con, ctx) if last_week_had_texts else {},
         "issues": issues,
         "detail_issues": ctx.settings.detail_issues,
         "since_last_week": _since_last_week(con, ctx, ranked) if last_week_had_texts else {},
@@ -556,6 +558,11 @@ def _delta(row: dict, column: str, count_column: str, prev: int | None) -> int |
     if row.get(column) is not None:
         return int(row[column])
     return None if prev is None else int(row[count_column]) - int(prev)
+
+
+def _kpi_moves(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, Any]:
+    labels = dict(con.execute("select topic_id, label from topics").fetchall())
+    return kpi_moves(con, ctx.run_id, str(ctx.week), str(ctx.week.shift(-1)), labels)
 
 
 def _week_changes(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, Any]:

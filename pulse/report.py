@@ -683,6 +683,7 @@ def build_view(context: Mapping[str, Any], detail_issues: int) -> dict[str, Any]
         "page_size": page_size,
         "kpis": kpis,
         "absent_note": _absent_note(context.get("kpis_absent") or []),
+        "kpi_moves": dict(context.get("kpi_moves") or {}),
         "volume_split": _split_view(changes.get("texts"), "texts"),
         "negative_split": _split_view(changes.get("negative_texts"), "negative texts"),
         "top_n": top_n,
@@ -788,6 +789,8 @@ def _summary(context: Mapping[str, Any], pages: int) -> dict[str, Any]:
         "kpis_absent": context.get("kpis_absent") or [],
         # the week's change in texts and in negative texts, split by issue (adds up)
         "changes": context.get("changes") or {},
+        # each KPI's change split by issue into mix and rate parts that add up (pulse.kpi_moves)
+        "kpi_moves": context.get("kpi_moves") or {},
         "since_last_week": context.get("since_last_week") or {},
         "unowned_persistent": [
             {key: issue.get(key) for key in ("topic_id", "label", "rank", "weeks_in_top")}
