@@ -16,6 +16,7 @@ import argparse
 import io
 import os
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +226,13 @@ def format_topic(topic: dict[str, Any]) -> str:
     if topic["weekly_volume"]:
         lines.append("weekly volume:")
         lines.extend(f"  {week}  {volume:>5}" for week, volume in topic["weekly_volume"])
+    if topic.get("actions"):
+        lines.append(f"actions, judged as of {topic['actions_week']}:")
+        lines.extend(
+            f"  {a['on']}  {a['action']}{' (' + a['owner'] + ')' if a['owner'] else ''}: "
+            f"{a['verdict']}. {a['verdict_note']}"
+            for a in topic["actions"]
+        )
     if topic["quotes"]:
         lines.append("quotes:")
         lines.extend(f"  [{fid}] “{_short(text, 200)}”" for fid, text in topic["quotes"])
@@ -278,14 +286,7 @@ def edit_taxonomy(
                 f"topic {topic} does not exist; the current topics are listed by "
                 "`pulse topics list`"
             )
-    yaml = _round_trip()
-    text = _checked_text(path) if path.exists() else ""
-    document = yaml.load(text) if text.strip() else None
-    if document is None:
-        document = CommentedMap()
-        document["topics"] = []
-    if not isinstance(document, dict):
-        raise PulseError(f"{path}: the file must have a 'topics:' list; fix it by hand first")
+    yaml, document = _load_document(path)
     if action == "seed":
         name = plain_text(label or "")
         phrases = [phrase for phrase in map(plain_text, examples or []) if phrase]
@@ -325,10 +326,66 @@ def edit_taxonomy(
             summary = f"topic {topic_id} is hidden from reports"
         else:  # pragma: no cover - the parser offers only the actions above
             raise ValueError(action)
+    _write_document(path, yaml, document)
+    return summary
+
+
+def record_action(
+    path: Path,
+    topic_id: int,
+    text: str,
+    on: date,
+    owner: str | None = None,
+    known_topics: set[int] | None = None,
+) -> str:
+    """Add one `actions:` entry (what was done about a topic, from which day); a summary.
+
+    Like every edit, the whole file is checked before it is replaced, so a refused
+    action (a duplicate, text over its cap) leaves the file as it was.
+    """
+    from ruamel.yaml.comments import CommentedMap
+
+    if known_topics is not None and topic_id not in known_topics:
+        raise PulseError(
+            f"topic {topic_id} does not exist; the current topics are listed by `pulse topics list`"
+        )
+    text, owner = plain_text(text or ""), plain_text(owner or "")
+    if not text:
+        raise PulseError(
+            'say what was done, e.g. pulse topics action 7 "Undo for bulk invites shipped" '
+            "--on 2026-11-02"
+        )
+    yaml, document = _load_document(path)
+    entry = CommentedMap()
+    entry["id"] = topic_id
+    entry["action"] = text
+    entry["on"] = on
+    if owner:
+        entry["owner"] = owner
+    _block_list(document, "actions").append(entry)
+    _write_document(path, yaml, document)
+    return f"recorded on topic {topic_id} from {on.isoformat()}: {text!r}"
+
+
+def _load_document(path: Path):
+    """The round-trip YAML loader and the file's document (an empty one if there is none)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    yaml = _round_trip()
+    text = _checked_text(path) if path.exists() else ""
+    document = yaml.load(text) if text.strip() else None
+    if document is None:
+        document = CommentedMap()
+        document["topics"] = []
+    if not isinstance(document, dict):
+        raise PulseError(f"{path}: the file must have a 'topics:' list; fix it by hand first")
+    return yaml, document
+
+
+def _write_document(path: Path, yaml, document) -> None:
     buffer = io.StringIO()
     yaml.dump(document, buffer)
     _replace_checked(path, buffer.getvalue())
-    return summary
 
 
 def _checked_text(path: Path) -> str:
@@ -382,7 +439,11 @@ def cmd_topics(args: argparse.Namespace) -> int:
                 week = IsoWeek.parse(args.week) if args.week else None
                 print(format_topic_list(list_topics(con, week, settings.timezone)))
             else:
-                print(format_topic(show_topic(con, args.topic_id, settings.timezone)))
+                topic = show_topic(con, args.topic_id, settings.timezone)
+                topic["actions_week"], topic["actions"] = _topic_verdicts(
+                    con, settings, args.topic_id
+                )
+                print(format_topic(topic))
         return 0
     known = None
     if command != "seed" and settings.db_path.exists():
@@ -394,6 +455,10 @@ def cmd_topics(args: argparse.Namespace) -> int:
         summary = edit_taxonomy(path, "merge", args.topic_id, into=args.into_id, known_topics=known)
     elif command == "hide":
         summary = edit_taxonomy(path, "hide", args.topic_id, known_topics=known)
+    elif command == "action":
+        summary = record_action(
+            path, args.topic_id, args.text, args.on, owner=args.owner, known_topics=known
+        )
     else:
         summary = edit_taxonomy(
             path, "seed", label=args.name, examples=args.examples, owner=args.owner
@@ -401,13 +466,39 @@ def cmd_topics(args: argparse.Namespace) -> int:
     print(f"{summary} ({path})")
     if command == "seed":
         print("it is tracked from the next clustering run: `pulse run --week W --rebuild-topics`")
+    elif command == "action":
+        print("every report from the action's week on shows its before/after verdict")
     else:
         print("reports show it from the next `pulse run` or `pulse report --week W`")
     return 0
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; write it year-month-day, like 2026-11-02"
+        ) from None
+
+
+def _topic_verdicts(
+    con: duckdb.DuckDBPyConnection, settings, topic_id: int
+) -> tuple[str | None, list[dict]]:
+    """The newest run's week and the topic's actions with their verdicts as of that week."""
+    from pulse.pipeline import RunContext
+    from pulse.verdicts import action_verdicts
+
+    chosen = _run_for(con, None)
+    if not chosen:
+        return None, []
+    ctx = RunContext(run_id=chosen[0], week=chosen[1], settings=settings)
+    verdicts = action_verdicts(con, ctx)
+    return str(chosen[1]), [a for a in verdicts if topic_id in (a["topic_id"], a["issue_id"])]
+
+
 def add_topics_parser(subparsers) -> argparse.ArgumentParser:
-    """Register `pulse topics list|show|rename|merge|hide|seed` on the CLI's subparsers."""
+    """Register `pulse topics list|show|rename|merge|hide|seed|action` on the CLI's subparsers."""
     topics = subparsers.add_parser("topics", help="the topic registry and CX ops' edits to it")
     sub = topics.add_subparsers(dest="topics_command", required=True)
     listing = sub.add_parser("list", help="every topic: id, label, status, volume, a quote")
@@ -432,5 +523,12 @@ def add_topics_parser(subparsers) -> argparse.ArgumentParser:
         help="a phrase customers use for it (repeat for several)",
     )
     seed.add_argument("--owner", help="who answers for it")
+    action = sub.add_parser("action", help="record what was done about a topic, and when")
+    action.add_argument("topic_id", type=int)
+    action.add_argument("text", help='what was done, e.g. "Undo for bulk invites shipped"')
+    action.add_argument(
+        "--on", type=_day, required=True, help="the day it took effect, e.g. 2026-11-02"
+    )
+    action.add_argument("--owner", help="who did it (default: the topic's owner)")
     topics.set_defaults(func=cmd_topics)
     return topics

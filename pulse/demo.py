@@ -4,7 +4,8 @@ Pulse has to work on a fresh machine with no customer data, and its tests need i
 right answer is known. This module writes twelve weeks of realistic-looking support tickets
 (`tickets.csv`, Zendesk-style) and social posts (`social.jsonl`) for "ProNet", plus
 `truth.json`: the theme each text was written from and the planted changes (one theme surges
-in the anchor week, one fades), so clustering and ranking can be checked against a key.
+in the anchor week, one fades, and two carry a dated action: one falls after it, one does
+not change), so clustering, ranking and action verdicts can be checked against a key.
 
 Texts are composed from many building blocks per theme (openers, core complaints, details
 with numbers and product words, closers, subjects), with typos, emoji, sarcasm, ALL CAPS
@@ -22,17 +23,52 @@ import math
 import random
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pulse.errors import PulseError
 from pulse.weeks import IsoWeek
+
+if TYPE_CHECKING:
+    import duckdb
 
 #: The demo brand's own handles: its settings, not the product's defaults.
 BRAND_HANDLES: tuple[str, ...] = ("ProNetHelp", "ProNet")
 
 SURGING_THEME = "invite_all_contacts"
 FADING_THEME = "mobile_app_crash"
+
+
+@dataclass(frozen=True)
+class PlantedAction:
+    """An action the demo's CX team recorded, and what it did to its theme's texts.
+
+    The demo's own taxonomy, like its brand handles: topic ids are only known once a run
+    has clustered, so the action names its theme and `demo_actions` finds the issue.
+    """
+
+    theme: str
+    action: str
+    owner: str
+    weeks_before_anchor: int
+    weekday: int  # 0 is Monday
+    keep_share: float  # the share of the theme's texts from that day on that still arrive
+    expected_verdict: str
+
+    def on(self, anchor: IsoWeek) -> date:
+        """The day the action took effect, for a demo ending at `anchor`."""
+        return anchor.shift(-self.weeks_before_anchor).monday + timedelta(days=self.weekday)
+
+
+# A fix that worked (the theme falls to a fifth from the Tuesday three weeks before the
+# anchor) and one that changed nothing: the verdicts on the demo can be checked against them.
+PLANTED_ACTIONS = (
+    PlantedAction("notification_spam", "Weekly cap on notification e-mails shipped", "Growth",
+                  3, 1, 0.2, "worked"),
+    PlantedAction("login_verification", "Verification codes moved to a new SMS provider",
+                  "Identity", 4, 2, 1.0, "no clear change yet"),
+)
 
 TICKET_COLUMNS = [
     "ticket_id", "created_at", "updated_at", "channel", "member_tier", "subject", "body",
@@ -1748,7 +1784,10 @@ def generate_demo(
     The data stand in for a real support organisation on a fresh machine, and the truth file
     lets tests and benchmarks check that Pulse finds what was planted: `invite_all_contacts`
     jumps to about four times its baseline in the anchor week (and reads angrier), while
-    `mobile_app_crash` falls to at most 30% of its earlier level; every other theme is flat.
+    `mobile_app_crash` falls to at most 30% of its earlier level; `notification_spam` falls
+    to about a fifth from its planted action's day (three weeks before the anchor), and
+    `login_verification` has an action and no change (`PLANTED_ACTIONS`); every other theme
+    is flat.
 
     Args:
         out_dir: Folder to write into; created if missing, files in it are replaced.
@@ -1823,17 +1862,29 @@ def generate_demo(
 
     ticket_ids = _assign_ticket_ids(rng, tickets)
     post_ids = _assign_post_ids(rng, posts)
+    # The planted actions thin their theme's texts from their day on. A generator of its own
+    # draws which go, after every text and id is made, so every other text stays as it was.
+    dropped = _dropped_by_actions(random.Random(f"{seed}:actions"), anchor, tickets, posts)
+    for kind, position in dropped:
+        created, _item, theme_key = (tickets if kind == "ticket" else posts)[position]
+        counts[theme_key][week_list.index(IsoWeek.of(created.date()))] -= 1
 
     doc_theme: dict[str, str] = {}
     pii: dict[str, list[str]] = {}
     for kind, kinds, position, _created in pii_by_text:
         doc_id = ticket_ids[position] if kind == "ticket" else post_ids[position]
-        if kinds:
+        if kinds and (kind, position) not in dropped:
             pii[doc_id] = kinds
     for position, (_created, _row, theme_key) in enumerate(tickets):
-        doc_theme[ticket_ids[position]] = theme_key
+        if ("ticket", position) not in dropped:
+            doc_theme[ticket_ids[position]] = theme_key
     for position, (_created, _record, theme_key) in enumerate(posts):
-        doc_theme[post_ids[position]] = theme_key
+        if ("social", position) not in dropped:
+            doc_theme[post_ids[position]] = theme_key
+    kept_tickets = [i for i in range(len(tickets)) if ("ticket", i) not in dropped]
+    kept_posts = [i for i in range(len(posts)) if ("social", i) not in dropped]
+    tickets, ticket_ids = [tickets[i] for i in kept_tickets], [ticket_ids[i] for i in kept_tickets]
+    posts, post_ids = [posts[i] for i in kept_posts], [post_ids[i] for i in kept_posts]
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -1856,6 +1907,11 @@ def generate_demo(
             str(week): {theme.key: counts[theme.key][index] for theme in THEMES}
             for index, week in enumerate(week_list)
         },
+        "actions": [
+            {"theme": planted.theme, "action": planted.action, "owner": planted.owner,
+             "on": planted.on(anchor).isoformat(), "expected_verdict": planted.expected_verdict}
+            for planted in PLANTED_ACTIONS
+        ],
         "doc_theme": dict(sorted(doc_theme.items())),
         # Not part of the brief's contract, but lets redaction be scored against a key.
         "pii": dict(sorted(pii.items())),
@@ -1864,6 +1920,58 @@ def generate_demo(
         json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     return truth
+
+
+def _dropped_by_actions(
+    rng: random.Random, anchor: IsoWeek, tickets: list, posts: list
+) -> set[tuple[str, int]]:
+    """Which texts a planted action stopped: ("ticket" | "social", position) pairs."""
+    dropped: set[tuple[str, int]] = set()
+    for planted in PLANTED_ACTIONS:
+        if planted.keep_share >= 1:
+            continue
+        start = planted.on(anchor)
+        for kind, items in (("ticket", tickets), ("social", posts)):
+            for position, (created, _item, theme_key) in enumerate(items):
+                if theme_key == planted.theme and created.date() >= start:
+                    if rng.random() >= planted.keep_share:
+                        dropped.add((kind, position))
+    return dropped
+
+
+def demo_actions(con: duckdb.DuckDBPyConnection, run_id: str, demo_dir: Path) -> list:
+    """The planted actions as taxonomy actions on the issues that hold their themes this run.
+
+    Empty unless the database holds the demo's texts and `demo_dir` its truth file. The
+    issue is the one holding most of the theme's texts in the run, as a reader of the
+    demo report would pick it; the demo's actions never enter the user's taxonomy file.
+    """
+    from pulse.db import fetch_dicts
+    from pulse.ingest import DEMO_SOURCES
+    from pulse.taxonomy import TopicAction
+
+    try:
+        truth = json.loads((Path(demo_dir) / "truth.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    actions = []
+    for planted in truth.get("actions") or []:
+        external_ids = sorted(d for d, t in truth["doc_theme"].items() if t == planted["theme"])
+        rows = fetch_dicts(
+            con,
+            "demo_theme_issue",
+            {"run_id": run_id, "sources": list(DEMO_SOURCES), "external_ids": external_ids},
+        )
+        if rows:
+            actions.append(
+                TopicAction(
+                    topic_id=rows[0]["issue_id"],
+                    action=planted["action"],
+                    on=date.fromisoformat(planted["on"]),
+                    owner=planted.get("owner"),
+                )
+            )
+    return actions
 
 
 def _assign_ticket_ids(rng: random.Random, tickets: list) -> list[str]:

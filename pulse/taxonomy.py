@@ -1,4 +1,4 @@
-"""CX operations' taxonomy file: renames, merges, hides, owners, notes and seeded topics.
+"""CX operations' taxonomy file: renames, merges, hides, owners, notes, seeds and actions.
 
 The file is applied after every clustering run and before every re-render, so
 an edit outlives the weekly re-fit. Errors name the file, the line of the entry
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -29,12 +30,15 @@ TAXONOMY_FILE = TOPICS_DIR / "taxonomy.yaml"
 TAXONOMY_ENV = "PULSE_TAXONOMY"
 _KEYS = {"id", "label", "hide", "merge_into", "owner", "notes"}
 _SEED_KEYS = {"name", "examples", "owner", "notes"}
+_ACTION_KEYS = {"id", "action", "on", "owner"}
+_SECTIONS = ("topics", "seeds", "actions")
 MIN_SEED_EXAMPLES = 1
 # Limits, stated in the file's header comment. Depth: root > topics > entry > examples is
 # 4; 6 leaves room for a mistake to reach the check that names it. Caps count characters
 # after control and bidi characters are removed; LABEL is for labels, seed names, owners.
 MAX_FILE_BYTES, MAX_DEPTH = 1_000_000, 6
 LABEL_MAX_CHARS, EXAMPLE_MAX_CHARS, NOTES_MAX_CHARS = 120, 500, 2_000
+ACTION_MAX_CHARS = 200
 
 
 def taxonomy_path() -> Path:
@@ -73,12 +77,28 @@ class Seed:
 
 
 @dataclass
+class TopicAction:
+    """One `actions:` entry: what CX ops did about a topic, and from which day.
+
+    It keys on the stable topic id, so it outlives re-clustering; a report follows the
+    topic's `merge_into` to the topic its texts now count under.
+    """
+
+    topic_id: int
+    action: str
+    on: date
+    owner: str | None = None
+    line: int = 0
+
+
+@dataclass
 class Taxonomy:
     """The whole file, checked for its own shape (ids against the database come later)."""
 
     path: Path
     edits: list[TopicEdit] = field(default_factory=list)
     seeds: list[Seed] = field(default_factory=list)
+    actions: list[TopicAction] = field(default_factory=list)
 
 
 def _entry_lines(root: yaml.Node | None, section: str) -> list[int]:
@@ -116,16 +136,22 @@ def parse_taxonomy(path: Path, text: str) -> Taxonomy:
     root, document = load_checked(path, text, MAX_DEPTH)
     document = document or {}
     if not isinstance(document, dict):
-        raise PulseError(f"{path}: the file must have a 'topics:' list (and may have 'seeds:')")
-    unknown_sections = set(document) - {"topics", "seeds"}
+        raise PulseError(
+            f"{path}: the file must have a 'topics:' list (and may have 'seeds:' and 'actions:')"
+        )
+    unknown_sections = set(document) - set(_SECTIONS)
     if unknown_sections:
         raise PulseError(
-            f"{path}: unknown section(s) {sorted(unknown_sections)}; use 'topics:' and 'seeds:'"
+            f"{path}: unknown section(s) {sorted(unknown_sections, key=str)}; use 'topics:', "
+            "'seeds:' and 'actions:'"
         )
     taxonomy = Taxonomy(
         path=path,
         edits=_read_edits(path, document.get("topics"), _entry_lines(root, "topics")),
         seeds=_read_seeds(path, document.get("seeds"), _entry_lines(root, "seeds")),
+        actions=_read_actions(
+            path, document.get("actions"), _entry_lines(root, "actions"), _raw_keys(root)
+        ),
     )
     _check_names(taxonomy)
     _check_merges(taxonomy)
@@ -231,6 +257,98 @@ def _read_seeds(path: Path, entries, lines: list[int]) -> list[Seed]:
             )
         )
     return seeds
+
+
+def _raw_keys(root: yaml.Node | None) -> list[list[str] | None]:
+    """Each `actions:` entry's keys as written, in order.
+
+    PyYAML reads a bare `on:` key as the boolean true (YAML 1.1), so the keys an
+    entry was written with are taken from the node tree rather than the built dict.
+    """
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if getattr(key, "value", None) == "actions" and isinstance(value, yaml.SequenceNode):
+            return [
+                [str(k.value) for k, _ in item.value]
+                if isinstance(item, yaml.MappingNode)
+                else None
+                for item in value.value
+            ]
+    return []
+
+
+def _read_actions(
+    path: Path, entries, lines: list[int], raw_keys: list[list[str] | None]
+) -> list[TopicAction]:
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        raise PulseError(f"{path}: 'actions' must be a list of entries starting with '- id:'")
+    actions: list[TopicAction] = []
+    seen: dict[tuple, int] = {}
+    for number, entry in enumerate(entries, start=1):
+        where = _where(path, lines, number)
+        keys = raw_keys[number - 1] if number - 1 < len(raw_keys) else None
+        if isinstance(entry, dict) and keys is not None and len(keys) == len(entry):
+            entry = dict(zip(keys, entry.values(), strict=True))
+        if not isinstance(entry, dict) or "id" not in entry:
+            raise PulseError(
+                f"{where}: each action needs an 'id:' (the topic's number from `pulse topics list`)"
+            )
+        unknown = set(entry) - _ACTION_KEYS
+        if unknown:
+            raise PulseError(
+                f"{where}: unknown key(s) {sorted(unknown, key=str)}; use {sorted(_ACTION_KEYS)}"
+            )
+        try:
+            topic_id = _topic_number(entry["id"])
+        except (TypeError, ValueError):
+            raise PulseError(
+                f"{where}: 'id' must be a topic number; see `pulse topics list` for the numbers"
+            ) from None
+        text = _field(where, "action", entry.get("action"), ACTION_MAX_CHARS)
+        if not text:
+            raise PulseError(
+                f"{where}: each action needs 'action:', what was done, e.g. "
+                'action: "Undo for bulk invites shipped"'
+            )
+        line = lines[number - 1] if number - 1 < len(lines) else 0
+        action = TopicAction(
+            topic_id=topic_id,
+            action=text,
+            on=_action_date(where, entry.get("on")),
+            owner=_field(where, "owner", entry.get("owner"), LABEL_MAX_CHARS),
+            line=line,
+        )
+        key = (action.topic_id, action.on, action.action.casefold())
+        if key in seen:
+            raise PulseError(
+                f"{where}: the same action on topic {topic_id} on {action.on} is already "
+                f"recorded at line {seen[key]}; delete one of the two entries"
+            )
+        seen[key] = line
+        actions.append(action)
+    return actions
+
+
+def _action_date(where: str, value: object) -> date:
+    """The day an action took effect; YAML reads 2026-11-02 as a date, quoted as text."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if value is None:
+        raise PulseError(f"{where}: each action needs 'on:', the day it took effect (2026-11-02)")
+    raise PulseError(
+        f"{where}: 'on' must be a date written year-month-day, like 2026-11-02, "
+        f"not {str(value)[:40]!r}"
+    )
 
 
 def _topic_number(value) -> int:
@@ -345,14 +463,15 @@ def apply_taxonomy(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> 
     taxonomy = read_taxonomy(path)
     ensure_seed_table(con)
     known = {row[0] for row in con.execute("select topic_id from topics").fetchall()}
-    for edit in taxonomy.edits:
-        for topic in (edit.topic_id, edit.merge_into):
-            if topic is not None and topic not in known:
-                raise PulseError(
-                    f"{taxonomy.path}, line {edit.line}: topic {topic} does not exist; the "
-                    "current topics are listed by `pulse topics list` (fix the number or "
-                    "delete the entry)"
-                )
+    referenced = [(e.line, t) for e in taxonomy.edits for t in (e.topic_id, e.merge_into)]
+    referenced += [(a.line, a.topic_id) for a in taxonomy.actions]
+    for line, topic in referenced:
+        if topic is not None and topic not in known:
+            raise PulseError(
+                f"{taxonomy.path}, line {line}: topic {topic} does not exist; the "
+                "current topics are listed by `pulse topics list` (fix the number or "
+                "delete the entry)"
+            )
     con.execute(
         """
         update topics set label = auto_label, owner = null, notes = null, merged_into = null,
