@@ -14,6 +14,8 @@ import numpy as np
 from pulse.db import fetch_dicts
 from pulse.kpi_moves import UNASSIGNED_LABEL, kpi_moves
 from pulse.pipeline import RunContext, metric_params
+from pulse.verdicts import METHOD_TEXT as ACTIONS_METHOD
+from pulse.verdicts import action_verdicts
 from pulse.weeks import IsoWeek
 
 QUOTES_PER_ISSUE = 3
@@ -84,6 +86,8 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, 
         # each KPI's change split by issue, mix and rate apart (pulse.kpi_moves)
         "kpi_moves": _kpi_moves(con, ctx) if last_week_had_texts else {},
         "issues": issues,
+        # actions CX ops recorded, each with its before/after verdict (pulse.verdicts)
+        "actions": action_verdicts(con, ctx) if week_row.get("volume") else [],
         "detail_issues": ctx.settings.detail_issues,
         "since_last_week": _since_last_week(con, ctx, ranked) if last_week_had_texts else {},
         # top issues without an owner that have stayed in the top for weeks
@@ -166,6 +170,7 @@ METHOD = {
         "in touch before) and reach (share of paid members and social audience, log-scaled). "
         "The weights are set in pulse.toml."
     ),
+    "actions": ACTIONS_METHOD,
 }
 
 

@@ -324,6 +324,7 @@ def stage_topics(
     from pulse.topics import cluster_window
 
     start, end = ctx.bounds(ctx.window[0], ctx.week)
+    last_topic_id = undo.last_topic_id(con)
     con.execute("begin transaction")
     try:
         undo.save(con, ctx.run_id)
@@ -358,6 +359,7 @@ def stage_topics(
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
+        undo.reset_sequence(con, last_topic_id)
         raise
     return counts
 

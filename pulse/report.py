@@ -596,6 +596,13 @@ def _absent_note(absent: Sequence[Mapping[str, Any]]) -> str:
     return " ".join(sentences)
 
 
+def _verdict_counts(actions: Sequence[Mapping[str, Any]]) -> str:
+    """'1 worked, 1 no clear change yet': the actions' verdicts for page one."""
+    order = ("worked", "no clear change yet", "worse")
+    counts = {v: sum(1 for a in actions if a.get("verdict") == v) for v in order}
+    return ", ".join(f"{n} {v}" for v, n in counts.items() if n)
+
+
 def _since_view(since: Mapping[str, Any]) -> dict[str, Any] | None:
     """Since last week, as three short lists of phrases (empty lists are left out)."""
     if not since:
@@ -645,12 +652,15 @@ def build_view(context: Mapping[str, Any], detail_issues: int) -> dict[str, Any]
     labels = _week_labels(week, history_len)
     top_n = _top_n(context)
     has_earlier_week = _has_earlier_week(context)
+    actions = list(context.get("actions") or [])
     issue_views = [
         _issue_view(
             issue, index, labels, index < detail_issues, top_n, has_earlier_week, detail_issues
         )
         for index, issue in enumerate(issues)
     ]
+    for view in issue_views:
+        view["actions"] = [a for a in actions if a.get("issue_id") == view.get("topic_id")]
     # a tile only for a measure the week has: never a "no data" tile
     kpis = [
         _kpi_view(kpi, index, has_earlier_week)
@@ -684,6 +694,8 @@ def build_view(context: Mapping[str, Any], detail_issues: int) -> dict[str, Any]
         "kpis": kpis,
         "absent_note": _absent_note(context.get("kpis_absent") or []),
         "kpi_moves": dict(context.get("kpi_moves") or {}),
+        "actions": actions,
+        "verdict_counts": _verdict_counts(actions),
         "volume_split": _split_view(changes.get("texts"), "texts"),
         "negative_split": _split_view(changes.get("negative_texts"), "negative texts"),
         "top_n": top_n,
@@ -791,6 +803,8 @@ def _summary(context: Mapping[str, Any], pages: int) -> dict[str, Any]:
         "changes": context.get("changes") or {},
         # each KPI's change split by issue into mix and rate parts that add up (pulse.kpi_moves)
         "kpi_moves": context.get("kpi_moves") or {},
+        # each recorded action with its before/after figures and verdict (pulse.verdicts)
+        "actions": context.get("actions") or [],
         "since_last_week": context.get("since_last_week") or {},
         "unowned_persistent": [
             {key: issue.get(key) for key in ("topic_id", "label", "rank", "weeks_in_top")}

@@ -62,18 +62,14 @@ def save(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
         discard(con)
     present = _tables(con, "main")
     con.execute(f"create schema {SCHEMA}")
-    sequence = con.execute(
-        "select coalesce(last_value, start_value - 1) from duckdb_sequences() "
-        "where sequence_name = $name and schema_name = 'main'",
-        {"name": SEQUENCE},
-    ).fetchone()
+    sequence = (last_topic_id(con),)
     con.execute(
         f"create table {SCHEMA}.saved as select $run_id as run_id, "
         "$tables::varchar[] as tables, $last::bigint as last_topic_id",
         {
             "run_id": run_id,
             "tables": [t for t in REGISTRY_TABLES if t in present],
-            "last": sequence[0] if sequence else None,
+            "last": sequence[0],
         },
     )
     for table in REGISTRY_TABLES:
@@ -112,3 +108,20 @@ def restore(con: duckdb.DuckDBPyConnection, run_ids: Iterable[str]) -> bool:
         con.execute(f"create or replace sequence {SEQUENCE} start {int(last) + 1}")
     discard(con)
     return True
+
+
+def last_topic_id(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The topic id sequence's last value (None when the sequence does not exist)."""
+    row = con.execute(
+        "select coalesce(last_value, start_value - 1) from duckdb_sequences() "
+        "where sequence_name = $name and schema_name = 'main'",
+        {"name": SEQUENCE},
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def reset_sequence(con: duckdb.DuckDBPyConnection, last: int | None) -> None:
+    """Put the topic id sequence back to `last`: DuckDB does not roll a sequence back with
+    the transaction that drew from it, so a failed topic stage would otherwise skip ids."""
+    if last is not None and last_topic_id(con) != last:
+        con.execute(f"create or replace sequence {SEQUENCE} start {int(last) + 1}")

@@ -234,7 +234,7 @@ def test_the_partial_renders_each_action_as_a_row_with_its_verdict(hand_made):
     html = make_environment().get_template("_actions.html").render(actions=rows)
     assert html.count("<tr class=") == 1 and "<thead>" in html
     assert "Cap &lt;b&gt;" in html  # action text from the file is escaped
-    assert "20.0 → 5.0" in html and "−15.0" in html and "(−22.7 to −7.3)" in html
+    assert "20.0 → 5.0" in html and "−15.0" in html and "−22.7 to −7.3" in html
     assert '<strong class="verdict">worked</strong>' in html
     empty = make_environment().get_template("_actions.html").render(actions=[])
     assert "No actions have been recorded" in empty
