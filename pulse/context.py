@@ -348,7 +348,8 @@ def _abs_change(digits: int, unit: str = ""):
 
 def _issues(con: duckdb.DuckDBPyConnection, ctx: RunContext, weeks: list[str]) -> list[dict]:
     weights = vars(ctx.settings.weights)
-    ranked = con.execute(
+    rows = fetch_rows(
+        con,
         """
         select r.*, t.label, t.keywords, t.first_seen_week, t.owner, t.notes
         from ranked_issues as r
@@ -358,8 +359,6 @@ def _issues(con: duckdb.DuckDBPyConnection, ctx: RunContext, weeks: list[str]) -
         """,
         {"run_id": ctx.run_id, "limit": ctx.settings.top_issues},
     )
-    columns = [d[0] for d in ranked.description]
-    rows = [dict(zip(columns, r, strict=True)) for r in ranked.fetchall()]
     if not rows:
         return []
     topic_ids = [r["topic_id"] for r in rows]

@@ -6,8 +6,28 @@
 -- weekly_kpis' figures. CSAT sums are rebuilt from mean times count (answers are whole
 -- numbers 1-5, so rounding gives the exact sum). is_nps_split_known is false when the
 -- run's issue rows predate topic_week_metrics' NPS columns (they read null there).
-with issues as (
+with weekly_counts as (
+    -- the issues' rows and the week's totals (topic_id null) in one shape, pivoted once
     select
+        false as is_total, topic_id, week, volume, sentiment_count, negative_count,
+        csat_count, csat_mean, nps_count, nps_promoter_count, nps_detractor_count
+    from topic_week_metrics
+    where run_id = $run_id and level = 'issue' and week in ($week, $prev_week)
+    union all
+    select
+        true, null, week, volume, sentiment_count, negative_count,
+        csat_count, csat_mean, nps_count, nps_promoter_count, nps_detractor_count
+    from weekly_kpis
+    where run_id = $run_id and week in ($week, $prev_week)
+    union all
+    -- a row of zeros, so the totals exist when weekly_kpis has neither week (counts are
+    -- never negative, so it changes no maximum)
+    select true, null, $week, 0, 0, 0, 0, null, 0, 0, 0
+),
+
+pivoted as (
+    select
+        is_total,
         topic_id,
         coalesce(max(volume) filter (where week = $week), 0) as volume,
         coalesce(max(volume) filter (where week = $prev_week), 0) as prev_volume,
@@ -38,43 +58,16 @@ with issues as (
         coalesce(max(nps_detractor_count) filter (where week = $prev_week), 0)
             as prev_nps_detractor_count,
         bool_and(nps_count is not null) as is_nps_split_known
-    from topic_week_metrics
-    where run_id = $run_id and level = 'issue' and week in ($week, $prev_week)
-    group by topic_id
+    from weekly_counts
+    group by is_total, topic_id
+),
+
+issues as (
+    select * exclude (is_total) from pivoted where not is_total
 ),
 
 totals as (
-    select
-        coalesce(max(volume) filter (where week = $week), 0) as volume,
-        coalesce(max(volume) filter (where week = $prev_week), 0) as prev_volume,
-        coalesce(max(sentiment_count) filter (where week = $week), 0) as sentiment_count,
-        coalesce(max(sentiment_count) filter (where week = $prev_week), 0)
-            as prev_sentiment_count,
-        coalesce(max(negative_count) filter (where week = $week), 0) as negative_count,
-        coalesce(max(negative_count) filter (where week = $prev_week), 0)
-            as prev_negative_count,
-        coalesce(max(csat_count) filter (where week = $week), 0) as csat_count,
-        coalesce(max(csat_count) filter (where week = $prev_week), 0) as prev_csat_count,
-        coalesce(
-            max(round(csat_mean * csat_count)) filter (where week = $week and csat_count > 0),
-            0
-        ) as csat_sum,
-        coalesce(
-            max(round(csat_mean * csat_count))
-                filter (where week = $prev_week and csat_count > 0),
-            0
-        ) as prev_csat_sum,
-        coalesce(max(nps_count) filter (where week = $week), 0) as nps_count,
-        coalesce(max(nps_count) filter (where week = $prev_week), 0) as prev_nps_count,
-        coalesce(max(nps_promoter_count) filter (where week = $week), 0) as nps_promoter_count,
-        coalesce(max(nps_promoter_count) filter (where week = $prev_week), 0)
-            as prev_nps_promoter_count,
-        coalesce(max(nps_detractor_count) filter (where week = $week), 0)
-            as nps_detractor_count,
-        coalesce(max(nps_detractor_count) filter (where week = $prev_week), 0)
-            as prev_nps_detractor_count
-    from weekly_kpis
-    where run_id = $run_id and week in ($week, $prev_week)
+    select * exclude (is_total, topic_id, is_nps_split_known) from pivoted where is_total
 ),
 
 issue_sums as (

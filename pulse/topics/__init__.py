@@ -1002,7 +1002,7 @@ def match_by_documents(
     the window's texts outside any fitted cluster, counted in each topic's size;
     topic -1 the texts no earlier fit assigned, counted in each cluster's size.
     """
-    from scipy.optimize import linear_sum_assignment
+    from pulse.topics.issues import overlap_assignment
 
     exclude = exclude or set()
     cluster_ids = sorted(c for c in shared if c >= 0)
@@ -1015,14 +1015,13 @@ def match_by_documents(
             counts[r, c] = shared[cluster].get(topic_id, 0)
     cluster_size = {c: sum(shared[c].values()) for c in cluster_ids}
     topic_size = {t: sum(row.get(t, 0) for row in shared.values()) for t in topic_ids}
-    rows, cols = linear_sum_assignment(-counts)
     return {
         cluster_ids[r]: topic_ids[c]
-        for r, c in zip(rows, cols, strict=True)
-        if counts[r, c] > 0
-        and (
-            counts[r, c] >= OVERLAP_SHARE * cluster_size[cluster_ids[r]]
-            or counts[r, c] >= OVERLAP_SHARE * topic_size[topic_ids[c]]
+        for r, c in overlap_assignment(
+            counts,
+            [cluster_size[c] for c in cluster_ids],
+            [topic_size[t] for t in topic_ids],
+            OVERLAP_SHARE,
         )
     }
 

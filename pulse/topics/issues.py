@@ -76,8 +76,6 @@ def match_issues(
     `previous_parent` is each sub-theme's issue after the last run; a group holding most
     of an issue's texts (or most of whose texts were that issue's) keeps its id.
     """
-    from scipy.optimize import linear_sum_assignment
-
     groups = sorted(set(group_of_theme.values()))
     issues = sorted({p for p in previous_parent.values() if p is not None and p in live_issues})
     if not groups or not issues:
@@ -92,16 +90,33 @@ def match_issues(
         if parent in issue_size:
             issue_size[parent] += volume
             shared[groups.index(group), issues.index(parent)] += volume
-    rows, cols = linear_sum_assignment(-shared)
     return {
         groups[r]: issues[c]
-        for r, c in zip(rows, cols, strict=True)
-        if shared[r, c] > 0
-        and (
-            shared[r, c] >= ISSUE_OVERLAP_SHARE * group_size[groups[r]]
-            or shared[r, c] >= ISSUE_OVERLAP_SHARE * issue_size[issues[c]]
+        for r, c in overlap_assignment(
+            shared,
+            [group_size[g] for g in groups],
+            [issue_size[i] for i in issues],
+            ISSUE_OVERLAP_SHARE,
         )
     }
+
+
+def overlap_assignment(
+    shared: np.ndarray, row_size: Sequence[float], col_size: Sequence[float], share: float
+) -> list[tuple[int, int]]:
+    """One-to-one pairs (row, column) keeping the most shared texts (Hungarian), each pair
+    kept only when the shared texts are at least `share` of the row's or the column's size:
+    a new grouping is an old one when it holds most of the old one's texts, or the reverse.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    rows, cols = linear_sum_assignment(-shared)
+    return [
+        (int(r), int(c))
+        for r, c in zip(rows, cols, strict=True)
+        if shared[r, c] > 0
+        and (shared[r, c] >= share * row_size[r] or shared[r, c] >= share * col_size[c])
+    ]
 
 
 def previous_parents(
