@@ -356,15 +356,31 @@ def restore_snapshot(db_path: Path | str, timeout: float, force: bool = False) -
 
 
 @cache
+def _query_index() -> dict[str, Path]:
+    """Every `queries/<layer>/<name>.sql` by name: names are unique across the layers."""
+    index: dict[str, Path] = {}
+    for path in sorted(QUERIES_DIR.rglob("*.sql")):
+        if path.stem in index:
+            raise PulseError(f"two queries named {path.stem!r}: {index[path.stem]} and {path}")
+        index[path.stem] = path
+    return index
+
+
+def query_path(name: str) -> Path | None:
+    """The file of the query `name` (in whichever layer folder of `queries/`), or None."""
+    return _query_index().get(name)
+
+
+@cache
 def _read_sql(name: str) -> str:
-    path = QUERIES_DIR / f"{name}.sql"
-    if not path.exists():
-        raise PulseError(f"no query named {name!r}: {path} is missing")
+    path = query_path(name)
+    if path is None:
+        raise PulseError(f"no query named {name!r} under {QUERIES_DIR}")
     return path.read_text(encoding="utf-8")
 
 
 def sql_text(name: str) -> str:
-    """The text of `queries/<name>.sql`."""
+    """The text of the query file `name` (`queries/<layer>/<name>.sql`)."""
     return _read_sql(name)
 
 
@@ -376,7 +392,7 @@ def query_params(name: str) -> set[str]:
 def run_query(
     con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """Execute `queries/<name>.sql` with named parameters.
+    """Execute the query file `name` (`queries/<layer>/<name>.sql`) with named parameters.
 
     The parameters given and the `$names` in the file must agree exactly, so a
     renamed parameter fails here with both lists rather than deep in DuckDB.
@@ -387,7 +403,7 @@ def run_query(
         missing = sorted(expected - set(params))
         extra = sorted(set(params) - expected)
         raise PulseError(
-            f"queries/{name}.sql: parameters do not match (missing: {missing}, unexpected: {extra})"
+            f"{query_path(name)}: parameters do not match (missing: {missing}, unexpected: {extra})"
         )
     return con.execute(_read_sql(name), params) if params else con.execute(_read_sql(name))
 

@@ -395,7 +395,7 @@ PASS_GATES: dict[str, str] = {
     "handle": r"@[A-Za-z0-9_]",
 }
 #: Gates that only screen: DuckDB tests them within ANY_GATE to pick the texts Python
-#: redacts, but has no column for each (queries/stg_ingest_redact_candidates.sql names one
+#: redacts, but has no column for each (queries/ingest/stg_ingest_redact_candidates.sql names one
 #: per PASS_GATES entry). Their passes run on every text that reaches Python, each behind
 #: a cheap test of its own, so `redact_gated` treats them as open.
 SCREEN_GATES: dict[str, str] = {

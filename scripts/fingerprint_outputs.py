@@ -2,8 +2,9 @@
 
 A refactor is safe when two fingerprints are byte-identical: `diff -r A/fingerprint
 B/fingerprint` prints nothing. The fingerprint holds ranked_issues.csv, summary.json
-without its run id and timestamp, the PDF's text (pdftotext -layout) and the HTML the PDF
-was drawn from.
+without its run id and timestamp, the PDF's text and the HTML the PDF was drawn from.
+The text is pdftotext's plain reading: `-layout` pads columns by glyph positions, so its
+spacing moves with the run id's widths.
 
     python scripts/fingerprint_outputs.py /tmp/fp-before   # on the old commit
     python scripts/fingerprint_outputs.py /tmp/fp-after    # on the new one
@@ -51,7 +52,7 @@ def main() -> int:
         summary.pop(key, None)
     dumped = json.dumps(summary, indent=1, sort_keys=True)
     (fp / "summary.json").write_text(dumped, encoding="utf-8")
-    text = subprocess.run(["pdftotext", "-layout", str(out / "report.pdf"), "-"],
+    text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"],
                           check=True, capture_output=True, text=True).stdout
     (fp / "report.txt").write_text(_RUN_ID.sub("RUN", text), encoding="utf-8")
     html = (out / "report.html").read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
 """Text cleaning: what a customer wrote, without markup, signatures or the thread it quotes.
 
-Texts made only of PLAIN_CHARSET are cleaned in SQL (`queries/stg_ingest_typed.sql`):
+Texts made only of PLAIN_CHARSET are cleaned in SQL (`queries/ingest/stg_ingest_typed.sql`):
 collapsing spaces is all they need. The rest are cleaned here in batched Python (one
 list comprehension per file, not a row loop around SQL) because HTML, quoted replies
 and NFKC are awkward in SQL; the checks that decide whether a pattern can occur at all
@@ -292,7 +292,7 @@ def redact_candidates(
 ) -> pa.Table:
     """Redact the texts DuckDB found a redaction gate open for; `line` and `text_redacted` out.
 
-    `candidates` is `queries/stg_ingest_redact_candidates.sql`'s result: a text outside
+    `candidates` is `queries/ingest/stg_ingest_redact_candidates.sql`'s result: a text outside
     the gate charset runs every pass, any other only the passes whose gate is open.
     """
     return start_redaction(candidates, brand_handles, workers).result()

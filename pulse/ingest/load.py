@@ -9,12 +9,12 @@ over temporary tables:
    and broken JSON lines go to `ingest_reader_rejects` with their line number),
 2. project them through the source's mapping into `ingest_input` (one column per
    feedback field, still text) and parse the timestamps (`pulse.ingest.project`),
-3. type and check every row in SQL (`queries/stg_ingest_typed.sql`): the first
+3. type and check every row in SQL (`queries/ingest/stg_ingest_typed.sql`): the first
    problem found becomes the row's `reason`; plain texts are cleaned there too and
    screened with the redaction gates (`pulse.redact.PASS_GATES`),
 4. clean the other texts in batched Python and redact only those with a gate open
    (`pulse.ingest.scrub`),
-5. decide each row's fate (`queries/stg_ingest_rows.sql`): load, reject or duplicate,
+5. decide each row's fate (`queries/ingest/stg_ingest_rows.sql`): load, reject or duplicate,
    and give each rejection its full reason (`pulse.ingest.reasons`),
 6. write rejects, upsert the good rows (newer `updated_at` wins), record the files.
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pulse.config import QUERIES_DIR
+from pulse.db import query_path
 from pulse.errors import PulseError
 
 BUILTIN_MAPPINGS_FILE = Path(__file__).resolve().parents[1] / "sources.toml"
@@ -53,7 +53,7 @@ _SETTINGS: dict[str, str] = {
     "kind": '"ticket" or "social"',
     "format": " | ".join(FORMATS),
     "records": "a JSON key naming the array of records",
-    "staging": "the name of a queries/<name>.sql file",
+    "staging": "the name of a queries/staging/<name>.sql file",
     "needs": "a list of column names",
     "channel_value": "a channel name",
     "url_prefix": "a URL prefix",
@@ -205,8 +205,10 @@ def _parse_mapping(name: str, spec: object, origin: Path) -> Mapping:
         raise PulseError(f"{check.where}: name the column(s) for {', '.join(missing)}")
     records = check.string(spec, "records", _SETTINGS["records"])
     staging = check.string(spec, "staging", _SETTINGS["staging"])
-    if staging and not (QUERIES_DIR / f"{staging}.sql").exists():
-        raise PulseError(f"{check.where}: staging query queries/{staging}.sql does not exist")
+    if staging and query_path(staging) is None:
+        raise PulseError(
+            f"{check.where}: staging query queries/staging/{staging}.sql does not exist"
+        )
     needs = spec.get("needs", [])
     if not isinstance(needs, list) or not all(isinstance(n, str) and n for n in needs):
         raise check.fail("needs", needs, _SETTINGS["needs"])

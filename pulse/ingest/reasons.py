@@ -1,6 +1,6 @@
 """Why a row did not load, in words a user can act on.
 
-The SQL checks (`queries/stg_ingest_typed.sql`) give each failing row a short *kind*
+The SQL checks (`queries/ingest/stg_ingest_typed.sql`) give each failing row a short *kind*
 ("unparseable created_at") and the value it is about; this module turns the pair into
 the message `pulse rejected` shows (the value, what is wrong, the fix), and groups a
 file's rejections by kind for the summary that `pulse ingest` and `pulse run` print

@@ -75,7 +75,7 @@ def _redaction_candidates(
     typed: pa.Table | None = None,
     messy: pa.Table | None = None,
 ) -> pa.Table:
-    """`queries/stg_ingest_redact_candidates.sql` over the given plain or cleaned texts.
+    """`queries/ingest/stg_ingest_redact_candidates.sql` over the given plain or cleaned texts.
 
     It runs on `cursor` (a connection of its own, which this closes), over these
     tables rather than the file's staging tables, so the plain texts' candidates can

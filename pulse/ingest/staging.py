@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from pulse.db import finish_pending, query_params, sql_text
+from pulse.db import finish_pending, query_params, query_path, sql_text
 from pulse.errors import PulseError
 from pulse.ingest.files import suffixes
 
@@ -80,7 +80,7 @@ def stage(
     expected = query_params(query_name)
     if expected != set(params):
         raise PulseError(
-            f"queries/{query_name}.sql: parameters do not match (missing: "
+            f"{query_path(query_name)}: parameters do not match (missing: "
             f"{sorted(expected - set(params))}, unexpected: {sorted(set(params) - expected)})"
         )
     create_temp_table(con, table, sql_text(query_name), params)
