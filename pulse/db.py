@@ -112,8 +112,8 @@ def connect(
     try:
         con.execute("set memory_limit = $limit", {"limit": MEMORY_LIMIT})
         if not read_only:
-            con.execute(sql_text("schema"))
-            con.execute(sql_text("schema_ingest"))
+            for name in schema_files():
+                con.execute(sql_text(name))
     except duckdb.Error as exc:
         con.close()
         raise _open_error(db_path, exc) from None
@@ -364,6 +364,12 @@ def _query_index() -> dict[str, Path]:
             raise PulseError(f"two queries named {path.stem!r}: {index[path.stem]} and {path}")
         index[path.stem] = path
     return index
+
+
+def schema_files() -> list[str]:
+    """The DDL files of `queries/schema/`, by name in sorted order: each is idempotent and
+    run at every connect, so a table's definition lives in exactly one of them."""
+    return sorted(name for name, path in _query_index().items() if path.parent.name == "schema")
 
 
 def query_path(name: str) -> Path | None:
