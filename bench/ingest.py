@@ -305,7 +305,7 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 from pulse.db import connect
 from pulse.ingest import ingest_paths
-from pulse.ingest.clean import shutdown_pool
+from pulse.workers import shutdown_pool
 csv_path, small_dir, mapping, workdir = (Path(a) for a in sys.argv[2:6])
 now = datetime(2026, 12, 1, tzinfo=UTC)
 out = {}

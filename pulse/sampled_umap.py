@@ -90,7 +90,7 @@ def place_shared(umap: Any, matrix: np.ndarray, batch: int) -> list[np.ndarray]:
     """
     import torch
 
-    from pulse.ingest.clean import can_share, map_chunks
+    from pulse.workers import can_share, map_chunks
 
     with tempfile.TemporaryDirectory(prefix="pulse-umap-") as folder:
         path = str(Path(folder) / "umap.pickle")
@@ -108,7 +108,7 @@ def place_shared(umap: Any, matrix: np.ndarray, batch: int) -> list[np.ndarray]:
             torch.set_num_threads(threads)
             del _LOCAL_PLACERS[path]
             if len(matrix) > batch:  # the worker may hold a copy: let it go
-                from pulse.ingest.clean import start_in_worker
+                from pulse.workers import start_in_worker
 
                 start_in_worker(forget_placer)
 
@@ -248,7 +248,7 @@ class SampledUMAP(BaseEstimator):
         """
         if not (self.share_work and len(placed) > self.transform_batch):
             return []
-        from pulse.ingest.clean import start_in_worker
+        from pulse.workers import start_in_worker
 
         if start_in_worker(warm_placer) is None or not self._exact_applies(len(sample)):
             return []

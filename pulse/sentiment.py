@@ -128,7 +128,7 @@ def start_lexicon_features(texts: list[str]) -> Callable[[], np.ndarray]:
     run shares its chunks with the ingest worker process (pulse.ingest.clean), which
     starts on them at once, so the caller can load and write other rows meanwhile.
     """
-    from pulse.ingest.clean import start_shared
+    from pulse.workers import start_shared
 
     count = len(texts)
     rows = start_shared(_lexicon_rows, (list(texts),))

@@ -1142,7 +1142,7 @@ def test_a_script_without_a_main_guard_loads_a_large_file_and_exits(tmp_path: Pa
     import sys
 
     from pulse.demo import TICKET_COLUMNS
-    from pulse.ingest.clean import PARALLEL_MIN_TEXTS
+    from pulse.workers import PARALLEL_MIN_TEXTS
 
     rows = PARALLEL_MIN_TEXTS + 2_000
     source = tmp_path / "tickets.csv"

@@ -81,10 +81,10 @@ def test_a_phrase_is_a_word_sequence_some_text_really_has():
 
 
 def test_terms_counted_in_the_worker_process_equal_those_counted_here(monkeypatch):
-    from pulse.ingest import clean
+    from pulse import workers
     from pulse.topics import start_document_terms
 
-    monkeypatch.setattr(clean, "PARALLEL_MIN_TEXTS", 10)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_TEXTS", 10)
     texts, _ = themed("@ProNetHelp", *THEMES)
     there = start_document_terms(texts, ["ProNetHelp"])()
     here = document_terms(texts, ["ProNetHelp"])

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 
 from pulse import redact as redact_module
+from pulse import workers
 from pulse.db import sql_text
 from pulse.demo import BRAND_HANDLES
 from pulse.ingest import clean
@@ -643,8 +644,8 @@ def test_a_text_outside_the_gate_charset_opens_every_gate() -> None:
 
 
 def test_a_worker_process_shares_large_batches_and_keeps_the_order(monkeypatch) -> None:
-    monkeypatch.setattr(clean, "PARALLEL_MIN_TEXTS", 10)
-    monkeypatch.setattr(clean, "CHUNK_TEXTS", 7)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_TEXTS", 10)
+    monkeypatch.setattr(workers, "CHUNK_TEXTS", 7)
     texts = [clean_text(text) for text in GATE_PROBES + _generated_tickets(400)]
     texts += texts[:5]  # repeated texts share one call
     assert _ingest_gated(texts, workers=2) == [redact(text) for text in texts]
@@ -653,8 +654,8 @@ def test_a_worker_process_shares_large_batches_and_keeps_the_order(monkeypatch) 
 def test_clean_texts_shares_large_batches_with_the_worker_and_keeps_the_order(
     monkeypatch,
 ) -> None:
-    monkeypatch.setattr(clean, "PARALLEL_MIN_TEXTS", 10)
-    monkeypatch.setattr(clean, "CHUNK_TEXTS", 7)
+    monkeypatch.setattr(workers, "PARALLEL_MIN_TEXTS", 10)
+    monkeypatch.setattr(workers, "CHUNK_TEXTS", 7)
     texts = _generated_tickets(300) + ["<p>Hi &amp; bye</p>", "Help\n\nThanks,\nSam", None]
     assert clean.clean_texts(texts, workers=2) == [clean_text(text) for text in texts]
 

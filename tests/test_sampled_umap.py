@@ -13,8 +13,7 @@ from sklearn.metrics import normalized_mutual_info_score
 from umap import UMAP
 
 import pulse  # noqa: F401  (numba cache directory first)
-from pulse import sampled_umap
-from pulse.ingest import clean
+from pulse import sampled_umap, workers
 from pulse.sampled_umap import SampledUMAP
 
 SEED = 7
@@ -171,12 +170,12 @@ def test_the_worker_process_places_rows_bit_for_bit_as_this_process_does(
     assert isinstance(sampled.umap_._knn_search_index, sampled_umap.ExactCosineIndex)
     rows = vectors[200:450]
     here = sampled.umap_.transform(rows)
-    clean.warm_pool(2)
-    assert clean._POOL is not None
+    workers.warm_pool(2)
+    assert workers._POOL is not None
     path = tmp_path / "umap.pickle"
     path.write_bytes(pickle.dumps(sampled.umap_))
     # Loaded from the pickle in the worker, with its own imports and numba cache.
-    there = clean._POOL.submit(sampled_umap._place, rows, str(path)).result(timeout=300)
+    there = workers._POOL.submit(sampled_umap._place, rows, str(path)).result(timeout=300)
     np.testing.assert_array_equal(there, here)
 
 
@@ -199,8 +198,8 @@ def test_the_worker_places_a_batch_with_the_neighbours_it_searched_while_the_sam
     sampled = SampledUMAP(UMAP(**umap_params()), max_fit=200, share_work=False).fit(vectors)
     rows = vectors[200:450]
     here = sampled.umap_.transform(rows)
-    clean.warm_pool(2)
-    pool = clean._POOL
+    workers.warm_pool(2)
+    pool = workers._POOL
     assert pool is not None
     sample_path = tmp_path / "sample.npy"
     np.save(sample_path, vectors[sampled.sample_indices_])

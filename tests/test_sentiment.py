@@ -374,16 +374,16 @@ def test_the_sentiment_stage_scores_in_chunks_exactly_what_one_pass_scores(
 ):
     import hashlib
 
+    from pulse import workers
     from pulse.db import connect
     from pulse.embed import embed_missing
-    from pulse.ingest import clean
     from pulse.pipeline import stage_sentiment
 
     if worker:
         # Chunks of 3 texts, each shared with the worker 2 texts at a time, and the next
         # chunk's features begun in the worker while this one is scored and written.
-        monkeypatch.setattr(clean, "PARALLEL_MIN_TEXTS", 2)
-        monkeypatch.setattr(clean, "CHUNK_TEXTS", 2)
+        monkeypatch.setattr(workers, "PARALLEL_MIN_TEXTS", 2)
+        monkeypatch.setattr(workers, "CHUNK_TEXTS", 2)
 
     with connect(tmp_path / "pulse.duckdb") as con:
         for i, text in enumerate(ALL_TEXTS):
@@ -398,7 +398,7 @@ def test_the_sentiment_stage_scores_in_chunks_exactly_what_one_pass_scores(
         embed_missing(con)
         assert stage_sentiment(con, chunk_size=3) == len(ALL_TEXTS)
         assert stage_sentiment(con, chunk_size=3) == 0  # nothing left to score
-        assert clean._POOL is not None or not worker  # the worker really took part
+        assert workers._POOL is not None or not worker  # the worker really took part
         stored = con.execute(
             "select label, score, model from sentiment order by feedback_id"
         ).fetchall()
@@ -409,7 +409,7 @@ def test_the_sentiment_stage_scores_in_chunks_exactly_what_one_pass_scores(
 
 
 def test_a_large_batch_shared_with_the_worker_process_gets_the_same_features():
-    from pulse.ingest import clean
+    from pulse import workers
 
     phrases = [
         "still waiting for a reply, thanks for nothing",
@@ -418,9 +418,9 @@ def test_a_large_batch_shared_with_the_worker_process_gets_the_same_features():
         "how do I change my billing email?",
     ]
     # Enough distinct texts for the worker to take part (PARALLEL_MIN_TEXTS).
-    texts = [f"{phrases[i % 4]} (ticket {i})" for i in range(clean.PARALLEL_MIN_TEXTS)]
+    texts = [f"{phrases[i % 4]} (ticket {i})" for i in range(workers.PARALLEL_MIN_TEXTS)]
     shared = sentiment.lexicon_features(texts)
-    assert clean._POOL is not None  # the worker process really ran
+    assert workers._POOL is not None  # the worker process really ran
     alone = np.asarray(sentiment._lexicon_rows(texts), dtype=np.float32)
     np.testing.assert_array_equal(shared, alone)
     assert shared.shape == (len(texts), 7)

@@ -14,9 +14,10 @@ import duckdb
 import pyarrow as pa
 
 from pulse.db import sql_text
-from pulse.ingest.clean import PARALLEL_MIN_TEXTS, clean_texts, start_redaction, warm_pool
+from pulse.ingest.clean import clean_texts, start_redaction, warm_redaction
 from pulse.ingest.staging import finish_pending
 from pulse.redact import ANY_GATE, GATE_CHARSET, PASS_GATES
+from pulse.workers import PARALLEL_MIN_TEXTS
 
 
 def clean_and_redact(
@@ -43,7 +44,7 @@ def clean_and_redact(
         "select line, text_raw from ingest_typed where text_raw is not null"
     ).to_arrow_table()
     if max(plain.num_rows, messy.num_rows) >= PARALLEL_MIN_TEXTS:
-        warm_pool()  # its start-up overlaps the plain texts' screening
+        warm_redaction()  # its start-up overlaps the plain texts' screening
     brand = tuple(brand_handles)
     plain_job = start_redaction(_redaction_candidates(con.cursor(), typed=plain), brand)
     del plain

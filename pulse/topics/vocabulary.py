@@ -105,7 +105,7 @@ def start_document_terms(
 
     Below PARALLEL_MIN_TEXTS texts (or with no worker) the call counts them here.
     """
-    from pulse.ingest.clean import PARALLEL_MIN_TEXTS, start_in_worker
+    from pulse.workers import PARALLEL_MIN_TEXTS, start_in_worker
 
     future = (
         start_in_worker(document_terms, list(texts), list(brand_handles))
