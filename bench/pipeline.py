@@ -327,10 +327,11 @@ def run_week(
     """
     from pulse import pipeline
     from pulse.ingest import ingest_paths
+    from pulse.run import RunContext, finish_run, new_run_id, start_run
 
     stages: list[dict] = []
-    ctx = pipeline.RunContext(run_id=pipeline.new_run_id(week), week=week, settings=settings)
-    pipeline.start_run(con, ctx, {"week": str(week), "bench": True})
+    ctx = RunContext(run_id=new_run_id(week), week=week, settings=settings)
+    start_run(con, ctx, {"week": str(week), "bench": True})
     before = con.execute("select count(*) from feedback").fetchone()[0]
 
     def ingest() -> int:
@@ -354,7 +355,7 @@ def run_week(
     counts = measure(stages, "topics", window, pipeline.stage_topics, con, ctx, rebuild=True)
     measure(stages, "metrics", window, pipeline.stage_metrics, con, ctx)
     paths = measure(stages, "report", window, pipeline.stage_report, con, ctx, output_dir)
-    pipeline.finish_run(con, ctx, "ok", Path(paths["pdf"]).parent)
+    finish_run(con, ctx, "ok", Path(paths["pdf"]).parent)
     return stages, {"new_rows": new_rows, "window_texts": window, **counts}
 
 

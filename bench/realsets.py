@@ -350,19 +350,20 @@ def run_id_of(realset: RealSet, week) -> str:
 def _run_week(con, realset: RealSet, week) -> None:
     """One Monday: the topic stage, then the ranking, on the registry the last one left."""
     from pulse import pipeline
+    from pulse.run import RunContext, finish_run, start_run, timed
 
-    ctx = pipeline.RunContext(run_id=run_id_of(realset, week), week=week, settings=bench_settings())
-    pipeline.start_run(con, ctx, {"week": str(week), "bench": "realsets"})
-    with pipeline.timed(ctx, "topics"):
+    ctx = RunContext(run_id=run_id_of(realset, week), week=week, settings=bench_settings())
+    start_run(con, ctx, {"week": str(week), "bench": "realsets"})
+    with timed(ctx, "topics"):
         ctx.counts["topics"] = pipeline.stage_topics(con, ctx)
     # The labels as published this Monday (a later run may rename a topic).
     con.execute(
         "insert into bench_labels select $r, topic_id, label, status from topics",
         {"r": ctx.run_id},
     )
-    with pipeline.timed(ctx, "rank"):
+    with timed(ctx, "rank"):
         ctx.counts["ranked_issues"] = pipeline.stage_metrics(con, ctx)
-    pipeline.finish_run(con, ctx, "ok", None)
+    finish_run(con, ctx, "ok", None)
     con.execute(
         "insert into bench_weeks values ($r, $w, $counts, $topics, $rank)",
         {
@@ -414,10 +415,11 @@ def weekly_db(realset: RealSet, base: Path, cache_dir: Path, recluster: bool = F
 def rerank(con, realset: RealSet) -> float:
     """The ranking SQL again on each week's cached topic assignment; seconds taken."""
     from pulse import pipeline
+    from pulse.run import RunContext
 
     started = time.perf_counter()
     for week in realset.weeks():
-        ctx = pipeline.RunContext(
+        ctx = RunContext(
             run_id=run_id_of(realset, week), week=week, settings=bench_settings()
         )
         pipeline.stage_metrics(con, ctx)

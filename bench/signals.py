@@ -47,6 +47,7 @@ from bench import realsets  # noqa: E402
 from pulse import pipeline  # noqa: E402
 from pulse.config import Settings  # noqa: E402
 from pulse.db import connect  # noqa: E402
+from pulse.run import RunContext  # noqa: E402
 from pulse.weeks import IsoWeek  # noqa: E402
 
 DEMO_ANCHOR = IsoWeek.parse("2026-W46")
@@ -75,7 +76,7 @@ def _prepare(db_path: Path, anchor: IsoWeek, load, recluster: bool = False) -> N
             ).fetchone()[0]
             if done and recluster:
                 con.execute("delete from doc_topics; delete from topics")
-                ctx = pipeline.RunContext(run_id=ANCHOR_RUN, week=anchor, settings=Settings())
+                ctx = RunContext(run_id=ANCHOR_RUN, week=anchor, settings=Settings())
                 started = time.perf_counter()
                 pipeline.stage_topics(con, ctx, rebuild=True)
                 print(f"  re-clustered {db_path.name} in {time.perf_counter() - started:.0f} s")
@@ -83,7 +84,7 @@ def _prepare(db_path: Path, anchor: IsoWeek, load, recluster: bool = False) -> N
             return
         db_path.unlink()
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    ctx = pipeline.RunContext(run_id=ANCHOR_RUN, week=anchor, settings=Settings())
+    ctx = RunContext(run_id=ANCHOR_RUN, week=anchor, settings=Settings())
     with connect(db_path) as con:
         started = time.perf_counter()
         load(con)
@@ -104,7 +105,7 @@ def _rank_week(con, week: IsoWeek, anchor_run: str = ANCHOR_RUN) -> list[dict]:
         """,
         {"r": run_id, "anchor": anchor_run},
     )
-    ctx = pipeline.RunContext(run_id=run_id, week=week, settings=Settings())
+    ctx = RunContext(run_id=run_id, week=week, settings=Settings())
     pipeline.stage_metrics(con, ctx)
     cursor = con.execute(
         "select * from ranked_issues where run_id = $r order by rank", {"r": run_id}

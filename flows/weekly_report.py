@@ -31,6 +31,16 @@ from pulse import pipeline, undo, weeks
 from pulse.config import Settings, SourceSpec, load_settings
 from pulse.db import connect, run_lock, snapshot
 from pulse.errors import PulseError
+from pulse.run import (
+    RunContext,
+    check_week_has_data,
+    check_week_started,
+    finish_run,
+    new_run_id,
+    start_run,
+    timed,
+    week_has_texts,
+)
 from pulse.weeks import IsoWeek
 
 
@@ -114,13 +124,13 @@ def score_sentiment(settings: Settings) -> int:
 
 
 @task(cache_policy=NO_CACHE)
-def cluster_topics(ctx: pipeline.RunContext, rebuild_topics: bool) -> dict:
+def cluster_topics(ctx: RunContext, rebuild_topics: bool) -> dict:
     with connect(ctx.settings.db_path) as con:
         return pipeline.stage_topics(con, ctx, rebuild=rebuild_topics)
 
 
 @task(cache_policy=NO_CACHE)
-def rank_issues(ctx: pipeline.RunContext) -> int:
+def rank_issues(ctx: RunContext) -> int:
     with connect(ctx.settings.db_path) as con:
         return pipeline.stage_metrics(con, ctx)
 
@@ -131,7 +141,7 @@ def rank_issues(ctx: pipeline.RunContext) -> int:
     retry_condition_fn=_worth_retrying,
     cache_policy=NO_CACHE,
 )
-def render(ctx: pipeline.RunContext, output_dir: Path) -> dict[str, str]:
+def render(ctx: RunContext, output_dir: Path) -> dict[str, str]:
     """Write the week's folder atomically (I/O: retried)."""
     # Staging folders of a killed render are the only thing a crash can leave in
     # outputs/; the run lock says no other render is using them.
@@ -174,7 +184,7 @@ def weekly_report(
     out = Path(output_dir) if output_dir else settings.output_dir
     specs = specs_from_arguments(sources, mapping, mappings)
     today = weeks.today_in(settings.timezone)
-    pipeline.check_week_started(iso_week, today, partial)
+    check_week_started(iso_week, today, partial)
     with run_lock(settings.db_path, settings.lock_timeout_seconds):
         ctx, paths = _run_week(
             settings, iso_week, specs, demo, rebuild_topics, out, today if partial else None
@@ -194,14 +204,14 @@ def _run_week(
     rebuild_topics: bool,
     out: Path,
     partial_through: date | None = None,
-) -> tuple[pipeline.RunContext, dict[str, str]]:
+) -> tuple[RunContext, dict[str, str]]:
     """The stages in order, under the run lock; the run's row says how it ended.
 
-    A failure anywhere undoes what the run decided (`pipeline.finish_run`) and records
+    A failure anywhere undoes what the run decided (`finish_run`) and records
     the stage and the reason in its row of `runs`.
     """
-    ctx = pipeline.RunContext(
-        run_id=pipeline.new_run_id(iso_week),
+    ctx = RunContext(
+        run_id=new_run_id(iso_week),
         week=iso_week,
         settings=settings,
         partial_through=partial_through,
@@ -217,17 +227,17 @@ def _run_week(
     ctx.counts["parameters"] = parameters
     with connect(settings.db_path) as con:
         _recover_crashed_runs(con)
-        pipeline.start_run(con, ctx, parameters)
+        start_run(con, ctx, parameters)
     stage = "start"
     try:
         stage = "ingest"
         with _stage(ctx, stage):
             ctx.counts["ingest"] = ingest(settings, specs, demo)
             with connect(settings.db_path) as con:
-                oldest, newest = pipeline.check_week_has_data(
+                oldest, newest = check_week_has_data(
                     con, iso_week, settings.timezone, weeks.today_in(settings.timezone)
                 )
-                has_texts = pipeline.week_has_texts(con, ctx)
+                has_texts = week_has_texts(con, ctx)
             ctx.counts["data_weeks"] = [str(oldest), str(newest)]
         stage = "embed"
         with _stage(ctx, stage):
@@ -252,20 +262,20 @@ def _run_week(
         release_frames(exc)
         reason = f"{stage}: {type(exc).__name__}: {exc}".strip()
         with connect(settings.db_path) as con:
-            pipeline.finish_run(con, ctx, "failed", None, error=reason[:2000])
+            finish_run(con, ctx, "failed", None, error=reason[:2000])
         raise
     with connect(settings.db_path) as con:
-        pipeline.finish_run(con, ctx, "ok", Path(paths["pdf"]).parent)
+        finish_run(con, ctx, "ok", Path(paths["pdf"]).parent)
         if settings.snapshot:
             snapshot(con, settings.db_path)
     return ctx, paths
 
 
 @contextmanager
-def _stage(ctx: pipeline.RunContext, name: str) -> Iterator[None]:
+def _stage(ctx: RunContext, name: str) -> Iterator[None]:
     """Announce a stage to the reporter and record its wall time in the run."""
     reporter.stage(name)
-    with pipeline.timed(ctx, name):
+    with timed(ctx, name):
         yield
 
 
@@ -314,7 +324,7 @@ def _recover_crashed_runs(con) -> None:
         raise
 
 
-def _deliver(settings: Settings, ctx: pipeline.RunContext, paths: dict[str, str], logger) -> None:
+def _deliver(settings: Settings, ctx: RunContext, paths: dict[str, str], logger) -> None:
     """E-mail the PDF if configured; a failure is logged and recorded, never raised."""
     from pulse.delivery import record_delivery, send_report
 
@@ -334,7 +344,7 @@ def _deliver(settings: Settings, ctx: pipeline.RunContext, paths: dict[str, str]
         )
 
 
-def _publish(ctx: pipeline.RunContext, paths: dict[str, str]) -> None:
+def _publish(ctx: RunContext, paths: dict[str, str]) -> None:
     """Prefect artifacts: the top issues and KPIs in markdown, the ranking table, the PDF path."""
     summary = json.loads(Path(paths["summary"]).read_text(encoding="utf-8"))
     issues = summary.get("issues", [])

@@ -21,6 +21,7 @@ from pathlib import Path
 from pulse.cli_topics import add_topics_parser
 from pulse.config import REPO_ROOT, load_settings
 from pulse.errors import PulseError
+from pulse.run import latest_run, rerun_context
 from pulse.weeks import IsoWeek, week_range
 
 
@@ -90,7 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         weeks = [IsoWeek.parse(args.week) if args.week else IsoWeek.last_complete()]
     from pulse import weeks as calendar_weeks
     from pulse.ingest import preflight, specs_from_arguments
-    from pulse.pipeline import check_week_started
+    from pulse.run import check_week_started
 
     # An unfinished week is refused in a second, before Prefect starts.
     today = calendar_weeks.today_in(settings.timezone)
@@ -165,9 +166,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     require_database(settings.db_path)  # a re-render never makes an empty database
     lock = run_lock(settings.db_path, settings.lock_timeout_seconds)
     with lock, connect(settings.db_path) as con:
-        run_id = pipeline.latest_run(con, week)
+        run_id = latest_run(con, week)
         apply_taxonomy(con)
-        ctx = pipeline.rerun_context(con, run_id, week, settings)
+        ctx = rerun_context(con, run_id, week, settings)
         pipeline.stage_metrics(con, ctx)
         paths = pipeline.stage_report(con, ctx, Path(args.output_dir or settings.output_dir))
     print(Path(paths["pdf"]).resolve())

@@ -41,7 +41,7 @@ _LIST_COLUMNS = (
 def _run_for(con: duckdb.DuckDBPyConnection, week: IsoWeek | None) -> tuple[str, IsoWeek] | None:
     """The run whose assignment a listing reads: the week's newest, else the newest overall."""
     if week is not None:
-        from pulse.pipeline import latest_run
+        from pulse.run import latest_run
 
         return latest_run(con, week), week
     row = con.execute(
@@ -486,7 +486,7 @@ def _topic_verdicts(
     con: duckdb.DuckDBPyConnection, settings, topic_id: int
 ) -> tuple[str | None, list[dict]]:
     """The newest run's week and the topic's actions with their verdicts as of that week."""
-    from pulse.pipeline import RunContext
+    from pulse.run import RunContext
     from pulse.verdicts import action_verdicts
 
     chosen = _run_for(con, None)

@@ -13,7 +13,7 @@ import numpy as np
 
 from pulse.db import fetch_dicts
 from pulse.kpi_moves import UNASSIGNED_LABEL, kpi_moves
-from pulse.pipeline import RunContext, metric_params
+from pulse.run import RunContext, metric_params
 from pulse.verdicts import METHOD_TEXT as ACTIONS_METHOD
 from pulse.verdicts import action_verdicts
 from pulse.weeks import IsoWeek
@@ -127,7 +127,7 @@ def _partial_days(ctx: RunContext) -> str | None:
 
 def _data_weeks(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> dict[str, str] | None:
     """The oldest and newest weeks with texts: what a week without texts is told."""
-    from pulse.pipeline import data_weeks
+    from pulse.run import data_weeks
 
     found = data_weeks(con, ctx.settings.timezone)
     return {"oldest": str(found[0]), "newest": str(found[1])} if found else None

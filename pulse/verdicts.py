@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from pulse.db import fetch_dicts
-from pulse.pipeline import RunContext
+from pulse.run import RunContext
 from pulse.taxonomy import TopicAction, read_taxonomy
 from pulse.weeks import IsoWeek
 

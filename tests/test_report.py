@@ -516,7 +516,8 @@ def _export_run(tmp_path: Path, channels: list[str | None]) -> tuple:
     from pulse.context import build_context
     from pulse.db import connect
     from pulse.embed import DIMENSIONS, MODEL_NAME
-    from pulse.pipeline import RunContext, stage_metrics
+    from pulse.pipeline import stage_metrics
+    from pulse.run import RunContext
     from pulse.weeks import IsoWeek
 
     con = connect(tmp_path / "pulse.duckdb")

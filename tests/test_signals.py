@@ -18,7 +18,8 @@ from scipy.stats import nbinom
 
 from pulse.config import PriorityWeights, Settings
 from pulse.db import connect, fetch_dicts, run_query
-from pulse.pipeline import RunContext, _append, stage_metrics
+from pulse.pipeline import _append, stage_metrics
+from pulse.run import RunContext
 from pulse.weeks import IsoWeek
 
 WEEKS = [f"2026-W{n:02d}" for n in range(2, 14)]  # twelve weeks with data

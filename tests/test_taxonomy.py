@@ -16,6 +16,7 @@ import pytest
 from pulse.config import TOPICS_DIR
 from pulse.db import connect
 from pulse.errors import PulseError
+from pulse.run import RunContext
 from pulse.taxonomy import TAXONOMY_FILE, apply_taxonomy, read_taxonomy, taxonomy_path
 from pulse.topics import register_clusters
 from pulse.weeks import IsoWeek
@@ -160,7 +161,7 @@ def test_a_merge_restates_the_history_of_the_weekly_metrics(demo_run, tmp_path):
     settings = load_settings(env=demo_run.env)
     with connect(demo_run.copy_db(tmp_path / "pulse.duckdb")) as con:
         (run_id,) = con.execute("select run_id from runs where outcome = 'ok'").fetchone()
-        ctx = pipeline.RunContext(run_id=run_id, week=demo_run.week, settings=settings)
+        ctx = RunContext(run_id=run_id, week=demo_run.week, settings=settings)
 
         def volumes() -> dict:
             rows = con.execute(

@@ -16,8 +16,9 @@ import pytest
 
 from pulse.config import Settings
 from pulse.db import connect, run_query
-from pulse.pipeline import RunContext, _append
+from pulse.pipeline import _append
 from pulse.report import make_environment
+from pulse.run import RunContext
 from pulse.taxonomy import TopicAction
 from pulse.verdicts import (
     NO_CLEAR_CHANGE,
