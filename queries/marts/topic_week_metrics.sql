@@ -7,7 +7,7 @@
 with assigned as (
     select
         f.*,
-        strftime(timezone($tz, f.created_at at time zone 'UTC'), '%G-W%V') as week,
+        local_week(f.created_at, $tz) as week,
         r.theme_id,
         r.issue_id,
         s.label as sentiment_label,
@@ -38,7 +38,7 @@ visible as (
 
 week_totals as (
     select
-        strftime(timezone($tz, created_at at time zone 'UTC'), '%G-W%V') as week,
+        local_week(created_at, $tz) as week,
         count(*) as week_volume
     from feedback
     where created_at >= $window_start and created_at < $window_end

@@ -4,7 +4,7 @@
 with feedback_weeks as (
     select
         f.*,
-        strftime(timezone($tz, f.created_at at time zone 'UTC'), '%G-W%V') as week,
+        local_week(f.created_at, $tz) as week,
         cast(date_trunc('week', timezone($tz, f.created_at at time zone 'UTC')) as date)
             as week_start,
         s.label as sentiment_label

@@ -4,7 +4,7 @@
 -- (weekly_kpis.mobile_share divides by every ticket).
 with ticket_weeks as (
     select
-        strftime(timezone($tz, created_at at time zone 'UTC'), '%G-W%V') as week,
+        local_week(created_at, $tz) as week,
         channel
     from feedback
     where kind = 'ticket' and created_at >= $window_start and created_at < $window_end

@@ -1,0 +1,13 @@
+-- Rules several queries share, written once as DuckDB macros. Run at every connect like the
+-- rest of queries/schema/ (create or replace: idempotent). DuckDB binds a macro's body when
+-- it is created, so a schema file that calls one must sort after this one.
+
+-- The ISO week ('2026-W46') a stored UTC timestamp falls in, on the clock of time zone tz:
+-- the week every count of the report is made by (pulse.weeks.IsoWeek names the same weeks).
+create or replace macro local_week(created_at, tz) as
+    strftime(timezone(tz, created_at at time zone 'UTC'), '%G-W%V');
+
+-- Whether a topic of this status is shown in reports: only CX ops' "hide" takes one out (a
+-- topic without a status is active).
+create or replace macro is_shown(status) as
+    coalesce(status, 'active') <> 'hidden';
