@@ -28,12 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from weasyprint import HTML  # noqa: E402
 
 from pulse.config import TEMPLATES_DIR  # noqa: E402
-from pulse.report import (  # noqa: E402
+from pulse.report.render import (  # noqa: E402
     TemplateFolderFetcher,
     _render_view,
-    build_view,
     render_report,
 )
+from pulse.report.view import build_view  # noqa: E402
 from tests.report_context import sample_context  # noqa: E402
 
 
@@ -54,7 +54,7 @@ def main() -> None:
     context = sample_context(args.issues)
     runs = []
     with tempfile.TemporaryDirectory(prefix="pulse-bench-") as scratch:
-        out_dir = Path(scratch) / context["week"]
+        out_dir = Path(scratch) / context.week
         for _ in range(args.repeat):
             paths, wall, cpu = _timed(
                 lambda: render_report(context, out_dir, detail_issues=args.issues)

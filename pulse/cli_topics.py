@@ -486,8 +486,8 @@ def _topic_verdicts(
     con: duckdb.DuckDBPyConnection, settings, topic_id: int
 ) -> tuple[str | None, list[dict]]:
     """The newest run's week and the topic's actions with their verdicts as of that week."""
+    from pulse.report.verdicts import action_verdicts
     from pulse.run import RunContext
-    from pulse.verdicts import action_verdicts
 
     chosen = _run_for(con, None)
     if not chosen:

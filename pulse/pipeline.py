@@ -268,8 +268,7 @@ def stage_report(
     con: duckdb.DuckDBPyConnection, ctx: RunContext, output_dir: Path
 ) -> dict[str, Path]:
     """Build the report's context from the database and render every output file."""
-    from pulse.context import build_context
-    from pulse.report import render_report
+    from pulse.report import build_context, render_report
 
     context = build_context(con, ctx)
     return render_report(

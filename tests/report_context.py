@@ -1,19 +1,41 @@
-"""Realistic report contexts for tests and the render benchmark.
+"""Realistic reports for tests and the render benchmark, as `pulse.report.model.Report`.
 
-The shape follows what the pipeline hands to ``pulse.report.render_report``: a
+The shape follows what `build_context` hands to ``pulse.report.render_report``: a
 week of a professional network's support feedback with KPIs, up to 15 ranked
 issues (each with 12 weeks of history, mixes, keywords and redacted quotes),
 emerging and improving subsets, coverage and method notes. Numbers come from a
-seeded generator so every call with the same arguments gives the same context.
+seeded generator so every call with the same arguments gives the same report.
 """
 
 from __future__ import annotations
 
 import copy
 import random
-from typing import Any
+from typing import Any, TypeVar
 
-from pulse.context import change_split
+from pulse.report.changes import change_split
+from pulse.report.model import (
+    ChangeSplit,
+    Coverage,
+    Issue,
+    KpiAbsent,
+    KpiTile,
+    Quote,
+    Report,
+    SourceCoverage,
+    SubTheme,
+)
+
+Record = TypeVar("Record")
+
+
+def update(record: Record, **values: Any) -> Record:
+    """Set fields of a model record, refusing a name it does not have (a typo fails)."""
+    for name, value in values.items():
+        if not hasattr(record, name):
+            raise AttributeError(f"{type(record).__name__} has no field {name!r}")
+        setattr(record, name, value)
+    return record
 
 WEEK = "2026-W46"
 WEIGHTS = {"volume": 0.30, "negativity": 0.25, "growth": 0.25, "severity": 0.15, "reach": 0.05}
@@ -82,7 +104,7 @@ def _mix(rng: random.Random, names: list[str]) -> dict[str, float]:
     return {name: round(value / total, 3) for name, value in zip(names, raw, strict=True)}
 
 
-def sample_issue(rank: int, seed: int = 46) -> dict[str, Any]:
+def sample_issue(rank: int, seed: int = 46) -> Issue:
     """One ranked issue, shaped like the pipeline's, deterministic in (rank, seed)."""
     rng = random.Random(seed * 1000 + rank)
     label, keywords, texts = ISSUE_SEEDS[(rank - 1) % len(ISSUE_SEEDS)]
@@ -119,60 +141,61 @@ def sample_issue(rank: int, seed: int = 46) -> dict[str, Any]:
         WEIGHTS.values()), 1)
     has_csat = rank % 5 != 0
     quotes = [
-        {
-            "feedback_id": f"demo_tickets:ZD-{1000 + rank * 37 + index}",
-            "text": text,
-            "channel": CHANNELS[(rank + index) % len(CHANNELS)],
-            "created_at": f"2026-11-{10 + index:02d}",
-        }
+        Quote(
+            feedback_id=f"demo_tickets:ZD-{1000 + rank * 37 + index}",
+            text=text,
+            channel=CHANNELS[(rank + index) % len(CHANNELS)],
+            created_at=f"2026-11-{10 + index:02d}",
+        )
         for index, text in enumerate(texts)
     ]
     # the top issue was 24th last week: outside last week's top 15
     prev_rank = 24 if rank == 1 else (
         None if rank in (4, 9) else max(1, rank + rng.choice([-2, -1, 0, 1, 3]))
     )
-    return {
-        "rank": rank,
-        "prev_rank": prev_rank,
-        "topic_id": 100 + rank,
-        "label": label,
-        "volume": volume,
-        "prev_volume": prev_volume,
-        "volume_change": None if prev_volume == 0 else round(volume / prev_volume - 1, 3),
-        "volume_delta": volume - prev_volume,
-        "negative_count": negative_count,
-        "negative_delta": negative_count - prev_negative_count,
-        "negative_share": negative_share,
-        "mean_csat": round(1.6 + 2.5 * rng.random(), 2) if has_csat else None,
-        "csat_count": int(volume * 0.4) if has_csat else 0,
-        "mean_sentiment": round(-0.2 - 0.5 * rng.random(), 3),
-        "priority": priority,
-        "components": components,
-        "weights": dict(WEIGHTS),
-        "is_new": rank in (4, 9),
-        "is_emerging": growing,
-        "is_improving": improving,
-        "history": history,
-        "negative_history": negative_history,
-        "channel_mix": _mix(rng, ["email", "web", "mobile", "chat", "twitter"]),
-        "tier_mix": _mix(rng, ["free", "premium", "recruiter"]),
-        "keywords": keywords,
-        "quotes": quotes,
-        "sub_themes": sample_sub_themes(label, history, rank),
-        "why": (
+    return Issue(
+        rank=rank,
+        prev_rank=prev_rank,
+        topic_id=100 + rank,
+        label=label,
+        volume=volume,
+        prev_volume=prev_volume,
+        volume_change=None if prev_volume == 0 else round(volume / prev_volume - 1, 3),
+        volume_delta=volume - prev_volume,
+        negative_count=negative_count,
+        negative_delta=negative_count - prev_negative_count,
+        negative_share=negative_share,
+        sentiment_count=volume,
+        mean_csat=round(1.6 + 2.5 * rng.random(), 2) if has_csat else None,
+        csat_count=int(volume * 0.4) if has_csat else 0,
+        mean_sentiment=round(-0.2 - 0.5 * rng.random(), 3),
+        priority=priority,
+        components=components,
+        weights=dict(WEIGHTS),
+        is_new=rank in (4, 9),
+        is_emerging=growing,
+        is_improving=improving,
+        history=history,
+        negative_history=negative_history,
+        channel_mix=_mix(rng, ["email", "web", "mobile", "chat", "twitter"]),
+        tier_mix=_mix(rng, ["free", "premium", "recruiter"]),
+        keywords=keywords,
+        quotes=quotes,
+        sub_themes=sample_sub_themes(label, history, rank),
+        why=(
             "Volume jumped far above its usual level and most of it is angry."
             if growing else
             "Far fewer complaints than its usual level, so it drops down the list."
             if improving else
             "Steady volume, but low satisfaction and slow resolutions keep it high."
         ),
-    }
+    )
 
 
 SUB_THEME_WORDS = ("on the app", "by e-mail", "after the update", "for new members")
 
 
-def sample_sub_themes(label: str, history: list[int], rank: int) -> list[dict[str, Any]]:
+def sample_sub_themes(label: str, history: list[int], rank: int) -> list[SubTheme]:
     """An issue's sub-themes, splitting its history so every week adds up to the issue's.
 
     Issues ranked 1-3 have three sub-themes, rank 4 has one (its page lists none).
@@ -187,48 +210,48 @@ def sample_sub_themes(label: str, history: list[int], rank: int) -> list[dict[st
             parts[index].append(share)
             left -= share
     themes = [
-        {
-            "topic_id": 1000 + rank * 10 + index,
-            "label": f"{label} {SUB_THEME_WORDS[index]}",
-            "volume": series[-1],
-            "prev_volume": series[-2],
-            "volume_delta": series[-1] - series[-2],
-            "negative_count": series[-1] // 2,
-            "history": series,
-        }
+        SubTheme(
+            topic_id=1000 + rank * 10 + index,
+            label=f"{label} {SUB_THEME_WORDS[index]}",
+            volume=series[-1],
+            prev_volume=series[-2],
+            volume_delta=series[-1] - series[-2],
+            negative_count=series[-1] // 2,
+            history=series,
+        )
         for index, series in enumerate(parts)
     ]
-    themes.sort(key=lambda t: (-t["volume"], -t["prev_volume"], t["label"]))
+    themes.sort(key=lambda t: (-t.volume, -t.prev_volume, t.label))
     return themes
 
 
-def _kpi(key: str, label: str, value: float | None, prev: float | None, display: str,
-         delta_display: str, better: str | None, history: list[float | None],
-         count: int) -> dict[str, Any]:
-    return {
-        "key": key, "label": label, "value": value, "display": display, "prev": prev,
-        "delta": None if value is None or prev is None else round(value - prev, 4),
-        "delta_display": delta_display, "better": better, "history": history, "count": count,
-    }
+def _kpi(key: str, label: str, value: float | None, prev: float | None,
+         better: str | None, history: list[float | None], count: int) -> KpiTile:
+    return KpiTile(
+        key=key, label=label, value=value, prev=prev,
+        delta=None if value is None or prev is None else round(value - prev, 4),
+        better=better, history=history, count=count,
+    )
 
 
-def sample_kpis() -> list[dict[str, Any]]:
+def sample_kpis() -> list[KpiTile]:
     """The six headline measures, with one missing a week of history."""
     return [
-        _kpi("volume", "Feedback volume", 1234, 1102, "1,234", "+12%", None,
+        _kpi("volume", "Feedback volume", 1234, 1102, None,
              [980, 1010, 1050, 990, 1100, 1080, 1120, 1060, 1090, 1150, 1102, 1234], 1234),
-        _kpi("csat", "CSAT (1–5)", 3.6, 3.9, "3.6", "−0.3", "up",
+        _kpi("csat", "CSAT (1–5)", 3.6, 3.9, "up",
              [4.0, 3.9, 4.1, 4.0, 3.9, 3.8, 4.0, 3.9, 3.9, 3.8, 3.9, 3.6], 412),
-        _kpi("nps", "NPS", 21.0, 18.0, "+21", "+3", "up",
+        _kpi("nps", "NPS", 21.0, 18.0, "up",
              [15, 16, None, 18, 17, 19, 20, 18, 17, 19, 18, 21], 188),
-        _kpi("first_response", "First response (median)", 95.0, 130.0, "1 h 35 min",
-             "−27%", "down",
+        _kpi("first_response", "First response (median)", 95.0, 130.0, "down",
              [150, 145, 160, 140, 138, 150, 132, 128, 140, 135, 130, 95], 980),
-        {**_kpi("negative_share", "Share negative", 0.41, 0.37, "41%", "+4 pts", "down",
-                [0.35, 0.36, 0.34, 0.36, 0.38, 0.37, 0.35, 0.36, 0.37, 0.38, 0.37, 0.41], 1234),
-         "numerator_count": 506, "prev_numerator_count": 408,
-         "numerator_noun": "negative texts"},
-        _kpi("mobile_share", "From mobile", 0.33, 0.33, "33%", "±0 pts", None,
+        update(
+            _kpi("negative_share", "Share negative", 0.41, 0.37, "down",
+                 [0.35, 0.36, 0.34, 0.36, 0.38, 0.37, 0.35, 0.36, 0.37, 0.38, 0.37, 0.41],
+                 1234),
+            numerator_count=506, prev_numerator_count=408, numerator_noun="negative texts",
+        ),
+        _kpi("mobile_share", "From mobile", 0.33, 0.33, None,
              [0.3, 0.31, 0.31, 0.32, 0.31, 0.32, 0.33, 0.32, 0.33, 0.33, 0.33, 0.33], 1234),
     ]
 
@@ -248,65 +271,63 @@ METHOD = {
 
 
 def _week_totals_from(
-    issues: list[dict], kpis: list[dict], unassigned: tuple[int, int]
+    issues: list[Issue], kpis: list[KpiTile], unassigned: tuple[int, int]
 ) -> None:
     """Make the volume and negative tiles the issues' sums plus a few texts in no issue,
     as the pipeline's are (this week, last week).
     """
-    volume = next(k for k in kpis if k["key"] == "volume")
-    total = sum(i["volume"] for i in issues) + unassigned[0]
-    prev = sum(i["prev_volume"] for i in issues) + unassigned[1]
-    volume.update(
-        value=total, prev=prev, delta=total - prev, display=f"{total:,}",
-        delta_display=f"{100 * (total - prev) / prev:+.0f}%", count=total,
-        history=[round(v * prev / volume["prev"]) for v in volume["history"][:-2]] + [prev, total],
+    volume = next(k for k in kpis if k.key == "volume")
+    total = sum(i.volume for i in issues) + unassigned[0]
+    prev = sum(i.prev_volume for i in issues) + unassigned[1]
+    update(
+        volume, value=total, prev=prev, delta=total - prev, count=total,
+        history=[round(v * prev / volume.prev) for v in volume.history[:-2]] + [prev, total],
     )
-    negative = next(k for k in kpis if k["key"] == "negative_share")
-    count = sum(i["negative_count"] for i in issues) + unassigned[0] // 2
-    prev_count = sum(i["negative_count"] - i["negative_delta"] for i in issues) + (
+    negative = next(k for k in kpis if k.key == "negative_share")
+    count = sum(i.negative_count for i in issues) + unassigned[0] // 2
+    prev_count = sum(i.negative_count - i.negative_delta for i in issues) + (
         unassigned[1] // 2
     )
-    negative.update(
-        value=round(count / total, 4), prev=round(prev_count / prev, 4),
-        delta=round(count / total - prev_count / prev, 4), display=f"{100 * count / total:.0f}%",
-        delta_display=f"{100 * (count / total - prev_count / prev):+.0f} pts", count=total,
+    update(
+        negative, value=round(count / total, 4), prev=round(prev_count / prev, 4),
+        delta=round(count / total - prev_count / prev, 4), count=total,
         numerator_count=count, prev_numerator_count=prev_count,
-        history=[*negative["history"][:-2], round(prev_count / prev, 4), round(count / total, 4)],
+        history=[*negative.history[:-2], round(prev_count / prev, 4), round(count / total, 4)],
     )
 
 
-def sample_changes(issues: list[dict], kpis: list[dict]) -> dict[str, Any]:
+def sample_changes(issues: list[Issue], kpis: list[KpiTile]) -> dict[str, ChangeSplit]:
     """The week's change split by issue, as week_change_by_issue.sql gives it.
 
     The texts in no issue (topic_id None) take up what the issues leave of the week's
     totals, so the split adds up to the volume tile's change, as the query guarantees.
     """
-    volume = next(k for k in kpis if k["key"] == "volume")
-    negative = next(k for k in kpis if k["key"] == "negative_share")
+    volume = next(k for k in kpis if k.key == "volume")
+    negative = next(k for k in kpis if k.key == "negative_share")
     rows = [
         {
-            "topic_id": issue["topic_id"],
-            "volume": issue["volume"],
-            "prev_volume": issue["prev_volume"],
-            "volume_delta": issue["volume_delta"],
-            "negative_count": issue["negative_count"],
-            "prev_negative_count": issue["negative_count"] - issue["negative_delta"],
-            "negative_delta": issue["negative_delta"],
+            "topic_id": issue.topic_id,
+            "volume": issue.volume,
+            "prev_volume": issue.prev_volume,
+            "volume_delta": issue.volume_delta,
+            "negative_count": issue.negative_count,
+            "prev_negative_count": issue.negative_count - issue.negative_delta,
+            "negative_delta": issue.negative_delta,
         }
         for issue in issues
     ]
     rest = {
         "topic_id": None,
-        "volume": int(volume["value"]) - sum(r["volume"] for r in rows),
-        "prev_volume": int(volume["prev"]) - sum(r["prev_volume"] for r in rows),
-        "negative_count": negative["numerator_count"] - sum(r["negative_count"] for r in rows),
-        "prev_negative_count": negative["prev_numerator_count"]
+        "volume": int(volume.value) - sum(r["volume"] for r in rows),
+        "prev_volume": int(volume.prev) - sum(r["prev_volume"] for r in rows),
+        "negative_count": negative.numerator_count - sum(r["negative_count"] for r in rows),
+        "prev_negative_count": negative.prev_numerator_count
         - sum(r["prev_negative_count"] for r in rows),
     }
     rest["volume_delta"] = rest["volume"] - rest["prev_volume"]
     rest["negative_delta"] = rest["negative_count"] - rest["prev_negative_count"]
     rows.append(rest)
-    labels = {issue["topic_id"]: issue["label"] for issue in issues}
+    labels = {issue.topic_id: issue.label for issue in issues}
     return {
         "texts": change_split(rows, labels, "volume", "prev_volume", "volume_delta"),
         "negative_texts": change_split(
@@ -315,41 +336,39 @@ def sample_changes(issues: list[dict], kpis: list[dict]) -> dict[str, Any]:
     }
 
 
-def sample_context(
-    issue_count: int = 12, *, page_size: str = "A4", seed: int = 46
-) -> dict[str, Any]:
+def sample_context(issue_count: int = 12, *, page_size: str = "A4", seed: int = 46) -> Report:
     """A full week: KPIs, `issue_count` ranked issues, movers, coverage and method."""
     issues = [sample_issue(rank, seed) for rank in range(1, issue_count + 1)]
     kpis = sample_kpis()
     if issues:
         _week_totals_from(issues, kpis, unassigned=(37, 40))
-    return {
-        "week": WEEK,
-        "week_start": "2026-11-09",
-        "week_end": "2026-11-15",
-        "timezone": "Europe/London",
-        "generated_at": "2026-11-16T06:00:00Z",
-        "page_size": page_size,
-        "top_issues": 15,
-        "has_earlier_week": True,
-        "kpis": kpis,
-        "kpis_absent": [],
-        "changes": sample_changes(issues, kpis) if issues else {},
-        "issues": issues,
-        "emerging": [copy.deepcopy(i) for i in issues if i["is_emerging"]],
-        "improving": [copy.deepcopy(i) for i in issues if i["is_improving"]],
-        "coverage": {
-            "sources": [
-                {"source": "demo_tickets", "rows_loaded": 3000, "rows_rejected": 2},
-                {"source": "demo_social", "rows_loaded": 1450, "rows_rejected": 31},
+    return Report(
+        week=WEEK,
+        week_start="2026-11-09",
+        week_end="2026-11-15",
+        timezone="Europe/London",
+        generated_at="2026-11-16T06:00:00Z",
+        page_size=page_size,
+        top_issues=15,
+        has_earlier_week=True,
+        kpis=kpis,
+        kpis_absent=[],
+        changes=sample_changes(issues, kpis) if issues else {},
+        issues=issues,
+        emerging=[copy.deepcopy(i) for i in issues if i.is_emerging],
+        improving=[copy.deepcopy(i) for i in issues if i.is_improving],
+        coverage=Coverage(
+            sources=[
+                SourceCoverage(source="demo_tickets", rows_loaded=3000, rows_rejected=2),
+                SourceCoverage(source="demo_social", rows_loaded=1450, rows_rejected=31),
             ],
-            "total_texts_week": 1234,
-            "unassigned": 37,
-            "unassigned_share": 0.03,
-            "weeks_of_history": 12,
-        },
-        "method": dict(METHOD),
-        "run": {
+            total_texts_week=1234,
+            unassigned=37,
+            unassigned_share=0.03,
+            weeks_of_history=12,
+        ),
+        method=dict(METHOD),
+        run={
             "run_id": "run-2026-W46-0001",
             "week": WEEK,
             "parameters": {"top_issues": 15, "page_size": page_size},
@@ -357,20 +376,19 @@ def sample_context(
             "timings": {"render": None},
             "counts": {"feedback": 4450},
         },
-    }
+    )
 
 
-def empty_context() -> dict[str, Any]:
+def empty_context() -> Report:
     """A week where nothing arrived: KPIs without values, no issues, no history."""
     context = sample_context(0)
-    context["kpis"] = [
-        {**kpi, "value": None, "display": "", "prev": None, "delta": None,
-         "delta_display": "", "history": [None] * 12, "count": 0}
+    context.kpis = [
+        update(kpi, value=None, prev=None, delta=None, history=[None] * 12, count=0)
         for kpi in sample_kpis()
     ]
-    context["emerging"], context["improving"] = [], []
-    context["coverage"] = {"sources": [], "total_texts_week": 0, "unassigned": 0,
-                           "unassigned_share": None, "weeks_of_history": 0}
+    context.emerging, context.improving = [], []
+    context.coverage = Coverage(sources=[], total_texts_week=0, unassigned=0,
+                                unassigned_share=None, weeks_of_history=0)
     return context
 
 
@@ -384,7 +402,7 @@ SPIKE_ISSUES = [
 ]
 
 
-def spike_context() -> dict[str, Any]:
+def spike_context() -> Report:
     """A complaints-only export without CSAT, NPS, response times or channels, in a week
     whose volume tripled while the share negative fell 4 points: 1,210 negative texts,
     up from 430.
@@ -392,39 +410,38 @@ def spike_context() -> dict[str, Any]:
     context = sample_context(len(SPIKE_ISSUES))
     weeks = 12
     for issue, (label, volume, prev, negative, prev_negative) in zip(
-        context["issues"], SPIKE_ISSUES, strict=True
+        context.issues, SPIKE_ISSUES, strict=True
     ):
         history = [prev - 10 + (i * 7) % 20 for i in range(weeks - 2)] + [prev, volume]
-        issue.update(
-            label=label, volume=volume, prev_volume=prev,
+        update(
+            issue, label=label, volume=volume, prev_volume=prev,
             volume_change=round(volume / prev - 1, 3), volume_delta=volume - prev,
             negative_count=negative, negative_delta=negative - prev_negative,
             negative_share=round(negative / volume, 3), mean_csat=None, csat_count=0,
             csat_low=None, csat_high=None, channel_mix={}, tier_mix={}, history=history,
-            sub_themes=sample_sub_themes(label, history, issue["rank"]),
+            sub_themes=sample_sub_themes(label, history, issue.rank),
         )
     # last week's top issue ranked 24th: outside the top 15 last week's report showed
-    context["issues"][0]["prev_rank"] = 24
+    context.issues[0].prev_rank = 24
     volume_history = [700 + (i * 13) % 40 for i in range(weeks - 2)] + [730, 2200]
     share_history = [0.58 + (i % 3) / 100 for i in range(weeks - 2)] + [430 / 730, 0.55]
-    context["kpis"] = [
-        _kpi("volume", "Feedback volume", 2200, 730, "2,200", "+201%", "down",
-             volume_history, 2200),
-        {**_kpi("negative_share", "Share negative", 0.55, 430 / 730, "55%", "−4 pts", "down",
-                share_history, 2200),
-         "numerator_count": 1210, "prev_numerator_count": 430,
-         "numerator_noun": "negative texts"},
-        _kpi("complaint_share", "Complaints", 1.0, 1.0, "100%", "±0 pts", None,
-             [1.0] * weeks, 2200),
+    context.kpis = [
+        _kpi("volume", "Feedback volume", 2200, 730, "down", volume_history, 2200),
+        update(
+            _kpi("negative_share", "Share negative", 0.55, 430 / 730, "down", share_history,
+                 2200),
+            numerator_count=1210, prev_numerator_count=430, numerator_noun="negative texts",
+        ),
+        _kpi("complaint_share", "Complaints", 1.0, 1.0, None, [1.0] * weeks, 2200),
     ]
-    context["kpis_absent"] = [
-        {"key": key, "label": label, "prev_count": 0}
+    context.kpis_absent = [
+        KpiAbsent(key=key, label=label, prev_count=0)
         for key, label in (("csat", "CSAT (1-5)"), ("nps", "NPS"),
                            ("first_response", "Median first response"),
                            ("mobile_share", "Mobile share of tickets"))
     ]
-    context["changes"] = sample_changes(context["issues"], context["kpis"])
-    context["emerging"] = [copy.deepcopy(context["issues"][0])]
-    context["improving"] = []
-    context["coverage"]["total_texts_week"] = 2200
+    context.changes = sample_changes(context.issues, context.kpis)
+    context.emerging = [copy.deepcopy(context.issues[0])]
+    context.improving = []
+    context.coverage.total_texts_week = 2200
     return context

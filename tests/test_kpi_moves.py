@@ -22,7 +22,9 @@ from fractions import Fraction
 import pytest
 
 from pulse.db import connect, fetch_dicts, run_query
-from pulse.kpi_moves import (
+from pulse.pipeline import _append
+from pulse.report.formatting import kpi_move_line, kpi_move_top
+from pulse.report.kpi_moves import (
     KPIS,
     VOLUME,
     Move,
@@ -32,8 +34,8 @@ from pulse.kpi_moves import (
     round_parts,
     shift_share,
 )
-from pulse.pipeline import _append
-from pulse.report import make_environment
+from pulse.report.model import KpiMove, ShownPart
+from pulse.report.render import make_environment
 
 CSAT_PARTS = [
     RatioPart(1, numerator=90, denominator=30, prev_numerator=40, prev_denominator=10),
@@ -145,22 +147,24 @@ def test_the_tile_line_names_the_largest_parts_in_plain_words_and_adds_up():
         CSAT, delta, moves, lambda k: LABELS.get(k, "texts in no issue"), 3.6, 4.25
     )
     # Billing -0.57375, rest -0.05375, Login -0.0225 by size: -0.57 - 0.06 - 0.02 = -0.65
-    assert move["line"] == "CSAT −0.65: Billing −0.57, texts in no issue −0.06, Login −0.02"
-    assert move["top"] == ["Billing −0.57", "texts in no issue −0.06", "Login −0.02"]
-    assert [c["driver"] for c in move["contributions"]] == [
+    assert kpi_move_line(move) == "CSAT −0.65: Billing −0.57, texts in no issue −0.06, Login −0.02"
+    assert kpi_move_top(move) == ["Billing −0.57", "texts in no issue −0.06", "Login −0.02"]
+    assert [c.driver for c in move.contributions] == [
         "worse rate",  # |rate| 0.425 > |mix| 0.149
         "fewer texts",  # the rest held 1/5 of the answers, not 1/4
         "fewer texts",
     ]
-    assert "mix" not in move["line"] and "rate" not in move["line"]
+    assert "mix" not in kpi_move_line(move) and "rate" not in kpi_move_line(move)
 
 
 def test_beyond_three_issues_the_rest_is_one_other_figure_and_zeros_are_not_named():
     moves = [Move(k, Fraction(d), Fraction(0), Fraction(d)) for k, d in enumerate([5, -3, 2, 1, 1])]
     move = describe_move(VOLUME, Fraction(6), moves, lambda k: f"Issue {k}", 10, 4)
-    assert move["line"] == "Feedback volume +6 texts: Issue 0 +5, Issue 1 −3, Issue 2 +2, other +2"
+    assert kpi_move_line(move) == (
+        "Feedback volume +6 texts: Issue 0 +5, Issue 1 −3, Issue 2 +2, other +2"
+    )
     flat = describe_move(VOLUME, Fraction(0), [], lambda k: "", 4, 4)
-    assert flat["line"] == "Feedback volume ±0 texts" and flat["top"] == []
+    assert kpi_move_line(flat) == "Feedback volume ±0 texts" and kpi_move_top(flat) == []
 
 
 # --- kpi_moves.sql on a real DuckDB file ------------------------------------------------------
@@ -251,39 +255,39 @@ def test_kpi_moves_splits_each_kpi_of_the_database_to_its_weekly_kpis_change(mov
     assert set(moves) == {"volume", "negative_share", "csat", "nps"}
     volume = moves["volume"]
     # 55 - 50 = +5: Billing +20, Login -10, rest -10, Refunds +5
-    assert volume["total"] == 5 and volume["unit"] == "texts"
-    assert [(c["label"], c["total"]) for c in volume["contributions"]] == [
+    assert volume.total == 5 and volume.unit == "texts"
+    assert [(c.label, c.total) for c in volume.contributions] == [
         ("Billing", 20),
         ("Login", -10),
         ("texts in no issue", -10),
         ("Refunds", 5),
     ]
     assert (
-        volume["line"]
+        kpi_move_line(volume)
         == "Feedback volume +5 texts: Billing +20, Login −10, texts in no issue −10, other +5"
     )
     csat = moves["csat"]
-    assert csat["total"] == pytest.approx(-0.65, abs=1e-12)
-    assert [c["topic_id"] for c in csat["contributions"]] == [1, None, 2]  # no CSAT: Refunds
-    assert csat["line"] == "CSAT −0.65: Billing −0.57, texts in no issue −0.06, Login −0.02"
+    assert csat.total == pytest.approx(-0.65, abs=1e-12)
+    assert [c.topic_id for c in csat.contributions] == [1, None, 2]  # no CSAT: Refunds
+    assert kpi_move_line(csat) == "CSAT −0.65: Billing −0.57, texts in no issue −0.06, Login −0.02"
     share = moves["negative_share"]
     # 22/52 - 8/48 = 0.42308 - 0.16667 = +25.6 pts
-    assert share["total"] == pytest.approx(100 * (22 / 52 - 8 / 48), abs=1e-9)
-    assert share["unit"] == "pts"
-    refunds = next(c for c in share["contributions"] if c["topic_id"] == 3)
+    assert share.total == pytest.approx(100 * (22 / 52 - 8 / 48), abs=1e-9)
+    assert share.unit == "pts"
+    refunds = next(c for c in share.contributions if c.topic_id == 3)
     # new: all mix, (4/52) * (100% - c) with c = (42.308 + 16.667) / 2 = 29.487 pts
     centre = 100 * (22 / 52 + 8 / 48) / 2
-    assert refunds["rate"] == 0 and refunds["mix"] == pytest.approx(4 / 52 * (100 - centre))
+    assert refunds.rate == 0 and refunds.mix == pytest.approx(4 / 52 * (100 - centre))
     nps = moves["nps"]
     # 100 * (5 - 7) / 15 - 100 * (5 - 2) / 10 = -13.333 - 30 = -43.333 pts
-    assert nps["total"] == pytest.approx(-130 / 3, abs=1e-9)
-    billing = next(c for c in nps["contributions"] if c["topic_id"] == 1)
+    assert nps.total == pytest.approx(-130 / 3, abs=1e-9)
+    billing = next(c for c in nps.contributions if c.topic_id == 1)
     # Billing's NPS went 100 * (2 - 1)/5 = 20 to 100 * (2 - 6)/10 = -40, on weights 1/2
     # then 2/3: rate (-40 - 20) * (1/2 + 2/3) / 2 = -35
-    assert billing["rate"] == pytest.approx(-35) and billing["driver"] == "worse rate"
+    assert billing.rate == pytest.approx(-35) and billing.driver == "worse rate"
     for move in moves.values():
-        assert abs(sum(c["total"] for c in move["contributions"]) - move["total"]) < 1e-9
-        assert abs(move["value"] - move["prev_value"] - move["total"]) < 1e-9
+        assert abs(sum(c.total for c in move.contributions) - move.total) < 1e-9
+        assert abs(move.value - move.prev_value - move.total) < 1e-9
 
 
 def test_kpi_moves_leaves_out_nps_for_a_run_from_before_the_issue_nps_counts(moves_con):
@@ -305,13 +309,30 @@ def test_kpi_moves_leaves_out_a_kpi_with_no_answers_last_week(moves_con):
 # --- report_templates/_kpi_moves.html -----------------------------------------------------------
 
 
+def _csat_move(label: str) -> KpiMove:
+    return KpiMove(
+        key="csat", name="CSAT", unit="", digits=2, total=-0.65, value=3.6, prev_value=4.25,
+        contributions=[], shown_total=-65, shown_parts=[ShownPart(label, -57)], shown_other=-8,
+    )
+
+
 def test_the_partial_prints_the_line_small_and_escaped_and_nothing_without_a_move():
     template = make_environment().from_string(
         '{% import "_kpi_moves.html" as moves %}'
         "{{ moves.kpi_move_line(move) }}|{{ moves.kpi_move_line(none) }}"
     )
-    html = template.render(move={"key": "csat", "line": "CSAT −0.65: <b>Billing</b> −0.57"})
+    html = template.render(move=_csat_move("<b>Billing</b>"))
     shown, empty = html.split("|")
     assert '<p class="kpi-move kpi-move-csat">' in shown
-    assert "&lt;b&gt;Billing&lt;/b&gt; −0.57" in shown and "<b>" not in shown
+    assert "By issue: &lt;b&gt;Billing&lt;/b&gt; −0.57, other −0.08" in shown
+    assert "<b>" not in shown
     assert empty.strip() == ""
+
+
+def test_the_partial_prints_the_whole_line_when_no_part_is_named():
+    move = _csat_move("Billing")
+    move.shown_parts = [ShownPart("Billing", 0)]  # rounds to zero: not named
+    html = make_environment().from_string(
+        '{% import "_kpi_moves.html" as moves %}{{ moves.kpi_move_line(move) }}'
+    ).render(move=move)
+    assert "CSAT −0.65: other −0.08" in html and "By issue" not in html

@@ -168,6 +168,30 @@ def con(tmp_path):
     con.close()
 
 
+# --- schema_macros.sql: the rules the queries share ------------------------------------------
+
+
+def test_local_week_is_the_iso_week_on_the_clock_of_the_time_zone(con):
+    # 23:30 UTC on Sunday 11 January is 00:30 on Monday 12 January in Berlin: W03 there, W02
+    # in UTC and in New York (18:30 Sunday); 3 January 2021 is in ISO week 53 of 2020
+    weeks = con.execute(
+        """
+        select local_week(timestamp '2026-01-11 23:30', 'Europe/Berlin'),
+               local_week(timestamp '2026-01-11 23:30', 'UTC'),
+               local_week(timestamp '2026-01-11 23:30', 'America/New_York'),
+               local_week(timestamp '2021-01-03 12:00', 'UTC')
+        """
+    ).fetchone()
+    assert weeks == ("2026-W03", "2026-W02", "2026-W02", "2020-W53")
+
+
+def test_is_shown_leaves_out_only_hidden_topics(con):
+    shown = con.execute(
+        "select is_shown('active'), is_shown('merged'), is_shown(null), is_shown('hidden')"
+    ).fetchone()
+    assert shown == (True, True, True, False)
+
+
 # --- feedback_weeks.sql ----------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ import html.parser
 import http.server
 import json
 import re
+import shutil
 import socket
 import threading
 from datetime import datetime, timedelta
@@ -20,24 +21,22 @@ import pytest
 from pypdf import PdfReader
 from weasyprint import HTML, URLFetcher
 
-from pulse import charts
 from pulse.config import TEMPLATES_DIR
 from pulse.errors import PulseError
-from pulse.report import (
-    CSV_COLUMNS,
+from pulse.report import charts
+from pulse.report.formatting import format_delta, format_num, format_pct, kpi_change_shown
+from pulse.report.model import EnteredTop, KpiAbsent, LeftTop, Quote, RankMover, SinceLastWeek
+from pulse.report.outputs import CSV_COLUMNS, write_ranked_csv
+from pulse.report.render import (
     RefusedURL,
     TemplateFolderFetcher,
-    build_view,
-    format_delta,
-    format_num,
-    format_pct,
     make_environment,
     render_html,
     render_report,
-    write_ranked_csv,
 )
+from pulse.report.view import build_view
 from tests.output_readers import pdf_text
-from tests.report_context import empty_context, sample_context, spike_context
+from tests.report_context import empty_context, sample_context, spike_context, update
 
 
 def _squash(text: str) -> str:
@@ -100,8 +99,8 @@ def test_sample_report_has_a_sensible_number_of_pages(sample_report: dict) -> No
 
 def test_each_top_five_issue_fits_one_page(sample_report: dict) -> None:
     pages = [_squash(page.extract_text() or "") for page in sample_report["reader"].pages]
-    issues = sample_report["context"]["issues"]
-    headings = [_squash(f"#{issue['rank']} {issue['label']}") for issue in issues[:5]]
+    issues = sample_report["context"].issues
+    headings = [_squash(f"#{issue.rank} {issue.label}") for issue in issues[:5]]
     starts = [next(n for n, text in enumerate(pages) if h in text) for h in headings]
     # each issue starts a page, and the page after it starts the next issue (or the back
     # matter): an issue that ran over would leave a page with neither
@@ -114,23 +113,24 @@ def owned_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The sample week with an owner and notes on #2, #1 unowned and in the top 5 for 9
     weeks, and a week-on-week change in the top five."""
     context = sample_context(12)
-    first, second = context["issues"][0], context["issues"][1]
-    for issue in context["issues"]:
-        issue.update(owner=None, notes=None, weeks_in_top=1, first_seen_week="2026-W40")
-    first.update(weeks_in_top=9)
-    second.update(owner="Growth", notes="Undo for bulk invites ships in W49")
-    context["unowned_persistent"] = [first]
-    context["since_last_week"] = {
-        "top": 5,
-        "entered": [{"label": second["label"], "rank": 2, "prev_rank": 7}],
-        "left": [
-            {"label": "Fake company pages", "rank": 9, "prev_rank": 3, "volume": 4,
-             "prev_volume": 20, "change": "faded"},
-            {"label": "Old invites", "prev_rank": 4, "change": "merged",
-             "merged_into_label": first["label"]},
+    first, second = context.issues[0], context.issues[1]
+    for issue in context.issues:
+        update(issue, owner=None, notes=None, weeks_in_top=1, first_seen_week="2026-W40")
+    first.weeks_in_top = 9
+    update(second, owner="Growth", notes="Undo for bulk invites ships in W49")
+    context.unowned_persistent = [first]
+    context.since_last_week = SinceLastWeek(
+        top=5,
+        entered=[EnteredTop(second.topic_id, second.label, rank=2, prev_rank=7,
+                            volume=second.volume, prev_volume=second.prev_volume)],
+        left=[
+            LeftTop(topic_id=90, label="Fake company pages", rank=9, prev_rank=3, volume=4,
+                    prev_volume=20, change="faded"),
+            LeftTop(topic_id=91, label="Old invites", rank=None, prev_rank=4, volume=None,
+                    prev_volume=12, change="merged", merged_into_label=first.label),
         ],
-        "movers": [{"label": second["label"], "rank": 2, "prev_rank": 7, "moved": 5}],
-    }
+        movers=[RankMover(second.topic_id, second.label, rank=2, prev_rank=7, moved=5)],
+    )
     paths = render_report(context, tmp_path_factory.mktemp("outputs") / "2026-W46")
     reader = PdfReader(paths["pdf"])
     return {
@@ -144,17 +144,17 @@ def owned_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_owners_and_unowned_issues_show_on_page_one_the_table_and_the_issue_page(
     owned_report: dict,
 ) -> None:
-    first, second = owned_report["context"]["issues"][:2]
+    first, second = owned_report["context"].issues[:2]
     page_one, table = owned_report["pages"][0], owned_report["pages"][1]
-    assert _squash(f"Needs an owner. {first['label']}: in the top 5 for 9 weeks, no owner") in (
+    assert _squash(f"Needs an owner. {first.label}: in the top 5 for 9 weeks, no owner") in (
         page_one
     )
     assert _squash("Owner: Growth") in page_one and "NOOWNER" in page_one.upper()
     assert _squash("Owner: Growth") in table
-    issue_page = next(p for p in owned_report["pages"] if _squash(f"#2 {second['label']}") in p)
+    issue_page = next(p for p in owned_report["pages"] if _squash(f"#2 {second.label}") in p)
     assert _squash("Notes: Undo for bulk invites ships in W49") in issue_page
     assert _squash("in the top 5 for 9 weeks") in next(
-        p for p in owned_report["pages"] if _squash(f"#1 {first['label']}") in p
+        p for p in owned_report["pages"] if _squash(f"#1 {first.label}") in p
     )
 
 
@@ -170,22 +170,22 @@ def test_owners_and_ages_reach_the_csv_and_summary(owned_report: dict) -> None:
 
 def test_since_last_week_names_who_came_in_who_left_and_why(owned_report: dict) -> None:
     table = owned_report["pages"][1]
-    second = owned_report["context"]["issues"][1]["label"]
+    second = owned_report["context"].issues[1].label
     assert _squash(f"New in the top 5: {second} (#2, was #7).") in table
     assert _squash("Fake company pages (faded, #3 → #9, 20 → 4 texts)") in table
-    first = owned_report["context"]["issues"][0]["label"]
+    first = owned_report["context"].issues[0].label
     assert _squash(f"Old invites (merged into {first})") in table
     assert _squash(f"{second} up 5 (#7 → #2)") in table
 
 
 def test_page_one_names_the_week_and_the_top_issue(sample_report: dict) -> None:
     first_page = sample_report["reader"].pages[0].extract_text()
-    top = sample_report["context"]["issues"][0]
+    top = sample_report["context"].issues[0]
     assert "Week 46, 2026" in first_page
     assert "9–15 November 2026" in first_page
-    assert _squash(top["label"]) in _squash(first_page)
-    for kpi in sample_report["context"]["kpis"]:
-        assert _squash(kpi["label"]) in _squash(first_page)
+    assert _squash(top.label) in _squash(first_page)
+    for kpi in sample_report["context"].kpis:
+        assert _squash(kpi.label) in _squash(first_page)
 
 
 def test_every_page_is_numbered_n_of_total(sample_report: dict) -> None:
@@ -200,45 +200,45 @@ def test_outline_has_an_entry_per_section_and_per_detailed_issue(sample_report: 
     for section in ("The week at a glance", "Ranked issues", "Top issues in detail",
                     "Emerging and improving", "Data coverage", "Method"):
         assert section in titles
-    issues = sample_report["context"]["issues"]
+    issues = sample_report["context"].issues
     for issue in issues[:5]:
-        assert f"#{issue['rank']} {issue['label']}" in titles
-    assert not any(issues[5]["label"] in title for title in titles)
+        assert f"#{issue.rank} {issue.label}" in titles
+    assert not any(issues[5].label in title for title in titles)
 
 
 def test_every_quote_of_a_detailed_issue_is_in_the_pdf(sample_report: dict) -> None:
     text = _squash(_pdf_text(sample_report["reader"]))
-    for issue in sample_report["context"]["issues"][:5]:
-        for quote in issue["quotes"]:
-            assert _squash(quote["text"]) in text
-            assert quote["feedback_id"] in text
+    for issue in sample_report["context"].issues[:5]:
+        for quote in issue.quotes:
+            assert _squash(quote.text) in text
+            assert quote.feedback_id in text
 
 
 def test_every_ranked_issue_is_in_the_table(sample_report: dict) -> None:
     table_text = _squash(sample_report["reader"].pages[1].extract_text())
-    for issue in sample_report["context"]["issues"]:
-        assert _squash(issue["label"]) in table_text
+    for issue in sample_report["context"].issues:
+        assert _squash(issue.label) in table_text
 
 
 def test_csv_has_one_row_per_issue_with_the_documented_columns(sample_report: dict) -> None:
     with sample_report["paths"]["csv"].open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    issues = sample_report["context"]["issues"]
+    issues = sample_report["context"].issues
     assert tuple(rows[0].keys()) == CSV_COLUMNS
-    assert [row["label"] for row in rows] == [issue["label"] for issue in issues]
-    assert rows[0]["component_negativity"] == str(issues[0]["components"]["negativity"])
+    assert [row["label"] for row in rows] == [issue.label for issue in issues]
+    assert rows[0]["component_negativity"] == str(issues[0].components["negativity"])
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_as_formulas_are_defused(tmp_path: Path) -> None:
-    issue = sample_context(1)["issues"][0]
-    issue["label"] = '=HYPERLINK("http://127.0.0.1/x","click")'
-    issue["keywords"] = ["@SUM(A1)", "plain"]
+    issue = sample_context(1).issues[0]
+    issue.label = '=HYPERLINK("http://127.0.0.1/x","click")'
+    issue.keywords = ["@SUM(A1)", "plain"]
     write_ranked_csv([issue], tmp_path / "ranked_issues.csv")
     with (tmp_path / "ranked_issues.csv").open(encoding="utf-8") as handle:
         row = next(csv.DictReader(handle))
-    assert row["label"] == "'" + issue["label"]
+    assert row["label"] == "'" + issue.label
     assert row["keywords"] == "'@SUM(A1); plain"
-    assert row["volume"] == str(issue["volume"])
+    assert row["volume"] == str(issue.volume)
 
 
 def test_summary_and_run_records_parse_and_agree_with_the_pdf(sample_report: dict) -> None:
@@ -246,8 +246,8 @@ def test_summary_and_run_records_parse_and_agree_with_the_pdf(sample_report: dic
     run = json.loads(sample_report["paths"]["run"].read_text(encoding="utf-8"))
     assert summary["week"] == "2026-W46"
     assert summary["pages"] == len(sample_report["reader"].pages)
-    assert summary["issues"][0]["label"] == sample_report["context"]["issues"][0]["label"]
-    assert run == sample_report["context"]["run"]
+    assert summary["issues"][0]["label"] == sample_report["context"].issues[0].label
+    assert run == sample_report["context"].run
 
 
 def test_html_copy_is_self_contained(sample_report: dict) -> None:
@@ -269,10 +269,10 @@ def test_empty_week_renders_and_says_there_was_no_data(empty_report: dict) -> No
 
 def test_a_thin_issue_without_csat_mixes_or_quotes_still_renders(tmp_path: Path) -> None:
     context = sample_context(1)
-    issue = context["issues"][0]
-    issue.update(mean_csat=None, csat_count=0, channel_mix={}, tier_mix={}, quotes=[],
-                 keywords=[], prev_volume=0, volume_change=None, prev_rank=None,
-                 history=[0] * 11 + [issue["volume"]], negative_history=[None] * 12)
+    issue = context.issues[0]
+    update(issue, mean_csat=None, csat_count=0, channel_mix={}, tier_mix={}, quotes=[],
+           keywords=[], prev_volume=0, volume_change=None, prev_rank=None,
+           history=[0] * 11 + [issue.volume], negative_history=[None] * 12)
     paths = render_report(context, tmp_path / "2026-W46")
     text = _pdf_text(PdfReader(paths["pdf"]))
     assert "No quotes could be shown" in text
@@ -358,9 +358,9 @@ def test_a_measure_the_sources_do_not_have_gets_no_tile(spike_report: dict) -> N
 
 def test_a_tile_without_a_value_is_left_out_even_if_the_context_has_it() -> None:
     context = sample_context(1)
-    for kpi in context["kpis"]:
-        if kpi["key"] in ("csat", "mobile_share"):
-            kpi.update(value=None, display="", delta=None, count=0)
+    for kpi in context.kpis:
+        if kpi.key in ("csat", "mobile_share"):
+            update(kpi, value=None, delta=None, count=0)
     tiles = _tiles(render_html(context))
     assert "csat" not in tiles and "mobile_share" not in tiles
     assert {"volume", "nps", "first_response", "negative_share"} <= set(tiles)
@@ -368,10 +368,10 @@ def test_a_tile_without_a_value_is_left_out_even_if_the_context_has_it() -> None
 
 def test_a_measure_that_vanished_since_last_week_is_named_with_last_weeks_count() -> None:
     context = sample_context(1)
-    context["kpis"] = [k for k in context["kpis"] if k["key"] not in ("csat", "mobile_share")]
-    context["kpis_absent"] = [
-        {"key": "csat", "label": "CSAT (1-5)", "prev_count": 112},
-        {"key": "mobile_share", "label": "Mobile share of tickets", "prev_count": 0},
+    context.kpis = [k for k in context.kpis if k.key not in ("csat", "mobile_share")]
+    context.kpis_absent = [
+        KpiAbsent(key="csat", label="CSAT (1-5)", prev_count=112),
+        KpiAbsent(key="mobile_share", label="Mobile share of tickets", prev_count=0),
     ]
     assert build_view(context, 0)["absent_note"] == (
         "No CSAT (112 last week) this week, so no tile. This week's sources have no ticket "
@@ -399,12 +399,13 @@ def test_a_falling_share_negative_with_more_negative_texts_shows_the_counts_not_
 
 def test_a_share_that_moves_with_its_count_keeps_its_judgement_and_no_counts_note() -> None:
     context = sample_context(1)
-    tile = next(k for k in context["kpis"] if k["key"] == "negative_share")
-    tile.update(value=0.30, prev=0.40, delta=-0.10, delta_display="−10 pts",
-                numerator_count=300, prev_numerator_count=400)
+    tile = next(k for k in context.kpis if k.key == "negative_share")
+    update(tile, value=0.30, prev=0.40, delta=-0.10, numerator_count=300,
+           prev_numerator_count=400)
+    assert kpi_change_shown(tile) == "−10 pts"
     view = next(k for k in build_view(context, 0)["kpis"] if k["key"] == "negative_share")
     assert (view["judgement"], view["counts_note"]) == ("better", "")
-    tile.update(numerator_count=401)  # one more negative text than last week: not better
+    tile.numerator_count = 401  # one more negative text than last week: not better
     view = next(k for k in build_view(context, 0)["kpis"] if k["key"] == "negative_share")
     assert view["judgement"] == "neutral"
     assert view["counts_note"] == "401 negative texts, up from 400"
@@ -428,13 +429,13 @@ def test_the_weeks_change_is_split_by_issue_and_adds_up(spike_report: dict) -> N
 def test_the_ranked_table_and_csv_give_each_issues_change(spike_report: dict) -> None:
     table = spike_report["reader"].pages[1].extract_text()
     assert "vs last week" in table
-    for issue in spike_report["context"]["issues"]:
-        assert issue["label"] in table
-        assert f"{issue['volume']:,} +{issue['volume_delta']:,}" in " ".join(table.split())
+    for issue in spike_report["context"].issues:
+        assert issue.label in table
+        assert f"{issue.volume:,} +{issue.volume_delta:,}" in " ".join(table.split())
     with spike_report["paths"]["csv"].open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [int(row["volume_delta"]) for row in rows] == [
-        issue["volume_delta"] for issue in spike_report["context"]["issues"]
+        issue.volume_delta for issue in spike_report["context"].issues
     ]
     assert [row["volume_delta"] for row in rows][:3] == ["710", "350", "220"]
     assert "CSAT" not in table  # no issue has a rating: no empty column
@@ -443,25 +444,26 @@ def test_the_ranked_table_and_csv_give_each_issues_change(spike_report: dict) ->
 def test_no_earlier_week_is_said_only_when_the_data_has_none(tmp_path: Path) -> None:
     context = sample_context(3)
     # an issue the ranked row gives no last-week count, in data with eleven earlier weeks
-    context["issues"][1].update(prev_volume=None, volume_change=None, volume_delta=None)
+    update(context.issues[1], prev_volume=None, volume_change=None, volume_delta=None)
     text = _squash(_pdf_text(PdfReader(render_report(context, tmp_path / "a")["pdf"])))
     assert _squash("no earlier week") not in text
     assert _squash("(+59% from 64)") in text  # its history's last week
 
     first = sample_context(3)
-    first["has_earlier_week"] = False
-    for issue in first["issues"]:
-        issue.update(prev_volume=None, volume_change=None, prev_rank=None,
-                     history=[0] * 11 + [issue["volume"]])
-    first["kpis"] = [dict(k, prev=None, delta=None, delta_display="") for k in first["kpis"]]
+    first.has_earlier_week = False
+    for issue in first.issues:
+        update(issue, prev_volume=None, volume_change=None, prev_rank=None,
+               history=[0] * 11 + [issue.volume])
+    for kpi in first.kpis:
+        update(kpi, prev=None, delta=None)
     text = _squash(_pdf_text(PdfReader(render_report(first, tmp_path / "b")["pdf"])))
     assert _squash("texts this week (no earlier week)") in text
     assert _squash("no earlier week to compare with") in text
 
 
 def test_a_rank_outside_last_weeks_top_list_is_never_named(sample_report: dict) -> None:
-    top = sample_report["context"]["issues"][0]
-    assert top["prev_rank"] == 24  # not shown in last week's top 15
+    top = sample_report["context"].issues[0]
+    assert top.prev_rank == 24  # not shown in last week's top 15
     text = _squash(_pdf_text(sample_report["reader"]))
     assert "#24" not in text
     assert _squash("up 23") not in text
@@ -471,25 +473,25 @@ def test_a_rank_outside_last_weeks_top_list_is_never_named(sample_report: dict) 
 
 def test_an_issues_page_lists_its_sub_themes_largest_first_adding_up(sample_report: dict) -> None:
     html_text = sample_report["paths"]["html"].read_text(encoding="utf-8")
-    for issue in sample_report["context"]["issues"][:5]:
-        themes = issue["sub_themes"]
-        article = html_text.split(f'id="issue-{issue["topic_id"]}"')[1].split("</article>")[0]
+    for issue in sample_report["context"].issues[:5]:
+        themes = issue.sub_themes
+        article = html_text.split(f'id="issue-{issue.topic_id}"')[1].split("</article>")[0]
         if len(themes) < 2:
             assert "Sub-themes" not in article
             continue
-        assert sum(t["volume"] for t in themes) == issue["volume"]
-        positions = [article.index(f"<td>{html.escape(t['label'])}</td>") for t in themes]
+        assert sum(t.volume for t in themes) == issue.volume
+        positions = [article.index(f"<td>{html.escape(t.label)}</td>") for t in themes]
         assert positions == sorted(positions)
-        volumes = [t["volume"] for t in themes]
+        volumes = [t.volume for t in themes]
         assert volumes == sorted(volumes, reverse=True)
         for theme in themes:
-            row = article.split(f"<td>{html.escape(theme['label'])}</td>")[1].split("</tr>")[0]
-            assert f'<td class="num">{theme["volume"]}</td>' in row
-            assert format_delta(theme["volume_delta"], "num") in row
+            row = article.split(f"<td>{html.escape(theme.label)}</td>")[1].split("</tr>")[0]
+            assert f'<td class="num">{theme.volume}</td>' in row
+            assert format_delta(theme.volume_delta, "num") in row
             assert "<svg" in row  # its 12-week trend
     text = _squash(_pdf_text(sample_report["reader"]))
-    for theme in sample_report["context"]["issues"][0]["sub_themes"]:
-        assert _squash(theme["label"]) in text
+    for theme in sample_report["context"].issues[0].sub_themes:
+        assert _squash(theme.label) in text
 
 
 # --- the same, from a real database: a complaints export without CSAT, NPS or channels ------
@@ -513,10 +515,10 @@ def _export_run(tmp_path: Path, channels: list[str | None]) -> tuple:
     with no CSAT, NPS or response times; W13's Billing triples. Real DuckDB, real SQL.
     """
     from pulse.config import Settings
-    from pulse.context import build_context
     from pulse.db import connect
     from pulse.embed import DIMENSIONS, MODEL_NAME
     from pulse.pipeline import stage_metrics
+    from pulse.report import build_context
     from pulse.run import RunContext
     from pulse.weeks import IsoWeek
 
@@ -573,15 +575,15 @@ def test_a_run_on_an_export_without_csat_nps_or_channels_has_only_its_tiles(
     tmp_path: Path,
 ) -> None:
     context = _export_run(tmp_path, [None])
-    assert [k["key"] for k in context["kpis"]] == ["volume", "negative_share", "complaint_share"]
-    assert {k["key"] for k in context["kpis_absent"]} == {
+    assert [k.key for k in context.kpis] == ["volume", "negative_share", "complaint_share"]
+    assert {k.key for k in context.kpis_absent} == {
         "csat", "nps", "first_response", "mobile_share",
     }
-    volume, negative, complaints = context["kpis"]
-    assert (volume["value"], volume["prev"]) == (40 + 12 + 5 + 3, 6 + 4 + 8 + 2)
+    volume, negative, complaints = context.kpis
+    assert (volume.value, volume.prev) == (40 + 12 + 5 + 3, 6 + 4 + 8 + 2)
     # negative texts: every other text of each series (n even), 20+6+3+2 now, 3+2+4+1 before
-    assert (negative["numerator_count"], negative["prev_numerator_count"]) == (31, 10)
-    assert complaints["value"] == 1.0
+    assert (negative.numerator_count, negative.prev_numerator_count) == (31, 10)
+    assert complaints.value == 1.0
     reader = PdfReader(render_report(context, tmp_path / "out" / "2026-W13")["pdf"])
     page_one = " ".join(reader.pages[0].extract_text().split())
     assert "No data" not in page_one and "Mobile share" not in page_one
@@ -592,30 +594,30 @@ def test_a_run_on_tickets_with_channels_shows_the_mobile_share_of_those_with_one
     tmp_path: Path,
 ) -> None:
     context = _export_run(tmp_path, ["mobile", None, "email", None])
-    mobile = next(k for k in context["kpis"] if k["key"] == "mobile_share")
+    mobile = next(k for k in context.kpis if k.key == "mobile_share")
     # W13: 60 tickets, n % 4 == 0 mobile and n % 4 == 2 e-mail: 16 of 31 with a channel
-    assert (mobile["value"], mobile["count"]) == (pytest.approx(16 / 31), 31)
+    assert (mobile.value, mobile.count) == (pytest.approx(16 / 31), 31)
 
 
 def test_a_run_splits_the_weeks_change_and_each_issue_into_sub_themes_that_add_up(
     tmp_path: Path,
 ) -> None:
     context = _export_run(tmp_path, [None])
-    texts = context["changes"]["texts"]
-    assert texts["delta"] == 60 - 20
-    assert [(p["label"], p["delta"]) for p in texts["parts"]] == [
+    texts = context.changes["texts"]
+    assert texts.delta == 60 - 20
+    assert [(p.label, p.delta) for p in texts.parts] == [
         ("Billing", 42), ("Login", -3), ("texts in no issue", 1),
     ]
-    assert texts["other_delta"] == 0
-    billing, login = sorted(context["issues"], key=lambda i: i["topic_id"])
-    assert (billing["volume"], billing["prev_volume"], billing["volume_delta"]) == (52, 10, 42)
-    assert [(t["label"], t["volume"], t["volume_delta"]) for t in billing["sub_themes"]] == [
+    assert texts.other_delta == 0
+    billing, login = sorted(context.issues, key=lambda i: i.topic_id)
+    assert (billing.volume, billing.prev_volume, billing.volume_delta) == (52, 10, 42)
+    assert [(t.label, t.volume, t.volume_delta) for t in billing.sub_themes] == [
         ("Double charge", 40, 34), ("Refund delay", 12, 8),
     ]
-    assert sum(t["volume"] for t in billing["sub_themes"]) == billing["volume"]
-    assert billing["sub_themes"][0]["history"] == [6] * 11 + [40]
-    assert [t["label"] for t in login["sub_themes"]] == ["Reset link"]
-    assert context["has_earlier_week"] is True
+    assert sum(t.volume for t in billing.sub_themes) == billing.volume
+    assert billing.sub_themes[0].history == [6] * 11 + [40]
+    assert [t.label for t in login.sub_themes] == ["Reset link"]
+    assert context.has_earlier_week is True
     html_text = render_html(context)
     billing_page = html_text.split('id="issue-10"')[1].split("</article>")[0]
     login_page = html_text.split('id="issue-20"')[1].split("</article>")[0]
@@ -739,19 +741,19 @@ def test_hostile_feedback_text_is_printed_literally_and_fetches_nothing(
     port, hits = canary_server
     payloads = _hostile_payloads(port)
     context = sample_context(3)
-    for issue in context["issues"]:
-        issue["label"] = f"Label {payloads[0]}"
-        issue["keywords"] = [payloads[2], "plain"]
-        issue["why"] = payloads[4]
-        issue["quotes"] = [
-            {"feedback_id": f"demo_tickets:ZD-{index}", "text": text, "channel": "email",
-             "created_at": "2026-11-12"}
+    for issue in context.issues:
+        issue.label = f"Label {payloads[0]}"
+        issue.keywords = [payloads[2], "plain"]
+        issue.why = payloads[4]
+        issue.quotes = [
+            Quote(feedback_id=f"demo_tickets:ZD-{index}", text=text, channel="email",
+                  created_at="2026-11-12")
             for index, text in enumerate(payloads)
         ]
-        issue["channel_mix"] = {payloads[3]: 1.0}
-    context["coverage"]["sources"][0]["source"] = payloads[1]
-    context["method"]["topics"] = payloads[2]
-    context["emerging"] = copy.deepcopy(context["issues"][:1])
+        issue.channel_mix = {payloads[3]: 1.0}
+    context.coverage.sources[0].source = payloads[1]
+    context.method["topics"] = payloads[2]
+    context.emerging = copy.deepcopy(context.issues[:1])
 
     paths = render_report(context, tmp_path / "2026-W46")
 
@@ -801,7 +803,7 @@ def test_fetcher_refuses_anything_outside_the_templates_folder(url: str) -> None
 
 def test_templates_escape_everything_and_reject_unknown_names() -> None:
     context = sample_context(1)
-    context["issues"][0]["label"] = "<b>bold</b>"
+    context.issues[0].label = "<b>bold</b>"
     html = render_html(context)
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
     assert "<b>bold</b>" not in html
@@ -815,29 +817,41 @@ def test_templates_escape_everything_and_reject_unknown_names() -> None:
 # --- atomic replacement ------------------------------------------------------------------
 
 
-def test_a_failed_render_leaves_the_previous_report_untouched(tmp_path: Path) -> None:
+@pytest.fixture
+def broken_templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report's templates with one misspelt field: StrictUndefined stops the render
+    half-way, after the staging folder exists."""
+    folder = tmp_path_factory.mktemp("templates") / "report_templates"
+    shutil.copytree(TEMPLATES_DIR, folder)
+    page = folder / "report.html"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("{{ week_number }}", "{{ week_numbr }}", 1), encoding="utf-8")
+    return folder
+
+
+def test_a_failed_render_leaves_the_previous_report_untouched(
+    tmp_path: Path, broken_templates: Path
+) -> None:
     out_dir = tmp_path / "2026-W46"
     render_report(sample_context(1), out_dir, detail_issues=0)
     good_pdf = (out_dir / "report.pdf").read_bytes()
-    broken = sample_context(1)
-    broken["issues"] = [{"rank": 1}]  # no label: StrictUndefined stops the template
 
     with pytest.raises(jinja2.UndefinedError):
-        render_report(broken, out_dir)
+        render_report(sample_context(1), out_dir, broken_templates)
 
     assert (out_dir / "report.pdf").read_bytes() == good_pdf
     assert sorted(path.name for path in tmp_path.iterdir()) == ["2026-W46"]
 
 
-def test_a_report_retired_by_an_interrupted_swap_is_put_back(tmp_path: Path) -> None:
+def test_a_report_retired_by_an_interrupted_swap_is_put_back(
+    tmp_path: Path, broken_templates: Path
+) -> None:
     retired = tmp_path / ".2026-W46.previous-0123456789"
     retired.mkdir()
     (retired / "report.pdf").write_bytes(b"%PDF-last-good")
-    broken = sample_context(1)
-    broken["issues"] = [{"rank": 1}]
 
     with pytest.raises(jinja2.UndefinedError):
-        render_report(broken, tmp_path / "2026-W46")
+        render_report(sample_context(1), tmp_path / "2026-W46", broken_templates)
 
     assert (tmp_path / "2026-W46" / "report.pdf").read_bytes() == b"%PDF-last-good"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["2026-W46"]

@@ -158,8 +158,8 @@ def test_pure_noise_makes_at_most_one_flag_a_week(tmp_path):
 
 def test_report_context_lists_improving_topics_beyond_the_top_list_with_their_ranges(tmp_path):
     """The whole path from feedback rows: stage_metrics, then the report's context."""
-    from pulse.context import build_context
     from pulse.embed import DIMENSIONS, MODEL_NAME
+    from pulse.report import build_context
 
     con = connect(tmp_path / "pulse.duckdb")
     volumes = {1: [10] * 11 + [30], 2: [30] * 10 + [14, 9]}  # a surge, a two-week fall
@@ -218,24 +218,24 @@ def test_report_context_lists_improving_topics_beyond_the_top_list_with_their_ra
     # levels (each topic is its own issue here); 2 ranked
     assert materialised == {"weekly_kpis": 12, "topic_week_metrics": 48, "ranked_issues": 2}
 
-    assert [i["topic_id"] for i in context["issues"]] == [1]  # top_issues = 1
-    assert [i["topic_id"] for i in context["emerging"]] == [1]
-    assert [i["topic_id"] for i in context["improving"]] == [2]  # ranked 2nd, still listed
-    surge = context["issues"][0]
+    assert [i.topic_id for i in context.issues] == [1]  # top_issues = 1
+    assert [i.topic_id for i in context.emerging] == [1]
+    assert [i.topic_id for i in context.improving] == [2]  # ranked 2nd, still listed
+    surge = context.issues[0]
     # 30 texts, n % 3 != 0 negative: 20 of 30; CSAT 1, 2, 3 ten times each: mean 2
-    assert (surge["negative_count"], surge["sentiment_count"]) == (20, 30)
-    assert surge["negative_share_low"] < 2 / 3 < surge["negative_share_high"]
-    assert surge["mean_csat"] == pytest.approx(2.0)
-    assert surge["csat_low"] < 2.0 < surge["csat_high"]
-    assert surge["paid_share"] == pytest.approx(0.5)
-    assert surge["paid_share_low"] < 0.5 < surge["paid_share_high"]
-    assert surge["p_value_up"] < 0.001 and surge["baseline_week_count"] == 8
-    assert "p_value_down" in context["improving"][0]
+    assert (surge.negative_count, surge.sentiment_count) == (20, 30)
+    assert surge.negative_share_low < 2 / 3 < surge.negative_share_high
+    assert surge.mean_csat == pytest.approx(2.0)
+    assert surge.csat_low < 2.0 < surge.csat_high
+    assert surge.paid_share == pytest.approx(0.5)
+    assert surge.paid_share_low < 0.5 < surge.paid_share_high
+    assert surge.p_value_up < 0.001 and surge.baseline_week_count == 8
+    assert context.improving[0].p_value_down is not None
     # the week's breakdowns: 30 + 9 texts this week, every one an email with a CSAT
-    details = context["kpi_details"]
-    assert sum(d["value"] for d in details["csat_distribution"].values()) == 30 + 9
-    assert details["volume_by_channel"]["email"]["value"] == 39
-    assert "1 in 1,000" in context["method"]["significance"]
+    details = context.kpi_details
+    assert sum(d.value for d in details.csat_distribution.values()) == 30 + 9
+    assert details.volume_by_channel["email"].value == 39
+    assert "1 in 1,000" in context.method["significance"]
 
 
 def test_the_demo_run_flags_the_planted_surge_and_fade_and_no_other_theme(demo_run):

@@ -17,10 +17,8 @@ import pytest
 from pulse.config import Settings
 from pulse.db import connect, run_query
 from pulse.pipeline import _append
-from pulse.report import make_environment
-from pulse.run import RunContext
-from pulse.taxonomy import TopicAction
-from pulse.verdicts import (
+from pulse.report.render import make_environment
+from pulse.report.verdicts import (
     NO_CLEAR_CHANGE,
     WORKED,
     WORSE,
@@ -29,6 +27,8 @@ from pulse.verdicts import (
     verdict,
     volume_effect,
 )
+from pulse.run import RunContext
+from pulse.taxonomy import TopicAction
 from pulse.weeks import IsoWeek
 
 WEEKS = [f"2026-W{n:02d}" for n in range(2, 13)]  # W02..W12 have texts; W01 has none

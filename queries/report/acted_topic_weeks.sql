@@ -1,5 +1,5 @@
 -- one row per acted-on topic per week of one run's window that has any texts at all: the
--- topic's texts, negative texts and CSAT sums that week, what pulse/verdicts.py compares
+-- topic's texts, negative texts and CSAT sums that week, what pulse/report/verdicts.py compares
 -- before and after an action. A merged topic reads as the topic it was merged into (the
 -- registry's merged_into, set by the taxonomy file), at that topic's own level, so its
 -- history is the one the report counts. A week with texts but none for the topic reads 0:

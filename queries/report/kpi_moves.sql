@@ -1,7 +1,7 @@
 -- one row per issue with texts in $week or $prev_week, plus a last row (topic_id null) for
 -- the texts no visible issue holds (unassigned, hidden): the counts behind each ratio KPI
 -- (share negative, CSAT, NPS) in both weeks, numerator and denominator side by side, so
--- pulse/kpi_moves.py can split each KPI's change into per-issue parts. The rest row is the
+-- pulse/report/kpi_moves.py can split each KPI's change into per-issue parts. The rest row is the
 -- week's totals in weekly_kpis less the issues' sums, so every column adds up exactly to
 -- weekly_kpis' figures. CSAT sums are rebuilt from mean times count (answers are whole
 -- numbers 1-5, so rounding gives the exact sum). is_nps_split_known is false when the

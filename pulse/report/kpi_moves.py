@@ -30,12 +30,12 @@ from typing import Any
 import duckdb
 
 from pulse.db import fetch_dicts
+from pulse.report.model import KpiContribution, KpiMove, ShownPart
 
 # How many issues the line beside a tile names; the rest is one "other" figure.
 TOP_PARTS = 3
-# The same words as pulse.context's, which will import this module (so no import back).
+# What the texts no visible issue holds are called, here and in the week's change split.
 UNASSIGNED_LABEL = "texts in no issue"
-MINUS = "\u2212"
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ VOLUME = KpiSpec(
     key="volume", name="Feedback volume", unit="texts", digits=0, scale=1, better="down",
     numerator=("volume",), denominator="volume",
 )  # fmt: skip
-# The ratio KPIs, by their tile keys in pulse.context; weekly_kpis defines each one.
+# The ratio KPIs, by their tile keys in pulse.report.context; weekly_kpis defines each one.
 KPIS = (
     KpiSpec(
         key="negative_share", name="Share negative", unit="pts", digits=1, scale=100,
@@ -175,7 +175,7 @@ def kpi_moves(
     week: str,
     prev_week: str,
     labels: dict[int, str],
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, KpiMove]:
     """Each KPI's change from `prev_week` to `week`, split by issue, for page one's tiles.
 
     Reads kpi_moves.sql (the materialised topic_week_metrics and weekly_kpis of the run).
@@ -189,8 +189,8 @@ def kpi_moves(
         labels: issue labels by topic_id; an issue missing here is 'Topic <id>'.
 
     Returns:
-        By tile key ('volume', 'negative_share', 'csat', 'nps'): {"total", "unit",
-        "value", "prev_value", "contributions", "top", "line"}; see describe_move.
+        Each KPI's move by tile key ('volume', 'negative_share', 'csat', 'nps'); see
+        describe_move.
     """
     rows = fetch_dicts(con, "kpi_moves", {"run_id": run_id, "week": week, "prev_week": prev_week})
 
@@ -199,7 +199,7 @@ def kpi_moves(
             return UNASSIGNED_LABEL
         return labels.get(topic_id, f"Topic {topic_id}")
 
-    moves: dict[str, dict[str, Any]] = {}
+    moves: dict[str, KpiMove] = {}
     # a count's change is its parts' changes: all of it "mix" (more or fewer texts)
     volume_moves = [
         Move(
@@ -264,62 +264,49 @@ def describe_move(
     label: Callable[[Any], str],
     value: float | Fraction,
     prev_value: float | Fraction,
-) -> dict[str, Any]:
-    """One KPI's split as the report shows it: largest parts first, a line for the tile.
+) -> KpiMove:
+    """One KPI's split as the report shows it: largest parts first, rounded to add up.
 
     Largest by size whichever their sign, so a fall that offsets a rise is named too.
-    The tile's line names the top parts in plain words; the shown figures (top parts plus
-    "other") add up to the shown total, and a part that rounds to zero is not named.
-    "driver" says, for a table, whether the issue moved the KPI mostly by its number of
-    texts or by its own rate, in words a reader needs no formula for.
+    The tile's line (formatting.kpi_move_line) names the top parts; their shown figures
+    plus "other" are rounded together so they add up to the shown total, and a part that
+    rounds to zero is not named. "driver" says, for a table, whether the issue moved the
+    KPI mostly by its number of texts or by its own rate, in words a reader needs no
+    formula for.
     """
     ordered = sorted(moves, key=lambda m: (-abs(m.total), m.key is None, m.key or 0))
     ordered = [m for m in ordered if m.total or m.mix or m.rate]
-    contributions = [
-        {
-            "topic_id": m.key,
-            "label": label(m.key),
-            "mix": float(m.mix),
-            "rate": float(m.rate),
-            "total": float(m.total),
-            "driver": _driver(spec, m),
-        }
-        for m in ordered
-    ]
     named = ordered[:TOP_PARTS]
     other = sum((m.total for m in ordered[TOP_PARTS:]), Fraction(0))
     shown_total, shown = round_parts([m.total for m in named] + [other], spec.digits)
-    top = [
-        f"{label(m.key)} {_signed(units, spec.digits)}"
-        for m, units in zip(named, shown, strict=False)
-        if units
-    ]
-    pieces = top + ([f"other {_signed(shown[-1], spec.digits)}"] if shown[-1] else [])
-    unit = f" {spec.unit}" if spec.unit else ""
-    head = f"{spec.name} {_signed(shown_total, spec.digits)}{unit}"
-    return {
-        "key": spec.key,
-        "name": spec.name,
-        "total": float(delta),
-        "unit": spec.unit,
-        "value": float(value),
-        "prev_value": float(prev_value),
-        "contributions": contributions,
-        "top": top,
-        "other": _signed(shown[-1], spec.digits),
-        "line": f"{head}: {', '.join(pieces)}" if pieces else head,
-    }
+    return KpiMove(
+        key=spec.key,
+        name=spec.name,
+        unit=spec.unit,
+        digits=spec.digits,
+        total=float(delta),
+        value=float(value),
+        prev_value=float(prev_value),
+        contributions=[
+            KpiContribution(
+                topic_id=m.key,
+                label=label(m.key),
+                mix=float(m.mix),
+                rate=float(m.rate),
+                total=float(m.total),
+                driver=_driver(spec, m),
+            )
+            for m in ordered
+        ],
+        shown_total=shown_total,
+        shown_parts=[
+            ShownPart(label(m.key), units) for m, units in zip(named, shown[:-1], strict=True)
+        ],
+        shown_other=shown[-1],
+    )
 
 
 def _driver(spec: KpiSpec, move: Move) -> str:
     if abs(move.mix) >= abs(move.rate):
         return "more texts" if move.weight_change > 0 else "fewer texts"
     return "better rate" if (move.rate > 0) == (spec.better == "up") else "worse rate"
-
-
-def _signed(units: int, digits: int) -> str:
-    """Units of 10^-digits as a signed figure with a true minus: -3, 1 -> '−0.3'."""
-    if units == 0:
-        return f"±{0:.{digits}f}"
-    text = f"{abs(units) / 10**digits:,.{digits}f}"
-    return f"{'+' if units > 0 else MINUS}{text}"

@@ -19,6 +19,7 @@ import io
 import math
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from xml.etree import ElementTree
 
 # Figures are made with matplotlib.figure.Figure, never pyplot: no GUI backend,
@@ -28,14 +29,45 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-# Chart colours. They mirror the :root variables in report_templates/report.css;
-# matplotlib cannot read CSS, so the two lists are kept side by side on purpose.
-INK = "#1f2933"
+from pulse.config import TEMPLATES_DIR
+from pulse.errors import PulseError
+
+STYLESHEET = TEMPLATES_DIR / "report.css"
+
+
+def css_tokens(path: Path = STYLESHEET) -> dict[str, str]:
+    """The custom properties of a stylesheet's `:root` block: {"brand": "#1f5fa8", …}.
+
+    The charts take their colours from report.css's tokens, so the page and its charts
+    are one palette with one source.
+    """
+    text = re.sub(r"/\*.*?\*/", "", path.read_text(encoding="utf-8"), flags=re.S)
+    root = re.search(r":root\s*\{(.*?)\}", text, flags=re.S)
+    if root is None:
+        raise PulseError(f"{path} has no :root block; the charts read their colours from it")
+    return {name: value.strip() for name, value in re.findall(r"--([\w-]+)\s*:\s*([^;]+);",
+                                                              root.group(1))}
+
+
+def _token(tokens: dict[str, str], name: str) -> str:
+    if name not in tokens:
+        raise PulseError(
+            f"{STYLESHEET} defines no --{name} in :root; the charts draw with it, so add it "
+            "back (the colour tokens are section 2 of the stylesheet)"
+        )
+    return tokens[name]
+
+
+_TOKENS = css_tokens()
+INK = _token(_TOKENS, "ink")
+BRAND = _token(_TOKENS, "brand")
+BRAND_LIGHT = _token(_TOKENS, "brand-light")
+NEGATIVE = _token(_TOKENS, "bad")
+# Axes and grid lines: these two had drifted from the stylesheet (--muted is #616e7c,
+# --rule #d9dee3) while the colours were copied by hand. They stay as drawn, so the PDF
+# is unchanged; drawing them with the tokens is a visible change to make on its own.
 MUTED = "#7b8794"
 GRID = "#e4e7eb"
-BRAND = "#1f5fa8"
-BRAND_LIGHT = "#a9c4e6"
-NEGATIVE = "#b3261e"
 
 _RC = {
     "svg.hashsalt": "pulse-report",

@@ -18,6 +18,8 @@ from typing import Any
 import duckdb
 
 from pulse.db import fetch_dicts
+from pulse.demo import demo_actions
+from pulse.report.formatting import signed_fixed
 from pulse.run import RunContext
 from pulse.taxonomy import TopicAction, read_taxonomy
 from pulse.weeks import IsoWeek
@@ -28,19 +30,6 @@ MAX_WEEKS_BEFORE = 8
 MIN_WEEKS_BEFORE = 2
 MIN_WEEKS_AFTER = 2
 CONFIDENCE = 0.95
-
-METHOD_TEXT = (
-    "For each action recorded in the taxonomy file, Pulse compares the issue's weekly number "
-    "of texts in the weeks after the action's week (up to this report's week) with up to "
-    "eight weeks before it; the action's own week counts in neither. The effect is the change "
-    "in the weekly average, with a 95% range from a Student t interval whose noise is the "
-    "issue's own week-to-week variance before the action (at least the Poisson variance of "
-    "its average weekly count, with degrees of freedom from the weeks before). The verdict "
-    "is 'worked' when the whole range is below zero, 'worse' when it is wholly above, and "
-    "otherwise, or with fewer than two weeks before or after, 'no clear change yet'; share "
-    "negative and CSAT are shown before and after without a test."
-)
-
 
 @dataclass(frozen=True)
 class VolumeEffect:
@@ -143,13 +132,8 @@ def verdict(effect: VolumeEffect) -> tuple[str, str]:
     amount = f" by {size:.1f} texts a week" if change else ""
     return NO_CLEAR_CHANGE, (
         f"Volume {direction}{amount}, within its usual week-to-week swings "
-        f"(95% range {_signed(effect.low)} to {_signed(effect.high)})."
+        f"(95% range {signed_fixed(effect.low)} to {signed_fixed(effect.high)})."
     )
-
-
-def _signed(value: float) -> str:
-    """+4.6 / −6.5, with the report's minus sign."""
-    return f"{value:+.1f}".replace("-", "\u2212")
 
 
 def pooled_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> float | None:
@@ -160,8 +144,6 @@ def pooled_ratio(numerators: Sequence[float], denominators: Sequence[float]) -> 
 
 def all_actions(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> list[TopicAction]:
     """The taxonomy file's actions, plus the demo's own when the database holds the demo."""
-    from pulse.demo import demo_actions
-
     return [*read_taxonomy().actions, *demo_actions(con, ctx.run_id, ctx.settings.demo_dir)]
 
 
@@ -170,9 +152,11 @@ def action_verdicts(
 ) -> list[dict[str, Any]]:
     """Every action up to the run's week, newest first, with its effect and verdict.
 
-    Actions dated after the report's week are left out (the report predates them), as
-    are actions on hidden topics (the report leaves those topics out). A partial run's
-    own week is not evidence: its counts are low by construction.
+    Rows as dicts (the fields of model.ActionVerdict), as `pulse topics show` prints and
+    dumps them; the report's model types them. Actions dated after the report's week are
+    left out (the report predates them), as are actions on hidden topics (the report
+    leaves those topics out). A partial run's own week is not evidence: its counts are
+    low by construction.
     """
     actions = all_actions(con, ctx) if actions is None else actions
     report_week = str(ctx.week)
@@ -180,17 +164,10 @@ def action_verdicts(
     if not shown:
         return []
     topics = {
-        row[0]: row
-        for row in con.execute(
-            """
-            select t.topic_id, t.merged_into, target.topic_id, target.label, target.status,
-                target.owner
-            from topics as t
-            inner join topics as target on target.topic_id = coalesce(t.merged_into, t.topic_id)
-            where list_contains($ids, t.topic_id)
-            """,
-            {"ids": sorted({a.topic_id for a in shown})},
-        ).fetchall()
+        row["topic_id"]: row
+        for row in fetch_dicts(
+            con, "acted_topics", {"topic_ids": sorted({a.topic_id for a in shown})}
+        )
     }
     series: dict[int, dict[str, dict]] = {}
     for row in fetch_dicts(
@@ -201,7 +178,7 @@ def action_verdicts(
     results = []
     for action in shown:
         topic = topics.get(action.topic_id)
-        if topic is None or topic[4] == "hidden":
+        if topic is None or not topic["is_visible"]:
             continue
         results.append(_verdict_row(action, topic, series.get(action.topic_id, {}), last_week))
     results.sort(key=lambda r: (r["issue"] or "", r["action"]))
@@ -210,10 +187,9 @@ def action_verdicts(
 
 
 def _verdict_row(
-    action: TopicAction, topic: tuple, weeks: dict[str, dict], last_week: str
+    action: TopicAction, topic: dict[str, Any], weeks: dict[str, dict], last_week: str
 ) -> dict[str, Any]:
-    """One action's line of the report: the keys `_actions.html` reads."""
-    _, merged_into, issue_id, label, _status, topic_owner = topic
+    """One action's line of the report: the fields of model.ActionVerdict."""
     action_week = str(IsoWeek.of(action.on))
     before, after = split_weeks(list(weeks), action_week, last_week)
     effect = volume_effect(
@@ -228,11 +204,11 @@ def _verdict_row(
 
     return {
         "topic_id": action.topic_id,
-        "issue_id": issue_id,
-        "issue": label,
-        "merged_into": merged_into,
+        "issue_id": topic["issue_id"],
+        "issue": topic["label"],
+        "merged_into": topic["merged_into"],
         "action": action.action,
-        "owner": action.owner or topic_owner,
+        "owner": action.owner or topic["owner"],
         "on": action.on.isoformat(),
         "action_week": action_week,
         "weeks_before": effect.weeks_before,
