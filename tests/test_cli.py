@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from pulse.cli import build_parser, main
+from pulse.cli.main import build_parser, main
 from pulse.config import REPO_ROOT
 
 COMMANDS = [
