@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -62,6 +63,19 @@ def test_flow_runs_are_named_after_their_week(demo_run):
             flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[f"voc-{demo_run.week}"]))
         )
     assert runs and all(run.state.is_completed() for run in runs[:1])
+
+
+def test_a_run_times_every_stage_the_cli_counts_in_order(demo_run):
+    from pulse.run import STAGES
+
+    con = duckdb.connect(str(demo_run.db_path), read_only=True)
+    timings = con.execute(
+        "select timings from runs where week = $week and outcome = 'ok' "
+        "order by started_at limit 1",
+        {"week": str(demo_run.week)},
+    ).fetchone()[0]
+    con.close()
+    assert tuple(json.loads(timings)) == STAGES
 
 
 def test_flow_parameters_are_typed_and_validated_by_prefect():
