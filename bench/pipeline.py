@@ -12,8 +12,9 @@ Generates the demo corpus (pulse.demo, scaled) for W+1 weeks and splits its file
 the last week's Monday:
 
 - cold: the first W weeks (about N texts, every one new) go through the stages of the
-  weekly flow (`pulse.ingest.ingest_paths`, `pulse.pipeline.stage_*`; the same functions
-  the Prefect tasks call, without Prefect) for week W: the cost of an N-text week;
+  weekly flow (`pulse.ingest.ingest_paths`, `pulse.embed.embed_missing`, then `pulse.stages`:
+  the functions the Prefect tasks call, without Prefect) for week W: the cost of an N-text
+  week;
 - incremental: the last week's files (about N/W new texts) arrive and week W+1 runs on
   the same database: only new files are ingested, only new texts embedded and scored,
   the window re-clustered;
