@@ -57,23 +57,27 @@ def ingest(settings: Settings, specs: list[SourceSpec], demo: bool) -> dict:
 
 @task(cache_policy=NO_CACHE)
 def embed(settings: Settings) -> int:
+    """Embed the texts not in the cache, here or fanned out on Dask (`task_runner`)."""
     return stages.embed_texts(settings)
 
 
 @task(cache_policy=NO_CACHE)
 def score_sentiment(settings: Settings) -> int:
+    """Score the texts the active sentiment model has not scored."""
     with connect(settings.db_path) as con:
         return stages.score_sentiment(con)
 
 
 @task(cache_policy=NO_CACHE)
 def cluster_topics(ctx: RunContext, rebuild_topics: bool) -> dict:
+    """Cluster the run's window into the topic registry (or reuse an identical earlier run)."""
     with connect(ctx.settings.db_path) as con:
         return stages.cluster_topics(con, ctx, rebuild=rebuild_topics)
 
 
 @task(cache_policy=NO_CACHE)
 def rank_issues(ctx: RunContext) -> int:
+    """Materialise the run's marts: weekly KPIs, topic metrics, the ranking."""
     with connect(ctx.settings.db_path) as con:
         return stages.compute_metrics(con, ctx)
 

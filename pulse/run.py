@@ -52,7 +52,7 @@ class RunContext:
         n = self.settings.history_weeks
         return [self.week.shift(-i) for i in range(n - 1, -1, -1)]
 
-    def bounds(self, first: IsoWeek, last: IsoWeek | None = None):
+    def bounds(self, first: IsoWeek, last: IsoWeek | None = None) -> tuple[datetime, datetime]:
         """[start, end) in naive UTC; a partial run's own week ends after its last day."""
         start, _ = first.bounds_utc(self.settings.timezone)
         last = last or first
@@ -134,6 +134,7 @@ def week_has_texts(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> bool:
 
 
 def new_run_id(week: IsoWeek) -> str:
+    """A run's id: its week, its start (UTC) and a random tail; a week's ids sort by start."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return f"{week}-{stamp}-{uuid.uuid4().hex[:6]}"
 
@@ -331,19 +332,20 @@ def in_stage(ctx: RunContext, name: str) -> Iterator[None]:
 class timed:
     """Records a stage's wall time into the run's timings."""
 
-    def __init__(self, ctx: RunContext, stage: str):
+    def __init__(self, ctx: RunContext, stage: str) -> None:
         self.ctx, self.stage = ctx, stage
 
-    def __enter__(self):
+    def __enter__(self) -> timed:
         self.started = time.perf_counter()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> bool:
         self.ctx.timings[self.stage] = round(time.perf_counter() - self.started, 3)
         return False
 
 
 def metric_params(ctx: RunContext) -> dict[str, Any]:
+    """The parameters every mart query over the run's window takes."""
     start, end = ctx.bounds(ctx.window[0], ctx.week)
     return {"tz": ctx.settings.timezone, "window_start": start, "window_end": end}
 
