@@ -12,8 +12,9 @@ Generates the demo corpus (pulse.demo, scaled) for W+1 weeks and splits its file
 the last week's Monday:
 
 - cold: the first W weeks (about N texts, every one new) go through the stages of the
-  weekly flow (`pulse.ingest.ingest_paths`, `pulse.pipeline.stage_*`; the same functions
-  the Prefect tasks call, without Prefect) for week W: the cost of an N-text week;
+  weekly flow (`pulse.ingest.ingest_paths`, `pulse.embed.embed_missing`, then `pulse.stages`:
+  the functions the Prefect tasks call, without Prefect) for week W: the cost of an N-text
+  week;
 - incremental: the last week's files (about N/W new texts) arrive and week W+1 runs on
   the same database: only new files are ingested, only new texts embedded and scored,
   the window re-clustered;
@@ -210,9 +211,9 @@ def load_older(
     of a large history: the timed runs never read those vectors (they lie before the
     window), they only have to exist, as they would after a year of weekly runs.
     """
-    from pulse import pipeline
     from pulse.embed import active_model_name, embed_missing
     from pulse.ingest import ingest_paths
+    from pulse.stages import score_sentiment
 
     stages: list[dict] = []
 
@@ -236,8 +237,8 @@ def load_older(
 
         measure(stages, f"embed ({embedder})", lambda n: n, embed_as_serving)
     else:
-        measure(stages, "embed", lambda n: n, pipeline.stage_embed, con)
-    measure(stages, "sentiment", lambda n: n, pipeline.stage_sentiment, con)
+        measure(stages, "embed", lambda n: n, embed_missing, con)
+    measure(stages, "sentiment", lambda n: n, score_sentiment, con)
     distinct = con.execute("select count(distinct text_hash) from feedback").fetchone()[0]
     return stages, {"rows": rows, "distinct_texts": distinct}
 
@@ -325,9 +326,10 @@ def run_week(
     `probe(con)`, when given, is called right before and right after the embed stage
     (outside the stage's timing): the raw model's rate bracketing the stage it limits.
     """
-    from pulse import pipeline
+    from pulse.embed import embed_missing
     from pulse.ingest import ingest_paths
     from pulse.run import RunContext, finish_run, new_run_id, start_run
+    from pulse.stages import cluster_topics, compute_metrics, render_week, score_sentiment
 
     stages: list[dict] = []
     ctx = RunContext(run_id=new_run_id(week), week=week, settings=settings)
@@ -343,18 +345,18 @@ def run_week(
     new_rows = measure(stages, "ingest", lambda n: n, ingest)
     if probe:
         probe(con)
-    measure(stages, "embed", lambda n: n, pipeline.stage_embed, con)
+    measure(stages, "embed", lambda n: n, embed_missing, con)
     if probe:
         probe(con)
-    measure(stages, "sentiment", lambda n: n, pipeline.stage_sentiment, con)
+    measure(stages, "sentiment", lambda n: n, score_sentiment, con)
     start, end = ctx.bounds(ctx.window[0], ctx.week)
     window = con.execute(
         "select count(*) from feedback where created_at >= $s and created_at < $e",
         {"s": start, "e": end},
     ).fetchone()[0]
-    counts = measure(stages, "topics", window, pipeline.stage_topics, con, ctx, rebuild=True)
-    measure(stages, "metrics", window, pipeline.stage_metrics, con, ctx)
-    paths = measure(stages, "report", window, pipeline.stage_report, con, ctx, output_dir)
+    counts = measure(stages, "topics", window, cluster_topics, con, ctx, rebuild=True)
+    measure(stages, "metrics", window, compute_metrics, con, ctx)
+    paths = measure(stages, "report", window, render_week, con, ctx, output_dir)
     finish_run(con, ctx, "ok", Path(paths["pdf"]).parent)
     return stages, {"new_rows": new_rows, "window_texts": window, **counts}
 

@@ -4,7 +4,7 @@
 both read them from here. A set is loaded once, as a new user would load it (ready-made
 mapping or a user mapping TOML, default settings but `timezone = "UTC"`), embedded and
 scored once, and kept as a *base* database in the cache. Each ISO week of the set then
-gets Pulse's real stages in order (`stage_topics`, `stage_metrics`) on one database, so
+gets Pulse's real stages in order (`cluster_topics`, `compute_metrics`) on one database, so
 the topic registry carries over from week to week exactly as in production.
 
 Caches (under CACHE_DIR, never in the repository):
@@ -12,7 +12,7 @@ Caches (under CACHE_DIR, never in the repository):
   re-ingests and re-scores but carries the embeddings over (a text is embedded once).
 * `<set>-weekly.duckdb`: the weekly topic runs. Re-clustered from the base when the code
   that clusters (pulse/, topics/) differs from the code that made it, or on `--recluster`.
-  The ranking SQL (`stage_metrics`) is re-run on every bench run: it is cheap, and with an
+  The ranking SQL (`compute_metrics`) is re-run on every bench run: it is cheap, and with an
   empty taxonomy it reads nothing later runs change.
 The label and comparison helpers at the top are pure (tests/test_bench_realsets.py).
 """
@@ -280,15 +280,16 @@ def _inputs(realset: RealSet, data_dir: Path, derived_dir: Path) -> tuple[list[P
 
 def base_db(realset: RealSet, data_dir: Path, cache_dir: Path, rebuild: bool = False) -> Path:
     """The set ingested, embedded and scored, kept in the cache between bench runs."""
-    from pulse import pipeline
+    from pulse import stages
     from pulse.db import connect
+    from pulse.embed import embed_missing
     from pulse.ingest import ingest_paths
 
     path = cache_dir / f"{realset.name}-base.duckdb"
     if path.exists() and not rebuild:
         with connect(path) as con:
             # Only texts the active embedder or sentiment model has not seen (a new model).
-            embedded, scored = pipeline.stage_embed(con), pipeline.stage_sentiment(con)
+            embedded, scored = embed_missing(con), stages.score_sentiment(con)
             built_by = _meta(con).get("code")
         if embedded or scored:
             log(f"  {realset.name}: embedded {embedded:,}, scored {scored:,} for the active models")
@@ -310,10 +311,10 @@ def base_db(realset: RealSet, data_dir: Path, cache_dir: Path, rebuild: bool = F
             con.execute("insert or ignore into embeddings select * from previous.embeddings")
             con.execute("detach previous")
         started = time.perf_counter()
-        embedded = pipeline.stage_embed(con)
+        embedded = embed_missing(con)
         embed_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        scored = pipeline.stage_sentiment(con)
+        scored = stages.score_sentiment(con)
         sentiment_seconds = time.perf_counter() - started
         _set_meta(
             con,
@@ -349,20 +350,20 @@ def run_id_of(realset: RealSet, week) -> str:
 
 def _run_week(con, realset: RealSet, week) -> None:
     """One Monday: the topic stage, then the ranking, on the registry the last one left."""
-    from pulse import pipeline
+    from pulse import stages
     from pulse.run import RunContext, finish_run, start_run, timed
 
     ctx = RunContext(run_id=run_id_of(realset, week), week=week, settings=bench_settings())
     start_run(con, ctx, {"week": str(week), "bench": "realsets"})
     with timed(ctx, "topics"):
-        ctx.counts["topics"] = pipeline.stage_topics(con, ctx)
+        ctx.counts["topics"] = stages.cluster_topics(con, ctx)
     # The labels as published this Monday (a later run may rename a topic).
     con.execute(
         "insert into bench_labels select $r, topic_id, label, status from topics",
         {"r": ctx.run_id},
     )
     with timed(ctx, "rank"):
-        ctx.counts["ranked_issues"] = pipeline.stage_metrics(con, ctx)
+        ctx.counts["ranked_issues"] = stages.compute_metrics(con, ctx)
     finish_run(con, ctx, "ok", None)
     con.execute(
         "insert into bench_weeks values ($r, $w, $counts, $topics, $rank)",
@@ -414,7 +415,7 @@ def weekly_db(realset: RealSet, base: Path, cache_dir: Path, recluster: bool = F
 
 def rerank(con, realset: RealSet) -> float:
     """The ranking SQL again on each week's cached topic assignment; seconds taken."""
-    from pulse import pipeline
+    from pulse import stages
     from pulse.run import RunContext
 
     started = time.perf_counter()
@@ -422,7 +423,7 @@ def rerank(con, realset: RealSet) -> float:
         ctx = RunContext(
             run_id=run_id_of(realset, week), week=week, settings=bench_settings()
         )
-        pipeline.stage_metrics(con, ctx)
+        stages.compute_metrics(con, ctx)
     return time.perf_counter() - started
 
 

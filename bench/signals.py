@@ -44,9 +44,10 @@ if str(REPO_ROOT) not in sys.path:
 
 import pulse  # noqa: E402,F401  (offline environment before the model libraries load)
 from bench import realsets  # noqa: E402
-from pulse import pipeline  # noqa: E402
+from pulse import stages  # noqa: E402
 from pulse.config import Settings  # noqa: E402
 from pulse.db import connect  # noqa: E402
+from pulse.embed import embed_missing  # noqa: E402
 from pulse.run import RunContext  # noqa: E402
 from pulse.weeks import IsoWeek  # noqa: E402
 
@@ -78,7 +79,7 @@ def _prepare(db_path: Path, anchor: IsoWeek, load, recluster: bool = False) -> N
                 con.execute("delete from doc_topics; delete from topics")
                 ctx = RunContext(run_id=ANCHOR_RUN, week=anchor, settings=Settings())
                 started = time.perf_counter()
-                pipeline.stage_topics(con, ctx, rebuild=True)
+                stages.cluster_topics(con, ctx, rebuild=True)
                 print(f"  re-clustered {db_path.name} in {time.perf_counter() - started:.0f} s")
         if done:
             return
@@ -88,9 +89,9 @@ def _prepare(db_path: Path, anchor: IsoWeek, load, recluster: bool = False) -> N
     with connect(db_path) as con:
         started = time.perf_counter()
         load(con)
-        pipeline.stage_embed(con)
-        pipeline.stage_sentiment(con)
-        pipeline.stage_topics(con, ctx, rebuild=True)
+        embed_missing(con)
+        stages.score_sentiment(con)
+        stages.cluster_topics(con, ctx, rebuild=True)
         print(f"  prepared {db_path.name} in {time.perf_counter() - started:.0f} s", flush=True)
 
 
@@ -106,7 +107,7 @@ def _rank_week(con, week: IsoWeek, anchor_run: str = ANCHOR_RUN) -> list[dict]:
         {"r": run_id, "anchor": anchor_run},
     )
     ctx = RunContext(run_id=run_id, week=week, settings=Settings())
-    pipeline.stage_metrics(con, ctx)
+    stages.compute_metrics(con, ctx)
     cursor = con.execute(
         "select * from ranked_issues where run_id = $r order by rank", {"r": run_id}
     )

@@ -397,7 +397,7 @@ def stability_demo(cache_dir: Path, work: Path, runs: int = 11) -> dict:
 
     def rename_after_first(con, n, run_id, assignment):
         """After the first run, CX ops rename the biggest topic; every later run must keep it."""
-        from pulse.cli_topics import edit_taxonomy
+        from pulse.cli.topics import edit_taxonomy
 
         counts: dict = {}
         for topic in assignment.values():

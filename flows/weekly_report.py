@@ -1,65 +1,30 @@
 """The weekly VoC report as a Prefect flow: the steps of the job, nothing else.
 
-Each task is a plain function from the `pulse` package; this file only wires
-them, names the run after its week and publishes artifacts. Run it with no
-server (Prefect's ephemeral API): `python flows/weekly_report.py`.
+Each task calls one function of `pulse.stages`, the file a reader opens next; the run's
+bookkeeping (its row in `runs`, stage timings, crash recovery) is `pulse.run`'s. Run it
+with no server (Prefect's ephemeral API): `python flows/weekly_report.py`.
 
 Retries (with back-off) sit on the I/O tasks only: reading source files and
 writing the report. The compute stages are deterministic, so a retry would fail
 the same way; a crashed run is recovered by running it again (every stage is
-idempotent, see `_recover_crashed_runs`).
+idempotent, see `pulse.run.recover_crashed_runs`).
 """
 
 from __future__ import annotations
 
-import json
-import shutil
-import traceback
-from dataclasses import asdict
-from datetime import date
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pulse  # noqa: F401  (sets offline and cache environment before Prefect loads)
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from pulse import pipeline, undo, weeks
+from pulse import stages
 from pulse.config import Settings, SourceSpec, load_settings
-from pulse.db import connect, run_lock, snapshot
+from pulse.db import connect, run_lock
 from pulse.errors import PulseError
-from pulse.run import (
-    RunContext,
-    check_week_has_data,
-    check_week_started,
-    finish_run,
-    new_run_id,
-    start_run,
-    timed,
-    week_has_texts,
-)
-from pulse.weeks import IsoWeek
-
-
-class StageReporter:
-    """Where a run tells its caller which stage it is in; silent by default.
-
-    The CLI swaps in one that prints stage names and an embedding progress bar.
-    """
-
-    def stage(self, name: str) -> None:
-        """A stage is starting."""
-
-    def embed_batch(self, done: int, total: int) -> None:
-        """`done` of `total` new texts are embedded (committed)."""
-
-    embed_progress_bar: bool = False
-
-
-reporter: StageReporter = StageReporter()
+from pulse.run import RunContext, check_week_started, complete_run, failure_recorded, in_stage
+from pulse.weeks import IsoWeek, today_in
 
 
 def _worth_retrying(task, task_run, state) -> bool:
@@ -86,53 +51,35 @@ def _run_name() -> str:
 )
 def ingest(settings: Settings, specs: list[SourceSpec], demo: bool) -> dict:
     """Load the run's exports, pulse.toml's sources, or the demo (I/O: retried)."""
-    from pulse.ingest import load_for_run
-
     with connect(settings.db_path) as con:
-        reports = load_for_run(con, settings, specs, demo=demo)
-    loaded = [r for r in reports if not r.skipped]
-    return {
-        "files": len(reports),
-        "rows_in": sum(r.rows_in for r in loaded),
-        "rows_duplicate": sum(r.rows_duplicate for r in loaded),
-        "rows_loaded": sum(r.rows_loaded for r in loaded),
-        "rows_rejected": sum(r.rows_rejected for r in loaded),
-        "files_skipped": len(reports) - len(loaded),
-    }
+        return stages.ingest_sources(con, settings, specs, demo)
 
 
 @task(cache_policy=NO_CACHE)
 def embed(settings: Settings) -> int:
-    from pulse.embed import embed_missing
-
-    if settings.task_runner == "dask":
-        # The same stage fanned out: shards on a Dask cluster, one subflow of Prefect
-        # tasks; only this process opens the database (pulse/distributed.py).
-        from pulse.distributed import embed_on_dask
-
-        return embed_on_dask(settings, on_batch=reporter.embed_batch)
-    with connect(settings.db_path) as con:
-        return embed_missing(
-            con, progress=reporter.embed_progress_bar, on_batch=reporter.embed_batch
-        )
+    """Embed the texts not in the cache, here or fanned out on Dask (`task_runner`)."""
+    return stages.embed_texts(settings)
 
 
 @task(cache_policy=NO_CACHE)
 def score_sentiment(settings: Settings) -> int:
+    """Score the texts the active sentiment model has not scored."""
     with connect(settings.db_path) as con:
-        return pipeline.stage_sentiment(con)
+        return stages.score_sentiment(con)
 
 
 @task(cache_policy=NO_CACHE)
 def cluster_topics(ctx: RunContext, rebuild_topics: bool) -> dict:
+    """Cluster the run's window into the topic registry (or reuse an identical earlier run)."""
     with connect(ctx.settings.db_path) as con:
-        return pipeline.stage_topics(con, ctx, rebuild=rebuild_topics)
+        return stages.cluster_topics(con, ctx, rebuild=rebuild_topics)
 
 
 @task(cache_policy=NO_CACHE)
 def rank_issues(ctx: RunContext) -> int:
+    """Materialise the run's marts: weekly KPIs, topic metrics, the ranking."""
     with connect(ctx.settings.db_path) as con:
-        return pipeline.stage_metrics(con, ctx)
+        return stages.compute_metrics(con, ctx)
 
 
 @task(
@@ -143,12 +90,8 @@ def rank_issues(ctx: RunContext) -> int:
 )
 def render(ctx: RunContext, output_dir: Path) -> dict[str, str]:
     """Write the week's folder atomically (I/O: retried)."""
-    # Staging folders of a killed render are the only thing a crash can leave in
-    # outputs/; the run lock says no other render is using them.
-    for leftover in output_dir.glob(f".{ctx.week}.rendering-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
     with connect(ctx.settings.db_path) as con:
-        paths = pipeline.stage_report(con, ctx, output_dir)
+        paths = stages.render_week(con, ctx, output_dir)
     return {name: str(path) for name, path in paths.items()}
 
 
@@ -164,6 +107,9 @@ def weekly_report(
     partial: bool = False,
 ) -> str:
     """Ingest, embed, score, cluster, rank and render one ISO week; returns the PDF's path.
+
+    The stages run under the run lock; a failure anywhere undoes what the run decided and
+    records the stage and the reason in its row of `runs` (`failure_recorded`).
 
     Args:
         week: ISO week like 2026-W46; default the last complete week.
@@ -183,199 +129,42 @@ def weekly_report(
     iso_week = IsoWeek.parse(week) if week else IsoWeek.last_complete()
     out = Path(output_dir) if output_dir else settings.output_dir
     specs = specs_from_arguments(sources, mapping, mappings)
-    today = weeks.today_in(settings.timezone)
+    today = today_in(settings.timezone)
     check_week_started(iso_week, today, partial)
     with run_lock(settings.db_path, settings.lock_timeout_seconds):
-        ctx, paths = _run_week(
-            settings, iso_week, specs, demo, rebuild_topics, out, today if partial else None
+        ctx = stages.begin_run(
+            settings,
+            iso_week,
+            specs=specs,
+            demo=demo,
+            rebuild_topics=rebuild_topics,
+            output_dir=out,
+            partial_through=today if partial else None,
         )
-    _publish(ctx, paths)
-    _deliver(settings, ctx, paths, logger)
+        with failure_recorded(ctx):
+            with in_stage(ctx, "ingest"):
+                ctx.counts["ingest"] = ingest(settings, specs, demo)
+                with connect(settings.db_path) as con:
+                    ctx.counts["data_weeks"], has_texts = stages.week_data(con, ctx)
+            with in_stage(ctx, "embed"):
+                ctx.counts["embedded_new"] = embed(settings)
+            with in_stage(ctx, "sentiment"):
+                ctx.counts["sentiment_new"] = score_sentiment(settings)
+            with in_stage(ctx, "topics"):
+                # A week with no texts of its own has nothing to group; its report says so
+                # and the registry is left as the last run with texts made it.
+                ctx.counts["topics"] = (
+                    cluster_topics(ctx, rebuild_topics) if has_texts else {"skipped": "no texts"}
+                )
+            with in_stage(ctx, "rank"):
+                ctx.counts["ranked_issues"] = rank_issues(ctx)
+            with in_stage(ctx, "render"):
+                paths = render(ctx, out)
+        complete_run(ctx, Path(paths["pdf"]).parent)
+    stages.publish_week(ctx, paths, logger)
     for stage, seconds in ctx.timings.items():
         logger.info("stage %s took %.1f s", stage, seconds)
     return paths["pdf"]
-
-
-def _run_week(
-    settings: Settings,
-    iso_week: IsoWeek,
-    specs: list[SourceSpec],
-    demo: bool,
-    rebuild_topics: bool,
-    out: Path,
-    partial_through: date | None = None,
-) -> tuple[RunContext, dict[str, str]]:
-    """The stages in order, under the run lock; the run's row says how it ended.
-
-    A failure anywhere undoes what the run decided (`finish_run`) and records
-    the stage and the reason in its row of `runs`.
-    """
-    ctx = RunContext(
-        run_id=new_run_id(iso_week),
-        week=iso_week,
-        settings=settings,
-        partial_through=partial_through,
-    )
-    parameters = {
-        "week": str(iso_week),
-        "sources": [asdict(spec) for spec in specs] or None,
-        "demo": demo,
-        "rebuild_topics": rebuild_topics,
-        "output_dir": str(out),
-        "partial_through": partial_through.isoformat() if partial_through else None,
-    }
-    ctx.counts["parameters"] = parameters
-    with connect(settings.db_path) as con:
-        _recover_crashed_runs(con)
-        start_run(con, ctx, parameters)
-    stage = "start"
-    try:
-        stage = "ingest"
-        with _stage(ctx, stage):
-            ctx.counts["ingest"] = ingest(settings, specs, demo)
-            with connect(settings.db_path) as con:
-                oldest, newest = check_week_has_data(
-                    con, iso_week, settings.timezone, weeks.today_in(settings.timezone)
-                )
-                has_texts = week_has_texts(con, ctx)
-            ctx.counts["data_weeks"] = [str(oldest), str(newest)]
-        stage = "embed"
-        with _stage(ctx, stage):
-            ctx.counts["embedded_new"] = embed(settings)
-        stage = "sentiment"
-        with _stage(ctx, stage):
-            ctx.counts["sentiment_new"] = score_sentiment(settings)
-        stage = "topics"
-        with _stage(ctx, stage):
-            # A week with no texts of its own has nothing to group; its report says so
-            # and the registry is left as the last run with texts made it.
-            ctx.counts["topics"] = (
-                cluster_topics(ctx, rebuild_topics) if has_texts else {"skipped": "no texts"}
-            )
-        stage = "rank"
-        with _stage(ctx, stage):
-            ctx.counts["ranked_issues"] = rank_issues(ctx)
-        stage = "render"
-        with _stage(ctx, stage):
-            paths = render(ctx, out)
-    except BaseException as exc:
-        release_frames(exc)
-        reason = f"{stage}: {type(exc).__name__}: {exc}".strip()
-        with connect(settings.db_path) as con:
-            finish_run(con, ctx, "failed", None, error=reason[:2000])
-        raise
-    with connect(settings.db_path) as con:
-        finish_run(con, ctx, "ok", Path(paths["pdf"]).parent)
-        if settings.snapshot:
-            snapshot(con, settings.db_path)
-    return ctx, paths
-
-
-@contextmanager
-def _stage(ctx: RunContext, name: str) -> Iterator[None]:
-    """Announce a stage to the reporter and record its wall time in the run."""
-    reporter.stage(name)
-    with timed(ctx, name):
-        yield
-
-
-def release_frames(exc: BaseException | None) -> None:
-    """Let go of the locals a failed stage's traceback holds, DuckDB connections among them.
-
-    Prefect keeps a failed task's exception in its state until the process ends;
-    through the traceback that pins every stage's closed DuckDB connection, which
-    nanobind then reports as "leaked" at interpreter exit. The traceback's lines
-    stay printable; only the frames' local variables go.
-    """
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        traceback.clear_frames(exc.__traceback__)
-        exc = exc.__cause__ or exc.__context__
-
-
-def _recover_crashed_runs(con) -> None:
-    """Mark runs a killed process left 'running' as crashed and undo what they decided.
-
-    Called under the run lock, so no run that says 'running' can still be alive. The
-    registry comes back from the copy the crashed run took before its topic stage and
-    its run-keyed rows go (`pulse.undo`); embeddings, sentiment and loaded rows are
-    shared caches keyed by content and are kept (whatever was committed is whole and is
-    reused by the rerun).
-    """
-    crashed = [
-        row[0]
-        for row in con.execute("select run_id from runs where outcome = 'running'").fetchall()
-    ]
-    if not crashed:
-        return
-    con.execute("begin transaction")
-    try:
-        undo.restore(con, crashed)
-        con.execute(
-            "update runs set outcome = 'crashed', finished_at = coalesce(finished_at, now()), "
-            "error = coalesce(error, 'the process ended before the run finished') "
-            "where run_id in $ids",
-            {"ids": crashed},
-        )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-
-
-def _deliver(settings: Settings, ctx: RunContext, paths: dict[str, str], logger) -> None:
-    """E-mail the PDF if configured; a failure is logged and recorded, never raised."""
-    from pulse.delivery import record_delivery, send_report
-
-    if not settings.smtp.enabled:
-        return
-    outcome = send_report(settings.smtp, str(ctx.week), Path(paths["pdf"]))
-    record_delivery(Path(paths["run"]), outcome)
-    if outcome["status"] == "sent":
-        logger.info("report e-mailed to %s", ", ".join(outcome["recipients"]))
-    else:
-        logger.warning(
-            "report for %s was not e-mailed (%s); the run itself succeeded, resend with "
-            "`pulse deliver --week %s`",
-            ctx.week,
-            outcome.get("error") or outcome["status"],
-            ctx.week,
-        )
-
-
-def _publish(ctx: RunContext, paths: dict[str, str]) -> None:
-    """Prefect artifacts: the top issues and KPIs in markdown, the ranking table, the PDF path."""
-    summary = json.loads(Path(paths["summary"]).read_text(encoding="utf-8"))
-    issues = summary.get("issues", [])
-    lines = [f"# Pulse — {ctx.week}", ""]
-    for kpi in summary.get("kpis", []):
-        change = kpi.get("delta_display") or ""
-        lines.append(f"- **{kpi['label']}**: {kpi.get('display') or '–'} {change}".rstrip())
-    lines += ["", "## Top issues", ""]
-    for issue in issues[:5]:
-        owner = f"owner: {issue['owner']}" if issue.get("owner") else "**no owner**"
-        lines.append(f"{issue['rank']}. **{issue['label']}** ({owner}) — {issue.get('why') or ''}")
-    key = f"voc-{str(ctx.week).lower()}"
-    create_markdown_artifact("\n".join(lines), key=f"{key}-summary", description="Top issues")
-    create_table_artifact(
-        [
-            {
-                "rank": i["rank"],
-                "label": i["label"],
-                "owner": i.get("owner") or "no owner",
-                "volume": i["volume"],
-                "negative_share": i.get("negative_share"),
-                "priority": i["priority"],
-            }
-            for i in issues
-        ],
-        key=f"{key}-ranking",
-        description="Ranked issues",
-    )
-    create_link_artifact(
-        Path(paths["pdf"]).resolve().as_uri(), link_text="report.pdf", key=f"{key}-pdf"
-    )
 
 
 if __name__ == "__main__":

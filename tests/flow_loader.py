@@ -1,7 +1,7 @@
 """Import the flow the way Prefect does: from its file, not as a package module."""
 
-from pulse.cli import _load_flow
+from pulse.cli.run import load_flow
 
 
 def load_weekly_report():
-    return _load_flow()
+    return load_flow()

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from pulse.cli import build_parser, main
+from pulse.cli.main import build_parser, main
 from pulse.config import REPO_ROOT
 
 COMMANDS = [
@@ -215,3 +215,46 @@ def test_ingest_loads_a_generic_csv_through_the_users_own_mapping_file(no_config
          "Cannot change my billing address"),
     ]  # fmt: skip
     assert quarantined == [(str(export), 4, 'unparseable created_at "not a date"')]
+
+
+def test_run_progress_counts_the_stages_the_flow_has(capsys):
+    from pulse.cli.run import CliReporter
+    from pulse.run import STAGES
+
+    reporter = CliReporter(quiet=False)
+    for name in STAGES:
+        reporter.stage(name)
+
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split()[0] for line in lines] == [
+        f"[{i}/{len(STAGES)}]" for i in range(1, len(STAGES) + 1)
+    ]
+    assert lines[-1].split()[1] == STAGES[-1]
+
+
+def test_a_reporter_hears_the_stages_of_runs_only_while_it_is_installed():
+    from pulse.config import Settings
+    from pulse.run import RunContext, StageReporter, current_reporter, in_stage, use_reporter
+    from pulse.weeks import IsoWeek
+
+    class Heard(StageReporter):
+        def __init__(self):
+            self.stages: list[str] = []
+
+        def stage(self, name: str) -> None:
+            self.stages.append(name)
+
+    ctx = RunContext(run_id="r1", week=IsoWeek.parse("2026-W46"), settings=Settings())
+    default = current_reporter()
+    heard = Heard()
+    with use_reporter(heard):
+        with in_stage(ctx, "ingest"):
+            pass
+        with in_stage(ctx, "embed"):
+            assert ctx.stage == "embed"  # what a failure's error names
+    with in_stage(ctx, "sentiment"):
+        pass
+
+    assert heard.stages == ["ingest", "embed"]
+    assert current_reporter() is default
+    assert list(ctx.timings) == ["ingest", "embed", "sentiment"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from pulse.cli import main
+from pulse.cli.main import main
 from pulse.config import REPO_ROOT
 from pulse.db import DatabaseDamaged, check_whole, connect, snapshot_path
 from pulse.errors import DiskFull, explain

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from pulse.config import SmtpSettings
-from pulse.delivery import send_report, smtp_password
+from pulse.publish.delivery import send_report, smtp_password
 from pulse.serve import free_port
 
 
@@ -138,7 +138,8 @@ def test_unreachable_server_is_reported_not_raised(tmp_path):
 def test_run_whose_delivery_fails_still_succeeds_once_and_records_why(
     demo_env, tmp_path, monkeypatch, smtp_server
 ):
-    from pulse.cli import _load_flow, main
+    from pulse.cli.main import main
+    from pulse.cli.run import load_flow
 
     db_path = demo_env.copy_db(tmp_path / "pulse.duckdb")
     dead_port = free_port()
@@ -158,7 +159,7 @@ def test_run_whose_delivery_fails_still_succeeds_once_and_records_why(
     runs_before = con.execute("select count(*) from runs").fetchone()[0]
     con.close()
 
-    pdf = Path(_load_flow()(week=str(demo_env.week)))
+    pdf = Path(load_flow()(week=str(demo_env.week)))
 
     assert pdf.exists()
     record = json.loads((pdf.parent / "run.json").read_text())

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pulse.cli import _load_flow, _load_flow_module, main
+from pulse.cli.main import main
+from pulse.cli.run import load_flow, load_flow_module
 from tests.output_readers import pdf_text, ranked_rows
 
 
@@ -63,8 +65,21 @@ def test_flow_runs_are_named_after_their_week(demo_run):
     assert runs and all(run.state.is_completed() for run in runs[:1])
 
 
+def test_a_run_times_every_stage_the_cli_counts_in_order(demo_run):
+    from pulse.run import STAGES
+
+    con = duckdb.connect(str(demo_run.db_path), read_only=True)
+    timings = con.execute(
+        "select timings from runs where week = $week and outcome = 'ok' "
+        "order by started_at limit 1",
+        {"week": str(demo_run.week)},
+    ).fetchone()[0]
+    con.close()
+    assert tuple(json.loads(timings)) == STAGES
+
+
 def test_flow_parameters_are_typed_and_validated_by_prefect():
-    flow = _load_flow()
+    flow = load_flow()
     schema = flow.parameters.model_dump()["properties"]
     assert {"week", "sources", "rebuild_topics", "output_dir"} <= set(schema)
     with pytest.raises(Exception, match="rebuild_topics"):
@@ -72,7 +87,7 @@ def test_flow_parameters_are_typed_and_validated_by_prefect():
 
 
 def test_retries_sit_on_io_tasks_only():
-    module = _load_flow_module()
+    module = load_flow_module()
     tasks = ("ingest", "embed", "score_sentiment", "cluster_topics", "rank_issues", "render")
     retries = {name: getattr(module, name).retries for name in tasks}
     assert retries == {
@@ -88,7 +103,7 @@ def test_retries_sit_on_io_tasks_only():
 def test_rerun_of_an_unchanged_week_gives_identical_ranks_labels_and_pdf_text(
     demo_env, private_copy, tmp_path
 ):
-    pdf = Path(_load_flow()(week=str(demo_env.week)))
+    pdf = Path(load_flow()(week=str(demo_env.week)))
 
     assert pdf.parent == tmp_path / "outputs" / str(demo_env.week)
     assert ranked_rows(pdf.parent / "ranked_issues.csv") == ranked_rows(
@@ -101,7 +116,7 @@ def test_rerun_of_an_unchanged_week_gives_identical_ranks_labels_and_pdf_text(
 def test_refit_with_rebuild_topics_gives_the_same_ranks_and_labels(
     demo_env, private_copy, tmp_path
 ):
-    pdf = Path(_load_flow()(week=str(demo_env.week), rebuild_topics=True))
+    pdf = Path(load_flow()(week=str(demo_env.week), rebuild_topics=True))
 
     con = duckdb.connect(str(private_copy), read_only=True)
     counts = con.execute(

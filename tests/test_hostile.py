@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pulse.cli import main
+from pulse.cli.main import main
 from pulse.db import connect
 from pulse.ingest import ingest_paths
 from tests.output_readers import pdf_text

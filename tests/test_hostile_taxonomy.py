@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pulse.cli_topics import edit_taxonomy
+from pulse.cli.topics import edit_taxonomy
 from pulse.errors import PulseError
 from pulse.taxonomy import (
     EXAMPLE_MAX_CHARS,
@@ -219,7 +219,7 @@ def test_a_bidi_label_reaches_the_registry_and_the_re_rendered_report_without_bi
     demo_run, tmp_path, monkeypatch, capsys
 ):
     """The probe's "Verification edoc": a U+202E in a label reversed it in the PDF."""
-    from pulse.cli import main
+    from pulse.cli.main import main
     from pulse.db import connect
     from tests.output_readers import pdf_text, ranked_rows
 

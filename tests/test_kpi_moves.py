@@ -22,7 +22,6 @@ from fractions import Fraction
 import pytest
 
 from pulse.db import connect, fetch_dicts, run_query
-from pulse.pipeline import _append
 from pulse.report.formatting import kpi_move_line, kpi_move_top
 from pulse.report.kpi_moves import (
     KPIS,
@@ -36,6 +35,7 @@ from pulse.report.kpi_moves import (
 )
 from pulse.report.model import KpiMove, ShownPart
 from pulse.report.render import make_environment
+from pulse.stages import append_run_rows
 
 CSAT_PARTS = [
     RatioPart(1, numerator=90, denominator=30, prev_numerator=40, prev_denominator=10),
@@ -192,7 +192,7 @@ def moves_con(tmp_path):
             ("topic_week_metrics", {**never, "run_id": "none"}),
             ("weekly_kpis", never),
         ]:
-            _append(con, table, run_query(con, table, params).to_arrow_table(), "none")
+            append_run_rows(con, table, run_query(con, table, params).to_arrow_table(), "none")
     issue_rows = [
         # topic, week, volume, sentiment, negative, csat n, csat mean, nps n, promoters, detr.
         (1, W06, 10, 10, 2, 10, 4.0, 5, 2, 1),

@@ -13,7 +13,7 @@ from datetime import datetime
 import pytest
 
 from pulse.db import connect, fetch_dicts, run_query
-from pulse.pipeline import _append
+from pulse.stages import append_run_rows
 
 W02 = datetime(2026, 1, 5)  # Monday of 2026-W02
 W03 = datetime(2026, 1, 12)  # Monday of 2026-W03
@@ -393,7 +393,7 @@ def metrics_con(tmp_path):
             "topic_week_metrics",
             {"tz": "UTC", "run_id": "none", "window_start": W02, "window_end": W02},
         ).to_arrow_table()
-    _append(con, "topic_week_metrics", empty, "none")  # the table, with its real columns
+    append_run_rows(con, "topic_week_metrics", empty, "none")  # the table, with its real columns
     for topic_id, first_seen in [
         (1, "2026-W02"),
         (2, "2026-W02"),
@@ -579,17 +579,14 @@ def test_in_a_week_when_everything_grows_only_the_issue_that_outgrew_it_is_emerg
 
 def test_week_change_by_issue_adds_up_to_the_change_of_the_weeks_totals(metrics_con):
     # the week's totals: every issue's texts and 7 (W07) / 4 (W06) texts in no issue
-    metrics_con.execute(
-        "create table weekly_kpis (run_id varchar, week varchar, volume bigint, "
-        "negative_count bigint)"
-    )
     totals = {
         "2026-W06": (6 + 10 + 5 + 4, 3 + 5 + 0 + 2),
         "2026-W07": (3 + 30 + 5 + 5 + 7, 1 + 15 + 2 + 3),
     }
     for week, (volume, negative) in totals.items():
         metrics_con.execute(
-            "insert into weekly_kpis values ('r1', $w, $v, $n)",
+            "insert into weekly_kpis (run_id, week, volume, negative_count) "
+            "values ('r1', $w, $v, $n)",
             {"w": week, "v": volume, "n": negative},
         )
     rows = fetch_dicts(

@@ -98,7 +98,7 @@ def test_a_second_run_waits_on_the_run_lock_then_fails_naming_the_first(tmp_path
 
 
 def test_cli_exits_1_with_one_line_when_the_database_stays_busy(tmp_path, monkeypatch, capsys):
-    from pulse.cli import main
+    from pulse.cli.main import main
 
     db_path = tmp_path / "pulse.duckdb"
     monkeypatch.setenv("PULSE_DB_PATH", str(db_path))

@@ -517,9 +517,9 @@ def _export_run(tmp_path: Path, channels: list[str | None]) -> tuple:
     from pulse.config import Settings
     from pulse.db import connect
     from pulse.embed import DIMENSIONS, MODEL_NAME
-    from pulse.pipeline import stage_metrics
     from pulse.report import build_context
     from pulse.run import RunContext
+    from pulse.stages import compute_metrics
     from pulse.weeks import IsoWeek
 
     con = connect(tmp_path / "pulse.duckdb")
@@ -565,7 +565,7 @@ def _export_run(tmp_path: Path, channels: list[str | None]) -> tuple:
     con.unregister("made")
     ctx = RunContext(run_id="r1", week=IsoWeek.parse("2026-W13"),
                      settings=Settings(timezone="UTC"))
-    stage_metrics(con, ctx)
+    compute_metrics(con, ctx)
     context = build_context(con, ctx)
     con.close()
     return context

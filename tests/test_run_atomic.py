@@ -3,7 +3,8 @@
 A fault is injected after each stage has done its real work (and once inside the topic
 stage's transaction); every table, the topic id sequence and the outputs folder must
 then be as they were before the run, and the run's row must say where and why it failed.
-A SIGKILL between stages is the same case seen by the next run (`_recover_crashed_runs`).
+A SIGKILL between stages is the same case seen by the next run
+(`pulse.run.recover_crashed_runs`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 import pulse.embed
 import pulse.ingest
 import pulse.taxonomy
-from pulse import pipeline
+from pulse import stages
 from pulse.config import REPO_ROOT
 from pulse.errors import PulseError
 
@@ -77,11 +78,11 @@ def _midway(*args, **kwargs):
 FAULTS = {
     "ingest": (pulse.ingest, "load_for_run", "after"),
     "embed": (pulse.embed, "embed_missing", "after"),
-    "sentiment": (pipeline, "stage_sentiment", "after"),
-    "topics": (pipeline, "stage_topics", "after"),
+    "sentiment": (stages, "score_sentiment", "after"),
+    "topics": (stages, "cluster_topics", "after"),
     "topics-midway": (pulse.taxonomy, "apply_taxonomy", "instead"),
-    "rank": (pipeline, "stage_metrics", "after"),
-    "render": (pipeline, "stage_report", "after"),
+    "rank": (stages, "compute_metrics", "after"),
+    "render": (stages, "render_week", "after"),
 }
 
 

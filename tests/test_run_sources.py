@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pulse.cli import main
+from pulse.cli.main import main
 from pulse.weeks import IsoWeek
 from tests.output_readers import pdf_text
 

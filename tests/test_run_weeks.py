@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 import pulse.errors
 import pulse.weeks
-from pulse.cli import main
+from pulse.cli.main import main
 from pulse.weeks import IsoWeek
 from tests.output_readers import pdf_text
 from tests.test_run_atomic import table_digests

@@ -377,7 +377,7 @@ def test_the_sentiment_stage_scores_in_chunks_exactly_what_one_pass_scores(
     from pulse import workers
     from pulse.db import connect
     from pulse.embed import embed_missing
-    from pulse.pipeline import stage_sentiment
+    from pulse.stages import score_sentiment
 
     if worker:
         # Chunks of 3 texts, each shared with the worker 2 texts at a time, and the next
@@ -396,8 +396,8 @@ def test_the_sentiment_stage_scores_in_chunks_exactly_what_one_pass_scores(
                 {"id": f"t{i}", "t": text, "h": hashlib.sha256(text.encode()).hexdigest()},
             )
         embed_missing(con)
-        assert stage_sentiment(con, chunk_size=3) == len(ALL_TEXTS)
-        assert stage_sentiment(con, chunk_size=3) == 0  # nothing left to score
+        assert score_sentiment(con, chunk_size=3) == len(ALL_TEXTS)
+        assert score_sentiment(con, chunk_size=3) == 0  # nothing left to score
         assert workers._POOL is not None or not worker  # the worker really took part
         stored = con.execute(
             "select label, score, model from sentiment order by feedback_id"

@@ -18,8 +18,8 @@ from scipy.stats import nbinom
 
 from pulse.config import PriorityWeights, Settings
 from pulse.db import connect, fetch_dicts, run_query
-from pulse.pipeline import _append, stage_metrics
 from pulse.run import RunContext
+from pulse.stages import append_run_rows, compute_metrics
 from pulse.weeks import IsoWeek
 
 WEEKS = [f"2026-W{n:02d}" for n in range(2, 14)]  # twelve weeks with data
@@ -44,7 +44,7 @@ def metrics_db(tmp_path, series: dict[int, list[int]]):
             {"tz": "UTC", "run_id": "none", "window_start": datetime(2026, 1, 5),
              "window_end": datetime(2026, 1, 5)},
         ).to_arrow_table()
-    _append(con, "topic_week_metrics", empty, "none")
+    append_run_rows(con, "topic_week_metrics", empty, "none")
     topics = pa.Table.from_pylist([{"topic_id": t} for t in series])
     weekly = pa.Table.from_pylist([
         {"topic_id": t, "week": week, "volume": volume}
@@ -157,7 +157,7 @@ def test_pure_noise_makes_at_most_one_flag_a_week(tmp_path):
 
 
 def test_report_context_lists_improving_topics_beyond_the_top_list_with_their_ranges(tmp_path):
-    """The whole path from feedback rows: stage_metrics, then the report's context."""
+    """The whole path from feedback rows: compute_metrics, then the report's context."""
     from pulse.embed import DIMENSIONS, MODEL_NAME
     from pulse.report import build_context
 
@@ -204,9 +204,7 @@ def test_report_context_lists_improving_topics_beyond_the_top_list_with_their_ra
     con.unregister("made")
     settings = Settings(timezone="UTC", top_issues=1)
     ctx = RunContext(run_id="r1", week=IsoWeek.parse("2026-W13"), settings=settings)
-    # an older version's table lacks the newer columns: the stage adds them
-    con.execute("create table ranked_issues (run_id varchar, topic_id integer, rank bigint)")
-    stage_metrics(con, ctx)
+    compute_metrics(con, ctx)
     context = build_context(con, ctx)
     materialised = {
         table: con.execute(f"select count(*) from {table} where run_id = 'r1'").fetchone()[0]

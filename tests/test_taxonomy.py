@@ -155,7 +155,7 @@ def test_a_merge_chain_ends_at_its_last_topic(registry, tmp_path):
 
 
 def test_a_merge_restates_the_history_of_the_weekly_metrics(demo_run, tmp_path):
-    from pulse import pipeline
+    from pulse import stages
     from pulse.config import load_settings
 
     settings = load_settings(env=demo_run.env)
@@ -177,7 +177,7 @@ def test_a_merge_restates_the_history_of_the_weekly_metrics(demo_run, tmp_path):
         target, merged = sorted(totals, key=totals.get, reverse=True)[:2]
         path = write(tmp_path / "t.yaml", f"topics:\n  - id: {merged}\n    merge_into: {target}\n")
         apply_taxonomy(con, path)
-        pipeline.stage_metrics(con, ctx)
+        stages.compute_metrics(con, ctx)
         after = volumes()
     weeks = {w for _, w in before}
     assert weeks and all((merged, w) not in after for w in weeks)
@@ -201,7 +201,7 @@ def taxonomy_copy(tmp_path, monkeypatch) -> Path:
 
 
 def test_edits_keep_the_files_comments_and_read_back_as_entered(taxonomy_copy):
-    from pulse.cli_topics import edit_taxonomy
+    from pulse.cli.topics import edit_taxonomy
 
     comments = [line for line in taxonomy_copy.read_text().splitlines() if line.startswith("#")]
     edit_taxonomy(taxonomy_copy, "rename", 7, label="Fake company pages")
@@ -222,7 +222,7 @@ def test_edits_keep_the_files_comments_and_read_back_as_entered(taxonomy_copy):
 
 
 def test_an_edit_that_would_break_the_file_is_refused_and_changes_nothing(taxonomy_copy):
-    from pulse.cli_topics import edit_taxonomy
+    from pulse.cli.topics import edit_taxonomy
 
     edit_taxonomy(taxonomy_copy, "merge", 15, into=7)
     before = taxonomy_copy.read_bytes()
@@ -236,7 +236,7 @@ def test_an_edit_that_would_break_the_file_is_refused_and_changes_nothing(taxono
 
 def run_topics(argv: list[str]) -> int:
     """`pulse topics …` through its own parser, as `pulse.cli` wires it."""
-    from pulse.cli_topics import add_topics_parser
+    from pulse.cli.topics import add_topics_parser
 
     parser = argparse.ArgumentParser(prog="pulse")
     add_topics_parser(parser.add_subparsers(dest="command", required=True))
@@ -309,7 +309,7 @@ def test_rename_merge_and_hide_edit_the_taxonomy_and_reach_the_re_rendered_repor
     """The CX loop: edit by CLI, re-render without re-clustering, see it in the report."""
     import csv
 
-    from pulse.cli import main
+    from pulse.cli.main import main
 
     demo_run, db_path, (first, second) = cli_env
     assert run_topics(["rename", str(first), "Our top issue"]) == 0

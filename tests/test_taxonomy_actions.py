@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from pulse.cli_topics import edit_taxonomy, record_action
+from pulse.cli.topics import edit_taxonomy, record_action
 from pulse.db import connect
 from pulse.errors import PulseError
 from pulse.taxonomy import ACTION_MAX_CHARS, TAXONOMY_FILE, apply_taxonomy, read_taxonomy

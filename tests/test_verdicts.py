@@ -16,7 +16,6 @@ import pytest
 
 from pulse.config import Settings
 from pulse.db import connect, run_query
-from pulse.pipeline import _append
 from pulse.report.render import make_environment
 from pulse.report.verdicts import (
     NO_CLEAR_CHANGE,
@@ -28,6 +27,7 @@ from pulse.report.verdicts import (
     volume_effect,
 )
 from pulse.run import RunContext
+from pulse.stages import append_run_rows
 from pulse.taxonomy import TopicAction
 from pulse.weeks import IsoWeek
 
@@ -141,8 +141,8 @@ def hand_made(tmp_path):
         kpis = run_query(con, "weekly_kpis", params).to_arrow_table()
         metrics = run_query(con, "topic_week_metrics", {**params, "run_id": "none"})
         metrics = metrics.to_arrow_table()
-    _append(con, "weekly_kpis", kpis, "none")
-    _append(con, "topic_week_metrics", metrics, "none")
+    append_run_rows(con, "weekly_kpis", kpis, "none")
+    append_run_rows(con, "topic_week_metrics", metrics, "none")
     for week in WEEKS:
         con.execute("insert into weekly_kpis (run_id, week, volume) values ('r1', $w, 100)",
                     {"w": week})  # fmt: skip

@@ -10,6 +10,7 @@ be re-sent with `pulse deliver --week W`.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import smtplib
 import ssl
@@ -17,8 +18,9 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from pulse.config import SmtpSettings
+from pulse.config import Settings, SmtpSettings
 from pulse.errors import PulseError
+from pulse.weeks import IsoWeek
 
 
 def smtp_password(smtp: SmtpSettings, env: dict[str, str] | None = None) -> str | None:
@@ -111,3 +113,29 @@ def record_delivery(run_json: Path, outcome: dict) -> None:
     partial = run_json.with_name(f".{run_json.name}.partial")
     partial.write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
     os.replace(partial, run_json)
+
+
+def deliver_report(
+    settings: Settings,
+    week: IsoWeek,
+    paths: dict[str, str],
+    logger: logging.Logger | logging.LoggerAdapter,
+) -> None:
+    """E-mail a finished run's PDF if configured; a failure is logged and recorded, never raised.
+
+    The run itself succeeded already, so a failed e-mail leaves it ok and says how to resend.
+    """
+    if not settings.smtp.enabled:
+        return
+    outcome = send_report(settings.smtp, str(week), Path(paths["pdf"]))
+    record_delivery(Path(paths["run"]), outcome)
+    if outcome["status"] == "sent":
+        logger.info("report e-mailed to %s", ", ".join(outcome["recipients"]))
+    else:
+        logger.warning(
+            "report for %s was not e-mailed (%s); the run itself succeeded, resend with "
+            "`pulse deliver --week %s`",
+            week,
+            outcome.get("error") or outcome["status"],
+            week,
+        )
