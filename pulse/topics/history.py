@@ -156,6 +156,23 @@ def record(path: Path, what: str, topics: list[int] | None, previous: Version) -
     return _append(path, _current(path), what, previous.number, topics)
 
 
+def next_undo(path: Path) -> Version | None:
+    """The version whose change an undo would take back now (None: nothing to undo).
+
+    A change made by hand since the last save is what an undo takes back first, though it
+    is only recorded (by `catch_up`) when the undo happens.
+    """
+    known = versions(path)
+    if not known:
+        return None
+    head = known[-1]
+    if head.sha256 != _digest(_current(path)):
+        return Version(head.number + 1, "", "changed by hand, outside Pulse", head.number)
+    if head.previous is None:
+        return None
+    return next(v for v in known if v.number == head.restores) if head.restores else head
+
+
 def undo(path: Path) -> tuple[Version, Version]:
     """Put back the file as it was before the last change; (the version undone, the new one).
 
