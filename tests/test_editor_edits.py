@@ -127,7 +127,9 @@ def test_owner_and_notes_are_set_cleaned_and_cleared(taxonomy):
     edit_taxonomy(taxonomy, "rename", 7, label="Fake pages")
     (entry,) = read_taxonomy(taxonomy).edits
     assert (entry.owner, entry.notes, entry.label) == (
-        "Trust & Safety", "Escalate to legal after 48 h", "Fake pages"
+        "Trust & Safety",
+        "Escalate to legal after 48 h",
+        "Fake pages",
     )
     assert edit_taxonomy(taxonomy, "notes", 7, notes="") == "topic 7 has no notes now"
     assert read_taxonomy(taxonomy).edits[0].notes is None
@@ -178,9 +180,7 @@ def test_a_topics_history_reads_renames_merges_actions_and_splits_off_the_versio
         ["topic 15 merged into it"],
         ["renamed to 'Fake pages'"],
     ]
-    assert [c["changes"] for c in history.topic_changes(taxonomy, 15)] == [
-        ["merged into topic 7"]
-    ]
+    assert [c["changes"] for c in history.topic_changes(taxonomy, 15)] == [["merged into topic 7"]]
 
 
 def test_varied_examples_start_at_the_centre_and_skip_near_duplicates():
