@@ -28,7 +28,7 @@ from pulse.topics.edits import (
     split_topic,
     undo_last,
 )
-from pulse.topics.history import topic_changes, versions
+from pulse.topics.history import history_text
 from pulse.weeks import IsoWeek
 
 QUOTE_CHARS = 100
@@ -269,7 +269,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
 
         return serve_editor(args.host, args.port, args.token)
     if command in {"history", "undo"}:
-        print(_history(path, args.topic) if command == "history" else undo_last(path))
+        print(history_text(path, args.topic) if command == "history" else undo_last(path))
         return 0
     known, examples = None, []
     if command != "seed" and settings.db_path.exists():
@@ -302,21 +302,6 @@ def cmd_topics(args: argparse.Namespace) -> int:
     else:
         print("reports show it from the next `pulse run` or `pulse report --week W`")
     return 0
-
-
-def _history(path, topic_id: int | None) -> str:
-    """The file's versions, newest first; with a topic, what each version changed about it."""
-    if topic_id is not None:
-        changes = topic_changes(path, topic_id)
-        return (
-            "\n".join(f"{c['version']:>4}  {c['at']}  {'; '.join(c['changes'])}" for c in changes)
-            or f"no recorded change to topic {topic_id} in {path}"
-        )
-    found = versions(path)[::-1]
-    return (
-        "\n".join(f"{v.number:>4}  {v.at}  {v.what}" for v in found)
-        or f"no versions of {path} yet: the first edit records one"
-    )
 
 
 def _day(text: str) -> date:

@@ -390,6 +390,34 @@ def test_a_seed_preview_claims_the_texts_its_phrases_come_from(site, client):
     assert page.flash.startswith("seeded topic 'Seeded' with ")
 
 
+def test_a_sub_theme_splits_from_the_command_line_as_from_the_page_and_undo_takes_it_back(
+    site, client, capsys
+):
+    from pulse.cli import main
+
+    sub, other = pair_of_themes(site)
+    (issue,) = site.query("select parent_id from topics where topic_id = $t", {"t": sub})[0]
+    preview = client.get(f"/topics/{issue}/split", params={"name": "Own topic", "sub_theme": sub})
+    assert "It would claim" in preview.text and f'href="/topics/{sub}"' in preview.text
+    refused = Page(client.get(f"/topics/{issue}/split",
+                              params={"name": "x", "sub_theme": other}).text)  # fmt: skip
+    assert refused.flash.startswith(f"topic {other} is not a sub-theme of topic {issue}")
+
+    assert main(["topics", "split", str(issue), "Own topic", "--sub-theme", str(sub)]) == 0
+    (seed,) = read_taxonomy(site.taxonomy).seeds
+    assert seed.notes == f"split from topic {issue}" and 1 <= len(seed.examples) <= 5
+    own_texts = {" ".join(t.split()) for (t,) in site.query(
+        "select f.text_redacted from doc_topics as d inner join feedback as f using (feedback_id)"
+        " where d.topic_id = $t", {"t": sub})}  # fmt: skip
+    assert all(any(t.startswith(e) for t in own_texts) for e in seed.examples)
+    capsys.readouterr()
+    assert main(["topics", "history", "--topic", str(issue)]) == 0
+    assert "split off as seed 'Own topic'" in capsys.readouterr().out
+    assert main(["topics", "undo"]) == 0
+    assert site.taxonomy.read_bytes() == TAXONOMY_FILE.read_bytes()
+    assert "undo: split" in client.get("/history").text
+
+
 # --- reading while a run writes -------------------------------------------------------------
 
 

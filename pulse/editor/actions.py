@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pulse.editor.app import config, redirect
+from pulse.editor.pages import config, redirect
 from pulse.editor.previews import phrases_from
 from pulse.editor.rerender import rerender_week
 from pulse.editor.security import read_form

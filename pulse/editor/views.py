@@ -10,9 +10,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from pulse.editor import previews
-from pulse.editor.app import config, redirect, render
 from pulse.editor.listing import STATUS_FILTERS, grouped, topic_rows
+from pulse.editor.pages import config, redirect, render
+from pulse.editor.previews import merge_preview, phrases_from, seed_preview
 from pulse.editor.rerender import report_pdf
 from pulse.editor.source import registry_view
 from pulse.editor.topic_page import similar_topics, sub_themes, varied_examples
@@ -86,7 +86,7 @@ def merge_page(request: Request) -> Response:
     try:
         with registry_view(cfg.settings, cfg.taxonomy) as view:
             known = set(topic_rows(view))
-        preview = previews.merge_preview(cfg.settings, cfg.taxonomy, topic_id, into, known)
+        preview = merge_preview(cfg.settings, cfg.taxonomy, topic_id, into, known)
     except PulseError as exc:
         return redirect(back, "error", str(exc))
     return render(request, "merge_preview.html", view=view, preview=preview)
@@ -107,7 +107,7 @@ def split_page(request: Request) -> Response:
         with registry_view(cfg.settings, cfg.taxonomy) as view:
             rows = topic_rows(view)
             examples = split_examples(view.con, view.run_id, topic_id, sub_theme, texts)
-            preview = previews.seed_preview(view, examples, rows)
+            preview = seed_preview(view, examples, rows)
     except PulseError as exc:
         return redirect(back, "error", str(exc))
     return render(
@@ -122,11 +122,11 @@ def seed_page(request: Request) -> Response:
     name = request.query_params.get("name", "").strip()
     typed = request.query_params.get("examples", "")[:20_000]
     owner = request.query_params.get("owner", "").strip()
-    phrases = previews.phrases_from(typed)
+    phrases = phrases_from(typed)
     try:
         with registry_view(cfg.settings, cfg.taxonomy) as view:
             rows = topic_rows(view)
-            preview = previews.seed_preview(view, phrases, rows) if phrases else None
+            preview = seed_preview(view, phrases, rows) if phrases else None
     except PulseError as exc:
         return _unavailable(request, exc)
     return render(

@@ -217,6 +217,16 @@ def _write_exactly(path: Path, content: bytes | None) -> None:
             os.unlink(temporary)
 
 
+def history_text(path: Path, topic_id: int | None = None) -> str:
+    """`pulse topics history`: the versions, newest first; with a topic, what each changed."""
+    if topic_id is not None:
+        lines = [f"{c['version']:>4}  {c['at']}  {'; '.join(c['changes'])}"
+                 for c in topic_changes(path, topic_id)]  # fmt: skip
+        return "\n".join(lines) or f"no recorded change to topic {topic_id} in {path}"
+    lines = [f"{v.number:>4}  {v.at}  {v.what}" for v in versions(path)[::-1]]
+    return "\n".join(lines) or f"no versions of {path} yet: the first edit records one"
+
+
 # --- one topic's story, read off the versions --------------------------------------------
 
 
