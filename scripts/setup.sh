@@ -8,6 +8,12 @@ cd "$(dirname "$0")/.."
 # Debian packages: pango for WeasyPrint's layout, DejaVu fonts embedded in the PDF,
 # poppler-utils for pdftoppm (looking at report pages as PNG).
 SYSTEM_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig fonts-dejavu-core poppler-utils)
+# --dev: Debian's chromium, the browser the taxonomy editor's tests drive through Playwright
+# (executable_path=/usr/bin/chromium). Never `playwright install`: that downloads a browser
+# build from outside the package registries.
+if [ "${1:-}" = "--dev" ]; then
+  SYSTEM_PACKAGES+=(chromium)
+fi
 missing=()
 for pkg in "${SYSTEM_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -13,20 +13,23 @@ line is cleaned of control and bidi characters as the file's own text is.
 from __future__ import annotations
 
 import argparse
-import io
-import os
-import tempfile
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from pulse.config import load_settings
 from pulse.errors import PulseError
-from pulse.taxonomy import parse_taxonomy, read_taxonomy, taxonomy_path, taxonomy_text
+from pulse.taxonomy import taxonomy_path
+from pulse.topics.edits import (
+    edit_taxonomy,
+    record_action,
+    split_examples,
+    split_topic,
+    undo_last,
+)
+from pulse.topics.history import history_text
 from pulse.weeks import IsoWeek
-from pulse.yaml_guard import plain_text
 
 QUOTE_CHARS = 100
 _LIST_COLUMNS = (
@@ -239,190 +242,6 @@ def format_topic(topic: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-# --- editing the taxonomy file ------------------------------------------------------------
-
-
-def _round_trip():
-    from ruamel.yaml import YAML
-
-    yaml = YAML()  # round-trip: comments, order and quoting survive
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 100
-    return yaml
-
-
-def _block_list(document, section: str):
-    from ruamel.yaml.comments import CommentedSeq
-
-    entries = document.get(section)
-    if not isinstance(entries, list):
-        entries = CommentedSeq()
-        document[section] = entries
-    entries.fa.set_block_style()  # `topics: []` in the template becomes a readable list
-    return entries
-
-
-def edit_taxonomy(
-    path: Path,
-    action: str,
-    topic_id: int | None = None,
-    label: str | None = None,
-    into: int | None = None,
-    examples: list[str] | None = None,
-    owner: str | None = None,
-    known_topics: set[int] | None = None,
-) -> str:
-    """Apply one CX edit (rename, merge, hide, seed) to the taxonomy file; returns a summary.
-
-    The edited text is checked as a whole (duplicate names, merge cycles) before it
-    replaces the file, so a refused edit changes nothing.
-    """
-    from ruamel.yaml.comments import CommentedMap
-
-    for topic in (topic_id, into):
-        if known_topics is not None and topic is not None and topic not in known_topics:
-            raise PulseError(
-                f"topic {topic} does not exist; the current topics are listed by "
-                "`pulse topics list`"
-            )
-    yaml, document = _load_document(path)
-    if action == "seed":
-        name = plain_text(label or "")
-        phrases = [phrase for phrase in map(plain_text, examples or []) if phrase]
-        owner = plain_text(owner or "")
-        if not name or not phrases:
-            raise PulseError('a seed needs a name and at least one --example "phrase"')
-        seeds = _block_list(document, "seeds")
-        entry = next(
-            (s for s in seeds if str(s.get("name", "")).casefold() == name.casefold()), None
-        )
-        if entry is None:
-            entry = CommentedMap()
-            entry["name"] = name
-            seeds.append(entry)
-        entry["examples"] = phrases
-        if owner:
-            entry["owner"] = owner
-        summary = f"seeded topic {name!r} with {len(phrases)} example phrase(s)"
-    else:
-        entries = _block_list(document, "topics")
-        entry = next((e for e in entries if _same_id(e.get("id"), topic_id)), None)
-        if entry is None:
-            entry = CommentedMap()
-            entry["id"] = topic_id
-            entries.append(entry)
-        if action == "rename":
-            name = plain_text(label or "")
-            if not name:
-                raise PulseError('give the new name, e.g. pulse topics rename 7 "Fake pages"')
-            entry["label"] = name
-            summary = f"topic {topic_id} is now called {name!r}"
-        elif action == "merge":
-            entry["merge_into"] = into
-            summary = f"topic {topic_id} now counts under topic {into}, history included"
-        elif action == "hide":
-            entry["hide"] = True
-            summary = f"topic {topic_id} is hidden from reports"
-        else:  # pragma: no cover - the parser offers only the actions above
-            raise ValueError(action)
-    _write_document(path, yaml, document)
-    return summary
-
-
-def record_action(
-    path: Path,
-    topic_id: int,
-    text: str,
-    on: date,
-    owner: str | None = None,
-    known_topics: set[int] | None = None,
-) -> str:
-    """Add one `actions:` entry (what was done about a topic, from which day); a summary.
-
-    Like every edit, the whole file is checked before it is replaced, so a refused
-    action (a duplicate, text over its cap) leaves the file as it was.
-    """
-    from ruamel.yaml.comments import CommentedMap
-
-    if known_topics is not None and topic_id not in known_topics:
-        raise PulseError(
-            f"topic {topic_id} does not exist; the current topics are listed by `pulse topics list`"
-        )
-    text, owner = plain_text(text or ""), plain_text(owner or "")
-    if not text:
-        raise PulseError(
-            'say what was done, e.g. pulse topics action 7 "Undo for bulk invites shipped" '
-            "--on 2026-11-02"
-        )
-    yaml, document = _load_document(path)
-    entry = CommentedMap()
-    entry["id"] = topic_id
-    entry["action"] = text
-    entry["on"] = on
-    if owner:
-        entry["owner"] = owner
-    _block_list(document, "actions").append(entry)
-    _write_document(path, yaml, document)
-    return f"recorded on topic {topic_id} from {on.isoformat()}: {text!r}"
-
-
-def _load_document(path: Path):
-    """The round-trip YAML loader and the file's document (an empty one if there is none)."""
-    from ruamel.yaml.comments import CommentedMap
-
-    yaml = _round_trip()
-    text = _checked_text(path) if path.exists() else ""
-    document = yaml.load(text) if text.strip() else None
-    if document is None:
-        document = CommentedMap()
-        document["topics"] = []
-    if not isinstance(document, dict):
-        raise PulseError(f"{path}: the file must have a 'topics:' list; fix it by hand first")
-    return yaml, document
-
-
-def _write_document(path: Path, yaml, document) -> None:
-    buffer = io.StringIO()
-    yaml.dump(document, buffer)
-    _replace_checked(path, buffer.getvalue())
-
-
-def _checked_text(path: Path) -> str:
-    """The file's text once the run's own reader accepts it; a refusal changes nothing."""
-    try:
-        text = taxonomy_text(path)
-        parse_taxonomy(path, text)
-    except PulseError as exc:
-        raise PulseError(f"edit refused, the file is unchanged: {exc}") from None
-    return text
-
-
-def _same_id(value, topic_id: int | None) -> bool:
-    try:
-        return int(str(value).strip().lstrip("#")) == topic_id
-    except (TypeError, ValueError):
-        return False
-
-
-def _replace_checked(path: Path, text: str) -> None:
-    """Write `text` over `path` only if the result is a valid taxonomy file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".taxonomy-", suffix=".yaml", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        try:
-            read_taxonomy(Path(temporary))
-        except PulseError as exc:
-            message = str(exc).replace(temporary, str(path))
-            raise PulseError(f"edit refused, {path} is unchanged: {message}") from None
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
 # --- the command line -------------------------------------------------------------------
 
 
@@ -445,16 +264,28 @@ def cmd_topics(args: argparse.Namespace) -> int:
                 )
                 print(format_topic(topic))
         return 0
-    known = None
+    if command == "edit":
+        from pulse.editor import serve_editor
+
+        return serve_editor(args.host, args.port, args.token)
+    if command in {"history", "undo"}:
+        print(history_text(path, args.topic) if command == "history" else undo_last(path))
+        return 0
+    known, examples = None, []
     if command != "seed" and settings.db_path.exists():
         with connect(settings.db_path) as con:
             known = {r[0] for r in con.execute("select topic_id from topics").fetchall()}
-    if command == "rename":
-        summary = edit_taxonomy(path, "rename", args.topic_id, label=args.name, known_topics=known)
-    elif command == "merge":
-        summary = edit_taxonomy(path, "merge", args.topic_id, into=args.into_id, known_topics=known)
-    elif command == "hide":
-        summary = edit_taxonomy(path, "hide", args.topic_id, known_topics=known)
+            chosen = _run_for(con, None) if command == "split" else None
+            if chosen and args.topic_id in known:
+                examples = split_examples(con, chosen[0], args.topic_id, args.sub_theme, args.texts)
+    if command in {"rename", "merge", "hide", "unhide", "unmerge", "owner", "notes"}:
+        text = getattr(args, "text", None)
+        summary = edit_taxonomy(
+            path, command, args.topic_id, label=getattr(args, "name", None),
+            into=getattr(args, "into_id", None), owner=text, notes=text, known_topics=known,
+        )  # fmt: skip
+    elif command == "split":
+        summary = split_topic(path, args.topic_id, args.name, examples, args.owner, known)
     elif command == "action":
         summary = record_action(
             path, args.topic_id, args.text, args.on, owner=args.owner, known_topics=known
@@ -464,7 +295,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
             path, "seed", label=args.name, examples=args.examples, owner=args.owner
         )
     print(f"{summary} ({path})")
-    if command == "seed":
+    if command in {"seed", "split"}:
         print("it is tracked from the next clustering run: `pulse run --week W --rebuild-topics`")
     elif command == "action":
         print("every report from the action's week on shows its before/after verdict")
@@ -498,7 +329,7 @@ def _topic_verdicts(
 
 
 def add_topics_parser(subparsers) -> argparse.ArgumentParser:
-    """Register `pulse topics list|show|rename|merge|hide|seed|action` on the CLI's subparsers."""
+    """Register `pulse topics …` (listings, edits, history, undo, the editor) on the CLI."""
     topics = subparsers.add_parser("topics", help="the topic registry and CX ops' edits to it")
     sub = topics.add_subparsers(dest="topics_command", required=True)
     listing = sub.add_parser("list", help="every topic: id, label, status, volume, a quote")
@@ -523,6 +354,27 @@ def add_topics_parser(subparsers) -> argparse.ArgumentParser:
         help="a phrase customers use for it (repeat for several)",
     )
     seed.add_argument("--owner", help="who answers for it")
+    for name, what in (("unhide", "show a hidden topic in reports again"),
+                       ("unmerge", "count a merged topic on its own again")):  # fmt: skip
+        sub.add_parser(name, help=what).add_argument("topic_id", type=int)
+    for name, what in (("owner", "who answers for a topic"), ("notes", "a note on a topic")):
+        field = sub.add_parser(name, help=f"set {what} (leave the text out to clear it)")
+        field.add_argument("topic_id", type=int)
+        field.add_argument("text", nargs="?", default="")
+    split = sub.add_parser("split", help="make a sub-theme, or picked texts, a seed of their own")
+    split.add_argument("topic_id", type=int)
+    split.add_argument("name", help="what reports will call the new topic")
+    picked = split.add_mutually_exclusive_group(required=True)
+    picked.add_argument("--sub-theme", type=int, help="a sub-theme of the topic (its id)")
+    picked.add_argument("--text", dest="texts", action="append", help="a text's id (repeat)")
+    split.add_argument("--owner", help="who answers for it")
+    history = sub.add_parser("history", help="every saved version of the taxonomy file")
+    history.add_argument("--topic", type=int, help="only what changed about this topic")
+    sub.add_parser("undo", help="put the taxonomy file back as before its last change")
+    edit = sub.add_parser("edit", help="edit the taxonomy in a web page on this machine")
+    edit.add_argument("--port", type=int, default=8765)
+    edit.add_argument("--host", default="127.0.0.1", help="another address needs --token")
+    edit.add_argument("--token", help="the access token every request must carry")
     action = sub.add_parser("action", help="record what was done about a topic, and when")
     action.add_argument("topic_id", type=int)
     action.add_argument("text", help='what was done, e.g. "Undo for bulk invites shipped"')
