@@ -317,7 +317,11 @@ def render_week(
 
 
 def rerender_week(
-    con: duckdb.DuckDBPyConnection, settings: Settings, week: IsoWeek, output_dir: Path
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    week: IsoWeek,
+    output_dir: Path,
+    taxonomy: Path | None = None,
 ) -> dict[str, Path]:
     """Render `week` again from its newest run, with today's taxonomy; nothing is re-clustered.
 
@@ -327,7 +331,7 @@ def rerender_week(
     from pulse.taxonomy import apply_taxonomy
 
     run_id = latest_run(con, week)
-    apply_taxonomy(con)
+    apply_taxonomy(con, taxonomy)
     ctx = rerun_context(con, run_id, week, settings)
     compute_metrics(con, ctx)
     return render_week(con, ctx, output_dir)

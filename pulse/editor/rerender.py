@@ -1,6 +1,6 @@
 """The editor's "re-render this week": exactly what `pulse report --week W` does.
 
-The same steps, in the same order, as the CLI's `cmd_report` (pulse/cli.py): the week's
+The same function as the CLI's `pulse report` (`pulse.stages.rerender_week`): the week's
 newest ok run, the taxonomy applied to the registry, the metrics and the ranking
 recomputed, the report rendered. Nothing is re-clustered. It is a write, so unlike the
 pages it takes the run lock and the database for the few seconds it needs, and waits at
@@ -18,19 +18,13 @@ WAIT_SECONDS = 5.0
 
 def rerender_week(settings, week: IsoWeek, taxonomy: Path) -> Path:
     """Re-render `week` with the taxonomy file as it stands; the new PDF's path."""
-    from pulse import pipeline
     from pulse.db import connect, require_database, run_lock
-    from pulse.run import latest_run, rerun_context
-    from pulse.taxonomy import apply_taxonomy
+    from pulse.stages import rerender_week as rerender
 
     require_database(settings.db_path)  # a re-render never makes an empty database
     wait = min(settings.lock_timeout_seconds, WAIT_SECONDS)
     with run_lock(settings.db_path, wait), connect(settings.db_path, timeout=wait) as con:
-        run_id = latest_run(con, week)
-        apply_taxonomy(con, taxonomy)
-        ctx = rerun_context(con, run_id, week, settings)
-        pipeline.stage_metrics(con, ctx)
-        paths = pipeline.stage_report(con, ctx, Path(settings.output_dir))
+        paths = rerender(con, settings, week, Path(settings.output_dir), taxonomy)
     return Path(paths["pdf"])
 
 
