@@ -184,12 +184,12 @@ def reducer(seed: int, max_fit: int | None = UMAP_MAX_FIT, transform_batch: int 
     """Pulse's UMAP; above `max_fit` texts fitted on a seeded sample (None: on every text).
 
     UMAP's cost grows faster than the window, so a large window is fitted on a sample
-    and the rest placed with transform (pulse/sampled_umap.py); windows up to `max_fit`
+    and the rest placed with transform (pulse/topics/sampled_umap.py); windows up to `max_fit`
     texts get exactly the plain UMAP. bench/umap_sampling.py measures both through here.
     """
     from umap import UMAP
 
-    from pulse.sampled_umap import SampledUMAP
+    from pulse.topics.sampled_umap import SampledUMAP
 
     umap = UMAP(
         n_neighbors=15,
