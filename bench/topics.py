@@ -363,17 +363,18 @@ def prepare_db(db_path: Path, load) -> None:
 
 
 def fresh_copy(db_path: Path, work: Path) -> Path:
-    """The cached DB with no topics yet, so every bench run starts from an empty registry."""
-    import duckdb
+    """The cached DB with no topics yet, so every bench run starts from an empty registry.
+
+    Opened with Pulse's `connect`, which creates any topic table a cache made by older
+    code lacks (queries/schema/schema_topics.sql), so emptying them is enough.
+    """
+    from pulse.db import connect
 
     target = work / db_path.name
     shutil.copy(db_path, target)
-    con = duckdb.connect(str(target))
-    con.execute("delete from doc_topics; delete from topics")
-    con.execute("drop table if exists topic_seeds")
-    con.execute("drop table if exists topic_doc_memory")
-    con.execute("drop table if exists topic_meta")
-    con.close()
+    with connect(target) as con:
+        for table in ("doc_topics", "topics", "topic_seeds", "topic_doc_memory", "topic_meta"):
+            con.execute(f"delete from {table}")
     return target
 
 

@@ -458,10 +458,7 @@ def apply_taxonomy(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> 
     Starts from Pulse's own view each time, so deleting a line from the file
     undoes its edit at the next run or re-render.
     """
-    from pulse.topics import ensure_seed_table
-
     taxonomy = read_taxonomy(path)
-    ensure_seed_table(con)
     known = {row[0] for row in con.execute("select topic_id from topics").fetchall()}
     referenced = [(e.line, t) for e in taxonomy.edits for t in (e.topic_id, e.merge_into)]
     referenced += [(a.line, a.topic_id) for a in taxonomy.actions]

@@ -436,23 +436,8 @@ def assign_seeds(
     return result
 
 
-def ensure_seed_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Which registry topic each seed owns; lives beside `topics` and never loses a row."""
-    con.execute(
-        """
-        create table if not exists topic_seeds (
-            seed_key varchar primary key,   -- the seed's name, case-folded
-            topic_id integer not null,
-            name varchar not null,
-            examples varchar[] not null
-        )
-        """
-    )
-
-
 def register_seeds(con: duckdb.DuckDBPyConnection, seeds: list, week: IsoWeek) -> dict[str, int]:
     """The topic id of every seed in the file, registering the seeds seen for the first time."""
-    ensure_seed_table(con)
     known = dict(con.execute("select seed_key, topic_id from topic_seeds").fetchall())
     result: dict[str, int] = {}
     for seed in seeds:
@@ -629,27 +614,13 @@ def grain_threshold(labels: np.ndarray, vectors: np.ndarray) -> float | None:
     return round(max(middle, MERGE_GAP_LOW), 4)
 
 
-def ensure_meta_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Registry-wide settings derived from the data once (the merge grain), by name."""
-    con.execute(
-        """
-        create table if not exists topic_meta (
-            key varchar primary key,
-            value double not null
-        )
-        """
-    )
-
-
 def stored_merge_threshold(con: duckdb.DuckDBPyConnection) -> float | None:
     """The registry's merge grain, or None before its first fit with enough clusters."""
-    ensure_meta_table(con)
     row = con.execute("select value from topic_meta where key = 'merge_threshold'").fetchone()
     return None if row is None else float(row[0])
 
 
 def store_merge_threshold(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
-    ensure_meta_table(con)
     con.execute(
         "insert or replace into topic_meta values ('merge_threshold', $value)",
         {"value": float(threshold)},
@@ -858,22 +829,6 @@ def match_clusters(
     }
 
 
-def ensure_memory_table(con: duckdb.DuckDBPyConnection) -> None:
-    """The registry topic each text had after the last fit that clustered it.
-
-    Read only to carry identities over: a run still re-clusters its whole window,
-    and a cluster that holds mostly the texts of an earlier topic is that topic.
-    """
-    con.execute(
-        """
-        create table if not exists topic_doc_memory (
-            feedback_id varchar primary key,
-            topic_id integer                -- null: unassigned in that fit
-        )
-        """
-    )
-
-
 def shared_documents(
     con: duckdb.DuckDBPyConnection, feedback_ids: list[str], clusters: list[int]
 ) -> dict[int, dict[int, int]]:
@@ -882,7 +837,6 @@ def shared_documents(
     Texts no earlier fit assigned count under topic -1 (so a cluster of mostly new
     texts is not an old topic); texts outside the fitted clusters under cluster -1.
     """
-    ensure_memory_table(con)
     table = pa.table(
         {"feedback_id": pa.array(feedback_ids, pa.string()), "cluster": pa.array(clusters)}
     )
@@ -909,7 +863,6 @@ def shared_documents(
 
 def remembered_topics(con: duckdb.DuckDBPyConnection, feedback_ids: list[str]) -> list[int | None]:
     """The registry topic each text had after the last fit that clustered it (None: none)."""
-    ensure_memory_table(con)
     table = pa.table(
         {
             "feedback_id": pa.array(feedback_ids, pa.string()),
@@ -976,7 +929,6 @@ def _remember(
     clusters: list[int],
     topic_of_cluster: dict[int, int],
 ) -> None:
-    ensure_memory_table(con)
     table = pa.table(
         {
             "feedback_id": pa.array(feedback_ids, pa.string()),
