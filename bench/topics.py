@@ -297,8 +297,8 @@ def weekly_runs(
     """Run Pulse's topic stage for windows weeks[0..N], N = first_run .. end; doc -> topic."""
     import duckdb
 
-    from pulse.taxonomy import apply_taxonomy
     from pulse.topics import cluster_window
+    from pulse.topics.taxonomy_apply import apply_taxonomy
 
     con = duckdb.connect(str(db_path))
     start, _ = weeks[0].bounds_utc(timezone)
@@ -408,7 +408,7 @@ def stability_demo(cache_dir: Path, work: Path, runs: int = 11) -> dict:
             topic_id = max(sorted(counts), key=counts.get)
             theme = majority_theme(assignment, topic_id, truth["doc_theme"])
             edit_taxonomy(taxonomy, "rename", topic_id, label="CX: our billing issue")
-            from pulse.taxonomy import apply_taxonomy
+            from pulse.topics.taxonomy_apply import apply_taxonomy
 
             apply_taxonomy(con, taxonomy)
             renamed.update(topic_id=topic_id, theme=theme)

@@ -159,7 +159,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     """Re-render a week from its newest run: taxonomy edits apply, nothing is re-clustered."""
     from pulse import pipeline
     from pulse.db import connect, require_database, run_lock
-    from pulse.taxonomy import apply_taxonomy
+    from pulse.topics.taxonomy_apply import apply_taxonomy
 
     settings = load_settings()
     week = IsoWeek.parse(args.week) if args.week else IsoWeek.last_complete()

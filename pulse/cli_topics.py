@@ -24,7 +24,7 @@ import duckdb
 
 from pulse.config import load_settings
 from pulse.errors import PulseError
-from pulse.taxonomy import parse_taxonomy, read_taxonomy, taxonomy_path, taxonomy_text
+from pulse.topics.taxonomy import parse_taxonomy, read_taxonomy, taxonomy_path, taxonomy_text
 from pulse.weeks import IsoWeek
 from pulse.yaml_guard import plain_text
 

@@ -98,8 +98,8 @@ def stage_topics(
     fast and identical. `rebuild` forces a fresh fit.
     """
     from pulse import undo
-    from pulse.taxonomy import apply_taxonomy
     from pulse.topics import cluster_window
+    from pulse.topics.taxonomy_apply import apply_taxonomy
 
     start, end = ctx.bounds(ctx.window[0], ctx.week)
     last_topic_id = undo.last_topic_id(con)
@@ -144,7 +144,7 @@ def stage_topics(
 
 def _reusable_run(con: duckdb.DuckDBPyConnection, ctx: RunContext, start, end) -> str | None:
     """The newest ok run of this week whose clustered texts and seeds equal today's."""
-    from pulse.taxonomy import seeds_fingerprint
+    from pulse.topics.taxonomy_apply import seeds_fingerprint
 
     row = con.execute(
         """

@@ -149,7 +149,7 @@ def code_version() -> str:
 
 
 def start_run(con: duckdb.DuckDBPyConnection, ctx: RunContext, parameters: dict) -> None:
-    from pulse.taxonomy import seeds_fingerprint
+    from pulse.topics.taxonomy_apply import seeds_fingerprint
 
     # Seeds change which texts a topic claims: a run may only reuse an earlier
     # assignment made under the same seeds (see _reusable_run).

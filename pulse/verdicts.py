@@ -19,7 +19,7 @@ import duckdb
 
 from pulse.db import fetch_dicts
 from pulse.run import RunContext
-from pulse.taxonomy import TopicAction, read_taxonomy
+from pulse.topics.taxonomy import TopicAction, read_taxonomy
 from pulse.weeks import IsoWeek
 
 WORKED, NO_CLEAR_CHANGE, WORSE = "worked", "no clear change yet", "worse"

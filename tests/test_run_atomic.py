@@ -20,7 +20,7 @@ import pytest
 
 import pulse.embed
 import pulse.ingest
-import pulse.taxonomy
+import pulse.topics.taxonomy_apply
 from pulse import pipeline
 from pulse.config import REPO_ROOT
 from pulse.errors import PulseError
@@ -79,7 +79,7 @@ FAULTS = {
     "embed": (pulse.embed, "embed_missing", "after"),
     "sentiment": (pipeline, "stage_sentiment", "after"),
     "topics": (pipeline, "stage_topics", "after"),
-    "topics-midway": (pulse.taxonomy, "apply_taxonomy", "instead"),
+    "topics-midway": (pulse.topics.taxonomy_apply, "apply_taxonomy", "instead"),
     "rank": (pipeline, "stage_metrics", "after"),
     "render": (pipeline, "stage_report", "after"),
 }

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from pulse.db import connect
-from pulse.taxonomy import Seed
 from pulse.topics import (
     MATCH_THRESHOLD,
     SEED_CLUSTER_BASE,
@@ -29,6 +28,7 @@ from pulse.topics import (
     register_seeds,
     shared_documents,
 )
+from pulse.topics.taxonomy import Seed
 from pulse.weeks import IsoWeek
 
 W10 = IsoWeek.parse("2026-W10")
@@ -288,7 +288,7 @@ def test_refitting_the_same_inputs_gives_the_same_topics_ids_and_labels(demo_run
 
 def test_a_seeded_topic_tracks_its_texts_even_when_too_few_to_cluster(demo_run, tmp_path):
     """With clustering switched off (a tiny window), only the seed claims texts."""
-    from pulse.taxonomy import apply_taxonomy
+    from pulse.topics.taxonomy_apply import apply_taxonomy
 
     taxonomy = tmp_path / "taxonomy.yaml"
     taxonomy.write_text(

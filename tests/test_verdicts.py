@@ -19,7 +19,7 @@ from pulse.db import connect, run_query
 from pulse.pipeline import _append
 from pulse.report import make_environment
 from pulse.run import RunContext
-from pulse.taxonomy import TopicAction
+from pulse.topics.taxonomy import TopicAction
 from pulse.verdicts import (
     NO_CLEAR_CHANGE,
     WORKED,

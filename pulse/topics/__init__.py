@@ -273,9 +273,9 @@ def cluster_window(
     any output may show); the window's background words (a brand, a publisher's mask)
     never name a topic, and `brand_handles`, when configured, are stop words too.
     """
-    from pulse.taxonomy import read_taxonomy
     from pulse.topics.issues import assign_issues
     from pulse.topics.labels import rank_candidates
+    from pulse.topics.taxonomy import read_taxonomy
     from pulse.topics.vocabulary import background_words, handle_words, start_document_terms
 
     rows = con.execute(
