@@ -158,7 +158,7 @@ def make_reducer(method: str, max_fit: int, transform_batch: int):
     "sampled-nnd" the same with umap-learn's own pynndescent neighbours, as before
     pulse/topics/neighbours.py.
     """
-    from pulse.topics import reducer
+    from pulse.topics.model import reducer
 
     built = reducer(SEED, None if method == "plain" else max_fit, transform_batch)
     if method == "sampled-nnd":

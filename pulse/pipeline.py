@@ -98,8 +98,8 @@ def stage_topics(
     fast and identical. `rebuild` forces a fresh fit.
     """
     from pulse import undo
-    from pulse.topics import cluster_window
     from pulse.topics.taxonomy_apply import apply_taxonomy
+    from pulse.topics.window import cluster_window
 
     start, end = ctx.bounds(ctx.window[0], ctx.week)
     last_topic_id = undo.last_topic_id(con)

@@ -17,7 +17,7 @@ from pulse.config import TOPICS_DIR
 from pulse.db import connect
 from pulse.errors import PulseError
 from pulse.run import RunContext
-from pulse.topics import register_clusters
+from pulse.topics.registry import register_clusters
 from pulse.topics.taxonomy import TAXONOMY_FILE, read_taxonomy, taxonomy_path
 from pulse.topics.taxonomy_apply import apply_taxonomy
 from pulse.weeks import IsoWeek
