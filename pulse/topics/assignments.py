@@ -2,7 +2,8 @@
 each run's issue of each sub-theme (reads and writes DuckDB).
 
 Every run re-clusters its whole window; the memory is what lets a cluster that holds
-mostly an earlier topic's texts keep that topic's id (pulse.topics.matching).
+mostly an earlier topic's texts keep that topic's id (pulse.topics.matching). The SQL is
+in queries/topics/; the window's arrays reach it as registered Arrow tables.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from pulse.db import run_query
 from pulse.topics.seeds import SEED_CLUSTER_BASE
 
 
@@ -27,16 +29,8 @@ def shared_documents(
     )
     con.register("window_clusters", table)
     try:
-        rows = con.execute(
-            """
-            select case when w.cluster >= 0 and w.cluster < $base then w.cluster else -1 end,
-                coalesce(m.topic_id, -1), count(*)
-            from window_clusters as w
-            left join topic_doc_memory as m using (feedback_id)
-            group by all
-            order by all
-            """,
-            {"base": SEED_CLUSTER_BASE},
+        rows = run_query(
+            con, "topics_shared_documents", {"seed_cluster_base": SEED_CLUSTER_BASE}
         ).fetchall()
     finally:
         con.unregister("window_clusters")
@@ -56,12 +50,7 @@ def remembered_topics(con: duckdb.DuckDBPyConnection, feedback_ids: list[str]) -
     )
     con.register("window_ids", table)
     try:
-        rows = con.execute(
-            """
-            select w.position, m.topic_id
-            from window_ids as w join topic_doc_memory as m using (feedback_id)
-            """
-        ).fetchall()
+        rows = run_query(con, "topics_remembered").fetchall()
     finally:
         con.unregister("window_ids")
     result: list[int | None] = [None] * len(feedback_ids)
@@ -85,7 +74,7 @@ def remember_topics(
     )
     con.register("new_memory", table)
     try:
-        con.execute("insert or replace into topic_doc_memory select * from new_memory")
+        run_query(con, "topics_remember")
     finally:
         con.unregister("new_memory")
 
@@ -118,8 +107,8 @@ def write_doc_topics(
     )
     con.register("new_doc_topics", table)
     try:
-        con.execute("delete from doc_topics where run_id = $run_id", {"run_id": run_id})
-        con.execute("insert into doc_topics select * from new_doc_topics")
+        run_query(con, "topics_doc_topics_clear", {"run_id": run_id})
+        run_query(con, "topics_doc_topics_insert")
     finally:
         con.unregister("new_doc_topics")
 
@@ -128,9 +117,7 @@ def write_run_parents(
     con: duckdb.DuckDBPyConnection, run_id: str, issue_of_theme: dict[int, int]
 ) -> None:
     """Record the run's issue of each sub-theme, so a re-render counts under that run's issues."""
-    con.execute("delete from run_topic_parents where run_id = $run_id", {"run_id": run_id})
-    if issue_of_theme:
-        con.executemany(
-            "insert into run_topic_parents values (?, ?, ?)",
-            [(run_id, theme, issue) for theme, issue in sorted(issue_of_theme.items())],
-        )
+    run_query(con, "topics_run_parents_clear", {"run_id": run_id})
+    for theme, issue in sorted(issue_of_theme.items()):
+        params = {"run_id": run_id, "topic_id": theme, "parent_id": issue}
+        run_query(con, "topics_run_parents_insert", params)

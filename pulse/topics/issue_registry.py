@@ -3,7 +3,8 @@ and writes DuckDB).
 
 The grouping and the matching to last week's issues are pulse.topics.issues' (pure); an
 issue's keywords and label are read off its texts against the other issues'
-(pulse.topics.labels), and a published label stays while its content does.
+(pulse.topics.labels), and a published label stays while its content does. The SQL is
+in queries/topics/.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 import duckdb
 import numpy as np
 
+from pulse.db import run_query
 from pulse.topics.issues import group_themes, match_issues
 from pulse.topics.labels import (
     choose_labels,
@@ -21,27 +23,20 @@ from pulse.topics.labels import (
     praise_label,
     rank_candidates,
 )
+from pulse.topics.registry import next_topic_id, topic_labels
 
 
 def previous_parents(
     con: duckdb.DuckDBPyConnection, theme_ids: Sequence[int]
 ) -> dict[int, int | None]:
     """Each sub-theme's issue after the last run (None: none yet)."""
-    rows = con.execute(
-        "select topic_id, parent_id from topics where list_contains($ids, topic_id)",
-        {"ids": list(theme_ids)},
-    ).fetchall()
+    rows = run_query(con, "topics_parents", {"theme_ids": list(theme_ids)}).fetchall()
     return {int(t): (None if p is None else int(p)) for t, p in rows}
 
 
 def live_issue_ids(con: duckdb.DuckDBPyConnection) -> set[int]:
     """The issues a group may inherit: any issue row that is not merged away."""
-    return {
-        int(row[0])
-        for row in con.execute(
-            "select topic_id from topics where level = 'issue' and status <> 'merged'"
-        ).fetchall()
-    }
+    return set(topic_labels(con, "issue"))
 
 
 def assign_issues(
@@ -80,12 +75,7 @@ def assign_issues(
     )
     groups = sorted(set(group_of_theme.values()))
     members = {g: [i for i, d in enumerate(issue_of_doc) if d == g] for g in groups}
-    known = {
-        int(topic_id): (auto_label, label, label_keywords)
-        for topic_id, auto_label, label, label_keywords in con.execute(
-            "select topic_id, auto_label, label, label_keywords from topics where level = 'issue'"
-        ).fetchall()
-    }
+    known = topic_labels(con, "issue", with_merged=True)
     keywords = {g: candidates[g].keywords() if g in candidates else [] for g in groups}
     keep = {
         g: known[inherited[g]][0]
@@ -97,12 +87,7 @@ def assign_issues(
     taken = {t: row[1] for t, row in known.items() if t not in {inherited.get(g) for g in renamed}}
     taken.update({-1 - g: label for g, label in keep.items()})
     # No issue takes a sub-theme's name, but one of its own sub-themes'.
-    theme_labels = dict(
-        con.execute(
-            "select topic_id, label from topics "
-            "where coalesce(level, 'theme') = 'theme' and status <> 'merged'"
-        ).fetchall()
-    )
+    theme_labels = {t: row[1] for t, row in topic_labels(con, "theme").items()}
     own = {
         g: [
             theme_labels[t]
@@ -138,40 +123,14 @@ def assign_issues(
         }
         if group in inherited:
             issue_of_group[group] = inherited[group]
-            con.execute(
-                """
-                update topics set
-                    keywords = $keywords,
-                    centroid = $centroid,
-                    auto_label = $auto_label,
-                    label_keywords = coalesce($label_keywords, label_keywords),
-                    last_seen_week = greatest(last_seen_week, $last_seen),
-                    first_seen_week = least(first_seen_week, $week),
-                    status = case when status in ('hidden', 'merged') then status
-                                  when first_seen_week >= $week then 'new'
-                                  else 'active' end
-                where topic_id = $topic_id
-                """,
-                {**params, "topic_id": inherited[group]},
-            )
+            run_query(con, "topics_update_matched", {**params, "topic_id": inherited[group]})
         else:
-            topic_id = con.execute("select nextval('topic_id_seq')").fetchone()[0]
+            topic_id = next_topic_id(con)
             issue_of_group[group] = int(topic_id)
-            con.execute(
-                """
-                insert into topics (topic_id, auto_label, label, keywords, centroid,
-                                    first_seen_week, last_seen_week, status, level,
-                                    label_keywords)
-                values ($topic_id, $auto_label, $auto_label, $keywords, $centroid, $week,
-                        $last_seen, 'new', 'issue', $label_keywords)
-                """,
-                {**params, "topic_id": topic_id},
-            )
+            run_query(con, "topics_insert", {**params, "topic_id": topic_id, "level": "issue"})
     issue_of_theme = {t: issue_of_group[g] for t, g in group_of_theme.items()}
     if not issue_of_theme:
         return {}
-    con.executemany(
-        "update topics set parent_id = ? where topic_id = ?",
-        [(issue, theme) for theme, issue in sorted(issue_of_theme.items())],
-    )
+    for theme, issue in sorted(issue_of_theme.items()):
+        run_query(con, "topics_set_parent", {"parent_id": issue, "topic_id": theme})
     return issue_of_theme

@@ -4,7 +4,8 @@ grain kept (reads and writes DuckDB).
 A matched topic keeps its id and CX ops' label; an unmatched cluster gets the next id of
 `topic_id_seq`, which never hands out a number twice. Which cluster is which topic is
 decided in pulse.topics.matching (pure); this module writes the outcome. Issues, the level
-above sub-themes, are written by pulse.topics.issue_registry.
+above sub-themes, are written by pulse.topics.issue_registry. The SQL is in
+queries/topics/.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 
+from pulse.db import run_query
 from pulse.topics.labels import choose_labels, keeps_label, praise_label
 from pulse.topics.matching import match_by_documents, match_clusters
 from pulse.weeks import IsoWeek
@@ -22,23 +24,30 @@ DORMANT_AFTER_WEEKS = 4
 
 def register_seeds(con: duckdb.DuckDBPyConnection, seeds: list, week: IsoWeek) -> dict[str, int]:
     """The topic id of every seed in the file, registering the seeds seen for the first time."""
-    known = dict(con.execute("select seed_key, topic_id from topic_seeds").fetchall())
+    known = dict(run_query(con, "topics_seed_ids").fetchall())
     result: dict[str, int] = {}
     for seed in seeds:
         if seed.key not in known:
-            topic_id = con.execute("select nextval('topic_id_seq')").fetchone()[0]
-            con.execute(
-                """
-                insert into topics (topic_id, auto_label, label, keywords, centroid,
-                                    first_seen_week, last_seen_week, status)
-                values ($topic_id, $name, $name, [], null, $week, $week, 'new')
-                """,
-                {"topic_id": topic_id, "name": seed.name, "week": str(week)},
-            )
-            con.execute(
-                "insert into topic_seeds values ($key, $topic_id, $name, $examples)",
+            topic_id = next_topic_id(con)
+            run_query(
+                con,
+                "topics_insert",
                 {
-                    "key": seed.key,
+                    "topic_id": topic_id,
+                    "auto_label": seed.name,
+                    "keywords": [],
+                    "centroid": None,
+                    "week": str(week),
+                    "last_seen": str(week),
+                    "level": "theme",
+                    "label_keywords": None,
+                },
+            )
+            run_query(
+                con,
+                "topics_seed_insert",
+                {
+                    "seed_key": seed.key,
                     "topic_id": topic_id,
                     "name": seed.name,
                     "examples": seed.examples,
@@ -46,12 +55,33 @@ def register_seeds(con: duckdb.DuckDBPyConnection, seeds: list, week: IsoWeek) -
             )
             known[seed.key] = topic_id
         else:
-            con.execute(
-                "update topic_seeds set name = $name, examples = $examples where seed_key = $key",
-                {"key": seed.key, "name": seed.name, "examples": seed.examples},
+            run_query(
+                con,
+                "topics_seed_update",
+                {"seed_key": seed.key, "name": seed.name, "examples": seed.examples},
             )
         result[seed.key] = known[seed.key]
     return result
+
+
+def next_topic_id(con: duckdb.DuckDBPyConnection) -> int:
+    """The next id of `topic_id_seq`, which never hands out a number twice."""
+    return run_query(con, "topics_next_id").fetchone()[0]
+
+
+def topic_labels(
+    con: duckdb.DuckDBPyConnection, level: str, with_merged: bool = False
+) -> dict[int, tuple[str, str, list[str] | None]]:
+    """Each topic of `level` ('theme' or 'issue'): its auto_label, label and label_keywords.
+
+    Topics merged away count only `with_merged`: their names are free for others.
+    """
+    return {
+        int(topic_id): (auto_label, label, label_keywords)
+        for topic_id, auto_label, label, label_keywords in run_query(
+            con, "topics_labels", {"level": level, "with_merged": with_merged}
+        ).fetchall()
+    }
 
 
 def touch_seeded(
@@ -65,14 +95,9 @@ def touch_seeded(
 
     Its label stays the seed's name (the taxonomy file's, applied after the run).
     """
-    con.execute(
-        """
-        update topics set keywords = $keywords,
-            last_seen_week = greatest(last_seen_week, $last_seen),
-            status = case when status in ('hidden', 'merged') then status
-                          when first_seen_week >= $week then 'new' else 'active' end
-        where topic_id = $topic_id
-        """,
+    run_query(
+        con,
+        "topics_touch_seeded",
         {
             "keywords": keywords[:10],
             "last_seen": last_seen,
@@ -84,16 +109,13 @@ def touch_seeded(
 
 def stored_merge_threshold(con: duckdb.DuckDBPyConnection) -> float | None:
     """The registry's merge grain, or None before its first fit with enough clusters."""
-    row = con.execute("select value from topic_meta where key = 'merge_threshold'").fetchone()
+    row = run_query(con, "topics_merge_threshold").fetchone()
     return None if row is None else float(row[0])
 
 
 def store_merge_threshold(con: duckdb.DuckDBPyConnection, threshold: float) -> None:
     """Keep the grain a fit read off (pulse.topics.merge) for every later run to reuse."""
-    con.execute(
-        "insert or replace into topic_meta values ('merge_threshold', $value)",
-        {"value": float(threshold)},
-    )
+    run_query(con, "topics_merge_threshold_store", {"value": float(threshold)})
 
 
 def register_clusters(
@@ -128,14 +150,11 @@ def register_clusters(
     exclude = exclude or set()
     registry = [
         (topic_id, np.asarray(centroid, dtype=np.float32))
-        for topic_id, centroid in con.execute(
-            "select topic_id, centroid from topics "
-            "where centroid is not null and coalesce(level, 'theme') = 'theme' order by topic_id"
-        ).fetchall()
+        for topic_id, centroid in run_query(con, "topics_theme_centroids").fetchall()
         if topic_id not in exclude
     ]
     # A topic deleted since (a rebuilt registry) cannot be inherited.
-    known = {row[0] for row in con.execute("select topic_id from topics").fetchall()}
+    known = {row[0] for row in run_query(con, "topics_known_ids").fetchall()}
     gone = {t for row in (shared or {}).values() for t in row} - known
     mapping = {
         c: t for c, t in match_by_documents(shared or {}, exclude | gone).items() if c in centroids
@@ -147,13 +166,7 @@ def register_clusters(
             [(t, v) for t, v in registry if t not in taken_ids],
         )
     )
-    published = {
-        int(topic_id): (auto_label, label, label_keywords)
-        for topic_id, auto_label, label, label_keywords in con.execute(
-            "select topic_id, auto_label, label, label_keywords from topics "
-            "where coalesce(level, 'theme') = 'theme' and status <> 'merged'"
-        ).fetchall()
-    }
+    published = topic_labels(con, "theme")
     kept = {
         c: published[mapping[c]][0]
         for c in centroids
@@ -167,11 +180,7 @@ def register_clusters(
     renamed_ids = {mapping[c] for c in to_name if c in mapping}
     taken = {t: row[1] for t, row in published.items() if t not in renamed_ids}
     # No sub-theme takes an issue's name (an issue may share one with its own sub-theme).
-    issue_labels = dict(
-        con.execute(
-            "select topic_id, label from topics where level = 'issue' and status <> 'merged'"
-        ).fetchall()
-    )
+    issue_labels = {t: row[1] for t, row in topic_labels(con, "issue").items()}
     if candidates is not None:
         order = sorted(to_name, key=lambda c: (-len((texts_of or {}).get(c, [])), c))
         named = choose_labels(candidates, order, texts_of or {}, taken, other_level=issue_labels)
@@ -190,20 +199,9 @@ def register_clusters(
             label = praise_label(named[cluster], praise_of.get(cluster, False))
             label_keywords = keywords
         if cluster in mapping:
-            con.execute(
-                """
-                update topics set
-                    centroid = $centroid,
-                    keywords = $keywords,
-                    auto_label = $auto_label,
-                    label_keywords = coalesce($label_keywords, label_keywords),
-                    last_seen_week = greatest(last_seen_week, $last_seen),
-                    first_seen_week = least(first_seen_week, $week),
-                    status = case when status in ('hidden', 'merged') then status
-                                  when first_seen_week >= $week then 'new'
-                                  else 'active' end
-                where topic_id = $topic_id
-                """,
+            run_query(
+                con,
+                "topics_update_matched",
                 {
                     "centroid": centroids[cluster].tolist(),
                     "keywords": keywords,
@@ -215,22 +213,19 @@ def register_clusters(
                 },
             )
         else:
-            topic_id = con.execute("select nextval('topic_id_seq')").fetchone()[0]
-            con.execute(
-                """
-                insert into topics (topic_id, auto_label, label, keywords, centroid,
-                                    first_seen_week, last_seen_week, status, level,
-                                    label_keywords)
-                values ($topic_id, $label, $label, $keywords, $centroid, $week, $last_seen,
-                        'new', 'theme', $keywords)
-                """,
+            topic_id = next_topic_id(con)
+            run_query(
+                con,
+                "topics_insert",
                 {
                     "topic_id": topic_id,
-                    "label": label,
+                    "auto_label": label,
                     "keywords": keywords,
                     "centroid": centroids[cluster].tolist(),
                     "week": str(week),
                     "last_seen": seen,
+                    "level": "theme",
+                    "label_keywords": keywords,
                 },
             )
             mapping[cluster] = topic_id
@@ -246,14 +241,9 @@ def mark_dormant(
     Seeded topics (`keep`) stay active while their seed is in the file: CX ops
     asked to watch them, and a quiet week is an answer too.
     """
-    con.execute(
-        """
-        update topics set status = case
-            when last_seen_week <= $cutoff and not list_contains($keep, topic_id) then 'dormant'
-            when status = 'new' and first_seen_week < $week then 'active'
-            else status end
-        where status in ('active', 'new')
-        """,
+    run_query(
+        con,
+        "topics_mark_dormant",
         {
             "cutoff": str(week.shift(-DORMANT_AFTER_WEEKS)),
             "week": str(week),

@@ -1,7 +1,8 @@
 """The taxonomy file applied to the topic registry (writes DuckDB: `apply_taxonomy`).
 
 `resolve_merges` and `seeds_fingerprint` are pure: where merge chains end, and a digest of
-the seeds that says whether an earlier run's assignment may be reused.
+the seeds that says whether an earlier run's assignment may be reused. The SQL is in
+queries/topics/ (topics_taxonomy_*).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from pulse.db import run_query
 from pulse.errors import PulseError
 from pulse.topics.taxonomy import TopicEdit, read_taxonomy
 
@@ -45,7 +47,7 @@ def apply_taxonomy(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> 
     undoes its edit at the next run or re-render.
     """
     taxonomy = read_taxonomy(path)
-    known = {row[0] for row in con.execute("select topic_id from topics").fetchall()}
+    known = {row[0] for row in run_query(con, "topics_known_ids").fetchall()}
     referenced = [(e.line, t) for e in taxonomy.edits for t in (e.topic_id, e.merge_into)]
     referenced += [(a.line, a.topic_id) for a in taxonomy.actions]
     for line, topic in referenced:
@@ -55,41 +57,23 @@ def apply_taxonomy(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> 
                 "current topics are listed by `pulse topics list` (fix the number or "
                 "delete the entry)"
             )
-    con.execute(
-        """
-        update topics set label = auto_label, owner = null, notes = null, merged_into = null,
-            status = case when status in ('hidden', 'merged') then 'active' else status end
-        """
-    )
+    run_query(con, "topics_taxonomy_reset")
     # Seeded topics carry their seed's name, owner and notes unless an edit overrides them.
-    seeded = {
-        key: topic_id
-        for key, topic_id in con.execute("select seed_key, topic_id from topic_seeds").fetchall()
-    }
+    seeded = dict(run_query(con, "topics_seed_ids").fetchall())
     for seed in taxonomy.seeds:
         topic_id = seeded.get(seed.key)
         if topic_id is None:
             continue  # registered by the next clustering run
-        con.execute(
-            """
-            update topics set label = $name, auto_label = $name, owner = $owner, notes = $notes
-            where topic_id = $topic_id
-            """,
+        run_query(
+            con,
+            "topics_taxonomy_seed",
             {"name": seed.name, "owner": seed.owner, "notes": seed.notes, "topic_id": topic_id},
         )
     final_target = resolve_merges(taxonomy.edits)
     for edit in taxonomy.edits:
-        con.execute(
-            """
-            update topics set
-                label = coalesce($label, label),
-                owner = coalesce($owner, owner),
-                notes = coalesce($notes, notes),
-                merged_into = $merged_into,
-                status = case when $merged_into is not null then 'merged'
-                              when $hide then 'hidden' else status end
-            where topic_id = $topic_id
-            """,
+        run_query(
+            con,
+            "topics_taxonomy_edit",
             {
                 "label": edit.label,
                 "owner": edit.owner,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from pulse.db import run_query
 from pulse.embed import load_vectors
 from pulse.topics.assignments import (
     remember_topics,
@@ -73,16 +74,8 @@ def cluster_window(
     any output may show); the window's background words (a brand, a publisher's mask)
     never name a topic, and `brand_handles`, when configured, are stop words too.
     """
-    rows = con.execute(
-        """
-        select f.feedback_id, f.text_redacted, f.text_hash, f.created_at,
-            (select min(s.label) from sentiment as s where s.feedback_id = f.feedback_id),
-            f.text
-        from feedback as f
-        where f.created_at >= $start and f.created_at < $end
-        order by f.feedback_id
-        """,
-        {"start": window_start, "end": window_end},
+    rows = run_query(
+        con, "topics_window_texts", {"window_start": window_start, "window_end": window_end}
     ).fetchall()
     feedback_ids = [r[0] for r in rows]
     texts = [r[1] for r in rows]
