@@ -7,7 +7,7 @@ every data set, so the grain is read off the data (`grain_threshold`), once per 
 read off every window, it moved from week to week and so did the topic ids. The caller
 stores it (pulse.topics.registry, table topic_meta). A window with no clear grain joins
 only the groups of clusters that stand apart from the rest (`merge_isolated_groups`).
-docs/TUNING.md ("Merge grain") has the measurements behind every constant here.
+docs/TUNING.md ("The merge grain") has the measurements behind every constant here.
 """
 
 from __future__ import annotations
