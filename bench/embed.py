@@ -10,7 +10,7 @@ In one process, on the same texts (demo tickets and posts, real length mix):
    and cosine similarity to the fp32 vectors (mean and worst), and the two int8 models'
    raw rates in interleaved rounds (old, new, old, new: `onnx_int8_ab` in the JSON);
 4. topic quality of each on banking77 (test split, 3,080 texts, 77 intents): NMI and
-   ARI of `pulse.topics._fit` (Pulse's UMAP + HDBSCAN + merge + outlier reduction)
+   ARI of `pulse.topics.cluster._fit` (Pulse's UMAP + HDBSCAN + merge + outlier reduction)
    against the intents.
 
 The machine is shared: the load average is printed with every figure, and every
@@ -226,7 +226,7 @@ def banking77(data_dir: Path) -> tuple[list[str], list[str]]:
 def quality(texts: list[str], truth: list[str], vectors: np.ndarray) -> dict:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-    from pulse.topics import _fit
+    from pulse.topics.cluster import _fit
 
     predicted, seconds = timed(_fit, texts, vectors, 42, 10)
     return {

@@ -394,7 +394,7 @@ _UMAP_PROBE = """
 import sys, time, numpy as np
 started = time.perf_counter()
 import pulse  # sets NUMBA_CACHE_DIR unless the caller did
-from pulse.topics import reducer
+from pulse.topics.model import reducer
 imported = time.perf_counter()
 # 6,000 rows: past umap-learn's 4,096-row limit, where it searches neighbours with
 # pynndescent (whose functions numba cannot cache) unless Pulse gives it exact ones.

@@ -59,7 +59,7 @@ DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_CACHE_DIR = Path("/tmp/pulse-bench-cache")
 SEED = 42
 # A fixed grain for comparison: what a registry whose stored grain were 0.75 would give
-# (pulse/topics.py reads a grain off the data, or merges isolated groups without one).
+# (pulse/topics/merge.py reads a grain off the data, or merges isolated groups without one).
 FINE_MERGE_THRESHOLD = 0.75
 
 
@@ -174,7 +174,7 @@ def pulse_assignment(
     texts: list[str], vectors: np.ndarray, merge_threshold: float | None = None
 ) -> list[int]:
     """Pulse's final assignment: fit, merge, outlier reduction (as `cluster_window` does)."""
-    from pulse.topics import _fit
+    from pulse.topics.cluster import _fit
 
     # No threshold: read off this fit, as a new registry's first run does.
     return _fit(texts, vectors, SEED, 10, merge_threshold=merge_threshold)
@@ -297,8 +297,8 @@ def weekly_runs(
     """Run Pulse's topic stage for windows weeks[0..N], N = first_run .. end; doc -> topic."""
     import duckdb
 
-    from pulse.taxonomy import apply_taxonomy
-    from pulse.topics import cluster_window
+    from pulse.topics.taxonomy_apply import apply_taxonomy
+    from pulse.topics.window import cluster_window
 
     con = duckdb.connect(str(db_path))
     start, _ = weeks[0].bounds_utc(timezone)
@@ -363,17 +363,18 @@ def prepare_db(db_path: Path, load) -> None:
 
 
 def fresh_copy(db_path: Path, work: Path) -> Path:
-    """The cached DB with no topics yet, so every bench run starts from an empty registry."""
-    import duckdb
+    """The cached DB with no topics yet, so every bench run starts from an empty registry.
+
+    Opened with Pulse's `connect`, which creates any topic table a cache made by older
+    code lacks (queries/schema/schema_topics.sql), so emptying them is enough.
+    """
+    from pulse.db import connect
 
     target = work / db_path.name
     shutil.copy(db_path, target)
-    con = duckdb.connect(str(target))
-    con.execute("delete from doc_topics; delete from topics")
-    con.execute("drop table if exists topic_seeds")
-    con.execute("drop table if exists topic_doc_memory")
-    con.execute("drop table if exists topic_meta")
-    con.close()
+    with connect(target) as con:
+        for table in ("doc_topics", "topics", "topic_seeds", "topic_doc_memory", "topic_meta"):
+            con.execute(f"delete from {table}")
     return target
 
 
@@ -407,7 +408,7 @@ def stability_demo(cache_dir: Path, work: Path, runs: int = 11) -> dict:
             topic_id = max(sorted(counts), key=counts.get)
             theme = majority_theme(assignment, topic_id, truth["doc_theme"])
             edit_taxonomy(taxonomy, "rename", topic_id, label="CX: our billing issue")
-            from pulse.taxonomy import apply_taxonomy
+            from pulse.topics.taxonomy_apply import apply_taxonomy
 
             apply_taxonomy(con, taxonomy)
             renamed.update(topic_id=topic_id, theme=theme)
@@ -568,7 +569,7 @@ def embed_cost(texts: list[str], work: Path) -> dict:
 
 def clustering_cost(pool_texts: list[str], pool: np.ndarray, sizes: list[int]) -> dict:
     """Wall time of Pulse's clustering (fit, merge, outliers, names) at each size."""
-    from pulse.topics import _fit
+    from pulse.topics.cluster import _fit
     from pulse.topics.labels import name_clusters
 
     rng = np.random.default_rng(SEED)

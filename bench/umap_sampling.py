@@ -152,12 +152,13 @@ def cpu_seconds() -> float:
 
 
 def make_reducer(method: str, max_fit: int, transform_batch: int):
-    """Pulse's UMAP (pulse/topics.py's `reducer`), plain or wrapped in SampledUMAP.
+    """Pulse's UMAP (pulse/topics/model.py's `reducer`), plain or wrapped in SampledUMAP.
 
-    "sampled" is Pulse's reducer as it runs (exact neighbours, pulse/knn.py); "sampled-nnd"
-    the same with umap-learn's own pynndescent neighbours, as before pulse/knn.py.
+    "sampled" is Pulse's reducer as it runs (exact neighbours, pulse/topics/neighbours.py);
+    "sampled-nnd" the same with umap-learn's own pynndescent neighbours, as before
+    pulse/topics/neighbours.py.
     """
-    from pulse.topics import reducer
+    from pulse.topics.model import reducer
 
     built = reducer(SEED, None if method == "plain" else max_fit, transform_batch)
     if method == "sampled-nnd":
@@ -292,8 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--neighbours",
         default="exact",
-        help="comma list of exact (pulse/knn.py, Pulse's default) and nndescent (umap-learn's "
-        "pynndescent); each is one sampled run per max-fit",
+        help="comma list of exact (pulse/topics/neighbours.py, Pulse's default) and nndescent "
+        "(umap-learn's pynndescent); each is one sampled run per max-fit",
     )
     args = parser.parse_args(argv)
     if not (args.data_dir / "banking77").exists():

@@ -1948,7 +1948,7 @@ def demo_actions(con: duckdb.DuckDBPyConnection, run_id: str, demo_dir: Path) ->
     """
     from pulse.db import fetch_dicts
     from pulse.ingest import DEMO_SOURCES
-    from pulse.taxonomy import TopicAction
+    from pulse.topics.taxonomy import TopicAction
 
     try:
         truth = json.loads((Path(demo_dir) / "truth.json").read_text(encoding="utf-8"))

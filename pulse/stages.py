@@ -56,7 +56,7 @@ def begin_run(
     seeds change which texts a topic claims: a later run reuses this one's assignment
     only under the same seeds (`cluster_topics`).
     """
-    from pulse.taxonomy import seeds_fingerprint
+    from pulse.topics.taxonomy_apply import seeds_fingerprint
 
     ctx = RunContext(
         run_id=new_run_id(week), week=week, settings=settings, partial_through=partial_through
@@ -189,8 +189,8 @@ def cluster_topics(
     texts, its assignment is reused instead of refitted: a rerun is then both
     fast and identical. `rebuild` forces a fresh fit.
     """
-    from pulse.taxonomy import apply_taxonomy
-    from pulse.topics import cluster_window
+    from pulse.topics.taxonomy_apply import apply_taxonomy
+    from pulse.topics.window import cluster_window
 
     start, end = ctx.bounds(ctx.window[0], ctx.week)
     last_topic_id = undo.last_topic_id(con)
@@ -230,7 +230,7 @@ def cluster_topics(
 
 def _reusable_run(con: duckdb.DuckDBPyConnection, ctx: RunContext, start, end) -> str | None:
     """The newest ok run of this week whose clustered texts and seeds equal today's."""
-    from pulse.taxonomy import seeds_fingerprint
+    from pulse.topics.taxonomy_apply import seeds_fingerprint
 
     params = {
         "week": str(ctx.week),
@@ -328,7 +328,7 @@ def rerender_week(
     Call under the run lock. Edits to topics/taxonomy.yaml (names, merges, owners) apply,
     the marts are computed again for that run, and a partial run stays partial.
     """
-    from pulse.taxonomy import apply_taxonomy
+    from pulse.topics.taxonomy_apply import apply_taxonomy
 
     run_id = latest_run(con, week)
     apply_taxonomy(con, taxonomy)

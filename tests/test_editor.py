@@ -24,8 +24,8 @@ import duckdb
 import pytest
 
 from pulse.db import snapshot_path
-from pulse.taxonomy import TAXONOMY_FILE, read_taxonomy
 from pulse.topics import history
+from pulse.topics.taxonomy import TAXONOMY_FILE, read_taxonomy
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -374,7 +374,7 @@ def test_a_split_of_picked_texts_writes_their_redacted_texts_as_a_seed(site, cli
 
 
 def test_a_seed_preview_claims_the_texts_its_phrases_come_from(site, client):
-    from pulse.topics import SEED_THRESHOLD
+    from pulse.topics.seeds import SEED_THRESHOLD
 
     theme, _ = pair_of_themes(site)
     phrases = [t for (t,) in site.query(

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from pulse.taxonomy import read_taxonomy
 from pulse.topics import history
+from pulse.topics.taxonomy import read_taxonomy
 from tests.test_editor import make_site, pair_of_themes
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from pulse.errors import PulseError
-from pulse.taxonomy import TAXONOMY_FILE, read_taxonomy
 from pulse.topics import history
 from pulse.topics.edits import edit_taxonomy, record_action, split_topic, undo_last
+from pulse.topics.taxonomy import TAXONOMY_FILE, read_taxonomy
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 
 from pulse.cli.topics import edit_taxonomy
 from pulse.errors import PulseError
-from pulse.taxonomy import (
+from pulse.topics.taxonomy import (
     EXAMPLE_MAX_CHARS,
     LABEL_MAX_CHARS,
     MAX_DEPTH,

@@ -116,7 +116,7 @@ def test_a_window_too_small_to_cluster_writes_no_issues_and_does_not_fail(tmp_pa
     from pulse.db import connect
     from pulse.embed import embed_missing
     from pulse.ingest import ingest_paths
-    from pulse.topics import cluster_window
+    from pulse.topics.window import cluster_window
     from pulse.weeks import IsoWeek
 
     export = tmp_path / "few.csv"

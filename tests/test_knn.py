@@ -1,4 +1,5 @@
-"""Exact cosine neighbours (pulse/knn.py) and the UMAP fits that use them instead of pynndescent."""
+"""Exact cosine neighbours (pulse/topics/neighbours.py) and the UMAP fits that use them, not
+pynndescent."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from sklearn.metrics import normalized_mutual_info_score
 from umap import UMAP
 
 import pulse  # noqa: F401  (numba cache directory first)
-from pulse.knn import ExactCosineIndex, exact_knn
-from pulse.sampled_umap import SAMPLE_INIT, UMAP_SMALL_DATA, SampledUMAP
+from pulse.topics.neighbours import ExactCosineIndex, exact_knn
+from pulse.topics.sampled_umap import SAMPLE_INIT, UMAP_SMALL_DATA, SampledUMAP
 
 SEED = 11
 
@@ -87,9 +88,9 @@ def test_a_window_past_umaps_small_data_limit_is_fitted_on_exact_neighbours(big_
 def test_both_search_paths_find_every_pairs_answer(monkeypatch, bfloat16):
     # The bfloat16 shortlist runs only on CPUs that multiply bfloat16 natively; force each
     # path so both are checked wherever the suite runs.
-    import pulse.knn
+    from pulse.topics import neighbours
 
-    monkeypatch.setattr(pulse.knn, "_bf16_fast", lambda: bfloat16)
+    monkeypatch.setattr(neighbours, "_bf16_fast", lambda: bfloat16)
     rng = np.random.default_rng(SEED + 1)
     data = rng.normal(size=(2_000, 48)).astype(np.float32)
     queries = rng.normal(size=(500, 48)).astype(np.float32)
@@ -127,9 +128,9 @@ def test_the_search_gives_the_same_bits_on_one_thread_as_on_two(monkeypatch, bfl
     # same neighbours, or a window's layout would depend on timing.
     import torch
 
-    import pulse.knn
+    from pulse.topics import neighbours
 
-    monkeypatch.setattr(pulse.knn, "_bf16_fast", lambda: bfloat16)
+    monkeypatch.setattr(neighbours, "_bf16_fast", lambda: bfloat16)
     rng = np.random.default_rng(SEED + 2)
     data = rng.normal(size=(3_000, 384)).astype(np.float32)
     queries = rng.normal(size=(2_500, 384)).astype(np.float32)
@@ -146,7 +147,7 @@ def test_the_search_gives_the_same_bits_on_one_thread_as_on_two(monkeypatch, bfl
 
 
 def test_a_search_made_ahead_is_what_the_matching_query_returns_and_only_once(tmp_path):
-    import pulse.knn
+    from pulse.topics import neighbours
 
     rng = np.random.default_rng(SEED + 3)
     data = rng.normal(size=(600, 32)).astype(np.float32)
@@ -155,17 +156,17 @@ def test_a_search_made_ahead_is_what_the_matching_query_returns_and_only_once(tm
     np.save(path, data)
     index = ExactCosineIndex(data)
     try:
-        pulse.knn.search_ahead(queries, str(path), 15)
-        assert pulse.knn.pending_searches() == 1
+        neighbours.search_ahead(queries, str(path), 15)
+        assert neighbours.pending_searches() == 1
         # Other rows, or another k, are not the search that was made: searched afresh.
         other = index.query(queries[:10], k=15)
         np.testing.assert_array_equal(other[0], exact_knn(queries[:10], data, 15)[0])
         index.query(queries, k=14)
-        assert pulse.knn.pending_searches() == 1
+        assert neighbours.pending_searches() == 1
         found, distances = index.query(queries, k=15)
-        assert pulse.knn.pending_searches() == 0
+        assert neighbours.pending_searches() == 0
         expected, expected_distances = exact_knn(queries, data, 15)
         np.testing.assert_array_equal(found, expected)
         np.testing.assert_array_equal(distances, expected_distances)
     finally:
-        pulse.knn.forget_searches()
+        neighbours.forget_searches()

@@ -82,7 +82,7 @@ def test_a_phrase_is_a_word_sequence_some_text_really_has():
 
 def test_terms_counted_in_the_worker_process_equal_those_counted_here(monkeypatch):
     from pulse import workers
-    from pulse.topics import start_document_terms
+    from pulse.topics.vocabulary import start_document_terms
 
     monkeypatch.setattr(workers, "PARALLEL_MIN_TEXTS", 10)
     texts, _ = themed("@ProNetHelp", *THEMES)

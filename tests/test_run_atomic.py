@@ -21,7 +21,7 @@ import pytest
 
 import pulse.embed
 import pulse.ingest
-import pulse.taxonomy
+import pulse.topics.taxonomy_apply
 from pulse import stages
 from pulse.config import REPO_ROOT
 from pulse.errors import PulseError
@@ -80,7 +80,7 @@ FAULTS = {
     "embed": (pulse.embed, "embed_missing", "after"),
     "sentiment": (stages, "score_sentiment", "after"),
     "topics": (stages, "cluster_topics", "after"),
-    "topics-midway": (pulse.taxonomy, "apply_taxonomy", "instead"),
+    "topics-midway": (pulse.topics.taxonomy_apply, "apply_taxonomy", "instead"),
     "rank": (stages, "compute_metrics", "after"),
     "render": (stages, "render_week", "after"),
 }

@@ -13,8 +13,9 @@ from sklearn.metrics import normalized_mutual_info_score
 from umap import UMAP
 
 import pulse  # noqa: F401  (numba cache directory first)
-from pulse import sampled_umap, workers
-from pulse.sampled_umap import SampledUMAP
+from pulse import workers
+from pulse.topics import sampled_umap
+from pulse.topics.sampled_umap import SampledUMAP
 
 SEED = 7
 
@@ -192,7 +193,7 @@ def test_the_worker_places_a_batch_with_the_neighbours_it_searched_while_the_sam
 ):
     import pickle
 
-    from pulse import knn
+    from pulse.topics import neighbours
 
     vectors, _ = blobs
     sampled = SampledUMAP(UMAP(**umap_params()), max_fit=200, share_work=False).fit(vectors)
@@ -206,10 +207,10 @@ def test_the_worker_places_a_batch_with_the_neighbours_it_searched_while_the_sam
     model_path = tmp_path / "umap.pickle"
     model_path.write_bytes(pickle.dumps(sampled.umap_))
     try:
-        pool.submit(knn.search_ahead, rows, str(sample_path), 15).result(timeout=300)
-        assert pool.submit(knn.pending_searches).result(timeout=60) == 1
+        pool.submit(neighbours.search_ahead, rows, str(sample_path), 15).result(timeout=300)
+        assert pool.submit(neighbours.pending_searches).result(timeout=60) == 1
         there = pool.submit(sampled_umap._place, rows, str(model_path)).result(timeout=300)
-        assert pool.submit(knn.pending_searches).result(timeout=60) == 0  # taken, not redone
+        assert pool.submit(neighbours.pending_searches).result(timeout=60) == 0  # taken, not redone
     finally:
         pool.submit(sampled_umap.forget_placer).result(timeout=60)
     np.testing.assert_array_equal(there, here)

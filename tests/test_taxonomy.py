@@ -17,8 +17,9 @@ from pulse.config import TOPICS_DIR
 from pulse.db import connect
 from pulse.errors import PulseError
 from pulse.run import RunContext
-from pulse.taxonomy import TAXONOMY_FILE, apply_taxonomy, read_taxonomy, taxonomy_path
-from pulse.topics import register_clusters
+from pulse.topics.registry import register_clusters
+from pulse.topics.taxonomy import TAXONOMY_FILE, read_taxonomy, taxonomy_path
+from pulse.topics.taxonomy_apply import apply_taxonomy
 from pulse.weeks import IsoWeek
 
 
@@ -333,7 +334,7 @@ def test_rename_merge_and_hide_edit_the_taxonomy_and_reach_the_re_rendered_repor
 
 
 def test_the_seeds_fingerprint_changes_with_the_seeds_and_not_with_renames(tmp_path):
-    from pulse.taxonomy import seeds_fingerprint
+    from pulse.topics.taxonomy_apply import seeds_fingerprint
 
     path = write(tmp_path / "t.yaml", "topics: []\nseeds:\n  - name: A\n    examples: [x]\n")
     before = seeds_fingerprint(path)

@@ -13,7 +13,8 @@ import pytest
 from pulse.cli.topics import edit_taxonomy, record_action
 from pulse.db import connect
 from pulse.errors import PulseError
-from pulse.taxonomy import ACTION_MAX_CHARS, TAXONOMY_FILE, apply_taxonomy, read_taxonomy
+from pulse.topics.taxonomy import ACTION_MAX_CHARS, TAXONOMY_FILE, read_taxonomy
+from pulse.topics.taxonomy_apply import apply_taxonomy
 from tests import test_taxonomy
 from tests.test_taxonomy import run_topics, write
 

@@ -10,20 +10,18 @@ import numpy as np
 import pytest
 
 from pulse.db import connect
-from pulse.topics import (
+from pulse.topics.cluster import split_to_leaves
+from pulse.topics.matching import HYSTERESIS_MARGIN, keep_remembered
+from pulse.topics.merge import (
     GROUP_STEP_MIN,
-    HYSTERESIS_MARGIN,
     MERGE_GAP_HIGH,
     MERGE_THRESHOLD,
-    SEED_CLUSTER_BASE,
-    _merge_similar,
     grain_threshold,
-    keep_remembered,
     merge_isolated_groups,
-    split_to_leaves,
-    store_merge_threshold,
-    stored_merge_threshold,
+    merge_similar,
 )
+from pulse.topics.registry import store_merge_threshold, stored_merge_threshold
+from pulse.topics.seeds import SEED_CLUSTER_BASE
 
 
 def unit(*values: float, dims: int = 16) -> np.ndarray:
@@ -112,7 +110,7 @@ def test_a_window_whose_pieces_pair_off_far_from_the_rest_gets_a_threshold_insid
     vectors = pieces_of(axes)
     labels = np.repeat(np.arange(len(axes)), 6)
     threshold = grain_threshold(labels, vectors)
-    merged = _merge_similar(labels, vectors, threshold)
+    merged = merge_similar(labels, vectors, threshold)
     assert threshold is not None and threshold < 0.7
     assert len(set(merged.tolist())) == 8
     assert all(merged[i] == merged[i + 6] for i in range(0, 48, 12))
@@ -234,7 +232,7 @@ def test_a_cluster_with_no_leaf_inside_stays_whole():
 def test_leaves_read_off_the_fitted_tree_equal_a_leaf_refit():
     from hdbscan import HDBSCAN
 
-    from pulse.topics import _leaf_clusters
+    from pulse.topics.cluster import _leaf_clusters
 
     rng = np.random.default_rng(0)
     # Pairs of nearby blobs: "eom" may keep a pair whole, "leaf" splits it.

@@ -13,22 +13,13 @@ import numpy as np
 import pytest
 
 from pulse.db import connect
-from pulse.taxonomy import Seed
-from pulse.topics import (
-    MATCH_THRESHOLD,
-    SEED_CLUSTER_BASE,
-    _giant_cluster,
-    _leaf_clusters,
-    _remember,
-    assign_seeds,
-    cluster_window,
-    mark_dormant,
-    match_by_documents,
-    match_clusters,
-    register_clusters,
-    register_seeds,
-    shared_documents,
-)
+from pulse.topics.assignments import remember_topics, shared_documents
+from pulse.topics.cluster import _giant_cluster, _leaf_clusters
+from pulse.topics.matching import MATCH_THRESHOLD, match_by_documents, match_clusters
+from pulse.topics.registry import mark_dormant, register_clusters, register_seeds
+from pulse.topics.seeds import SEED_CLUSTER_BASE, assign_seeds
+from pulse.topics.taxonomy import Seed
+from pulse.topics.window import cluster_window
 from pulse.weeks import IsoWeek
 
 W10 = IsoWeek.parse("2026-W10")
@@ -93,7 +84,7 @@ def test_a_cluster_below_the_match_threshold_is_no_match():
 def test_a_cluster_holding_an_earlier_topics_texts_keeps_its_id_though_its_centroid_moved(con):
     ids = [f"doc:{i}" for i in range(10)]
     first, _ = register_clusters(con, {0: A, 1: B}, {}, W10)
-    _remember(con, ids, [0] * 6 + [1] * 4, first)
+    remember_topics(con, ids, [0] * 6 + [1] * 4, first)
     # Re-clustered with next week's texts: the first six texts now sit in cluster 1,
     # whose centroid drifted far below the match threshold from A.
     clusters = [1] * 6 + [0] * 4 + [1, 0]
@@ -107,7 +98,7 @@ def test_a_cluster_holding_an_earlier_topics_texts_keeps_its_id_though_its_centr
 def test_a_topic_deleted_from_the_registry_is_never_inherited(con):
     ids = [f"doc:{i}" for i in range(6)]
     first, _ = register_clusters(con, {0: A}, {}, W10)
-    _remember(con, ids, [0] * 6, first)
+    remember_topics(con, ids, [0] * 6, first)
     con.execute("delete from topics")
     shared = shared_documents(con, ids, [0] * 6)
     second, new = register_clusters(con, {0: A}, {}, W10.shift(1), shared=shared)
@@ -288,7 +279,7 @@ def test_refitting_the_same_inputs_gives_the_same_topics_ids_and_labels(demo_run
 
 def test_a_seeded_topic_tracks_its_texts_even_when_too_few_to_cluster(demo_run, tmp_path):
     """With clustering switched off (a tiny window), only the seed claims texts."""
-    from pulse.taxonomy import apply_taxonomy
+    from pulse.topics.taxonomy_apply import apply_taxonomy
 
     taxonomy = tmp_path / "taxonomy.yaml"
     taxonomy.write_text(

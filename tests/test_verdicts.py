@@ -28,7 +28,7 @@ from pulse.report.verdicts import (
 )
 from pulse.run import RunContext
 from pulse.stages import append_run_rows
-from pulse.taxonomy import TopicAction
+from pulse.topics.taxonomy import TopicAction
 from pulse.weeks import IsoWeek
 
 WEEKS = [f"2026-W{n:02d}" for n in range(2, 13)]  # W02..W12 have texts; W01 has none

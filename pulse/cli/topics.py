@@ -5,7 +5,7 @@ rather than the database, so it is reviewable, versioned with the project and
 re-applied after every re-clustering. Edits keep the file's comments: it is
 edited by a YAML round-trip (ruamel.yaml), checked as a whole, and only then
 written, so a bad edit leaves the file as it was. The file is first read as the
-run reads it (`pulse.taxonomy.parse_taxonomy`: size, encoding, no anchors), so the
+run reads it (`pulse.topics.taxonomy.parse_taxonomy`: size, encoding, no anchors), so the
 editor never loads a file the run would refuse, and text given on the command
 line is cleaned of control and bidi characters as the file's own text is.
 """
@@ -20,7 +20,6 @@ import duckdb
 
 from pulse.config import load_settings
 from pulse.errors import PulseError
-from pulse.taxonomy import taxonomy_path
 from pulse.topics.edits import (
     edit_taxonomy,
     record_action,
@@ -29,6 +28,7 @@ from pulse.topics.edits import (
     undo_last,
 )
 from pulse.topics.history import history_text
+from pulse.topics.taxonomy import taxonomy_path
 from pulse.weeks import IsoWeek
 
 QUOTE_CHARS = 100

@@ -36,7 +36,7 @@ def create_app(
 ) -> Starlette:
     """The editor's ASGI app for `settings` and the taxonomy file `taxonomy`."""
     from pulse.config import load_settings
-    from pulse.taxonomy import taxonomy_path
+    from pulse.topics.taxonomy import taxonomy_path
 
     check_listen(host, token)
     routes = [

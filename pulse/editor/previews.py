@@ -63,7 +63,7 @@ class SeedPreview:
 def seed_preview(view: RegistryView, phrases: list[str], rows: dict[int, TopicRow]) -> SeedPreview:
     """Which texts a seed with these example phrases would claim at the next clustering."""
     from pulse.embed import load_vectors
-    from pulse.topics import SEED_CLUSTER_BASE, SEED_THRESHOLD, assign_seeds, seed_centroid
+    from pulse.topics.seeds import SEED_CLUSTER_BASE, SEED_THRESHOLD, assign_seeds, seed_centroid
 
     preview = SeedPreview(phrases=phrases, threshold=SEED_THRESHOLD)
     if not phrases:

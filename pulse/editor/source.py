@@ -8,7 +8,7 @@ no run holds the run lock, and then only for the length of one request.
 
 The snapshot's registry carries the edits as they were at the run. Edits made since then
 are applied to a copy of its `topics` table in the in-memory database by the very
-function the run and `pulse report` use (`pulse.taxonomy.apply_taxonomy`), and every
+function the run and `pulse report` use (`pulse.topics.taxonomy_apply.apply_taxonomy`), and every
 query names `topics` unqualified, so each page shows the file as it is now, counted by
 the same rules (the `topic_rollup_of` macro) as the next report.
 """
@@ -113,7 +113,7 @@ def registry_view(settings, taxonomy: Path) -> Iterator[RegistryView]:
 
 def _apply(con: duckdb.DuckDBPyConnection, taxonomy: Path) -> str | None:
     """Apply the file to the in-memory registry; the refusal, when the run would refuse it."""
-    from pulse.taxonomy import apply_taxonomy
+    from pulse.topics.taxonomy_apply import apply_taxonomy
 
     try:
         apply_taxonomy(con, taxonomy)

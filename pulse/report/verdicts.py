@@ -21,7 +21,7 @@ from pulse.db import fetch_dicts
 from pulse.demo import demo_actions
 from pulse.report.formatting import signed_fixed
 from pulse.run import RunContext
-from pulse.taxonomy import TopicAction, read_taxonomy
+from pulse.topics.taxonomy import TopicAction, read_taxonomy
 from pulse.weeks import IsoWeek
 
 WORKED, NO_CLEAR_CHANGE, WORSE = "worked", "no clear change yet", "worse"

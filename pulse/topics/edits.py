@@ -5,7 +5,7 @@ rather than the database, so it is reviewable, versioned with the project and
 re-applied after every re-clustering. Edits keep the file's comments: it is
 edited by a YAML round-trip (ruamel.yaml), checked as a whole, and only then
 written, so a bad edit leaves the file as it was. The file is first read as the
-run reads it (`pulse.taxonomy.parse_taxonomy`: size, encoding, no anchors), so the
+run reads it (`pulse.topics.taxonomy.parse_taxonomy`: size, encoding, no anchors), so the
 editor never loads a file the run would refuse, and text given by a person is
 cleaned of control and bidi characters as the file's own text is.
 
@@ -26,8 +26,8 @@ import duckdb
 
 from pulse.db import fetch_dicts
 from pulse.errors import PulseError
-from pulse.taxonomy import EXAMPLE_MAX_CHARS, parse_taxonomy, read_taxonomy, taxonomy_text
 from pulse.topics import history
+from pulse.topics.taxonomy import EXAMPLE_MAX_CHARS, parse_taxonomy, read_taxonomy, taxonomy_text
 from pulse.yaml_guard import plain_text
 
 # the actions `edit_taxonomy` takes; each is a `pulse topics` subcommand of the same name

@@ -236,7 +236,7 @@ def topic_changes(path: Path, topic_id: int, limit: int = 200) -> list[dict]:
     Read by comparing consecutive versions of the file, not from the edits' summaries, so a
     change made by hand or by an undo shows up the same way as one made from the editor.
     """
-    from pulse.taxonomy import parse_taxonomy
+    from pulse.topics.taxonomy import parse_taxonomy
 
     changes: list[dict] = []
     before: dict[str, object] | None = None

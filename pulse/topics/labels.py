@@ -313,7 +313,6 @@ def name_clusters(
     The path `cluster_window` takes (terms, background words, candidates, unique labels
     by size, praise marked), without a registry: for benches and tests.
     """
-    from pulse.topics.issues import _praise
     from pulse.topics.vocabulary import background_words, document_terms
 
     terms = document_terms(texts, brand_handles)
@@ -329,9 +328,18 @@ def name_clusters(
     labels = choose_labels(found, order, {c: [texts[i] for i in members[c][:500]] for c in order})
     if sentiments is None:
         return labels
-    out = {}
-    for cluster, label in labels.items():
-        tones = [sentiments[i] for i in members[cluster]]
-        positive, negative = tones.count("positive"), tones.count("negative")
-        out[cluster] = _praise(label, positive >= 0.5 * len(tones) and positive > negative)
-    return out
+    return {
+        cluster: praise_label(label, is_praise([sentiments[i] for i in members[cluster]]))
+        for cluster, label in labels.items()
+    }
+
+
+def is_praise(tones: Sequence[str | None]) -> bool:
+    """Mostly positive texts: praise, which the ranking leaves out of the issues."""
+    positive, negative = tones.count("positive"), tones.count("negative")
+    return positive >= 0.5 * len(tones) and positive > negative
+
+
+def praise_label(label: str, praise: bool) -> str:
+    """Praise is marked in its name: the ranking leaves mostly positive topics out."""
+    return f"Praise: {label[:1].lower() + label[1:]}" if praise else label

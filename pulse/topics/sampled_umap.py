@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
-from pulse.knn import ExactCosineIndex, exact_knn, forget_searches, search_ahead
+from pulse.topics.neighbours import ExactCosineIndex, exact_knn, forget_searches, search_ahead
 
 # Chosen by bench/umap.py (banking77 + Bitext, 42,792 labelled MiniLM vectors; CPU seconds
 # of the reduction, then NMI of Pulse's HDBSCAN on its output; 2 shared cores, load 6-7):
@@ -52,12 +52,12 @@ DEFAULT_MAX_FIT = 10_000
 DEFAULT_TRANSFORM_BATCH = 10_000
 # From this many fitted rows up, umap-learn searches neighbours with pynndescent (below
 # it, it compares every pair itself). pynndescent compiles for 30-40 s in every process
-# (pulse/knn.py); exact neighbours cost one matrix product instead. Measured with
+# (neighbours.py); exact neighbours cost one matrix product instead. Measured with
 # `python bench/umap_sampling.py --max-fit 20000 --neighbours exact,nndescent` (load 4):
 # a process's first small fit (its JIT) 10 s exact vs 41 s pynndescent, NMI 0.689 / 0.702
 # at 30k and 0.705 / 0.681 at 60k (noise either way). A sampled window's sample is fitted
 # with exact neighbours too, and its other rows are placed by the same exact search:
-# rows x sample similarities, in bfloat16 with a float32 re-score (pulse/knn.py), about
+# rows x sample similarities, in bfloat16 with a float32 re-score (neighbours.py), about
 # 0.13 s per 1,000 rows against a 20k sample, so a 100k window's 80k placed rows cost
 # about 10 s of search where pynndescent's JIT alone cost 30 s.
 UMAP_SMALL_DATA = 4_096
@@ -145,7 +145,7 @@ def forget_placer() -> None:
 
 def warm_placer() -> None:
     """Import what placing needs (umap-learn, numba, torch), for a worker about to place."""
-    import torch  # pulse.knn's search
+    import torch  # neighbours.py's search
     import umap  # noqa: F401
 
     # The worker is one of two processes placing side by side: one core each.
@@ -176,7 +176,7 @@ class SampledUMAP(BaseEstimator):
         random_state: Seed of the sample; None takes the estimator's `random_state`
             (0 when that is not an int), so the same input always gives the same sample.
         exact_neighbours: When UMAP fits UMAP_SMALL_DATA rows or more (a whole window, or
-            a sampled window's sample), give it exact cosine neighbours (pulse/knn.py) in
+            a sampled window's sample), give it exact cosine neighbours (neighbours.py) in
             place of pynndescent's, which compiles for 30-40 s in every process; the rest
             of a sampled window is then placed by the same exact search. Only for a
             cosine UMAP; False keeps pynndescent everywhere.
@@ -244,7 +244,7 @@ class SampledUMAP(BaseEstimator):
 
         Returns the searches' futures: the caller cancels those not begun when its fit
         ends. The worker takes batches from the front when placing (`place_shared`), so
-        the searches run front first, and it keeps what it found (pulse.knn.search_ahead).
+        the searches run front first, and it keeps what it found (neighbours.search_ahead).
         """
         if not (self.share_work and len(placed) > self.transform_batch):
             return []

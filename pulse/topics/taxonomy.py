@@ -10,21 +10,30 @@ otherwise `topics/taxonomy.yaml` beside the code.
 The file is read defensively (`pulse.yaml_guard`): size, encoding, nesting and
 anchors are checked before anything is built; the text a report prints loses
 control and bidi characters and has a length cap, stated in the file's header.
+
+Pure: this module reads and checks the file (each value through `taxonomy_fields`);
+`taxonomy_apply` writes it into the registry.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-import duckdb
 import yaml
 
 from pulse.config import TOPICS_DIR
 from pulse.errors import PulseError
-from pulse.yaml_guard import load_checked, plain_text, read_text
+from pulse.topics.taxonomy_fields import (
+    action_date,
+    entry_place,
+    flag,
+    text_field,
+    topic_number,
+)
+from pulse.yaml_guard import load_checked, read_text
 
 TAXONOMY_FILE = TOPICS_DIR / "taxonomy.yaml"
 TAXONOMY_ENV = "PULSE_TAXONOMY"
@@ -163,11 +172,6 @@ def load_taxonomy(path: Path | None = None) -> list[TopicEdit]:
     return read_taxonomy(path).edits
 
 
-def _where(path: Path, lines: list[int], number: int) -> str:
-    line = lines[number - 1] if number - 1 < len(lines) else None
-    return f"{path}, line {line}" if line else f"{path}, entry {number}"
-
-
 def _read_edits(path: Path, entries, lines: list[int]) -> list[TopicEdit]:
     if entries is None:
         return []
@@ -176,7 +180,7 @@ def _read_edits(path: Path, entries, lines: list[int]) -> list[TopicEdit]:
     edits: list[TopicEdit] = []
     seen_ids: dict[int, str] = {}
     for number, entry in enumerate(entries, start=1):
-        where = _where(path, lines, number)
+        where = entry_place(path, lines, number)
         if not isinstance(entry, dict) or "id" not in entry:
             raise PulseError(f"{where}: each entry needs an 'id:' (see `pulse topics list`)")
         unknown = set(entry) - _KEYS
@@ -184,16 +188,16 @@ def _read_edits(path: Path, entries, lines: list[int]) -> list[TopicEdit]:
             raise PulseError(f"{where}: unknown key(s) {sorted(unknown)}; use {sorted(_KEYS)}")
         try:
             edit = TopicEdit(
-                topic_id=_topic_number(entry["id"]),
-                label=_field(where, "label", entry.get("label"), LABEL_MAX_CHARS),
-                hide=_flag(entry.get("hide", False)),
+                topic_id=topic_number(entry["id"]),
+                label=text_field(where, "label", entry.get("label"), LABEL_MAX_CHARS),
+                hide=flag(entry.get("hide", False)),
                 merge_into=(
-                    _topic_number(entry["merge_into"])
+                    topic_number(entry["merge_into"])
                     if entry.get("merge_into") is not None
                     else None
                 ),
-                owner=_field(where, "owner", entry.get("owner"), LABEL_MAX_CHARS),
-                notes=_field(where, "notes", entry.get("notes"), NOTES_MAX_CHARS),
+                owner=text_field(where, "owner", entry.get("owner"), LABEL_MAX_CHARS),
+                notes=text_field(where, "notes", entry.get("notes"), NOTES_MAX_CHARS),
                 line=lines[number - 1] if number - 1 < len(lines) else 0,
             )
         except (TypeError, ValueError):
@@ -221,9 +225,9 @@ def _read_seeds(path: Path, entries, lines: list[int]) -> list[Seed]:
         raise PulseError(f"{path}: 'seeds' must be a list of entries starting with '- name:'")
     seeds: list[Seed] = []
     for number, entry in enumerate(entries, start=1):
-        where = _where(path, lines, number)
+        where = entry_place(path, lines, number)
         name = (
-            _field(where, "name", entry.get("name"), LABEL_MAX_CHARS)
+            text_field(where, "name", entry.get("name"), LABEL_MAX_CHARS)
             if isinstance(entry, dict)
             else None
         )
@@ -239,7 +243,7 @@ def _read_seeds(path: Path, entries, lines: list[int]) -> list[Seed]:
             examples = []
         examples = [
             phrase
-            for phrase in (_field(where, "examples", e, EXAMPLE_MAX_CHARS) for e in examples)
+            for phrase in (text_field(where, "examples", e, EXAMPLE_MAX_CHARS) for e in examples)
             if phrase
         ]
         if len(examples) < MIN_SEED_EXAMPLES:
@@ -251,8 +255,8 @@ def _read_seeds(path: Path, entries, lines: list[int]) -> list[Seed]:
             Seed(
                 name=name,
                 examples=examples,
-                owner=_field(where, "owner", entry.get("owner"), LABEL_MAX_CHARS),
-                notes=_field(where, "notes", entry.get("notes"), NOTES_MAX_CHARS),
+                owner=text_field(where, "owner", entry.get("owner"), LABEL_MAX_CHARS),
+                notes=text_field(where, "notes", entry.get("notes"), NOTES_MAX_CHARS),
                 line=lines[number - 1] if number - 1 < len(lines) else 0,
             )
         )
@@ -288,7 +292,7 @@ def _read_actions(
     actions: list[TopicAction] = []
     seen: dict[tuple, int] = {}
     for number, entry in enumerate(entries, start=1):
-        where = _where(path, lines, number)
+        where = entry_place(path, lines, number)
         keys = raw_keys[number - 1] if number - 1 < len(raw_keys) else None
         if isinstance(entry, dict) and keys is not None and len(keys) == len(entry):
             entry = dict(zip(keys, entry.values(), strict=True))
@@ -302,12 +306,12 @@ def _read_actions(
                 f"{where}: unknown key(s) {sorted(unknown, key=str)}; use {sorted(_ACTION_KEYS)}"
             )
         try:
-            topic_id = _topic_number(entry["id"])
+            topic_id = topic_number(entry["id"])
         except (TypeError, ValueError):
             raise PulseError(
                 f"{where}: 'id' must be a topic number; see `pulse topics list` for the numbers"
             ) from None
-        text = _field(where, "action", entry.get("action"), ACTION_MAX_CHARS)
+        text = text_field(where, "action", entry.get("action"), ACTION_MAX_CHARS)
         if not text:
             raise PulseError(
                 f"{where}: each action needs 'action:', what was done, e.g. "
@@ -317,8 +321,8 @@ def _read_actions(
         action = TopicAction(
             topic_id=topic_id,
             action=text,
-            on=_action_date(where, entry.get("on")),
-            owner=_field(where, "owner", entry.get("owner"), LABEL_MAX_CHARS),
+            on=action_date(where, entry.get("on")),
+            owner=text_field(where, "owner", entry.get("owner"), LABEL_MAX_CHARS),
             line=line,
         )
         key = (action.topic_id, action.on, action.action.casefold())
@@ -330,63 +334,6 @@ def _read_actions(
         seen[key] = line
         actions.append(action)
     return actions
-
-
-def _action_date(where: str, value: object) -> date:
-    """The day an action took effect; YAML reads 2026-11-02 as a date, quoted as text."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    if value is None:
-        raise PulseError(f"{where}: each action needs 'on:', the day it took effect (2026-11-02)")
-    raise PulseError(
-        f"{where}: 'on' must be a date written year-month-day, like 2026-11-02, "
-        f"not {str(value)[:40]!r}"
-    )
-
-
-def _topic_number(value) -> int:
-    if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError(value)
-    return int(str(value).strip().lstrip("#"))
-
-
-def _flag(value) -> bool:
-    if isinstance(value, bool):
-        return value
-    if str(value).strip().lower() in {"yes", "true", "1"}:
-        return True
-    if str(value).strip().lower() in {"no", "false", "0", ""}:
-        return False
-    raise ValueError(value)
-
-
-def _field(where: str, key: str, value: object, limit: int) -> str | None:
-    """A text field as reports print it, None when empty.
-
-    Control and bidi characters are dropped, not refused: invisible in an editor, CX ops
-    could not find them. An over-long value is refused: cutting it would change it.
-    """
-    if value is None:
-        return None
-    if isinstance(value, dict | list):
-        raise PulseError(
-            f"{where}: '{key}' must be text on one line, not a list or a mapping; "
-            "put quotes around it if it contains ':' or '#'"
-        )
-    text = plain_text(str(value))
-    if len(text) > limit:
-        raise PulseError(
-            f"{where}: '{key}' is {len(text):,} characters long, over the {limit:,} allowed; "
-            "shorten it (the limits are in the file's header comment)"
-        )
-    return text or None
 
 
 def _check_names(taxonomy: Taxonomy) -> None:
@@ -426,94 +373,3 @@ def _check_merges(taxonomy: Taxonomy) -> None:
                 )
             seen.append(current)
             current = target.get(current)
-
-
-def seeds_fingerprint(path: Path | None = None) -> str:
-    """A digest of the file's seeds: a run may reuse an earlier assignment only if it is equal.
-
-    Seeds change which texts a topic claims, so unlike renames (applied on every
-    re-render) they need a fresh clustering run to take effect.
-    """
-    import hashlib
-    import json
-
-    seeds = sorted((s.key, s.examples) for s in read_taxonomy(path).seeds)
-    return hashlib.sha256(json.dumps(seeds).encode("utf-8")).hexdigest()[:16]
-
-
-def resolve_merges(edits: list[TopicEdit]) -> dict[int, int]:
-    """Where each merged topic ends up: chains (15 -> 7 -> 3) end at their last topic."""
-    target = {e.topic_id: e.merge_into for e in edits if e.merge_into is not None}
-    final: dict[int, int] = {}
-    for start, current in target.items():
-        while current in target:
-            current = target[current]
-        final[start] = current
-    return final
-
-
-def apply_taxonomy(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> int:
-    """Apply the file to the topic registry; returns how many entries it applied.
-
-    Starts from Pulse's own view each time, so deleting a line from the file
-    undoes its edit at the next run or re-render.
-    """
-    from pulse.topics import ensure_seed_table
-
-    taxonomy = read_taxonomy(path)
-    ensure_seed_table(con)
-    known = {row[0] for row in con.execute("select topic_id from topics").fetchall()}
-    referenced = [(e.line, t) for e in taxonomy.edits for t in (e.topic_id, e.merge_into)]
-    referenced += [(a.line, a.topic_id) for a in taxonomy.actions]
-    for line, topic in referenced:
-        if topic is not None and topic not in known:
-            raise PulseError(
-                f"{taxonomy.path}, line {line}: topic {topic} does not exist; the "
-                "current topics are listed by `pulse topics list` (fix the number or "
-                "delete the entry)"
-            )
-    con.execute(
-        """
-        update topics set label = auto_label, owner = null, notes = null, merged_into = null,
-            status = case when status in ('hidden', 'merged') then 'active' else status end
-        """
-    )
-    # Seeded topics carry their seed's name, owner and notes unless an edit overrides them.
-    seeded = {
-        key: topic_id
-        for key, topic_id in con.execute("select seed_key, topic_id from topic_seeds").fetchall()
-    }
-    for seed in taxonomy.seeds:
-        topic_id = seeded.get(seed.key)
-        if topic_id is None:
-            continue  # registered by the next clustering run
-        con.execute(
-            """
-            update topics set label = $name, auto_label = $name, owner = $owner, notes = $notes
-            where topic_id = $topic_id
-            """,
-            {"name": seed.name, "owner": seed.owner, "notes": seed.notes, "topic_id": topic_id},
-        )
-    final_target = resolve_merges(taxonomy.edits)
-    for edit in taxonomy.edits:
-        con.execute(
-            """
-            update topics set
-                label = coalesce($label, label),
-                owner = coalesce($owner, owner),
-                notes = coalesce($notes, notes),
-                merged_into = $merged_into,
-                status = case when $merged_into is not null then 'merged'
-                              when $hide then 'hidden' else status end
-            where topic_id = $topic_id
-            """,
-            {
-                "label": edit.label,
-                "owner": edit.owner,
-                "notes": edit.notes,
-                "merged_into": final_target.get(edit.topic_id),
-                "hide": edit.hide,
-                "topic_id": edit.topic_id,
-            },
-        )
-    return len(taxonomy.edits) + len(taxonomy.seeds)

@@ -4,7 +4,7 @@ UMAP finds each vector's neighbours with pynndescent. Its core functions take th
 distance function as an argument, which numba cannot cache, so every new process
 compiles them again: 30-90 s of JIT in each scheduled run, whatever NUMBA_CACHE_DIR
 holds (measured with numba's compile events: `nn_descent` alone 40 s under load). The
-rows UMAP fits are few (at most `pulse.topics.UMAP_MAX_FIT`), and the rows a sampled
+rows UMAP fits are few (at most `pulse.topics.model.UMAP_MAX_FIT`), and the rows a sampled
 window places are searched against those only, so the exact answer is affordable: one
 matrix product and a top-k per block of rows, which torch runs on every core with no
 compilation. Exact neighbours are also what pynndescent approximates, so the layout can
