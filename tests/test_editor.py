@@ -286,7 +286,7 @@ def test_owner_notes_hide_and_unhide_from_the_page(site, client):
 
 
 def cli_error(argv: list[str], capsys) -> str:
-    from pulse.cli import main
+    from pulse.cli.main import main
 
     assert main(argv) != 0
     return capsys.readouterr().err.strip().removeprefix("pulse: ")
@@ -393,7 +393,7 @@ def test_a_seed_preview_claims_the_texts_its_phrases_come_from(site, client):
 def test_a_sub_theme_splits_from_the_command_line_as_from_the_page_and_undo_takes_it_back(
     site, client, capsys
 ):
-    from pulse.cli import main
+    from pulse.cli.main import main
 
     sub, other = pair_of_themes(site)
     (issue,) = site.query("select parent_id from topics where topic_id = $t", {"t": sub})[0]
@@ -525,14 +525,14 @@ def test_another_address_needs_the_access_token_which_becomes_a_cookie(site):
 
 
 def test_the_command_line_refuses_another_address_without_a_token(capsys):
-    from pulse.cli import main
+    from pulse.cli.main import main
 
     assert main(["topics", "edit", "--host", "0.0.0.0"]) == 2
     assert "only with an access token" in capsys.readouterr().err
 
 
 def test_the_readmes_editor_commands_are_the_ones_the_cli_has():
-    from pulse.cli import build_parser
+    from pulse.cli.main import build_parser
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Editing the topics")[1].split("\n## ")[0]
