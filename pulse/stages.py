@@ -187,8 +187,11 @@ def cluster_topics(
 
     When an earlier successful run of the same week clustered exactly the same
     texts, its assignment is reused instead of refitted: a rerun is then both
-    fast and identical. `rebuild` forces a fresh fit.
+    fast and identical. When only the taxonomy's seeds changed, the seeds claim their
+    texts on top of that assignment, so every other topic keeps its id and name.
+    `rebuild` forces a fresh fit.
     """
+    from pulse.topics.seeding import claim_seeded_texts
     from pulse.topics.taxonomy_apply import apply_taxonomy
     from pulse.topics.window import cluster_window
 
@@ -198,10 +201,13 @@ def cluster_topics(
     try:
         undo.save(con, ctx.run_id)
         reused = None if rebuild else _reusable_run(con, ctx, start, end)
-        if reused:
+        reseeded = None if rebuild or reused else _reusable_run(con, ctx, start, end, True)
+        if reused or reseeded:
             for copy in ("doc_topics_copy_run", "run_topic_parents_copy_run"):
-                run_query(con, copy, {"run_id": ctx.run_id, "reused": reused})
-            counts: dict[str, Any] = {"reused_run": reused}
+                run_query(con, copy, {"run_id": ctx.run_id, "reused": reused or reseeded})
+            counts: dict[str, Any] = {"reused_run": reused or reseeded}
+            if reseeded:
+                counts["seeded_texts"] = claim_seeded_texts(con, ctx.run_id, ctx.week)
         else:
             result = cluster_window(
                 con,
@@ -228,8 +234,11 @@ def cluster_topics(
     return counts
 
 
-def _reusable_run(con: duckdb.DuckDBPyConnection, ctx: RunContext, start, end) -> str | None:
-    """The newest ok run of this week whose clustered texts and seeds equal today's."""
+def _reusable_run(
+    con: duckdb.DuckDBPyConnection, ctx: RunContext, start, end, any_seeds: bool = False
+) -> str | None:
+    """The newest ok run of this week whose clustered texts (and seeds, unless `any_seeds`)
+    equal today's."""
     from pulse.topics.taxonomy_apply import seeds_fingerprint
 
     params = {
@@ -238,6 +247,7 @@ def _reusable_run(con: duckdb.DuckDBPyConnection, ctx: RunContext, start, end) -
         "start": start,
         "end": end,
         "seeds": seeds_fingerprint(),
+        "any_seeds": any_seeds,
     }
     run_id, before, now, same = run_query(con, "reusable_topic_run", params).fetchone()
     if run_id and before == now == same:

@@ -317,7 +317,7 @@ def test_rename_merge_and_hide_edit_the_taxonomy_and_reach_the_re_rendered_repor
     assert run_topics(["merge", str(second), str(first)]) == 0
     assert run_topics(["seed", "Invites to all contacts", "--example", "it invited everyone"]) == 0
     out = capsys.readouterr().out
-    assert f"topic {first} is now called 'Our top issue'" in out and "--rebuild-topics" in out
+    assert f"topic {first} is now called 'Our top issue'" in out and "keep their ids" in out
     with pytest.raises(PulseError, match="topic 9999 does not exist"):
         run_topics(["hide", "9999"])
     assert main(["report", "--week", str(demo_run.week)]) == 0

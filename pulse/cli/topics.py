@@ -296,7 +296,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
         )
     print(f"{summary} ({path})")
     if command in {"seed", "split"}:
-        print("it is tracked from the next clustering run: `pulse run --week W --rebuild-topics`")
+        print("it is tracked from the next run: `pulse run --week W` (other topics keep their ids)")
     elif command == "action":
         print("every report from the action's week on shows its before/after verdict")
     else:

@@ -87,7 +87,7 @@ def topic_labels(
 def touch_seeded(
     con: duckdb.DuckDBPyConnection,
     topic_id: int,
-    keywords: list[str],
+    keywords: list[str] | None,
     week: IsoWeek,
     last_seen: str,
 ) -> None:
@@ -99,7 +99,7 @@ def touch_seeded(
         con,
         "topics_touch_seeded",
         {
-            "keywords": keywords[:10],
+            "keywords": None if keywords is None else keywords[:10],
             "last_seen": last_seen,
             "week": str(week),
             "topic_id": topic_id,

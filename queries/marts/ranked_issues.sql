@@ -543,7 +543,16 @@ final as (
         r.severity_component,
         r.reach_component,
         r.priority,
-        t.first_seen_week = $week and r.earlier_volume <= 2 as is_new,
+        -- new: first seen this week with (almost) no texts before it; or a seed CX ops
+        -- added this week after the registry's first successful run (its texts span the
+        -- window, since a seed claims the earlier weeks' texts too)
+        t.first_seen_week = $week and (
+            r.earlier_volume <= 2
+            or t.topic_id in (
+                select s.topic_id from topic_seeds as s
+                where s.registered_at > (select min(finished_at) from runs where outcome = 'ok')
+            )
+        ) as is_new,
         r.is_emerging,
         r.is_improving,
         case

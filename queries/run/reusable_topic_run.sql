@@ -1,12 +1,13 @@
 -- one row: the newest ok run of week $week (other than $run_id) made under the same taxonomy
--- seeds, how many texts it clustered, how many the window [$start, $end) holds now, and how
--- many of those are the same texts with the same content. The topic stage reuses that run's
--- assignment when all three counts are equal.
+-- seeds (or under any seeds, when $any_seeds), how many texts it clustered, how many the
+-- window [$start, $end) holds now, and how many of those are the same texts with the same
+-- content. The topic stage reuses that run's assignment when all three counts are equal
+-- (with other seeds, the seeds then claim their texts on top of it).
 with candidate as (
     select run_id
     from runs
     where week = $week and outcome = 'ok' and run_id <> $run_id
-        and json_extract_string(parameters, '$.taxonomy_seeds') = $seeds
+        and ($any_seeds or json_extract_string(parameters, '$.taxonomy_seeds') = $seeds)
     order by finished_at desc
     limit 1
 ),

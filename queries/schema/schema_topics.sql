@@ -113,3 +113,6 @@ create table if not exists topic_seeds (
     name varchar not null,
     examples varchar[] not null
 );
+-- when the seed was first seen: a seed added after the registry's first successful run is a
+-- topic CX ops just created, so the ranking badges it new (queries/marts/ranked_issues.sql)
+alter table topic_seeds add column if not exists registered_at timestamp;  -- as runs.finished_at
