@@ -242,7 +242,7 @@ ID_CUES = [
     ("PAN card", "pan"),
     ("tax ID", "tin"),
 ]
-# Names are the lexicon's own (pulse/lexicons) and some it lacks, which need a strong cue.
+# Names are the lexicon's own (pulse/redact/lexicons) and some it lacks, which need a strong cue.
 NAME_FIRST = ["Sarah", "John", "Jane", "Priya", "Wei", "Carlos", "Amara", "Liam", "Sofia",
               "Noah", "Fatima", "Oliver", "Chloe", "Mateo", "Yuki", "Ahmed", "Lukas", "Emma",
               "Raj", "Zoe", "Michael", "Jennifer", "David", "Linda", "Thomas", "Olga"]  # fmt: skip
