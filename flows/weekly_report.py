@@ -107,8 +107,8 @@ def embed(settings: Settings) -> int:
 
     if settings.task_runner == "dask":
         # The same stage fanned out: shards on a Dask cluster, one subflow of Prefect
-        # tasks; only this process opens the database (pulse/distributed.py).
-        from pulse.distributed import embed_on_dask
+        # tasks; only this process opens the database (pulse/embed/dask.py).
+        from pulse.embed.dask import embed_on_dask
 
         return embed_on_dask(settings, on_batch=reporter.embed_batch)
     with connect(settings.db_path) as con:
