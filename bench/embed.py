@@ -55,8 +55,7 @@ def log(message: str) -> None:
 def demo_texts(n: int, folder: Path) -> tuple[list[str], Path]:
     """Ingest a demo corpus of about n texts into a fresh database; its texts, length mix kept."""
     from pulse.db import connect
-    from pulse.demo import generate_demo
-    from pulse.ingest import ingest_demo
+    from pulse.demo import generate_demo, ingest_demo
     from pulse.weeks import IsoWeek
 
     generate_demo(folder / "demo", anchor=IsoWeek.parse("2026-W46"), scale=n / 5400 * 1.1)

@@ -86,10 +86,11 @@ def _run_name() -> str:
 )
 def ingest(settings: Settings, specs: list[SourceSpec], demo: bool) -> dict:
     """Load the run's exports, pulse.toml's sources, or the demo (I/O: retried)."""
+    from pulse.demo import demo_fallback
     from pulse.ingest import load_for_run
 
     with connect(settings.db_path) as con:
-        reports = load_for_run(con, settings, specs, demo=demo)
+        reports = load_for_run(con, settings, specs, fallback=demo_fallback(settings, specs, demo))
     loaded = [r for r in reports if not r.skipped]
     return {
         "files": len(reports),

@@ -33,6 +33,8 @@ from pulse.weeks import IsoWeek
 if TYPE_CHECKING:
     import duckdb
 
+    from pulse.config import Settings
+
 #: The demo brand's own handles: its settings, not the product's defaults.
 BRAND_HANDLES: tuple[str, ...] = ("ProNetHelp", "ProNet")
 
@@ -1947,7 +1949,6 @@ def demo_actions(con: duckdb.DuckDBPyConnection, run_id: str, demo_dir: Path) ->
     demo report would pick it; the demo's actions never enter the user's taxonomy file.
     """
     from pulse.db import fetch_dicts
-    from pulse.ingest import DEMO_SOURCES
     from pulse.taxonomy import TopicAction
 
     try:
@@ -2056,6 +2057,67 @@ def ensure_demo(out_dir: Path, anchor: IsoWeek | None = None, scale: float = 1.0
             return Path(out_dir)
     generate_demo(Path(out_dir), anchor=anchor, scale=scale)
     return Path(out_dir)
+
+
+#: The mappings the demo generator's files load through.
+DEMO_SOURCES = ("demo_tickets", "demo_social")
+
+
+def has_user_data(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database holds texts from any source other than the demo's."""
+    from pulse.db import run_query
+
+    return bool(
+        run_query(con, "demo_has_user_data", {"demo_sources": list(DEMO_SOURCES)}).fetchone()[0]
+    )
+
+
+def ingest_demo(con: duckdb.DuckDBPyConnection, demo_dir: Path, **kwargs) -> list:
+    """Load the demo generator's `tickets.csv` and `social.jsonl` from `demo_dir`.
+
+    `kwargs` go to `pulse.ingest.ingest_paths`; the demo brand's handles stay visible in
+    its quotes, besides any the caller names.
+    """
+    from pulse.ingest import ingest_paths
+
+    kwargs["brand_handles"] = (*(kwargs.get("brand_handles") or ()), *BRAND_HANDLES)
+    demo_dir = Path(demo_dir)
+    reports: list = []
+    for name, source in zip(("tickets.csv", "social.jsonl"), DEMO_SOURCES, strict=True):
+        path = demo_dir / name
+        if not path.exists():
+            raise PulseError(f"{path} is missing; run `pulse demo` to generate the demo data")
+        reports.extend(ingest_paths(con, [path], source=source, **kwargs))
+    return reports
+
+
+def load_demo(con: duckdb.DuckDBPyConnection, settings: Settings) -> list:
+    """Write the demo files the settings ask for (when missing) and load them."""
+    anchor = IsoWeek.parse(settings.demo_anchor) if settings.demo_anchor else None
+    demo_dir = ensure_demo(settings.demo_dir, anchor=anchor, scale=settings.demo_scale)
+    return ingest_demo(con, demo_dir, brand_handles=settings.brand_handles)
+
+
+def demo_fallback(settings: Settings, specs=None, requested: bool = False):
+    """What a run loads when it names no sources (`pulse.ingest.load_for_run`'s fallback).
+
+    The demo data is a fixture for a first look: it loads only into a database that holds
+    nothing else, or when `requested` (`--demo`). Once a user's data is loaded the demo
+    never is, because its texts would join every report's counts and topics.
+
+    Raises:
+        PulseError: When the demo is requested while the run names sources, or pulse.toml
+            declares some.
+    """
+    if requested and (specs or settings.sources):
+        raise PulseError("--demo loads the demo data instead of sources; give one or the other")
+
+    def fallback(con: duckdb.DuckDBPyConnection) -> list:
+        if requested or not has_user_data(con):
+            return load_demo(con, settings)
+        return []
+
+    return fallback
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ from pulse import workers
 from pulse.db import sql_text
 from pulse.demo import BRAND_HANDLES
 from pulse.ingest import clean
-from pulse.ingest.clean import clean_text, redact_candidates
+from pulse.ingest.clean import clean_text
+from pulse.ingest.redaction import redact_candidates
 from pulse.redact import (
     ALL_GATES,
     ANY_GATE,
