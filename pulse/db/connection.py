@@ -30,13 +30,11 @@ class DatabaseBusy(PulseError):
 
 
 
-# DuckDB's buffer pool may grow to 80% of the machine's memory by default, and it keeps
-# every page a query touched: with a million texts of history, reading one 100k-text
-# window's vectors scans the whole embeddings table and left 2.1 GB resident, against
-# 1.4 GB under this limit, which was faster too (1.1 s against 6.6 s; a 109k-hash
-# `load_vectors` on bench/pipeline.py's 1M-history database). A weekly run's peak with that
-# history was 4.07 GB before the limit. Ingest raises it for the length of a load
-# (pulse.ingest.load.INGEST_MEMORY_LIMIT), where big sorts and hash tables would spill.
+# DuckDB's buffer pool may grow to 80% of the machine's memory by default and keeps every
+# page a query touched; under this limit a run with a million texts of history stays far
+# smaller and is no slower (docs/TUNING.md, "The database's memory limit"). Ingest raises it
+# for the length of a load (pulse.ingest.load.INGEST_MEMORY_LIMIT), where big sorts and hash
+# tables would spill.
 MEMORY_LIMIT = "1GB"
 
 _HOLDER_RE = re.compile(r"lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")

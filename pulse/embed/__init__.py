@@ -7,12 +7,11 @@ Four embedders fill that cache, all with 384-d unit vectors:
 
 - `minilm-onnx-int8-v2` (default): the bundled MiniLM as an int8 ONNX graph whose
   activation scales never depend on other texts, so texts of one token length run as
-  one batch (see `pulse.embed.onnx`); cosine to fp32 0.996 mean, 0.987 worst on banking77
-  + demo tickets, at 1.5-1.7x the texts per CPU second of `minilm-onnx-int8` (bench/embed.py).
+  one batch (see `pulse.embed.onnx`); as close to fp32 as the previous default, and
+  faster (docs/TUNING.md, "Embedders").
 - `minilm-onnx-int8`: the previous default, the MiniLM export int8-quantised per call,
-  hence one text per call; cosine to fp32 0.993 mean, 0.974 worst. The
-  sentiment model (trained on fp32 vectors) scores the same on it: held-out
-  Apple macro-F1 0.695 vs 0.699, Alexa 0.483 vs 0.481 (`bench/sentiment.py --embedder`).
+  hence one text per call; the sentiment model (trained on fp32 vectors) scores the same
+  on it.
 - `all-MiniLM-L6-v2`: the bundled model through sentence-transformers, torch fp32.
 - `minilm-m2v`: a model2vec static model distilled from MiniLM; a different
   vector space (hence a different cache key) at two orders of magnitude more

@@ -44,8 +44,7 @@ def embed_missing(
     batching pads to a length close to its texts' own. The pending texts stream
     from a second cursor `chunk_size` at a time, so a first run over a million
     texts of history holds one chunk of texts in Python, not all of them. A commit costs
-    about 0.07 s whatever its size: committing 12k vectors took 0.76 s in chunks of
-    2,048 and 0.32 s in chunks of 8,192 (2.5% of the stage's time saved).
+    about the same whatever its size, hence chunks of 8,192 (docs/TUNING.md, "Embedders").
     """
     name = model_name or active_model_name()
     params = {"model": name, "cap": EMBED_CHAR_CAP}

@@ -25,10 +25,9 @@ ONNX_EMBEDDERS = (ONNX_INT8_V2, ONNX_INT8)
 MODEL_NAME = ONNX_INT8_V2
 # MiniLM reads at most MAX_TOKENS word pieces; longer texts only cost tokenizer time.
 EMBED_CHAR_CAP = 2000
-# fp32 only (the ONNX embedders cut calls by token length, see OnnxEmbedder).
-# bench/embed.py, 2 shared cores, texts sorted by length: raw fp32 forward passes at
-# batch 16 / 32 / 64 ran 15.9 / 14.3 / 18.5 texts/s (load 7, so within the noise);
-# with length sorting a bigger batch adds little padding, and 64 was never slower.
+# fp32 only (the ONNX embedders cut calls by token length, see OnnxEmbedder): with texts
+# sorted by length a bigger batch adds little padding, and 64 was never slower than 16 or
+# 32 (docs/TUNING.md, "Embedders").
 BATCH_SIZE = 64
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 

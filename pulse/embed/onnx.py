@@ -30,11 +30,8 @@ class OnnxEmbedder:
     """
 
     # Texts per call of the batched model: at most this many tokens or texts. Smaller calls
-    # keep a call's activations near the core's 1 MiB L2: on 4,000 texts of the 100k bench
-    # corpus (47 tokens on average), two threads, medians of interleaved rounds, 512 / 768 /
-    # 4,096 tokens ran 787 / 798 / 733 texts/s, then 734 / 752 / 720 in a busier hour; one
-    # thread, 256 / 512 / 768 / 4,096: 427 / 433 / 436 / 399. A text's vector does not
-    # depend on the split (tests/test_embed.py; bit-identical in these runs).
+    # keep a call's activations near the core's 1 MiB L2 (docs/TUNING.md, "Embedders"); a
+    # text's vector does not depend on the split (tests/test_embed.py).
     BATCH_TOKENS = 768
     BATCH_TEXTS = 64
 
@@ -60,7 +57,7 @@ class OnnxEmbedder:
     def tokenize(self, texts: list[str]) -> list[np.ndarray]:
         """Word-piece ids per text (truncated to MAX_TOKENS, never padded)."""
         # encode_batch_fast skips the character offsets nothing here reads: the same ids,
-        # about 14% less tokenizer time (26.7k vs 30.5k texts/s on the bench corpus).
+        # in less tokenizer time.
         encode = getattr(self.tokenizer, "encode_batch_fast", self.tokenizer.encode_batch)
         return [np.array(e.ids, dtype=np.int64) for e in encode(texts)]
 
@@ -109,7 +106,6 @@ class OnnxEmbedder:
         lowercases and splits off punctuation, so texts that differ only in case or in
         spacing around punctuation ("Refund ?" and "refund?") are one input to the
         model, and a text's vector depends only on its ids (see the class docstring).
-        Distinct texts of the 100k bench corpus: 108,967 texts, 104,142 id sequences.
         """
         positions: dict[bytes, int] = {}
         where = np.fromiter(

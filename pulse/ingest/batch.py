@@ -75,10 +75,9 @@ def _store_uncompressed(con: duckdb.DuckDBPyConnection, rows: int) -> str | None
 
     DuckDB analyses and compresses every string column it writes (DICT_FSST), and for
     `feedback`'s two text columns and its sha256 hashes that is most of a large load's
-    write: bench/ingest.py's million rows took about 7 CPU-seconds to write compressed
-    and under 3 uncompressed. The price is disk: that database is 654 MiB instead of
-    309 MiB. Small files, the usual weekly case, keep the compact default; the setting
-    is global to the database, so it is put back as soon as the file is written.
+    write; the price of skipping it is disk (docs/TUNING.md, "Ingest"). Small files, the
+    usual weekly case, keep the compact default; the setting is global to the database,
+    so it is put back as soon as the file is written.
     """
     if rows < UNCOMPRESSED_MIN_ROWS:
         return None

@@ -43,8 +43,7 @@ from pulse.ingest.project import detect_mapping
 from pulse.ingest.reports import FileReport
 
 #: DuckDB's memory limit while files load (pulse.db.MEMORY_LIMIT the rest of the time):
-#: a million-row file's dedupe and write ran at half speed under 1 GB; this process
-#: peaked at 2.8 GB with no limit at all (`python bench/ingest.py`).
+#: a large file's dedupe and write would spill under the usual one (docs/TUNING.md, "Ingest").
 INGEST_MEMORY_LIMIT = "3GB"
 
 

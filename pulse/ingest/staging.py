@@ -202,8 +202,8 @@ def narrow_csv_raw_text(con: duckdb.DuckDBPyConnection, columns: list[str]) -> N
     """Redefine `ingest_raw_text` over the records that did not load, once they are known.
 
     `ingest_insert_rejected.sql` joins it to the rejected rows, but DuckDB builds every
-    record's text before the join: 0.5-0.9 s of a million-row load, for the ~1% it
-    keeps. Reading the rejected lines first builds only theirs. (The line count that
+    record's text before the join, for the ~1% it keeps (docs/TUNING.md, "Ingest").
+    Reading the rejected lines first builds only theirs. (The line count that
     `stg_ingest_csv_lines.sql` takes from the view is taken before this.)
     """
     con.execute(
