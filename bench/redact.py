@@ -94,7 +94,10 @@ sys.path.insert(0, sys.argv[1])
 import duckdb, pyarrow as pa
 from pulse.db import sql_text
 from pulse.ingest.clean import clean_text
-from pulse.ingest.redaction import redact_candidates
+try:
+    from pulse.ingest.redaction import redact_candidates
+except ImportError:  # a baseline from before pulse/ingest/redaction.py (issue 21)
+    from pulse.ingest.clean import redact_candidates
 from pulse.redact import ANY_GATE, GATE_CHARSET, PASS_GATES, redact
 sets = json.loads(open(sys.argv[2], encoding="utf-8").read())
 brand = tuple(sets["brand"])
