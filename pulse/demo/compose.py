@@ -183,6 +183,8 @@ def _join(parts: list[str]) -> str:
 
 @dataclass
 class Draft:
+    """One composed text: a ticket's body and subject, or a post (no subject), and its PII."""
+
     text: str
     subject: str
     pii: list[str]

@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -227,7 +228,7 @@ def _workers_per_host() -> dict[str, int]:
     return counts
 
 
-def dask_task_runner(settings: Settings):  # -> prefect_dask.DaskTaskRunner
+def dask_task_runner(settings: Settings) -> Any:  # a prefect_dask.DaskTaskRunner
     """The configured cluster: an existing scheduler, or a LocalCluster on this machine."""
     try:
         from prefect_dask import DaskTaskRunner

@@ -9,6 +9,7 @@ import importlib.util
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +50,7 @@ def active_model_name() -> str:
 
 
 @lru_cache(maxsize=1)
-def load_embedding_model():  # -> SentenceTransformer
+def load_embedding_model() -> Any:  # a SentenceTransformer
     """The bundled all-MiniLM-L6-v2, loaded from site-packages with the hub switched off."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
@@ -90,7 +91,7 @@ def _built_model_dir(name: str) -> Path:
 
 
 @lru_cache(maxsize=3)
-def load_built(name: str):  # -> OnnxEmbedder | model2vec.StaticModel
+def load_built(name: str) -> Any:  # an OnnxEmbedder or a model2vec StaticModel
     """A built embedder (`scripts/build_embedders.py`), loaded once per process."""
     folder = _built_model_dir(name)
     if name in ONNX_EMBEDDERS:

@@ -87,6 +87,7 @@ def stage(
 
 
 def quote_ident(name: str) -> str:
+    """A column name as a quoted SQL identifier: a file's own names are never trusted."""
     return '"' + name.replace('"', '""') + '"'
 
 
