@@ -152,12 +152,7 @@ def load_vectors(
     filled = 0
     try:
         batches = con.sql(
-            """
-            select w.position, e.vector
-            from wanted_hashes as w
-            left join embeddings as e on e.text_hash = w.text_hash and e.model = $model
-            """,
-            params={"model": name},
+            sql_text("embed_wanted_vectors"), params={"model": name}
         ).to_arrow_reader(65536)
         try:
             for batch in batches:

@@ -98,7 +98,7 @@ def export_shards(
         {"model": model_name, "cap": EMBED_CHAR_CAP},
     )
     try:
-        total = con.execute("select count(*) from pulse_pending_texts").fetchone()[0]
+        total = run_query(con, "embed_pending_count").fetchone()[0]
         if total == 0:
             return []
         size = shard_rows(total, shard_size, min_shards)
