@@ -11,7 +11,7 @@ from pulse.weeks import IsoWeek
 
 def main(argv: list[str] | None = None) -> None:
     """`python -m pulse.demo OUT_DIR`: write the demo files from a shell."""
-    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pulse.demo", description=main.__doc__)
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--anchor", type=IsoWeek.parse, default=None, help="e.g. 2026-W46")
     parser.add_argument("--weeks", type=int, default=12)
@@ -21,7 +21,6 @@ def main(argv: list[str] | None = None) -> None:
     truth = generate_demo(args.out_dir, args.anchor, args.weeks, args.scale, args.seed)
     print(f"wrote {len(truth['doc_theme'])} texts for {truth['weeks'][0]}..{truth['anchor_week']}"
           f" to {args.out_dir}")
-
 
 
 if __name__ == "__main__":
