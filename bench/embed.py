@@ -55,8 +55,7 @@ def log(message: str) -> None:
 def demo_texts(n: int, folder: Path) -> tuple[list[str], Path]:
     """Ingest a demo corpus of about n texts into a fresh database; its texts, length mix kept."""
     from pulse.db import connect
-    from pulse.demo import generate_demo
-    from pulse.ingest import ingest_demo
+    from pulse.demo import generate_demo, ingest_demo
     from pulse.weeks import IsoWeek
 
     generate_demo(folder / "demo", anchor=IsoWeek.parse("2026-W46"), scale=n / 5400 * 1.1)
@@ -116,14 +115,15 @@ def raw_onnx(texts: list[str], batch_size: int = 1, model_name: str | None = Non
     call per token length (up to BATCH_TOKENS), `minilm-onnx-int8` one text per call, a
     call per core at a time, pooling included. Larger sizes run the old model on padded,
     length-sorted batches one call at a time, for comparison only (its vectors then depend
-    on the batch, see `pulse.embed._OnnxEmbedder`).
+    on the batch, see `pulse.embed.onnx.OnnxEmbedder`).
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from pulse.embed import EMBED_CHAR_CAP, MODEL_NAME, ONNX_INT8, _load_built
+    from pulse.embed import EMBED_CHAR_CAP, MODEL_NAME, ONNX_INT8
+    from pulse.embed.models import load_built
 
     model_name = model_name or MODEL_NAME
-    embedder = _load_built(model_name)
+    embedder = load_built(model_name)
     capped = [t[:EMBED_CHAR_CAP] for t in texts]
     if batch_size == 1:
         ids = embedder.tokenize(capped)

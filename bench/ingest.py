@@ -12,14 +12,15 @@ drawn from ~35 support-ticket templates whose slots take varied values (order an
 numbers of 6-9 digits, amounts in $/€/£, ISO dates, times, versions, error codes, ticket
 ids, counts, devices, cities), so about 95% of texts are unique and 97% hold digits. About
 5% carry one private datum of nine kinds (e-mail, NANP or UK phone, Luhn-valid card, US
-street address with city/state/ZIP, @handle, profile URL, SSN, IBAN), 3% a help-centre
-link, 2% emoji; 10% end in a signature, 2% are HTML with entities, 1% quote a reply chain;
-some use curly apostrophes and accented French. About 1% of rows are faulty (bad dates,
-CSAT out of range, missing text, duplicate ids), so every stage, including redaction and
-quarantine, does real work. The last line is JSON: rows_per_s (rows in / wall seconds of
-the load, file writing excluded), cpu_seconds (user + system of this process's threads and
-its worker process, which cleans and redacts: a fairer figure on a busy machine), stage_cpu_seconds,
-peak_rss_mib (this process and its worker processes) and the load averages before and after.
+street address with city/state/ZIP, @handle, profile URL, SSN, IBAN; from
+pulse.demo.fake_pii), 3% a help-centre link, 2% emoji; 10% end in a signature, 2% are HTML
+with entities, 1% quote a reply chain; some use curly apostrophes and accented French. About
+1% of rows are faulty (bad dates, CSAT out of range, missing text, duplicate ids), so every
+stage, including redaction and quarantine, does real work. The last line is JSON: rows_per_s
+(rows in / wall seconds of the load, file writing excluded), cpu_seconds (user + system of
+this process's threads and its worker process, which cleans and redacts: a fairer figure on
+a busy machine), stage_cpu_seconds, peak_rss_mib (this process and its worker processes) and
+the load averages before and after.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from pulse.demo.fake_pii import numbered_pii_sentence  # noqa: E402
 
 COLUMNS = (
     "ticket_id,created_at,updated_at,channel,member_tier,subject,body,csat,nps,"
@@ -145,40 +149,6 @@ SIGNATURES = (
 )
 
 
-def _luhn_digit(digits: str) -> str:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char) * (2 if index % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return str((10 - total % 10) % 10)
-
-
-def _pii(rng: random.Random, i: int) -> str:
-    """One sentence carrying a private person's data, of a varied kind and format."""
-    kind = rng.randrange(9)
-    if kind == 0:
-        return f"You can email me at {rng.choice(('jo', 'sam.lee', 'a_k'))}{i}@example.com."
-    if kind == 1:
-        after = rng.randrange(1, 12)
-        return f"Call me on (415) 555-{rng.randrange(10**4):04d}, I am free after {after}."
-    if kind == 2:
-        return f"My mobile is +44 7700 9{rng.randrange(10**5):05d} if that helps."
-    if kind == 3:
-        body = "4" + "".join(str(rng.randrange(10)) for _ in range(14))
-        card = body + _luhn_digit(body)
-        return f"The card was {card[:4]} {card[4:8]} {card[8:12]} {card[12:]}."
-    if kind == 4:
-        house = rng.randrange(1, 9999)
-        return f"Please ship the badge to {house} Oak Street, Springfield, IL 62704."
-    if kind == 5:
-        return f"Thanks to @jane_{i % 997} for the tip, @ProNetHelp still silent."
-    if kind == 6:
-        return f"My old profile is https://www.pronet.example/in/jane-doe-{i % 9973} please merge."
-    if kind == 7:
-        return f"My SSN 078-05-{rng.randrange(1000, 9999)} was shown on the tax form page."
-    return "IBAN GB82 WEST 1234 5698 7654 32 was debited."
-
-
 def support_text(rng: random.Random, i: int) -> str:
     """A support ticket body: 1-5 varied sentences, digits in most, PII in ~5%."""
     n = rng.randrange(1, 60)
@@ -207,7 +177,7 @@ def support_text(rng: random.Random, i: int) -> str:
     sentences = [rng.choice(SENTENCES).format(**values) for _ in range(rng.randrange(1, 6))]
     roll = rng.random()
     if roll < 0.05:
-        sentences.insert(rng.randrange(len(sentences) + 1), _pii(rng, i))
+        sentences.insert(rng.randrange(len(sentences) + 1), numbered_pii_sentence(rng, i))
     elif roll < 0.08:
         sentences.append(f"I followed https://help.pronet.example/articles/{n * 997} step by step.")
     elif roll < 0.10:

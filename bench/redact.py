@@ -93,7 +93,11 @@ import json, sys, time
 sys.path.insert(0, sys.argv[1])
 import duckdb, pyarrow as pa
 from pulse.db import sql_text
-from pulse.ingest.clean import clean_text, redact_candidates
+from pulse.ingest.clean import clean_text
+try:
+    from pulse.ingest.redaction import redact_candidates
+except ImportError:  # a baseline from before pulse/ingest/redaction.py (issue 21)
+    from pulse.ingest.clean import redact_candidates
 from pulse.redact import ANY_GATE, GATE_CHARSET, PASS_GATES, redact
 sets = json.loads(open(sys.argv[2], encoding="utf-8").read())
 brand = tuple(sets["brand"])

@@ -136,8 +136,7 @@ def _topic_themes(con, truth: dict) -> dict[int, str]:
 
 
 def measure_demo(work_dir: Path, scale: float, recluster: bool = False) -> dict:
-    from pulse.demo import generate_demo
-    from pulse.ingest import ingest_demo
+    from pulse.demo import generate_demo, ingest_demo
 
     demo_dir = work_dir / f"demo-{scale}"
     truth = generate_demo(demo_dir, anchor=DEMO_ANCHOR, scale=scale)

@@ -379,8 +379,7 @@ def fresh_copy(db_path: Path, work: Path) -> Path:
 
 
 def stability_demo(cache_dir: Path, work: Path, runs: int = 11) -> dict:
-    from pulse.demo import generate_demo
-    from pulse.ingest import ingest_demo
+    from pulse.demo import generate_demo, ingest_demo
     from pulse.weeks import IsoWeek, week_range
 
     anchor = IsoWeek.parse("2026-W46")

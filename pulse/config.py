@@ -108,7 +108,7 @@ class Settings:
     # mapping must not pass as a successful load.
     max_rejected_share: float = 0.5
     random_seed: int = 42
-    # Which embedder fills the embeddings cache (pulse/embed.py): all-MiniLM-L6-v2 (torch fp32),
+    # Which embedder fills the embeddings cache (pulse/embed/): all-MiniLM-L6-v2 (torch fp32),
     # minilm-onnx-int8-v2 (the same model in int8, texts of one length batched, ~6x fp32's
     # speed, same topic quality on banking77 and Bitext), minilm-onnx-int8 (the previous
     # default, one text per call) or minilm-m2v (static; not usable with today's topic
@@ -120,7 +120,7 @@ class Settings:
     # After each successful run, copy the database to `<name>.snapshot.duckdb`,
     # which analysts can open read-only while the next run writes.
     snapshot: bool = True
-    # Where the embedding stage runs (pulse/distributed.py): "local" embeds in the flow's own
+    # Where the embedding stage runs (pulse/embed/dask.py): "local" embeds in the flow's own
     # process; "dask" fans the texts missing from the cache out as Prefect tasks on a Dask
     # cluster (prefect-dask's DaskTaskRunner). README: "Scaling out with Dask".
     task_runner: str = "local"

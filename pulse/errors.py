@@ -3,8 +3,8 @@
 The CLI prints a PulseError as one line without a traceback, so every message
 must say what happened and what to do about it. Some failures start deep in a
 library as something else (DuckDB's "No space left on device", a write's
-ENOSPC, a damaged database block); `explain` finds them in an exception's chain
-so the user reads the path and the fix instead of a library's words.
+ENOSPC); `chain` and `is_no_space` find them in an exception's chain, and
+`pulse.db.explain` (which also knows a damaged database) turns them into one.
 """
 
 from __future__ import annotations
@@ -43,28 +43,8 @@ def chain(exc: BaseException) -> Iterator[BaseException]:
         link = link.__cause__ or link.__context__
 
 
-def explain(exc: BaseException, db_path: Path | None, output_dir: Path | None) -> PulseError | None:
-    """The PulseError a user can act on behind `exc`, or None when there is none to give.
-
-    Args:
-        exc: What a command raised.
-        db_path: The database in use, named when DuckDB's message names no file.
-        output_dir: The reports folder, one of the places a full disk may be.
-    """
-    from pulse.db import DatabaseDamaged, damaged_file, damaged_message
-
-    if isinstance(exc, DiskFull | DatabaseDamaged):
-        return None  # explained where it was raised, with more to say than the chain has
-    for link in chain(exc):
-        if _is_no_space(link):
-            return DiskFull(disk_full_message(link, db_path, output_dir))
-        damaged = damaged_file(link, db_path) if db_path is not None else None
-        if damaged is not None:
-            return DatabaseDamaged(damaged_message(damaged, str(link)))
-    return None
-
-
-def _is_no_space(exc: BaseException) -> bool:
+def is_no_space(exc: BaseException) -> bool:
+    """Whether `exc` is a write that failed for want of space (an OSError or DuckDB's words)."""
     if isinstance(exc, OSError) and exc.errno in {errno.ENOSPC, errno.EDQUOT}:
         return True
     return type(exc).__module__.startswith(("duckdb", "_duckdb")) and bool(

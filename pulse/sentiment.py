@@ -125,7 +125,7 @@ def start_lexicon_features(texts: list[str]) -> Callable[[], np.ndarray]:
     """`lexicon_features(texts)` begun now; call the result for the array.
 
     VADER and the cue patterns are pure Python, 8k texts/s: a 100k-text week's first
-    run shares its chunks with the ingest worker process (pulse.ingest.clean), which
+    run shares its chunks with the shared worker process (pulse.workers), which
     starts on them at once, so the caller can load and write other rows meanwhile.
     """
     from pulse.workers import start_shared

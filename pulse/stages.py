@@ -80,9 +80,10 @@ def ingest_sources(
     con: duckdb.DuckDBPyConnection, settings: Settings, specs: list[SourceSpec], demo: bool
 ) -> dict[str, int]:
     """Load the run's exports, pulse.toml's sources, or the demo; the run's ingest totals."""
+    from pulse.demo import demo_fallback
     from pulse.ingest import load_for_run
 
-    reports = load_for_run(con, settings, specs, demo=demo)
+    reports = load_for_run(con, settings, specs, fallback=demo_fallback(settings, specs, demo))
     loaded = [r for r in reports if not r.skipped]
     return {
         "files": len(reports),
@@ -111,11 +112,11 @@ def embed_texts(settings: Settings) -> int:
 
     With `task_runner = "dask"` the same work fans out: shards on a Dask cluster, one
     subflow of Prefect tasks, and only this process opens the database
-    (`pulse.distributed`); so this stage opens the database itself, not its caller.
+    (`pulse.embed.dask`); so this stage opens the database itself, not its caller.
     """
     reporter = current_reporter()
     if settings.task_runner == "dask":
-        from pulse.distributed import embed_on_dask
+        from pulse.embed.dask import embed_on_dask
 
         return embed_on_dask(settings, on_batch=reporter.embed_batch)
     from pulse.embed import embed_missing

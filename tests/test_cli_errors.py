@@ -17,8 +17,8 @@ import pytest
 
 from pulse.cli.main import main
 from pulse.config import REPO_ROOT
-from pulse.db import DatabaseDamaged, check_whole, connect, snapshot_path
-from pulse.errors import DiskFull, explain
+from pulse.db import DatabaseDamaged, check_whole, connect, explain, snapshot_path
+from pulse.errors import DiskFull
 
 
 @pytest.fixture

@@ -24,13 +24,6 @@ import pytest
 import pulse  # noqa: F401  (offline and cache environment first)
 from pulse.config import Settings, load_settings
 from pulse.db import connect
-from pulse.distributed import (
-    dask_task_runner,
-    embed_on_dask,
-    export_shards,
-    load_shard_vectors,
-    shard_rows,
-)
 from pulse.embed import (
     BATCH_SIZE,
     EMBED_CHAR_CAP,
@@ -39,6 +32,13 @@ from pulse.embed import (
     ONNX_INT8_V2,
     active_model_name,
     embed_missing,
+)
+from pulse.embed.dask import (
+    dask_task_runner,
+    embed_on_dask,
+    export_shards,
+    load_shard_vectors,
+    shard_rows,
 )
 from pulse.errors import PulseError
 

@@ -18,7 +18,8 @@ import duckdb
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from pulse.demo import TICKET_COLUMNS, _poisson, _weekly_counts, generate_demo
+from pulse.demo import TICKET_COLUMNS, generate_demo
+from pulse.demo.volumes import poisson, weekly_counts
 from pulse.errors import PulseError
 from pulse.weeks import IsoWeek
 
@@ -286,8 +287,8 @@ def test_weekly_counts_follow_large_means_instead_of_hanging():
     # Weekly means past ~745 once underflowed Knuth's method: every draw came out near 745
     # and the redraw loop for stable themes never ended (a 1M-text corpus hung).
     rng = random.Random(3)
-    draws = [_poisson(rng, 2_000.0) for _ in range(300)]
+    draws = [poisson(rng, 2_000.0) for _ in range(300)]
     assert abs(statistics.mean(draws) - 2_000) < 15  # standard error 2.6
     assert 30 < statistics.stdev(draws) < 60  # Poisson: sqrt(2000) = 44.7
-    counts = _weekly_counts(random.Random(4), weeks=8, scale=40.0)  # means up to 2,000
+    counts = weekly_counts(random.Random(4), weeks=8, scale=40.0)  # means up to 2,000
     assert all(count > 0 for series in counts.values() for count in series)

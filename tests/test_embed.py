@@ -116,10 +116,10 @@ def test_the_default_embedder_is_the_batch_independent_int8_minilm(monkeypatch):
 
 
 def test_a_text_gets_the_same_vector_alone_and_batched_with_other_texts():
-    from pulse.embed import _load_built
+    from pulse.embed.models import load_built
 
     crowd = SAME_LENGTH + TEXTS + ["my invoice " * 300]  # the last one is truncated to 256
-    embedder = _load_built(ONNX_INT8_V2)
+    embedder = load_built(ONNX_INT8_V2)
     calls = embedder.batches(embedder.tokenize(crowd))
     assert any({0, 1, 2, 3} <= set(call) for call in calls)  # premise: they share one call
     together = encode(crowd, model_name=ONNX_INT8_V2)
@@ -181,9 +181,9 @@ def test_the_static_model_keeps_similar_complaints_together():
 
 
 def test_texts_the_tokenizer_makes_equal_run_through_the_model_once(monkeypatch):
-    from pulse.embed import _load_built
+    from pulse.embed.models import load_built
 
-    embedder = _load_built(ONNX_INT8_V2)
+    embedder = load_built(ONNX_INT8_V2)
     texts = ["Refund ?", "refund?", "REFUND ?", "my app crashes", "My app  crashes", "refunds?"]
     seen: list[int] = []
     distinct = embedder._encode_distinct

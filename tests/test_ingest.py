@@ -18,15 +18,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import pulse.ingest.load as load_module
+import pulse.ingest.batch as batch_module
 from pulse.db import connect
+from pulse.demo import ingest_demo
 from pulse.errors import PulseError
 from pulse.ingest import (
     EMBED_MAX_CHARS,
     FileReport,
     clean_text,
     format_report_table,
-    ingest_demo,
     ingest_paths,
     load_mappings,
     rejected,
@@ -1103,9 +1103,9 @@ def test_a_large_load_skips_string_compression_only_while_it_writes(con, tmp_pat
     # UNCOMPRESSED_MIN_ROWS is 100,000 rows; lowered so a small file takes the large path.
     # (Which segments end up uncompressed depends on DuckDB writing full row groups during
     # the insert; bench/ingest.py shows the effect, this checks the setting is put back.)
-    monkeypatch.setattr(load_module, "UNCOMPRESSED_MIN_ROWS", 2)
+    monkeypatch.setattr(batch_module, "UNCOMPRESSED_MIN_ROWS", 2)
     seen = []
-    real_insert = load_module.run_query
+    real_insert = batch_module.run_query
 
     def run_query(connection, name, params=None):
         if name.startswith("ingest_insert_"):
@@ -1113,7 +1113,7 @@ def test_a_large_load_skips_string_compression_only_while_it_writes(con, tmp_pat
             seen.append((name, connection.execute(setting).fetchone()[0]))
         return real_insert(connection, name, params)
 
-    monkeypatch.setattr(load_module, "run_query", run_query)
+    monkeypatch.setattr(batch_module, "run_query", run_query)
     path = tmp_path / "large.csv"
     path.write_bytes(tickets_csv(ticket("T-bad", created_at="soon")))
     [report] = ingest_paths(con, [path], source="demo_tickets", now=NOW)
@@ -1128,7 +1128,7 @@ def test_a_large_load_skips_string_compression_only_while_it_writes(con, tmp_pat
 
     # a small file keeps the default
     seen.clear()
-    monkeypatch.setattr(load_module, "UNCOMPRESSED_MIN_ROWS", 100_000)
+    monkeypatch.setattr(batch_module, "UNCOMPRESSED_MIN_ROWS", 100_000)
     later = tmp_path / "later.csv"
     later.write_bytes(tickets_csv(good=[ticket("L-1", body="A later ticket about invoices")]))
     ingest_paths(con, [later], source="demo_tickets", now=NOW)

@@ -14,12 +14,12 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from pulse import redact as redact_module
 from pulse import workers
 from pulse.db import sql_text
 from pulse.demo import BRAND_HANDLES
 from pulse.ingest import clean
-from pulse.ingest.clean import clean_text, redact_candidates
+from pulse.ingest.clean import clean_text
+from pulse.ingest.redaction import redact_candidates
 from pulse.redact import (
     ALL_GATES,
     ANY_GATE,
@@ -29,9 +29,11 @@ from pulse.redact import (
     SCREEN_GATES,
     gates_of,
 )
+from pulse.redact import passes as redact_passes
 from pulse.redact import redact as redact_with
 from pulse.redact import redact_gated as redact_gated_with
 from pulse.redact import redaction_counts as redaction_counts_with
+from pulse.redact import screens as redact_screens
 
 
 # The corpus and most cases are written around the demo brand: its handles stay visible.
@@ -674,13 +676,13 @@ def test_the_cheap_conditions_before_each_pass_never_skip_a_change(monkeypatch) 
         "Mobİle 4155550132",
     ]
     fast = [redact(text) for text in texts] + [redact_gated(text, gates_of(text)) for text in texts]
-    forced = tuple((*entry[:4], lambda _text: True) for entry in redact_module._DIGIT_PASSES)
-    monkeypatch.setattr(redact_module, "_DIGIT_PASSES", forced)
+    forced = tuple((*entry[:4], lambda _text: True) for entry in redact_passes._DIGIT_PASSES)
+    monkeypatch.setattr(redact_passes, "_DIGIT_PASSES", forced)
     for cheap_test in ("_may_email", "_may_spell_email", "_may_ip", "_bare_url_hint"):
-        monkeypatch.setattr(redact_module, cheap_test, lambda *_args: True)
+        monkeypatch.setattr(redact_passes, cheap_test, lambda *_args: True)
     for cheap_test in ("may_have_dob", "may_have_id", "may_have_name"):
-        monkeypatch.setattr(redact_module, cheap_test, lambda *_args: True)
-    monkeypatch.setattr(redact_module, "_still_open", lambda text, gates: gates)
+        monkeypatch.setattr(redact_passes, cheap_test, lambda *_args: True)
+    monkeypatch.setattr(redact_passes, "_still_open", lambda text, gates: gates)
     slow = [redact(text) for text in texts] + [redact_gated(text, gates_of(text)) for text in texts]
     assert fast == slow
 
@@ -694,7 +696,7 @@ def test_only_three_characters_fool_the_lower_case_test_for_cue_words() -> None:
         for char in map(chr, range(0x80, 0x110000))
         if letter.fullmatch(char) and not re.fullmatch("[a-z]", char.lower())
     }
-    assert fooling == set(redact_module._CASE_TRAPS)
+    assert fooling == set(redact_screens._CASE_TRAPS)
 
 
 def test_a_ticket_with_every_kind_of_personal_data_loses_all_of_it_at_ingest(

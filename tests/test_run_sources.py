@@ -150,7 +150,8 @@ def test_a_database_mixing_demo_and_own_data_says_so_and_the_demo_can_be_removed
     user_env, capsys
 ):
     from pulse.db import connect
-    from pulse.ingest import ingest_demo, ingest_paths
+    from pulse.demo import ingest_demo
+    from pulse.ingest import ingest_paths
 
     export, mapping = write_export(user_env)
     demo_dir = user_env / "demo_files"

@@ -116,7 +116,7 @@ def _source_rows(db_path: Path) -> list[tuple[str, int]]:
 
 def mixed_demo_warning(loaded: dict[str, int]) -> str | None:
     """A line for a database that holds the demo data beside a user's own sources."""
-    from pulse.ingest import DEMO_SOURCES
+    from pulse.demo import DEMO_SOURCES
 
     demo = [name for name in DEMO_SOURCES if name in loaded]
     if not demo or len(loaded) == len(demo):

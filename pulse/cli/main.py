@@ -212,7 +212,7 @@ def _report_error(exc: Exception, args: argparse.Namespace) -> int:
     """Print `exc` as one line on stderr; return its exit code (1 failure, 2 bad input).
 
     A full disk or a damaged database deep in a library's exception becomes the
-    PulseError that names the file and the fix (`pulse.errors.explain`).
+    PulseError that names the file and the fix (`pulse.db.explain`).
     """
     if _closed_pipe(exc):
         _discard_stdout()
@@ -235,7 +235,7 @@ def _report_error(exc: Exception, args: argparse.Namespace) -> int:
 
 
 def _explain(exc: Exception, args: argparse.Namespace) -> PulseError | None:
-    from pulse.errors import explain
+    from pulse.db import explain
 
     try:
         settings = load_settings()

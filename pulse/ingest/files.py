@@ -18,6 +18,7 @@ import os
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from pulse.errors import PulseError
 from pulse.ingest.mappings import Mapping
@@ -110,10 +111,11 @@ def suffixes(path: Path) -> tuple[str, bool]:
 
 
 def known_format(path: Path) -> bool:
+    """Whether the file's extension (after any `.gz`) names a format Pulse reads."""
     return suffixes(path)[0] in EXTENSION_FORMATS
 
 
-def open_bytes(path: Path):
+def open_bytes(path: Path) -> BinaryIO:
     """The file's bytes, decompressed when it is `.gz`."""
     return gzip.open(path, "rb") if suffixes(path)[1] else open(path, "rb")
 

@@ -1,9 +1,9 @@
-"""What a run loads: the exports named for it, the sources pulse.toml declares, or the demo.
+"""What a run loads: the exports named for it, or the sources pulse.toml declares.
 
-The demo data is a fixture for a first look: it loads only into a database that holds
-nothing else, or when asked for (`--demo`). Once a user's data is loaded the demo never
-is, because its texts would join every report's counts and topics. `pulse status` says
-when a database mixes them, and `remove_sources` takes a source's rows out again.
+With neither, the caller says what loads instead (`fallback`): the weekly run passes the
+demo's loader (`pulse.demo.demo_fallback`), which loads the demo data only into a database
+that holds nothing else, or when asked for (`--demo`). `pulse status` says when a
+database mixes sources, and `remove_sources` takes a source's rows out again.
 
 A file of which most rows were rejected is a wrong mapping or date format, not a
 successful load: `check_rejections` turns it into an error (exit 1) that carries a
@@ -12,22 +12,23 @@ summary of the reasons.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
 
 from pulse.config import Settings, SourceSpec
+from pulse.db import run_query
 from pulse.errors import PulseError
 from pulse.ingest.files import check_text_file, detect_format, expand_paths
-from pulse.ingest.load import FileReport, ingest_demo, ingest_paths
+from pulse.ingest.load import ingest_paths
 from pulse.ingest.mappings import load_mappings
 from pulse.ingest.project import detect_mapping
 from pulse.ingest.reasons import format_summary
-from pulse.weeks import IsoWeek
+from pulse.ingest.reports import FileReport
 
-#: The mappings the demo generator's files load through.
-DEMO_SOURCES = ("demo_tickets", "demo_social")
+#: What loads when a run names no sources and pulse.toml declares none.
+Fallback = Callable[[duckdb.DuckDBPyConnection], list[FileReport]]
 
 
 class MostlyRejected(PulseError):
@@ -81,23 +82,11 @@ def preflight(specs: Sequence[SourceSpec]) -> list[tuple[Path, str]]:
     return plan
 
 
-def has_user_data(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the database holds texts from any source other than the demo's."""
-    return bool(
-        con.execute(
-            "select count(*) > 0 from (select 1 from feedback where source not in $demo limit 1)",
-            {"demo": list(DEMO_SOURCES)},
-        ).fetchone()[0]
-    )
-
-
 def source_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
     """Each source with texts in the database, and how many."""
     return [
         (source, int(count))
-        for source, count in con.execute(
-            "select source, count(*) from feedback group by source order by source"
-        ).fetchall()
+        for source, count in run_query(con, "ingest_source_rows").fetchall()
     ]
 
 
@@ -105,17 +94,15 @@ def load_for_run(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     specs: Sequence[SourceSpec] | None = None,
-    demo: bool = False,
+    fallback: Fallback | None = None,
 ) -> list[FileReport]:
     """Load what a run should read; raise MostlyRejected when a file lost most of its rows.
 
-    Named specs win, then the sources pulse.toml declares; with neither, the demo data
-    loads into a database with no user data (or when `demo` asks for it), and a database
-    of user data is reported on as it is.
+    Named specs win, then the sources pulse.toml declares; with neither, `fallback`
+    loads what it will (the weekly run's is the demo's), and without one nothing loads:
+    a database of user data is reported on as it is.
     """
     specs = list(specs or settings.sources)
-    if specs and demo:
-        raise PulseError("--demo loads the demo data instead of sources; give one or the other")
     reports: list[FileReport] = []
     if specs:
         for spec in specs:
@@ -130,12 +117,8 @@ def load_for_run(
                     max_text_chars=settings.max_text_chars,
                 )
             )
-    elif demo or not has_user_data(con):
-        from pulse.demo import ensure_demo
-
-        anchor = IsoWeek.parse(settings.demo_anchor) if settings.demo_anchor else None
-        demo_dir = ensure_demo(settings.demo_dir, anchor=anchor, scale=settings.demo_scale)
-        reports = ingest_demo(con, demo_dir, brand_handles=settings.brand_handles)
+    elif fallback is not None:
+        reports = fallback(con)
     check_rejections(reports, settings.max_rejected_share)
     return reports
 
@@ -162,6 +145,12 @@ def check_rejections(reports: Sequence[FileReport], max_share: float) -> None:
     )
 
 
+#: The tables `remove_sources` deletes from, in order (queries/ingest/ingest_remove_*.sql).
+_REMOVED_TABLES = (
+    "sentiment", "doc_topics", "topic_doc_memory", "feedback", "rejected_rows", "loaded_files",
+)  # fmt: skip
+
+
 def remove_sources(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> dict[str, int]:
     """Delete sources' texts and what hangs off them, in one transaction; counts per table.
 
@@ -170,7 +159,7 @@ def remove_sources(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> dict
     Embeddings stay: they are keyed by text, shared, and cost nothing to keep.
     """
     known = {source for source, _ in source_rows(con)} | {
-        row[0] for row in con.execute("select distinct source from loaded_files").fetchall()
+        row[0] for row in run_query(con, "ingest_loaded_sources").fetchall()
     }
     unknown = sorted(set(names) - known)
     if unknown:
@@ -182,16 +171,9 @@ def remove_sources(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> dict
     removed: dict[str, int] = {}
     con.execute("begin transaction")
     try:
-        for table in ("sentiment", "doc_topics", "topic_doc_memory"):
-            removed[table] = con.execute(
-                f"delete from {table} where feedback_id in "
-                "(select feedback_id from feedback where source in $sources)",
-                params,
-            ).fetchone()[0]
-        for table in ("feedback", "rejected_rows", "loaded_files"):
-            removed[table] = con.execute(
-                f"delete from {table} where source in $sources", params
-            ).fetchone()[0]
+        # what hangs off a text goes first: its query finds the texts by their source
+        for table in _REMOVED_TABLES:
+            removed[table] = run_query(con, f"ingest_remove_{table}", params).fetchone()[0]
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import duckdb
 
-from pulse.db import sql_text
+from pulse.db import run_query, sql_text
 from pulse.errors import PulseError
 from pulse.ingest.files import detect_format, open_bytes
-from pulse.ingest.mappings import FIELDS, REQUIRED_FIELDS, Mapping
+from pulse.ingest.mapping_rules import FIELDS, REQUIRED_FIELDS
+from pulse.ingest.mappings import Mapping
 from pulse.ingest.staging import (
     CSV_MAX_LINE_BYTES,
     finish_pending,
@@ -211,15 +212,14 @@ def check_required(
 ) -> None:
     """Fail the whole file when it lacks columns the mapping cannot do without."""
     if is_json:
-        records = con.execute("select count(*) from ingest_raw").fetchone()[0]
+        records = run_query(con, "ingest_raw_count").fetchone()[0]
         if records == 0:
             return
         missing = []
         for field_name in REQUIRED_FIELDS:
             for name in mapping.columns.get(field_name, []):
-                present = con.execute(
-                    "select count(*) from ingest_raw where json_exists(doc, $path)",
-                    {"path": json_path(name)},
+                present = run_query(
+                    con, "ingest_raw_json_path_count", {"path": json_path(name)}
                 ).fetchone()[0]
                 if present == 0:
                     missing.append(name)

@@ -14,7 +14,8 @@ import duckdb
 import pyarrow as pa
 
 from pulse.db import sql_text
-from pulse.ingest.clean import clean_texts, start_redaction, warm_redaction
+from pulse.ingest.clean import clean_texts
+from pulse.ingest.redaction import start_redaction, warm_redaction
 from pulse.ingest.staging import finish_pending
 from pulse.redact import ANY_GATE, GATE_CHARSET, PASS_GATES
 from pulse.workers import PARALLEL_MIN_TEXTS
@@ -33,16 +34,12 @@ def clean_and_redact(
 
     The plain texts' redaction starts first: on a large file the worker process
     redacts them while this process cleans the other texts, then both finish what
-    is left (`pulse.ingest.clean.start_redaction`).
+    is left (`pulse.ingest.redaction.start_redaction`).
     """
     finish_pending(con)
-    plain = con.sql(
-        "select line, text, is_redaction_candidate from ingest_typed where is_redaction_candidate"
-    ).to_arrow_table()
+    plain = con.sql(sql_text("ingest_plain_candidates")).to_arrow_table()
     finish_pending(con)
-    messy = con.sql(
-        "select line, text_raw from ingest_typed where text_raw is not null"
-    ).to_arrow_table()
+    messy = con.sql(sql_text("ingest_messy_texts")).to_arrow_table()
     if max(plain.num_rows, messy.num_rows) >= PARALLEL_MIN_TEXTS:
         warm_redaction()  # its start-up overlaps the plain texts' screening
     brand = tuple(brand_handles)

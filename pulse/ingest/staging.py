@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from pulse.db import finish_pending, query_params, query_path, sql_text
+from pulse.db import finish_pending, query_params, query_path, run_query, sql_text
 from pulse.errors import PulseError
 from pulse.ingest.files import suffixes
 
@@ -87,6 +87,7 @@ def stage(
 
 
 def quote_ident(name: str) -> str:
+    """A column name as a quoted SQL identifier: a file's own names are never trusted."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -116,13 +117,13 @@ def start_batch(con: duckdb.DuckDBPyConnection, files: Sequence[tuple[str, str, 
     Each entry is (file, sha256 of its bytes, the reading's fingerprint).
     """
     drop_temp(con)
-    con.execute(
-        "create temp table ingest_batch_files "
-        "(file_no bigint, file varchar, file_sha256 varchar, fingerprint varchar)"
-    )
+    run_query(con, "ingest_batch_files_table")
     con.executemany(
-        "insert into ingest_batch_files values (?, ?, ?, ?)",
-        [(number, *entry) for number, entry in enumerate(files)],
+        sql_text("ingest_add_batch_file"),
+        [
+            {"file_no": number, "file": file, "file_sha256": sha256, "fingerprint": key}
+            for number, (file, sha256, key) in enumerate(files)
+        ],
     )
 
 
@@ -202,8 +203,8 @@ def narrow_csv_raw_text(con: duckdb.DuckDBPyConnection, columns: list[str]) -> N
     """Redefine `ingest_raw_text` over the records that did not load, once they are known.
 
     `ingest_insert_rejected.sql` joins it to the rejected rows, but DuckDB builds every
-    record's text before the join: 0.5-0.9 s of a million-row load, for the ~1% it
-    keeps. Reading the rejected lines first builds only theirs. (The line count that
+    record's text before the join, for the ~1% it keeps (docs/TUNING.md, "Ingest").
+    Reading the rejected lines first builds only theirs. (The line count that
     `stg_ingest_csv_lines.sql` takes from the view is taken before this.)
     """
     con.execute(
@@ -225,23 +226,15 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
             shutil.copyfileobj(packed, scratch)
         source = Path(scratch.name)
     try:
-        create_temp_table(
-            con, "ingest_raw", "select * from read_parquet($path)", {"path": str(source)}
-        )
+        stage(con, "ingest_raw", "stg_ingest_parquet", {"path": str(source)})
     except duckdb.Error as exc:
         raise PulseError(f"{path}: cannot read it as Parquet ({first_line(exc)})") from None
     finally:
         if scratch is not None:
             Path(scratch.name).unlink(missing_ok=True)
-    con.execute("create temp view ingest_file as select rowid + 1 as line, * from ingest_raw")
-    con.execute(
-        "create temp table ingest_reader_rejects (line bigint, reason varchar, raw varchar)"
-    )
-    con.execute(
-        "create temp view ingest_raw_text as "
-        "select f.line, to_json(r)::varchar as raw from ingest_raw as r "
-        "join ingest_file as f on f.line = r.rowid + 1"
-    )
+    run_query(con, "ingest_file_from_parquet")
+    run_query(con, "ingest_no_reader_rejects")
+    run_query(con, "ingest_raw_text_from_parquet")
     return [row[0] for row in con.execute("describe ingest_raw").fetchall()]
 
 
@@ -264,10 +257,8 @@ def read_json(
         "stg_ingest_json_records",
         {"records_path": records_path, "records_items": records_path + "[*]"},
     )
-    con.execute("create temp view ingest_file as select line, doc from ingest_raw")
-    con.execute(
-        "create temp view ingest_raw_text as select line, doc::varchar as raw from ingest_raw"
-    )
+    run_query(con, "ingest_file_from_json")
+    run_query(con, "ingest_raw_text_from_json")
     return ["doc"]
 
 
@@ -302,35 +293,23 @@ def _read_json_lines(con: duckdb.DuckDBPyConnection, files: Sequence[Path], opti
     checked = con.sql(sql_text("stg_ingest_json_lines")).to_arrow_table()
     con.register("ingest_checked_lines", checked)
     try:
-        con.execute(
-            "insert into ingest_reader_rejects "
-            "select line, reason, doc from ingest_checked_lines where reason is not null"
-        )
-        con.execute(
-            "create temp table ingest_json_docs as "
-            "select line, doc::json as doc from ingest_checked_lines where reason is null"
-        )
+        run_query(con, "ingest_add_json_line_rejects")
+        run_query(con, "ingest_json_docs_from_lines")
     finally:
         con.unregister("ingest_checked_lines")
 
 
 def _read_json_document(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     try:
-        create_temp_table(
+        stage(
             con,
             "ingest_json_objects",
-            "select json from read_json_objects($path, format = 'auto', "
-            "maximum_object_size = $max_bytes)",
+            "stg_ingest_json_objects",
             {"path": str(path), "max_bytes": _JSON_MAX_OBJECT_BYTES},
         )
-        con.execute(
-            "create temp table ingest_json_docs as "
-            "select rowid + 1 as line, json as doc from ingest_json_objects"
-        )
+        run_query(con, "ingest_json_docs_from_document")
     except duckdb.Error as exc:
         raise PulseError(
             f"{path}: not valid JSON ({first_line(exc)}); fix the file or export it again"
         ) from None
-    con.execute(
-        "create temp table ingest_reader_rejects (line bigint, reason varchar, raw varchar)"
-    )
+    run_query(con, "ingest_no_reader_rejects")

@@ -79,6 +79,8 @@ def pattern_regex(pattern: str) -> str:
     return "".join(parts)
 
 
+# `_pulse_offset_minutes` below is the macro of queries/ingest/ingest_offset_minutes_macro.sql,
+# which the loader creates (temporary) once per load.
 def timestamp_sql(
     value: str, formats: tuple[str, ...], unit: str | None, key: str, params: dict
 ) -> tuple[str, str]:
@@ -139,15 +141,6 @@ def timestamp_sql(
         f"then _pulse_offset_minutes(regexp_extract({value}, ${key}_offset, 1)) else 0 end"
     )
     return parsed, offset
-
-
-#: Macros the timestamp SQL uses; the loader creates them (temporary) once per connection.
-OFFSET_MACROS = (
-    "create or replace temp macro _pulse_offset_minutes(text) as "
-    "case when text is null or text in ('', 'Z') then 0 "
-    "else coalesce(try_cast(substr(replace(text, ':', ''), 2, 2) as integer), 0) * 60 "
-    "+ coalesce(try_cast(nullif(substr(replace(text, ':', ''), 4, 2), '') as integer), 0) end",
-)
 
 
 # ----------------------------------------------------------------------------- reasons

@@ -1,6 +1,7 @@
 -- one row per issue holding any of the given demo texts in one run, most texts first: the
--- first row is the issue a demo theme's planted action belongs to (pulse/demo.py). Texts are
--- named by their external id within the demo's own sources, as truth.json names them.
+-- first row is the issue a demo theme's planted action belongs to (pulse/demo/actions.py).
+-- Texts are named by their external id within the demo's own sources, as truth.json names
+-- them.
 with theme_texts as (
     select r.issue_id
     from doc_topics as d

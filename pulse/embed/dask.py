@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -37,20 +38,18 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from pulse.config import Settings
-from pulse.db import connect
-from pulse.embed import (
+from pulse.db import connect, run_query
+from pulse.embed.cache import PENDING_ORDER, pending_texts_sql
+from pulse.embed.models import (
     BATCH_SIZE,
-    DIMENSIONS,
     EMBED_CHAR_CAP,
-    PENDING_ORDER,
-    PENDING_TEXTS,
+    FP32,
     active_model_name,
     encode,
+    load_embedding_model,
 )
+from pulse.embed.onnx import DIMENSIONS
 from pulse.errors import PulseError
-
-# pulse.embed's torch fp32 embedder, the one whose thread count a worker can set after loading.
-_TORCH_MODEL = "all-MiniLM-L6-v2"
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def export_shards(
 ) -> list[Shard]:
     """Write the texts the cache lacks for `model_name` as Parquet shards in `folder`.
 
-    The pending set and its order are `embed_missing`'s (pulse.embed.PENDING_TEXTS,
+    The pending set and its order are `embed_missing`'s (`stg_embed_pending`,
     PENDING_ORDER). Each shard is a contiguous run of that order
     that starts on a multiple of the encoder's batch size, so every batch a worker
     encodes holds exactly the texts of a single-process batch. An embedder whose
@@ -92,14 +91,14 @@ def export_shards(
     con.execute(
         f"""
         create or replace temp table pulse_pending_texts as
-        with pending as ({PENDING_TEXTS})
+        with pending as ({pending_texts_sql()})
         select row_number() over (order by {PENDING_ORDER}) - 1 as ord, text_hash, text
         from pending
         """,
         {"model": model_name, "cap": EMBED_CHAR_CAP},
     )
     try:
-        total = con.execute("select count(*) from pulse_pending_texts").fetchone()[0]
+        total = run_query(con, "embed_pending_count").fetchone()[0]
         if total == 0:
             return []
         size = shard_rows(total, shard_size, min_shards)
@@ -107,13 +106,9 @@ def export_shards(
         shards = []
         for index, start in enumerate(range(0, total, size)):
             texts = folder / f"texts-{index:05d}.parquet"
-            con.execute(
-                """
-                copy (
-                    select ord, text_hash, text from pulse_pending_texts
-                    where ord >= $start and ord < $stop order by ord
-                ) to $path (format parquet)
-                """,
+            run_query(
+                con,
+                "embed_write_shard",
                 {"start": start, "stop": start + size, "path": str(texts)},
             )
             rows = min(size, total - start)
@@ -145,14 +140,9 @@ def embed_shard(texts_path: str, vectors_path: str, model_name: str, threads: in
             core); with several worker processes on one machine, its share of the cores.
     """
     with duckdb.connect(":memory:") as con:
-        rows = con.execute(
-            "select text_hash, text from read_parquet($path) order by ord",
-            {"path": texts_path},
-        ).fetchall()
-    if threads and model_name == _TORCH_MODEL:
+        rows = run_query(con, "embed_shard_texts", {"path": texts_path}).fetchall()
+    if threads and model_name == FP32:  # the torch embedder: its threads can be set
         import torch
-
-        from pulse.embed import load_embedding_model
 
         load_embedding_model()  # sets one thread per core; ours must come after
         torch.set_num_threads(threads)
@@ -184,13 +174,8 @@ def load_shard_vectors(con: duckdb.DuckDBPyConnection, shard: Shard, model_name:
             f"{vectors} was not written; check that every Dask worker can write to "
             f"{shard.vectors.parent} (shard_dir must be shared storage)"
         )
-    matched, total, models = con.execute(
-        """
-        select count(t.text_hash), count(*), list(distinct v.model)
-        from read_parquet($vectors) as v
-        left join read_parquet($texts) as t on t.text_hash = v.text_hash
-        """,
-        {"vectors": vectors, "texts": texts},
+    matched, total, models = run_query(
+        con, "embed_shard_vectors_check", {"vectors": vectors, "texts": texts}
     ).fetchone()
     if matched != shard.rows or total != shard.rows or models != [model_name]:
         raise PulseError(
@@ -199,13 +184,7 @@ def load_shard_vectors(con: duckdb.DuckDBPyConnection, shard: Shard, model_name:
         )
     con.execute("begin transaction")
     try:
-        con.execute(
-            """
-            insert or ignore into embeddings
-            select text_hash, model, vector::float[] from read_parquet($vectors)
-            """,
-            {"vectors": vectors},
-        )
+        run_query(con, "embed_insert_shard_vectors", {"vectors": vectors})
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -249,7 +228,7 @@ def _workers_per_host() -> dict[str, int]:
     return counts
 
 
-def dask_task_runner(settings: Settings):  # -> prefect_dask.DaskTaskRunner
+def dask_task_runner(settings: Settings) -> Any:  # a prefect_dask.DaskTaskRunner
     """The configured cluster: an existing scheduler, or a LocalCluster on this machine."""
     try:
         from prefect_dask import DaskTaskRunner

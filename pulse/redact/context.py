@@ -22,12 +22,12 @@ Decisions worth knowing:
   of spaCy's en_core_web_sm, which its own release notes put at ~8,500 words/s on a CPU,
   some 300 texts/s on short tickets against ~250,000 for these regular expressions; and a
   model reads every text, while a cue word or a known name lets ingest skip the others.
-* Known names come from `pulse/lexicons/` (US Census 1990 lists plus names they miss),
+* Known names come from `pulse/redact/lexicons/` (US Census 1990 lists plus names they miss),
   without the names that are more often a word, a place or a brand ("Grace", "Austin",
   "Alexa"). A name outside the lists is masked only after a strong cue ("my name is",
   "Regards,", "Mr"); a lower-case name only after "my name is" / "name:".
 * A capitalised word that is never a name in a customer text ("Team", "Support",
-  "Customer", a weekday; `pulse/lexicons/not_names.txt`) ends a name and is never one:
+  "Customer", a weekday; `pulse/redact/lexicons/not_names.txt`) ends a name and is never one:
   "Hi team" and "Thanks, Support" stay.
 * Each pass replaces only the name, date or number, never its cue ("Hi [name],",
   "DOB: [dob]"), and no match crosses a "[" or "]", so a token never joins a cue to a

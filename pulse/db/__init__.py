@@ -1,0 +1,60 @@
+"""DuckDB access: one file, the schema, and the SQL files in `queries/`.
+
+- `pulse.db.connection`: open the file (schema at every connect), wait out other holders,
+  the run lock;
+- `pulse.db.queries`: find a query file by name, run it with checked `$name` parameters;
+- `pulse.db.snapshots`: the analysts' copy, and `pulse restore`;
+- `pulse.db.damage`: a file that is not whole, and `explain` for what a command raised.
+"""
+
+from pulse.db.connection import (
+    MEMORY_LIMIT,
+    DatabaseBusy,
+    connect,
+    finish_pending,
+    lock_holder,
+    require_database,
+    run_lock,
+)
+from pulse.db.damage import (
+    DatabaseDamaged,
+    damaged_file,
+    damaged_message,
+    explain,
+    is_damage,
+    snapshot_path,
+)
+from pulse.db.queries import (
+    fetch_dicts,
+    query_params,
+    query_path,
+    run_query,
+    schema_files,
+    sql_text,
+)
+from pulse.db.snapshots import check_whole, restore_snapshot, snapshot
+
+__all__ = [
+    "MEMORY_LIMIT",
+    "DatabaseBusy",
+    "DatabaseDamaged",
+    "check_whole",
+    "connect",
+    "damaged_file",
+    "damaged_message",
+    "explain",
+    "fetch_dicts",
+    "finish_pending",
+    "is_damage",
+    "lock_holder",
+    "query_params",
+    "query_path",
+    "require_database",
+    "restore_snapshot",
+    "run_lock",
+    "run_query",
+    "schema_files",
+    "snapshot",
+    "snapshot_path",
+    "sql_text",
+]

@@ -1,0 +1,4 @@
+-- deletes the sentiment rows of the texts of $sources (pulse sources remove); the
+-- statement's one row counts them
+delete from sentiment where feedback_id in
+    (select feedback_id from feedback where source in $sources)
