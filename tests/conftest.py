@@ -18,6 +18,8 @@ import pytest
 import pulse  # noqa: F401  (offline and cache environment first)
 from pulse.weeks import IsoWeek
 
+pytest_plugins = ["tests.sql_coverage"]
+
 DEMO_WEEK = IsoWeek.parse("2026-W46")
 DEMO_SCALE = 0.3
 
