@@ -36,6 +36,7 @@ from pulse.embed import (
 from pulse.embed.dask import (
     dask_task_runner,
     embed_on_dask,
+    embed_shard,
     export_shards,
     load_shard_vectors,
     shard_rows,
@@ -275,6 +276,30 @@ def test_shards_are_whole_batches_of_the_single_process_order_and_cover_every_mi
         exported += [h for _, h in rows]
     assert [s.rows for s in shards] == [64, 64, 64, 6]  # 100 rounds down to one batch of 64
     assert exported == [h for (h,) in expected]
+
+
+def test_a_shard_embedded_in_this_process_gives_the_vectors_of_the_single_process_path(
+    tmp_path,
+):
+    """What a Dask worker runs (`embed_shard`), run here: its vectors are `encode`'s."""
+    from pulse.embed import encode
+
+    db = _feedback_db(tmp_path / "p.duckdb", _texts()[:70])
+    con = connect(db)
+    try:
+        shards = export_shards(con, tmp_path / "run", FP32, shard_size=64, min_shards=1)
+        texts = dict(
+            con.execute("select text_hash, any_value(text) from feedback group by 1").fetchall()
+        )
+    finally:
+        con.close()
+    shard = shards[-1]
+    assert embed_shard(str(shard.texts), str(shard.vectors), FP32) == shard.rows
+    got = pq.read_table(shard.vectors).to_pylist()
+    hashes = [row["text_hash"] for row in got]
+    expected = encode([texts[h] for h in hashes], model_name=FP32)
+    assert np.allclose(np.array([row["vector"] for row in got]), expected, atol=1e-5)
+    assert {row["model"] for row in got} == {FP32}
 
 
 def test_vectors_that_do_not_match_their_shard_are_refused_and_nothing_is_cached(tmp_path):
