@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from pulse.config import load_settings
+from pulse.db import run_query
 from pulse.errors import PulseError
 from pulse.topics.edits import (
     edit_taxonomy,
@@ -47,10 +48,8 @@ def _run_for(con: duckdb.DuckDBPyConnection, week: IsoWeek | None) -> tuple[str,
         from pulse.run import latest_run
 
         return latest_run(con, week), week
-    row = con.execute(
-        "select run_id, week from runs where outcome = 'ok' order by finished_at desc limit 1"
-    ).fetchone()
-    return (row[0], IsoWeek.parse(row[1])) if row else None
+    row = run_query(con, "newest_ok_run").fetchone()
+    return (row[1], IsoWeek.parse(row[0])) if row else None
 
 
 def list_topics(
@@ -67,30 +66,8 @@ def list_topics(
     start, end = week.bounds_utc(timezone) if week else (None, None)
     rows = [
         dict(zip(_LIST_COLUMNS, r, strict=True))
-        for r in con.execute(
-            """
-            with week_docs as (
-                select r.theme_id, r.issue_id, d.probability, f.text_redacted
-                from doc_topics as d
-                inner join feedback as f using (feedback_id)
-                inner join topic_rollup_of($run_id) as r on r.topic_id = d.topic_id
-                where d.run_id = $run_id and f.created_at >= $start and f.created_at < $end
-            ),
-            volumes as (
-                select theme_id as topic_id, count(*) as volume,
-                    arg_max(text_redacted, probability) as quote
-                from week_docs group by theme_id
-                union all
-                select issue_id, count(*), arg_max(text_redacted, probability)
-                from week_docs where issue_id is distinct from theme_id group by issue_id
-            )
-            select t.topic_id, t.label, t.status, t.merged_into, t.keywords,
-                coalesce(v.volume, 0), v.quote, coalesce(t.level, 'theme'), t.parent_id
-            from topics as t
-            left join volumes as v using (topic_id)
-            order by coalesce(v.volume, 0) desc, t.topic_id
-            """,
-            {"run_id": run_id, "start": start, "end": end},
+        for r in run_query(
+            con, "cli_topic_list", {"run_id": run_id, "start": start, "end": end}
         ).fetchall()
     ]
     # issues by volume, each followed by its sub-themes; a sub-theme with no issue stands alone
@@ -111,14 +88,7 @@ def show_topic(
     con: duckdb.DuckDBPyConnection, topic_id: int, timezone: str = "UTC", quotes: int = 3
 ) -> dict[str, Any]:
     """One topic: its registry row, weekly volume over the newest run's window, quotes."""
-    row = con.execute(
-        """
-        select topic_id, label, auto_label, status, keywords, first_seen_week, last_seen_week,
-            merged_into, owner, notes
-        from topics where topic_id = $id
-        """,
-        {"id": topic_id},
-    ).fetchone()
+    row = run_query(con, "cli_topic_row", {"id": topic_id}).fetchone()
     if not row:
         raise PulseError(f"topic {topic_id} does not exist; see `pulse topics list`")
     keys = (
@@ -132,51 +102,17 @@ def show_topic(
     if not chosen:
         return topic
     run_id, _ = chosen
-    topic["merged_from"] = [
-        r[0]
-        for r in con.execute(
-            "select topic_id from topics where merged_into = $id order by topic_id",
-            {"id": topic_id},
-        ).fetchall()
-    ]
-    topic["sub_themes"] = [
-        r[0]
-        for r in con.execute(
-            "select topic_id from topics where parent_id = $id order by topic_id",
-            {"id": topic_id},
-        ).fetchall()
-    ]
+    merged_from, sub_themes = run_query(con, "cli_topic_relatives", {"id": topic_id}).fetchone()
+    topic["merged_from"], topic["sub_themes"] = merged_from or [], sub_themes or []
     # the texts that count under it (an issue's: all its sub-themes'), as the report counts
     members = [
-        r[0]
-        for r in con.execute(
-            "select topic_id from topic_rollup where is_visible and "
-            "(theme_id = $id or issue_id = $id) order by topic_id",
-            {"id": topic_id},
-        ).fetchall()
+        r[0] for r in run_query(con, "cli_topic_members", {"id": topic_id}).fetchall()
     ] or [topic_id, *topic["merged_from"]]
-    topic["weekly_volume"] = con.execute(
-        """
-        select strftime(timezone($tz, f.created_at at time zone 'UTC'), '%G-W%V') as week,
-            count(*) as volume
-        from doc_topics as d
-        inner join feedback as f using (feedback_id)
-        where d.run_id = $run_id and list_contains($members, d.topic_id)
-        group by 1
-        order by 1
-        """,
-        {"tz": timezone, "run_id": run_id, "members": members},
+    topic["weekly_volume"] = run_query(
+        con, "cli_topic_weekly_volume", {"tz": timezone, "run_id": run_id, "members": members}
     ).fetchall()
-    topic["quotes"] = con.execute(
-        """
-        select f.feedback_id, f.text_redacted
-        from doc_topics as d
-        inner join feedback as f using (feedback_id)
-        where d.run_id = $run_id and list_contains($members, d.topic_id)
-        order by f.created_at desc, d.probability desc, f.feedback_id
-        limit $n
-        """,
-        {"run_id": run_id, "members": members, "n": quotes},
+    topic["quotes"] = run_query(
+        con, "cli_topic_quotes", {"run_id": run_id, "members": members, "n": quotes}
     ).fetchall()
     return topic
 
@@ -274,7 +210,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
     known, examples = None, []
     if command != "seed" and settings.db_path.exists():
         with connect(settings.db_path) as con:
-            known = {r[0] for r in con.execute("select topic_id from topics").fetchall()}
+            known = {r[0] for r in run_query(con, "cli_topic_ids").fetchall()}
             chosen = _run_for(con, None) if command == "split" else None
             if chosen and args.topic_id in known:
                 examples = split_examples(con, chosen[0], args.topic_id, args.sub_theme, args.texts)

@@ -12,8 +12,8 @@ with docs as (
         p.parent_id as clustered_issue_id,
         r.theme_id,
         r.issue_id,
-        theme.status = 'hidden' as is_theme_hidden,
-        strftime(timezone($tz, f.created_at at time zone 'UTC'), '%G-W%V') as week,
+        not is_shown(theme.status) as is_theme_hidden,
+        local_week(f.created_at, $tz) as week,
         s.label = 'negative' as is_negative,
         s.label is not null as has_sentiment
     from doc_topics as d

@@ -8,7 +8,7 @@ with final as (
         f.text_redacted,
         f.text_hash,
         coalesce(d.topic_id, -1) as clustered_id,
-        strftime(timezone($tz, f.created_at at time zone 'UTC'), '%G-W%V') as week
+        local_week(f.created_at, $tz) as week
     from doc_topics as d
     inner join feedback as f using (feedback_id)
     where d.run_id = $run_id

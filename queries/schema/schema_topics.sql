@@ -68,8 +68,7 @@ final as (
         targets.topic_id,
         targets.theme_id,
         coalesce(issue.merged_into, targets.parent_id, targets.theme_id) as issue_id,
-        targets.theme_status <> 'hidden'
-            and coalesce(shown.status, 'active') <> 'hidden' as is_visible
+        is_shown(targets.theme_status) and is_shown(shown.status) as is_visible
     from targets
     left join topics as issue on issue.topic_id = targets.parent_id
     left join topics as shown

@@ -3,7 +3,7 @@
 with windowed as (
     select
         f.*,
-        strftime(timezone($tz, f.created_at at time zone 'UTC'), '%G-W%V') as week
+        local_week(f.created_at, $tz) as week
     from feedback as f
     where f.created_at >= $window_start and f.created_at < $window_end
 ),
