@@ -299,3 +299,35 @@ def test_killed_during_rendering_a_plain_rerun_completes_with_the_same_outputs(
 
     _assert_clean_database(db_path, demo_run.db_path)
     _assert_same_outputs(pdf, demo_run)
+
+
+def test_a_run_left_running_is_marked_crashed_and_its_rows_go(demo_run, tmp_path):
+    """What the next run does first, in this process: the killed run's row says crashed
+    and why, and the rows it wrote under its run id are gone; other runs keep theirs."""
+    from pulse.run import recover_crashed_runs
+
+    with connect(demo_run.copy_db(tmp_path / "pulse.duckdb")) as con:
+        (kept_run,) = con.execute("select run_id from runs where outcome = 'ok' limit 1").fetchone()
+        kept_rows = con.execute(
+            "select count(*) from doc_topics where run_id = $r", {"r": kept_run}
+        ).fetchone()[0]
+        con.execute(
+            "insert into runs (run_id, week, outcome, started_at) "
+            "values ('killed', '2026-W46', 'running', now())"
+        )
+        con.execute(
+            "insert into doc_topics select 'killed', feedback_id, topic_id, probability "
+            "from doc_topics where run_id = $r",
+            {"r": kept_run},
+        )
+        recover_crashed_runs(con)
+        outcome, error, finished = con.execute(
+            "select outcome, error, finished_at from runs where run_id = 'killed'"
+        ).fetchone()
+        left = con.execute("select count(*) from doc_topics where run_id = 'killed'").fetchone()[0]
+        still = con.execute(
+            "select count(*) from doc_topics where run_id = $r", {"r": kept_run}
+        ).fetchone()[0]
+    assert (outcome, error) == ("crashed", "the process ended before the run finished")
+    assert finished is not None
+    assert left == 0 and still == kept_rows > 0

@@ -21,7 +21,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     """
     import duckdb
 
-    from pulse.db import DatabaseBusy, connect, run_query, snapshot_path
+    from pulse.db import DatabaseBusy, connect, run_lock_holder, run_query, snapshot_path
     from pulse.ingest import source_rows
 
     settings = load_settings()
@@ -35,7 +35,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     except DatabaseBusy as busy:  # not a damaged file: that is no reason to show the snapshot
         snap = snapshot_path(db_path)
         if not snap.exists():
-            holder = _run_lock_holder(db_path)
+            holder = run_lock_holder(db_path)
             if holder:
                 print(
                     f"a run is in progress (process {holder}) and is writing {db_path}; "
@@ -63,7 +63,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         con.close()
     if source != db_path:
         print(f"(a run is writing {db_path}; showing the snapshot {source})")
-    holder = _run_lock_holder(db_path)
+    holder = run_lock_holder(db_path)
     if holder:
         print(f"a run is in progress (process {holder})")
     print(f"{'week':<9} {'outcome':<8} {'started (UTC)':<19} {'seconds':>8} {'issues':>6}  run id")
@@ -108,21 +108,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if newest:
         print(f"its newest run: week {newest[0]} ({newest[1]}); rerun later weeks with `pulse run`")
     return 0
-
-
-def _run_lock_holder(db_path: Path) -> str | None:
-    """The PID of a run holding the run lock right now, if any."""
-    import fcntl
-
-    path = Path(f"{db_path}.run.lock")
-    if not path.exists():
-        return None
-    with path.open("r") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return handle.read().strip() or "unknown"
-    return None
 
 
 def cmd_config(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from pulse.db.connection import (
     lock_holder,
     require_database,
     run_lock,
+    run_lock_holder,
 )
 from pulse.db.damage import (
     DatabaseDamaged,
@@ -47,6 +48,7 @@ __all__ = [
     "finish_pending",
     "is_damage",
     "lock_holder",
+    "run_lock_holder",
     "query_params",
     "query_path",
     "require_database",

@@ -136,6 +136,25 @@ def lock_holder(message: str) -> tuple[int, str] | None:
     return None
 
 
+def run_lock_holder(db_path: Path | str) -> str | None:
+    """The PID a running run wrote into `<db>.run.lock` while it holds the lock, else None.
+
+    A shared, non-blocking probe: it never waits and never keeps the lock, so `pulse status`
+    and the editor can ask while a run writes.
+    """
+    import fcntl
+
+    path = Path(f"{db_path}.run.lock")
+    if not path.exists():
+        return None
+    with path.open("r") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return handle.read().strip() or "unknown"
+    return None
+
+
 def _default_lock_timeout() -> float:
     from pulse.config import load_settings
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from pulse.db import MEMORY_LIMIT, fetch_dicts, lock_holder, snapshot_path
+from pulse.db import MEMORY_LIMIT, fetch_dicts, lock_holder, run_lock_holder, snapshot_path
 from pulse.errors import PulseError
 from pulse.run import RunContext, metric_params
 from pulse.weeks import IsoWeek
@@ -65,17 +65,7 @@ def database_to_read(db_path: Path) -> Path:
 
 def _run_in_progress(db_path: Path) -> bool:
     """Whether a run holds the run lock right now (the lock is free when no file exists)."""
-    import fcntl
-
-    path = Path(f"{db_path}.run.lock")
-    if not path.exists():
-        return False
-    with path.open("r") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-    return False
+    return run_lock_holder(db_path) is not None
 
 
 @contextmanager
