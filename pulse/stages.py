@@ -201,13 +201,13 @@ def cluster_topics(
     con.execute("begin transaction")
     try:
         undo.save(con, ctx.run_id)
-        reused = None if rebuild else _reusable_run(con, ctx, start, end)
-        reseeded = None if rebuild or reused else _reusable_run(con, ctx, start, end, True)
-        if reused or reseeded:
+        reusable = None if rebuild else _reusable_run(con, ctx, start, end)
+        if reusable:
+            reused, same_seeds = reusable
             for copy in ("doc_topics_copy_run", "run_topic_parents_copy_run"):
-                run_query(con, copy, {"run_id": ctx.run_id, "reused": reused or reseeded})
-            counts: dict[str, Any] = {"reused_run": reused or reseeded}
-            if reseeded:
+                run_query(con, copy, {"run_id": ctx.run_id, "reused": reused})
+            counts: dict[str, Any] = {"reused_run": reused}
+            if not same_seeds:
                 counts["seeded_texts"] = claim_seeded_texts(con, ctx.run_id, ctx.week)
         else:
             result = cluster_window(
@@ -236,10 +236,10 @@ def cluster_topics(
 
 
 def _reusable_run(
-    con: duckdb.DuckDBPyConnection, ctx: RunContext, start, end, any_seeds: bool = False
-) -> str | None:
-    """The newest ok run of this week whose clustered texts (and seeds, unless `any_seeds`)
-    equal today's."""
+    con: duckdb.DuckDBPyConnection, ctx: RunContext, start, end
+) -> tuple[str, bool] | None:
+    """The newest ok run of this week whose clustered texts equal today's (one made under
+    today's seeds if there is one), and whether its seeds are today's."""
     from pulse.topics.taxonomy_apply import seeds_fingerprint
 
     params = {
@@ -248,11 +248,11 @@ def _reusable_run(
         "start": start,
         "end": end,
         "seeds": seeds_fingerprint(),
-        "any_seeds": any_seeds,
     }
-    run_id, before, now, same = run_query(con, "reusable_topic_run", params).fetchone()
+    row = run_query(con, "reusable_topic_run", params).fetchone()
+    run_id, same_seeds, before, now, same = row
     if run_id and before == now == same:
-        return run_id
+        return run_id, bool(same_seeds)
     return None
 
 

@@ -1,14 +1,16 @@
--- one row: the newest ok run of week $week (other than $run_id) made under the same taxonomy
--- seeds (or under any seeds, when $any_seeds), how many texts it clustered, how many the
--- window [$start, $end) holds now, and how many of those are the same texts with the same
--- content. The topic stage reuses that run's assignment when all three counts are equal
--- (with other seeds, the seeds then claim their texts on top of it).
+-- one row: the newest ok run of week $week (other than $run_id), one made under the same
+-- taxonomy seeds first, whether its seeds are these, how many texts it clustered, how many
+-- the window [$start, $end) holds now, and how many of those are the same texts with the
+-- same content. The topic stage reuses that run's assignment when all three counts are
+-- equal (with other seeds, the seeds then claim their texts on top of it).
 with candidate as (
-    select run_id
+    select
+        run_id,
+        coalesce(json_extract_string(parameters, '$.taxonomy_seeds') = $seeds, false)
+            as same_seeds
     from runs
     where week = $week and outcome = 'ok' and run_id <> $run_id
-        and ($any_seeds or json_extract_string(parameters, '$.taxonomy_seeds') = $seeds)
-    order by finished_at desc
+    order by same_seeds desc, finished_at desc
     limit 1
 ),
 
@@ -28,6 +30,7 @@ now as (
 final as (
     select
         (select run_id from candidate) as run_id,
+        (select same_seeds from candidate) as same_seeds,
         (select count(*) from before) as clustered_count,
         (select count(*) from now) as window_count,
         (select count(*) from before inner join now using (feedback_id, text_hash))
