@@ -3,7 +3,7 @@
 Embedding is the costliest stage, so vectors are stored in DuckDB keyed by
 (text_hash, model) and a weekly run only pays for the texts it has not seen before.
 
-Four embedders fill that cache, all with 384-d unit vectors:
+Five embedders fill that cache, MiniLM's four with 384-d unit vectors:
 
 - `minilm-onnx-int8-v2` (default): the bundled MiniLM as an int8 ONNX graph whose
   activation scales never depend on other texts, so texts of one token length run as
@@ -16,6 +16,10 @@ Four embedders fill that cache, all with 384-d unit vectors:
 - `minilm-m2v`: a model2vec static model distilled from MiniLM; a different
   vector space (hence a different cache key) at two orders of magnitude more
   texts per second, for when volume matters more than nuance.
+
+- `use-multilingual-v3`: Universal Sentence Encoder multilingual, 512-d, one space for
+  16 languages (`pulse.embed.multilingual`); the embedder of a window whose texts are not
+  all English (`pulse.embed.choice`).
 
 The three built ones are made from the bundled weights by `scripts/build_embedders.py`
 on first use, never downloaded. Which one serves is the `embedding_model` setting
@@ -36,7 +40,9 @@ from pulse.embed.models import (
     ONNX_INT8,
     ONNX_INT8_V2,
     STATIC_M2V,
+    USE_M3,
     active_model_name,
+    dimensions,
     encode,
     load_embedding_model,
 )
@@ -54,7 +60,9 @@ __all__ = [
     "ONNX_INT8",
     "ONNX_INT8_V2",
     "STATIC_M2V",
+    "USE_M3",
     "active_model_name",
+    "dimensions",
     "embed_missing",
     "encode",
     "load_embedding_model",

@@ -13,8 +13,14 @@ import numpy as np
 import pyarrow as pa
 
 from pulse.db import finish_pending, run_query, sql_text
-from pulse.embed.models import EMBED_CHAR_CAP, ONNX_EMBEDDERS, active_model_name, encode, load_built
-from pulse.embed.onnx import DIMENSIONS
+from pulse.embed.models import (
+    EMBED_CHAR_CAP,
+    ONNX_EMBEDDERS,
+    active_model_name,
+    dimensions,
+    encode,
+    load_built,
+)
 from pulse.errors import PulseError
 
 # The texts the cache lacks for $model are queries/staging/stg_embed_pending.sql, one per
@@ -111,7 +117,7 @@ def _store_vectors(
             "text_hash": pa.array(hashes, pa.string()),
             "model": pa.array([name] * len(hashes), pa.string()),
             "vector": pa.FixedSizeListArray.from_arrays(
-                pa.array(vectors.reshape(-1), pa.float32()), DIMENSIONS
+                pa.array(vectors.reshape(-1), pa.float32()), dimensions(name)
             ),
         }
     )
@@ -137,10 +143,11 @@ def load_vectors(
     it through one Arrow table, a flattened copy and a reordering took four times that).
     """
     n = len(text_hashes)
-    out = np.empty((n, DIMENSIONS), dtype=np.float32)
+    name = model_name or active_model_name()
+    width = dimensions(name)
+    out = np.empty((n, width), dtype=np.float32)
     if not n:
         return out
-    name = model_name or active_model_name()
     wanted = pa.table(
         {
             "text_hash": pa.array(text_hashes, pa.string()),
@@ -151,9 +158,9 @@ def load_vectors(
     con.register("wanted_hashes", wanted)
     filled = 0
     try:
-        batches = con.sql(
-            sql_text("embed_wanted_vectors"), params={"model": name}
-        ).to_arrow_reader(65536)
+        batches = con.sql(sql_text("embed_wanted_vectors"), params={"model": name}).to_arrow_reader(
+            65536
+        )
         try:
             for batch in batches:
                 vectors = batch.column(1)
@@ -161,7 +168,7 @@ def load_vectors(
                     raise PulseError("some texts have no embedding yet; run the embed step first")
                 positions = batch.column(0).to_numpy()
                 flat = vectors.flatten().to_numpy(zero_copy_only=False)
-                out[positions] = flat.reshape(len(positions), DIMENSIONS)
+                out[positions] = flat.reshape(len(positions), width)
                 filled += len(positions)
         finally:
             batches.close()

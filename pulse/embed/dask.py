@@ -45,10 +45,10 @@ from pulse.embed.models import (
     EMBED_CHAR_CAP,
     FP32,
     active_model_name,
+    dimensions,
     encode,
     load_embedding_model,
 )
-from pulse.embed.onnx import DIMENSIONS
 from pulse.errors import PulseError
 
 
@@ -152,7 +152,7 @@ def embed_shard(texts_path: str, vectors_path: str, model_name: str, threads: in
             "text_hash": pa.array([h for h, _ in rows], pa.string()),
             "model": pa.array([model_name] * len(rows), pa.string()),
             "vector": pa.FixedSizeListArray.from_arrays(
-                pa.array(vectors.reshape(-1), pa.float32()), DIMENSIONS
+                pa.array(vectors.reshape(-1), pa.float32()), dimensions(model_name)
             ),
         }
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from pulse.embed.multilingual import USE_DIMENSIONS, encode_use
 from pulse.embed.onnx import DIMENSIONS, OnnxEmbedder
 from pulse.errors import PulseError
 
@@ -20,7 +21,9 @@ FP32 = "all-MiniLM-L6-v2"
 ONNX_INT8_V2 = "minilm-onnx-int8-v2"
 ONNX_INT8 = "minilm-onnx-int8"
 STATIC_M2V = "minilm-m2v"
-EMBEDDERS = (ONNX_INT8_V2, ONNX_INT8, FP32, STATIC_M2V)
+#: Universal Sentence Encoder multilingual v3 (pulse.embed.multilingual), 512-d.
+USE_M3 = "use-multilingual-v3"
+EMBEDDERS = (ONNX_INT8_V2, ONNX_INT8, FP32, STATIC_M2V, USE_M3)
 ONNX_EMBEDDERS = (ONNX_INT8_V2, ONNX_INT8)
 # The embedder a run uses when nothing is configured (the `embedding_model` default).
 MODEL_NAME = ONNX_INT8_V2
@@ -31,6 +34,11 @@ EMBED_CHAR_CAP = 2000
 # 32 (docs/TUNING.md, "Embedders").
 BATCH_SIZE = 64
 _REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def dimensions(name: str) -> int:
+    """Vector size of an embedder's vectors (MiniLM's 384, USE's 512)."""
+    return USE_DIMENSIONS if name == USE_M3 else DIMENSIONS
 
 
 def active_model_name() -> str:
@@ -108,10 +116,12 @@ def encode(
     model_name: str | None = None,
 ) -> np.ndarray:
     """L2-normalised float32 vectors for texts, longest-first batching for less padding."""
-    if not texts:
-        return np.zeros((0, DIMENSIONS), dtype=np.float32)
     name = model_name or active_model_name()
+    if not texts:
+        return np.zeros((0, dimensions(name)), dtype=np.float32)
     capped = [t[:EMBED_CHAR_CAP] for t in texts]
+    if name == USE_M3:
+        return encode_use(capped)
     if name == FP32:
         # sentence-transformers sorts by length inside encode (checked in bench/embed.py).
         vectors = load_embedding_model().encode(
