@@ -108,12 +108,14 @@ class Settings:
     # mapping must not pass as a successful load.
     max_rejected_share: float = 0.5
     random_seed: int = 42
-    # Which embedder fills the embeddings cache (pulse/embed/): all-MiniLM-L6-v2 (torch fp32),
-    # minilm-onnx-int8-v2 (the same model in int8, texts of one length batched, ~6x fp32's
-    # speed, same topic quality on banking77 and Bitext), minilm-onnx-int8 (the previous
-    # default, one text per call) or minilm-m2v (static; not usable with today's topic
-    # thresholds). Cached per model: a new name re-embeds every text once.
-    embedding_model: str = "minilm-onnx-int8-v2"
+    # Which embedder fills the embeddings cache (pulse/embed/). "auto" (default): MiniLM
+    # int8 while a window's texts are English, use-multilingual-v3 (USE, 16 languages) once
+    # more than MULTILINGUAL_SHARE are in other languages (pulse/embed/choice.py). Or one of:
+    # all-MiniLM-L6-v2 (torch fp32), minilm-onnx-int8-v2 (int8, ~6x fp32's speed, same topic
+    # quality), minilm-onnx-int8 (the previous default, one text per call), minilm-m2v
+    # (static; not usable with today's topic thresholds) or use-multilingual-v3. Cached per
+    # model: a new name re-embeds every text once.
+    embedding_model: str = "auto"
     # How long a run (or any command) waits for another process that holds the
     # database before it gives up and names that process.
     lock_timeout_seconds: float = 300.0

@@ -114,17 +114,41 @@ def embed_texts(settings: Settings) -> int:
     subflow of Prefect tasks, and only this process opens the database
     (`pulse.embed.dask`); so this stage opens the database itself, not its caller.
     """
+    from pulse.embed import active_model_name, embed_missing
+    from pulse.embed.choice import sentiment_embedders
+
     reporter = current_reporter()
+    window = active_model_name()
     if settings.task_runner == "dask":
         from pulse.embed.dask import embed_on_dask
 
-        return embed_on_dask(settings, on_batch=reporter.embed_batch)
-    from pulse.embed import embed_missing
-
+        done = embed_on_dask(settings, on_batch=reporter.embed_batch)
+    else:
+        with connect(settings.db_path) as con:
+            done = embed_missing(
+                con, progress=reporter.embed_progress_bar, on_batch=reporter.embed_batch
+            )
+    # The sentiment models' vectors where they are not the window's: MiniLM for English
+    # texts in a USE window, USE for the other languages in a MiniLM window.
+    english, other = sentiment_embedders(window)
     with connect(settings.db_path) as con:
-        return embed_missing(
-            con, progress=reporter.embed_progress_bar, on_batch=reporter.embed_batch
-        )
+        for model, scope in ((english, "english"), (other, "other")):
+            if model != window:
+                done += embed_missing(con, model_name=model, scope=scope)
+    return done
+
+
+def choose_embedder(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> str:
+    """Choose the window's embedder from its languages and keep it with the run
+    (`pulse.embed.choice`); the name of the chosen one."""
+    from pulse.embed.choice import choose_embedder as choose
+    from pulse.embed.choice import record_embedder
+    from pulse.embed.models import configured_model_name
+
+    start, end = ctx.bounds(ctx.window[0], ctx.week)
+    choice = choose(con, configured_model_name(), start, end)
+    record_embedder(con, ctx.run_id, str(ctx.week), choice)
+    return choice.model
 
 
 def score_sentiment(con: duckdb.DuckDBPyConnection, chunk_size: int = SENTIMENT_CHUNK) -> int:

@@ -26,6 +26,7 @@ RUN_TABLES = (
     "weekly_kpis",
     "topic_week_metrics",
     "ranked_issues",
+    "embedder_choices",
 )
 SEQUENCE = "topic_id_seq"
 

@@ -37,6 +37,12 @@ class DatabaseBusy(PulseError):
 # tables would spill.
 MEMORY_LIMIT = "1GB"
 
+# The embedder the last opened database's registry was built with (its newest
+# `embedder_choices` row), or None: what `pulse.embed.active_model_name` uses when
+# embedding_model is "auto". One database per process is the rule for a run, the CLI
+# and the editor, so the last connect's value is the one that applies.
+_database_embedder: str | None = None
+
 _HOLDER_RE = re.compile(r"lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
@@ -94,7 +100,29 @@ def connect(
     except duckdb.Error as exc:
         con.close()
         raise _open_error(db_path, exc) from None
+    _read_database_embedder(con)
     return con
+
+
+def _read_database_embedder(con: duckdb.DuckDBPyConnection) -> None:
+    """Remember the registry's embedder (a read-only copy older than the table has none)."""
+    global _database_embedder
+    try:
+        row = con.execute(sql_text("embedder_current")).fetchone()
+    except duckdb.CatalogException:
+        row = None
+    _database_embedder = row[0] if row else None
+
+
+def database_embedder() -> str | None:
+    """The embedder of the last opened database's registry (None: it has chosen none)."""
+    return _database_embedder
+
+
+def set_database_embedder(model: str | None) -> None:
+    """Use `model` as the registry's embedder in this process (a run that just chose it)."""
+    global _database_embedder
+    _database_embedder = model
 
 
 def _open_error(db_path: Path, exc: duckdb.Error) -> PulseError:

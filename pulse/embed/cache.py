@@ -32,7 +32,7 @@ PENDING_ORDER = "least(length(text), $cap) desc, text_hash"
 
 
 def pending_texts_sql() -> str:
-    """The pending set's query (`stg_embed_pending`, parameter `$model`), to select from."""
+    """The pending set's query (`stg_embed_pending`, parameters `$model`, `$scope`)."""
     return sql_text("stg_embed_pending")
 
 
@@ -42,6 +42,7 @@ def embed_missing(
     on_batch: Callable[[int, int], None] | None = None,
     chunk_size: int = 8192,
     model_name: str | None = None,
+    scope: str = "all",
 ) -> int:
     """Embed every feedback text that has no cached vector yet; returns how many were new.
 
@@ -51,16 +52,20 @@ def embed_missing(
     from a second cursor `chunk_size` at a time, so a first run over a million
     texts of history holds one chunk of texts in Python, not all of them. A commit costs
     about the same whatever its size, hence chunks of 8,192 (docs/TUNING.md, "Embedders").
+    `scope` narrows the texts by language (`stg_embed_pending`): the sentiment models need
+    one embedder's vectors for English texts and another's for the rest.
     """
     name = model_name or active_model_name()
-    params = {"model": name, "cap": EMBED_CHAR_CAP}
+    params = {"model": name, "cap": EMBED_CHAR_CAP, "scope": scope}
     pending = pending_texts_sql()
     pending_sql = f"""
         with pending as ({pending})
         select text_hash, left(text, $cap) as capped from pending
         order by {PENDING_ORDER}
     """
-    total = con.execute(f"select count(*) from ({pending})", {"model": name}).fetchone()[0]
+    total = con.execute(
+        f"select count(*) from ({pending})", {"model": name, "scope": scope}
+    ).fetchone()[0]
     if not total:
         return 0
     reader = con.cursor()  # its own snapshot: the inserts below do not disturb the stream

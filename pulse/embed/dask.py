@@ -95,7 +95,7 @@ def export_shards(
         select row_number() over (order by {PENDING_ORDER}) - 1 as ord, text_hash, text
         from pending
         """,
-        {"model": model_name, "cap": EMBED_CHAR_CAP},
+        {"model": model_name, "cap": EMBED_CHAR_CAP, "scope": "all"},
     )
     try:
         total = run_query(con, "embed_pending_count").fetchone()[0]

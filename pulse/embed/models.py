@@ -24,8 +24,11 @@ STATIC_M2V = "minilm-m2v"
 #: Universal Sentence Encoder multilingual v3 (pulse.embed.multilingual), 512-d.
 USE_M3 = "use-multilingual-v3"
 EMBEDDERS = (ONNX_INT8_V2, ONNX_INT8, FP32, STATIC_M2V, USE_M3)
+#: The `embedding_model` default: MiniLM for English windows, USE once languages mix
+#: (pulse.embed.choice).
+AUTO = "auto"
 ONNX_EMBEDDERS = (ONNX_INT8_V2, ONNX_INT8)
-# The embedder a run uses when nothing is configured (the `embedding_model` default).
+# The English embedder "auto" starts a registry on.
 MODEL_NAME = ONNX_INT8_V2
 # MiniLM reads at most MAX_TOKENS word pieces; longer texts only cost tokenizer time.
 EMBED_CHAR_CAP = 2000
@@ -41,19 +44,32 @@ def dimensions(name: str) -> int:
     return USE_DIMENSIONS if name == USE_M3 else DIMENSIONS
 
 
+def configured_model_name() -> str:
+    """The `embedding_model` setting: an embedder's name, or "auto" (the default)."""
+    from pulse.config import load_settings
+
+    name = getattr(load_settings(), "embedding_model", None) or os.environ.get(
+        "PULSE_EMBEDDING_MODEL", AUTO
+    )
+    if name != AUTO and name not in EMBEDDERS:
+        raise PulseError(
+            f"embedding_model {name!r} is unknown; use auto or one of {', '.join(EMBEDDERS)}"
+        )
+    return name
+
+
 def active_model_name() -> str:
-    """The embedder this process uses: the `embedding_model` setting, else the default.
+    """The embedder this process uses: the `embedding_model` setting, or with "auto" the
+    one the open database's registry was built with (MiniLM for a new one).
 
     Read on every call (not cached) so a test or a CLI override of
     PULSE_EMBEDDING_MODEL takes effect without a restart.
     """
-    from pulse.config import load_settings
+    from pulse.db import database_embedder
 
-    name = getattr(load_settings(), "embedding_model", None) or os.environ.get(
-        "PULSE_EMBEDDING_MODEL", MODEL_NAME
-    )
-    if name not in EMBEDDERS:
-        raise PulseError(f"embedding_model {name!r} is unknown; use one of {', '.join(EMBEDDERS)}")
+    name = configured_model_name()
+    if name == AUTO:
+        return database_embedder() or MODEL_NAME
     return name
 
 

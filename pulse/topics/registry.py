@@ -148,10 +148,13 @@ def register_clusters(
     labels_of = labels_of or {}
     praise_of = praise_of or {}
     exclude = exclude or set()
+    width = len(next(iter(centroids.values()))) if centroids else 0
+    # A centroid of another width was made by the embedder the registry left for the
+    # multilingual one (pulse.embed.choice): its topics are matched by documents only.
     registry = [
         (topic_id, np.asarray(centroid, dtype=np.float32))
         for topic_id, centroid in run_query(con, "topics_theme_centroids").fetchall()
-        if topic_id not in exclude
+        if topic_id not in exclude and len(centroid) == width
     ]
     # A topic deleted since (a rebuilt registry) cannot be inherited.
     known = {row[0] for row in run_query(con, "topics_known_ids").fetchall()}

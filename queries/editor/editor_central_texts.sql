@@ -16,7 +16,8 @@ scored as (
         list_cosine_similarity(e.vector, t.centroid) as centre_cosine
     from members as m
     inner join embeddings as e on e.text_hash = m.text_hash and e.model = $model
-    cross join (select centroid from topics where topic_id = $topic_id) as t
+    inner join (select centroid from topics where topic_id = $topic_id) as t
+        on len(t.centroid) = len(e.vector)
 ),
 
 final as (

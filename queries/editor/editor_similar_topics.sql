@@ -12,6 +12,9 @@ with pairs as (
     where this.topic_id = $topic_id
       and other.status not in ('merged', 'dormant')
       and this.centroid is not null and other.centroid is not null
+      -- a centroid of the embedder the registry left (pulse/embed/choice.py) compares
+      -- with none of today's
+      and len(other.centroid) = len(this.centroid)
 ),
 
 final as (

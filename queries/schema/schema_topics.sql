@@ -115,3 +115,14 @@ create table if not exists topic_seeds (
 -- when the seed was first seen: a seed added after the registry's first successful run is a
 -- topic CX ops just created, so the ranking badges it new (queries/marts/ranked_issues.sql)
 alter table topic_seeds add column if not exists registered_at timestamp;  -- as runs.finished_at
+
+-- Which embedder each run clustered with (pulse/embed/choice.py): the newest row is the
+-- registry's. A run's row goes with the run when it fails (pulse.undo).
+create table if not exists embedder_choices (
+    run_id varchar primary key,
+    week varchar not null,
+    model varchar not null,
+    known_language_texts bigint not null,     -- window texts whose language is known
+    other_language_texts bigint not null,     -- ... and not English
+    chosen_at timestamp not null default current_timestamp
+);
