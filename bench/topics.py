@@ -614,10 +614,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--twcs-runs", type=int, default=3, help="SpotifyCares weekly runs")
     parser.add_argument("--demo-runs", type=int, default=11, help="demo weekly runs (max 12)")
     parser.add_argument(
-        "--skip", default="", help="comma list of: quality,stability,demo,twcs,realsets,cost"
+        "--skip",
+        default="",
+        help="comma list of: quality,stability,demo,twcs,realsets,multilingual,cost",
     )
     parser.add_argument(
-        "--only", default="", help="run only these sections: quality,stability,realsets,cost"
+        "--only",
+        default="",
+        help="run only these sections: quality,stability,realsets,cost,multilingual",
     )
     parser.add_argument("--quality-sets", default="banking77,bitext,ibm")
     parser.add_argument(
@@ -639,7 +643,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     only = {s.strip() for s in args.only.split(",") if s.strip()}
-    skip |= {"quality", "stability", "realsets", "cost"} - only if only else set()
+    skip |= {"quality", "stability", "realsets", "cost", "multilingual"} - only if only else set()
     quality_sets = {s.strip() for s in args.quality_sets.split(",") if s.strip()}
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     work = args.cache_dir / "work"
@@ -692,6 +696,11 @@ def main(argv: list[str] | None = None) -> int:
         print_top_labels(results)
         summary["realsets"] = realsets.json_rows(results)
         log(f"  real sets: {time.perf_counter() - started:.0f} s")
+
+    if "multilingual" not in skip:
+        from bench import multilingual
+
+        summary["multilingual"] = multilingual.measure(args.data_dir, args.cache_dir)
 
     if "cost" not in skip:
         log("\n== cost")
