@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -40,6 +41,7 @@ MAX_CHARS = 400
 CHUNK_TEXTS = 16_384
 
 _HERE = Path(__file__).parent
+_CAPITALS, _SMALL = string.ascii_uppercase.encode(), string.ascii_lowercase.encode()
 _LETTER = re.compile(r"[^\W\d_]")
 # Labels that share one ISO 639-1 code (used with CANDIDATES = "all").
 _MACRO = {"arz": "ar", "ary": "ar", "uzs": "uz", "wuu": "zh", "yue": "zh"}
@@ -149,15 +151,27 @@ def _dtype(buffer) -> np.dtype:
 
 
 def _encode(text: str | None) -> bytes:
-    """The bytes the model reads (py3langid's `_encode`), b"" when the text has no word."""
+    """The bytes the model reads (py3langid's `_encode`), b"" when the text has no letter.
+
+    py3langid lower-cases a text in capitals only; a text mostly in capitals ("DOUBLE
+    CHARGED AGAIN cc @[user]") is lower-cased too, since shouting is common in complaints
+    and the model knows lower case best (bench/language.py: tweets 1-3 points better).
+    """
     if not text:
         return b""
     text = text[:MAX_CHARS]
     if not _LETTER.search(text):
         return b""
-    if text.isupper():
+    if text.isupper() or _mostly_capitals(text):
         text = text.lower()
     return unicodedata.normalize("NFC", text).encode("utf-8", errors="surrogatepass")
+
+
+def _mostly_capitals(text: str) -> bool:
+    """More capital than small letters among the text's ASCII letters (fast: no per-letter loop)."""
+    ascii_text = text.encode("ascii", "ignore")
+    capitals = len(ascii_text) - len(ascii_text.translate(None, _CAPITALS))
+    return capitals > len(ascii_text) - len(ascii_text.translate(None, _SMALL))
 
 
 _LOADING = threading.Lock()
