@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pulse.db import run_query, sql_text
+from pulse.db import finish_pending, run_query, sql_text
 from pulse.ingest.language import detect_languages
 
 
@@ -24,6 +24,7 @@ def fill_missing_languages(
     con: duckdb.DuckDBPyConnection, window_start: datetime, window_end: datetime
 ) -> int:
     """Detect the language of the texts created in [start, end) that have none; how many got one."""
+    finish_pending(con)  # the caller's last execute() would refuse the relation below
     texts = con.sql(
         sql_text("feedback_without_language"),
         params={"window_start": window_start, "window_end": window_end},
@@ -36,6 +37,7 @@ def fill_missing_languages(
     con.register("found_languages", found)
     try:
         run_query(con, "ingest_fill_languages")
+        finish_pending(con)
     finally:
         con.unregister("found_languages")
     return found.num_rows
