@@ -195,13 +195,14 @@ def main() -> None:
         }
 
     names = list(detectors)
+    width = max(map(len, names)) + 2
     log("Right answers per set (share of texts; junk: share given no language)")
-    log(f"{'set':<14}{'texts':>7}" + "".join(f"{n:>22}" for n in names))
+    log(f"{'set':<14}{'texts':>7}" + "".join(f"{n:>{width}}" for n in names))
     for s, (truth, texts) in sets.items():
         cells = []
         for name in names:
             row = results[name][s]
-            cells.append(f"{row['right'] if truth else 1 - row['wrong']:>22.1%}")
+            cells.append(f"{row['right'] if truth else 1 - row['wrong']:>{width}.1%}")
         log(f"{s:<14}{len(texts):>7}" + "".join(cells))
     log("\nTexts per second (one core, best of 3; lingua 1 pass)")
     for name in names:
