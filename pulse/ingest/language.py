@@ -2,10 +2,11 @@
 
 The model is py3langid's (a naive Bayes over byte n-grams, 140 labels, shipped in the
 PyPI package: nothing is downloaded). Its `classify` walks each text byte by byte in
-Python, about 20,000 short texts a second; here the same walk runs over many texts at
-once in NumPy and the scores are one sparse matrix product, so a 200,000-row load pays
-about a second more (docs/LANGUAGES.md has the measurements and how the constants below
-were chosen; tests/test_language.py checks the labels against `classify`'s).
+Python (8,600 support texts a second on one core); here the same walk runs over many
+texts at once in NumPy and the scores are one sparse matrix product (50,000 a second), so
+a 200,000-row load pays about 4 CPU-seconds, shared with the worker process
+(docs/LANGUAGES.md has the measurements and how the constants below were chosen;
+tests/test_language.py checks the labels against `classify`'s).
 
 A text gets no language (None) when it has no letter (empty, emoji, digits,
 punctuation) or when the model's calibrated confidence is below `MIN_CONFIDENCE`:
