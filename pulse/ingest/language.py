@@ -109,7 +109,7 @@ class LanguageDetector:
             scores[:, dupe] = 0.0
         best = scores.argmax(axis=1)
         confidence = scores[np.arange(len(chunk)), best]
-        # A text with no n-gram of the model is py3langid's uniform abstention.
+        # No n-gram of the model in the text: py3langid's uniform abstention, here 0.
         confidence[np.diff(counts.indptr) == 0] = 0.0
         return best, confidence
 
@@ -156,7 +156,7 @@ def _encode(text: str | None) -> bytes:
 
     py3langid lower-cases a text in capitals only; a text mostly in capitals ("DOUBLE
     CHARGED AGAIN cc @[user]") is lower-cased too, since shouting is common in complaints
-    and the model knows lower case best (bench/language.py: tweets 1-3 points better).
+    and the model knows lower case best (bench/language.py: tweets up to 1.5 points better).
     """
     if not text:
         return b""
