@@ -146,6 +146,7 @@ def weekly_report(
                 ctx.counts["ingest"] = ingest(settings, specs, demo)
                 with connect(settings.db_path) as con:
                     ctx.counts["data_weeks"], has_texts = stages.week_data(con, ctx)
+                    ctx.counts["languages_filled"] = stages.fill_languages(con, ctx)
                     ctx.counts["embedder"] = stages.choose_embedder(con, ctx)
             with in_stage(ctx, "embed"):
                 ctx.counts["embedded_new"] = embed(settings)

@@ -95,6 +95,13 @@ def ingest_sources(
     }
 
 
+def fill_languages(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> int:
+    """Give the window's texts loaded before ingest detected languages theirs; how many got one."""
+    from pulse.ingest import fill_missing_languages
+
+    return fill_missing_languages(con, *ctx.bounds(ctx.window[0], ctx.week))
+
+
 def week_data(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> tuple[list[str], bool]:
     """The oldest and newest weeks with data, and whether the run's own week has texts.
 

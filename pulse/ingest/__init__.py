@@ -17,6 +17,8 @@ from pulse.ingest.intake import (
     source_rows,
     specs_from_arguments,
 )
+from pulse.ingest.language import detect_languages
+from pulse.ingest.language_backfill import fill_missing_languages
 from pulse.ingest.load import IngestError, ingest_paths, rejected
 from pulse.ingest.mappings import Mapping, get_mapping, load_mappings
 from pulse.ingest.reports import FileReport, format_report_table
@@ -30,7 +32,9 @@ __all__ = [
     "MostlyRejected",
     "check_rejections",
     "clean_text",
+    "detect_languages",
     "expand_paths",
+    "fill_missing_languages",
     "format_report_table",
     "get_mapping",
     "ingest_paths",

@@ -15,15 +15,16 @@ from dataclasses import asdict
 import duckdb
 import pyarrow as pa
 
-from pulse.db import fetch_dicts, run_query
+from pulse.db import fetch_dicts, run_query, sql_text
 from pulse.errors import PulseError
 from pulse.ingest.clean import PLAIN_CHARSET, REJECTED_RAW_MAX_CHARS
+from pulse.ingest.language import CHUNK_TEXTS, detect_languages, warm_detector
 from pulse.ingest.mappings import Mapping
 from pulse.ingest.plan import LoadOptions, PendingFile
 from pulse.ingest.project import build_input_view, check_required
 from pulse.ingest.reasons import MAX_ID_CHARS, MAX_MINUTES, MAX_REACH, ReasonCount, explain
 from pulse.ingest.reports import FileReport
-from pulse.ingest.scrub import clean_and_redact
+from pulse.ingest.scrub import clean_and_redact, table_from_arrow
 from pulse.ingest.staging import (
     drop_temp,
     finish_pending,
@@ -37,6 +38,7 @@ from pulse.ingest.staging import (
 )
 from pulse.ingest.times import MAX_OFFSET_MINUTES
 from pulse.redact import ANY_GATE
+from pulse.workers import map_chunks, start_in_worker
 
 #: How many kinds of rejection the summary of a mostly-rejected file shows.
 REJECT_SUMMARY_REASONS = 5
@@ -68,6 +70,22 @@ def _explain_rejections(
         run_query(con, "ingest_set_reasons")
     finally:
         con.unregister("ingest_reasons")
+
+
+def _detect_languages(con: duckdb.DuckDBPyConnection) -> None:
+    """`ingest_languages` (line, language): each loading row's language from its redacted text.
+
+    A large batch's chunks are shared with the worker process (idle since redaction), which
+    started loading the model when the batch's row counts were known.
+    """
+    finish_pending(con)
+    texts = con.sql(sql_text("ingest_language_texts")).to_arrow_table()
+    parts = map_chunks(
+        detect_languages, (texts.column("text_redacted").to_pylist(),), chunk_size=CHUNK_TEXTS
+    )
+    languages = pa.array([code for part in parts for code in part], pa.string())
+    table = pa.table({"line": texts.column("line"), "language": languages})
+    table_from_arrow(con, "ingest_languages", table)
 
 
 def _store_uncompressed(con: duckdb.DuckDBPyConnection, rows: int) -> str | None:
@@ -150,6 +168,8 @@ def _stage_batch(
     stage(con, "ingest_rows", "stg_ingest_rows", {"source": mapping.name})
     _explain_rejections(con, mapping, load)
     counts = fetch_dicts(con, "ingest_row_counts")
+    if sum(int(row["rows_loaded"]) for row in counts) >= 2 * CHUNK_TEXTS:
+        start_in_worker(warm_detector)  # its share of _detect_languages needs the model
     if is_csv:
         stage(
             con,
@@ -168,6 +188,8 @@ def _stage_batch(
     ).fetchall():
         reasons.setdefault(int(file_no), []).append(ReasonCount(kind, int(rows), line, example))
     laps("dedupe")
+    _detect_languages(con)
+    laps("language")
     return counts, reasons, int(set_aside)
 
 

@@ -37,6 +37,7 @@ from pulse.db import fetch_dicts, run_query
 from pulse.errors import PulseError
 from pulse.ingest.batch import load_batch
 from pulse.ingest.files import check_text_file, detect_format, expand_paths
+from pulse.ingest.language import warm_detector
 from pulse.ingest.mappings import Mapping, load_mappings
 from pulse.ingest.plan import LoadOptions, PendingFile, batches, pending_file
 from pulse.ingest.project import detect_mapping
@@ -114,6 +115,7 @@ def ingest_paths(
             "(add your own in a mappings TOML file, given with --mappings)"
         )
     run_query(con, "schema_ingest")
+    warm_detector()  # the language model loads while the files are read
     files = expand_paths(paths)
     forced: dict[str, object] = {}
     if encoding:

@@ -50,6 +50,7 @@ _TABLES = (
     "ingest_messy_cleaned",
     "ingest_redacted",
     "ingest_rows",
+    "ingest_languages",
     "ingest_physical_lines",
     "ingest_batch_files",
 )

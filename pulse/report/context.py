@@ -15,6 +15,7 @@ from pulse.db import fetch_dicts
 from pulse.report.changes import week_changes
 from pulse.report.issues import PERSISTENT_WEEKS, listed_issues, since_last_week
 from pulse.report.kpi_moves import kpi_moves
+from pulse.report.languages import language_mix
 from pulse.report.model import (
     ActionVerdict,
     Coverage,
@@ -112,7 +113,7 @@ def _coverage(
     kpi_rows: dict[str, dict],
     weeks: list[str],
 ) -> Coverage:
-    """What each source delivered, and how many of the week's texts fit no issue."""
+    """What each source delivered, how many of the week's texts fit no issue, their languages."""
     week_start, week_end = ctx.bounds(ctx.week)
     assigned = fetch_dicts(
         con,
@@ -132,6 +133,7 @@ def _coverage(
         unassigned=int(unassigned or 0),
         unassigned_share=(unassigned / texts) if texts else None,
         weeks_of_history=sum(1 for w in weeks if w in kpi_rows),
+        languages=language_mix(con, week_start, week_end),
     )
 
 

@@ -351,6 +351,7 @@ class Coverage:
     unassigned: int
     unassigned_share: float | None
     weeks_of_history: int
+    languages: list[Any] = field(default_factory=list)  # LanguageShare (report/languages.py)
 
 
 @dataclass

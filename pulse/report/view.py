@@ -14,6 +14,7 @@ from pulse.errors import PulseError
 from pulse.report.charts import issue_trend, sparkline
 from pulse.report.formatting import date_range, format_timestamp, kpi_change_is_zero, number
 from pulse.report.formatting import week_labels as chart_week_labels
+from pulse.report.languages import language_line
 from pulse.report.model import ChangeSplit, Issue, KpiTile, Report, SubTheme
 from pulse.report.wording import (
     COMPONENT_LABELS,
@@ -290,7 +291,11 @@ def build_view(report: Report, detail_issues: int) -> dict[str, Any]:
         ],
         "emerging": [_brief(i, has_earlier_week) for i in report.emerging],
         "improving": [_brief(i, has_earlier_week) for i in report.improving],
-        "coverage": {**_fields(coverage), "sources": sources},
+        "coverage": {
+            **_fields(coverage),
+            "sources": sources,
+            "language_line": language_line(coverage.languages),
+        },
         "method": dict(report.method),
         "run": dict(report.run),
         "has_data": bool(issues) or bool(kpis),

@@ -7,11 +7,12 @@ insert into feedback (
 )
 select
     rows.feedback_id, $source, rows.external_id, $kind, rows.channel, rows.created_at,
-    rows.updated_at, rows.text, rows.text_redacted, rows.text_hash, null, rows.member_tier,
-    rows.csat, rows.nps, rows.first_response_minutes, rows.resolution_minutes,
-    rows.is_escalated, rows.reach, rows.url, files.file, rows.line & 4294967295, $now,
-    $feedback_type
+    rows.updated_at, rows.text, rows.text_redacted, rows.text_hash, languages.language,
+    rows.member_tier, rows.csat, rows.nps, rows.first_response_minutes,
+    rows.resolution_minutes, rows.is_escalated, rows.reach, rows.url, files.file,
+    rows.line & 4294967295, $now, $feedback_type
 from ingest_rows as rows
 inner join ingest_batch_files as files on files.file_no = rows.line >> 32
+left join ingest_languages as languages on languages.line = rows.line
 anti join feedback as known on known.feedback_id = rows.feedback_id
 where rows.status = 'load'

@@ -7,6 +7,7 @@ update feedback set
     text = rows.text,
     text_redacted = rows.text_redacted,
     text_hash = rows.text_hash,
+    language = languages.language,
     member_tier = rows.member_tier,
     csat = rows.csat,
     nps = rows.nps,
@@ -21,6 +22,7 @@ update feedback set
     feedback_type = $feedback_type
 from ingest_rows as rows
 inner join ingest_batch_files as files on files.file_no = rows.line >> 32
+left join ingest_languages as languages on languages.line = rows.line
 where rows.status = 'load'
     and rows.feedback_id = feedback.feedback_id
     and coalesce(rows.updated_at, rows.created_at)
