@@ -122,11 +122,16 @@ def naming_topics(
     languages: Sequence[str | None],
     named_in: dict[int, frozenset[str]],
 ) -> list[int]:
-    """Each text's topic when it names it (in its topic's language, or unknown), else -1."""
+    """Each text's topic when it names it (in its topic's language, or unknown), else -1.
+
+    A topic named in no particular language (none of its texts has a known one) is
+    named by all of its texts.
+    """
     out = []
     for topic, language in zip(topics, languages, strict=True):
+        named = named_in.get(topic, frozenset())
         code = language_code(language)
-        names = topic >= 0 and (code is None or code in named_in.get(topic, frozenset({code})))
+        names = topic >= 0 and (code is None or not named or code in named)
         out.append(topic if names else -1)
     return out
 
