@@ -182,6 +182,7 @@ CRASH = [
 ]
 
 
+@pytest.mark.slow
 def test_the_topic_stage_names_a_mostly_german_topic_in_german(tmp_path, multilingual):
     """feedback.language reaches the stage; its German topic is named in German (~30 s)."""
     import hashlib
