@@ -18,6 +18,7 @@ from pulse.embed import load_vectors
 from pulse.report.model import EnteredTop, Issue, LeftTop, Quote, RankMover, SinceLastWeek, SubTheme
 from pulse.report.wording import summary_sentence, why_it_ranks
 from pulse.run import RunContext
+from pulse.topics.languages import ENGLISH, language_code
 from pulse.weeks import IsoWeek
 
 QUOTES_PER_ISSUE = 3
@@ -264,7 +265,11 @@ def _history(
 def _quotes(
     con: duckdb.DuckDBPyConnection, ctx: RunContext, start: datetime, end: datetime
 ) -> dict[int, list[Quote]]:
-    """Representative and mutually different quotes: greedy max-marginal-relevance."""
+    """Representative and mutually different quotes: greedy max-marginal-relevance.
+
+    An issue in several languages shows one quote of each first (as many as fit), so the
+    reader sees one issue across languages; quotes are never translated.
+    """
     candidates = fetch_dicts(
         con,
         "topic_quotes",
@@ -277,11 +282,14 @@ def _quotes(
     chosen: dict[int, list[Quote]] = {}
     for topic_id, rows in by_topic.items():
         vectors = load_vectors(con, [r["text_hash"] for r in rows])
+        language = [language_code(r["language"]) or ENGLISH for r in rows]
         picked: list[int] = []
         while len(picked) < min(QUOTES_PER_ISSUE, len(rows)):
+            shown = {language[j] for j in picked}
+            fresh = any(language[i] not in shown for i in range(len(rows)) if i not in picked)
             best, best_score = None, -np.inf
             for i, row in enumerate(rows):
-                if i in picked:
+                if i in picked or (fresh and language[i] in shown):
                     continue
                 redundancy = max((float(vectors[i] @ vectors[j]) for j in picked), default=0.0)
                 score = 0.6 * float(row["probability"] or 0) - 0.4 * redundancy
@@ -294,6 +302,7 @@ def _quotes(
                 text=rows[i]["text_redacted"],
                 channel=rows[i]["channel"],
                 created_at=rows[i]["created_at"].date().isoformat(),
+                language=language_code(rows[i]["language"]),
             )
             for i in picked
         ]

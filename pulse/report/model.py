@@ -155,6 +155,7 @@ class Quote:
     text: str
     channel: str | None
     created_at: str  # the day, ISO
+    language: str | None = None  # ISO 639-1 (None: unknown); never translated, named if not en
 
 
 @dataclass

@@ -31,6 +31,7 @@ from pulse.report.wording import (
     unowned_text,
     verdict_counts,
 )
+from pulse.topics.languages import ENGLISH, language_code, language_name
 from pulse.weeks import IsoWeek
 
 PAGE_SIZES = ("A4", "Letter")
@@ -173,6 +174,12 @@ def _short(text: str, limit: int) -> str:
     return cut + " …"
 
 
+def _language_shown(code: str | None) -> str | None:
+    """A quote's language as its attribution says it ("German"); nothing for English."""
+    code = language_code(code)
+    return None if code in (None, ENGLISH) else language_name(code)
+
+
 def _fields(record: Any) -> dict[str, Any]:
     """A record's fields as a dict, shallow: the values are shared, not copied."""
     return {f.name: getattr(record, f.name) for f in fields(record)}
@@ -193,7 +200,11 @@ def _issue_view(
             chart_id=f"spark-{index}",
         ),
         "quotes": [
-            {**_fields(quote), "text": _short(quote.text or "", QUOTE_MAX_CHARS)}
+            {
+                **_fields(quote),
+                "text": _short(quote.text or "", QUOTE_MAX_CHARS),
+                "language_name": _language_shown(quote.language),
+            }
             for quote in issue.quotes[:QUOTES_SHOWN]
         ],
         "age_text": age_text(issue, detail_top),

@@ -23,6 +23,7 @@ from pulse.topics.labels import (
     praise_label,
     rank_candidates,
 )
+from pulse.topics.languages import naming_of, naming_texts
 from pulse.topics.registry import next_topic_id, topic_labels
 
 
@@ -49,11 +50,13 @@ def assign_issues(
     texts: Sequence[str],
     sentiments: Sequence[str | None],
     doc_weeks: Sequence[str],
+    languages: Sequence[str | None] | None = None,
 ) -> dict[int, int]:
     """Group the window's sub-themes into issues and write them; returns theme -> issue id.
 
     `terms` is `document_terms` of the window (or None), `background` its background words;
-    an issue's keywords and label are read off its texts against the other issues' (see
+    an issue's keywords and label are read off its texts in the language most of them
+    use (`languages`, each text's; pulse.topics.languages) against the other issues' (see
     pulse.topics.labels), and a published label stays while its content does.
     """
     themes = sorted({t for t in theme_of_doc if t is not None})
@@ -70,8 +73,9 @@ def assign_issues(
         group_of_theme, volume, previous_parents(con, themes), live_issue_ids(con)
     )
     issue_of_doc = [group_of_theme[t] if t is not None else -1 for t in theme_of_doc]
+    naming, named_in = naming_of(issue_of_doc, languages)
     candidates = (
-        rank_candidates(terms[0], terms[1], issue_of_doc, vectors, background) if terms else {}
+        rank_candidates(terms[0], terms[1], naming, vectors, background, named_in) if terms else {}
     )
     groups = sorted(set(group_of_theme.values()))
     members = {g: [i for i, d in enumerate(issue_of_doc) if d == g] for g in groups}
@@ -100,7 +104,7 @@ def assign_issues(
     chosen = choose_labels(
         candidates,
         order,
-        {g: [texts[i] for i in members[g][:500]] for g in order},
+        naming_texts(texts, naming, order),
         taken,
         own,
         theme_labels,

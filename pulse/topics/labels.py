@@ -8,7 +8,8 @@ its texts use them. The label is the best phrase no other topic has taken, and a
 idea joined with "and" when one scores nearly as well and says something else (a
 max-marginal-relevance pick). Case comes from the spelling most texts use, never from
 one customer's capitals. Larger topics are named first, so a duplicate is always the
-smaller topic's to avoid.
+smaller topic's to avoid. A topic is named from its texts in the language most of them
+use, and in that language's words (pulse.topics.languages).
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from pulse.embed import encode
-from pulse.topics.vocabulary import topic_term_counts
+from pulse.topics.languages import (
+    ENGLISH,
+    capitalises_nouns,
+    join_word,
+    join_words,
+    naming_of,
+    naming_texts,
+)
+from pulse.topics.vocabulary import stop_words, topic_term_counts
 
 #: A label or keyword is a phrase at least this share of the topic's texts use (and 3).
 MIN_LABEL_COVERAGE = 0.04
@@ -58,6 +67,8 @@ class Candidates:
     scores: list[float] = field(default_factory=list)
     coverage: list[float] = field(default_factory=list)
     vectors: np.ndarray | None = None
+    #: the languages the topic is named in (empty: its texts' language is not known)
+    languages: frozenset[str] = frozenset()
 
     def keywords(self, n: int = KEYWORDS) -> list[str]:
         return _dedupe(self.phrases)[:n]
@@ -67,7 +78,12 @@ def label_key(label: str) -> frozenset[str]:
     """What a label *reads as*: case, punctuation, connectors and plural or tense endings
     dropped ("Coronavirus and COVID" reads as "COVID and coronavirus")."""
     words = re.sub(r"[^\w\s]", " ", label.lower()).split()
-    return frozenset(_stem(w) for w in words if w not in _CONNECTORS and w != "praise")
+    joins = join_words()  # another language's "and" ("und") between two ideas
+    return frozenset(
+        _stem(w)
+        for i, w in enumerate(words)
+        if w not in _CONNECTORS and w != "praise" and not (0 < i < len(words) - 1 and w in joins)
+    )
 
 
 def _stem(word: str) -> str:
@@ -100,13 +116,20 @@ def rank_candidates(
     topics: Sequence[int],
     vectors: np.ndarray,
     background: set[str],
+    named_in: dict[int, frozenset[str]] | None = None,
 ) -> dict[int, Candidates]:
-    """Each topic's candidate phrases, best first (see the module's docstring)."""
+    """Each topic's candidate phrases, best first (see the module's docstring).
+
+    `topics` gives each text's topic when the text names it (`naming_topics`: in the
+    language its topic is named in), `named_in` those languages; a phrase that starts or
+    ends on one of their stop words is no candidate (English's are no term at all).
+    """
     ids, sizes, counts = topic_term_counts(per_text, topics)
     if not ids:
         return {}
     words = [str(t).split() for t in terms]
     usable = np.array([not (set(w) & background) for w in words])
+    stopped: dict[frozenset[str], np.ndarray] = {}
     totals = np.asarray(counts.sum(axis=0)).ravel().astype(np.float64)
     average = totals.sum() / len(ids)
     idf = np.log(1.0 + average / np.maximum(totals, 1.0))
@@ -117,9 +140,15 @@ def rank_candidates(
         columns, hits = line.indices, line.data.astype(np.float64)
         floor = max(3.0, MIN_LABEL_COVERAGE * sizes[row])
         keep = usable[columns] & (hits >= min(floor, max(2.0, hits.max(initial=0))))
+        languages = (named_in or {}).get(topic, frozenset())
+        if languages - {ENGLISH}:
+            if languages not in stopped:
+                stop = stop_words(languages)
+                stopped[languages] = np.array([w[0] in stop or w[-1] in stop for w in words])
+            keep &= ~stopped[languages][columns]
         columns, hits = columns[keep], hits[keep]
         if not len(columns):
-            result[topic] = Candidates()
+            result[topic] = Candidates(languages=languages)
             continue
         ctfidf = hits / hits.sum() * idf[columns]
         best = np.argsort(-ctfidf, kind="stable")[:CANDIDATES]
@@ -135,6 +164,7 @@ def rank_candidates(
             scores=[float(score[i]) for i in order],
             coverage=[float(coverage[i]) for i in order],
             vectors=embedded[order],
+            languages=languages,
         )
     return result
 
@@ -230,10 +260,11 @@ def _label(found: Candidates, used: set[frozenset[str]], texts: list[str]) -> st
         ):
             second = i
         break  # only the next idea that is really another one is considered
-    words = phrases[first] if second is None else f"{phrases[first]} and {phrases[second]}"
+    join = join_word(found.languages)
+    words = phrases[first] if second is None else f"{phrases[first]} {join} {phrases[second]}"
     if second is not None and label_key(words) in used:
         words = phrases[first]
-    label = restore_case(words, texts)
+    label = restore_case(words, texts, join, capitalises_nouns(found.languages))
     return label if label_key(label) not in used else _unique(label, used)
 
 
@@ -250,6 +281,10 @@ def _fallback(texts: list[str]) -> str:
     return "Short replies" if _short_replies(texts) else FALLBACK_LABEL
 
 
+def _starts_sentence(text: str, match: re.Match) -> bool:
+    return not text[: match.start()].strip() or text[: match.start()].rstrip()[-1] in ".!?:"
+
+
 def _root(word: str) -> str:
     """The first four letters: "applied", "application" and "apply" share a root."""
     return word[:4]
@@ -264,26 +299,33 @@ def _unique(label: str, used: set[frozenset[str]]) -> str:
     return candidate
 
 
-def restore_case(phrase: str, texts: list[str]) -> str:
+def restore_case(
+    phrase: str, texts: list[str], join: str = "and", capital_nouns: bool = False
+) -> str:
     """The phrase in sentence case, each word as most texts spell it ("InMail", "iOS", "ID").
 
     A text written mostly in capitals is shouting: its capitals say nothing about how the
-    word is spelt, so a customer's caps never reach a label.
+    word is spelt, so a customer's caps never reach a label. In a language that spells
+    its nouns with a capital (`capital_nouns`: German), a capital most texts give a word
+    inside a sentence is its spelling too ("doppelte Abbuchung").
     """
     out = []
     for index, word in enumerate(phrase.split()):
-        spelt = word if word in ("and",) else _common_spelling(word, texts)
+        spelt = word if word == join else _common_spelling(word, texts, capital_nouns)
         if index == 0 and spelt == spelt.lower():
             spelt = spelt[:1].upper() + spelt[1:]
         out.append(spelt)
     return " ".join(out)
 
 
-def _common_spelling(word: str, texts: list[str]) -> str:
+def _common_spelling(word: str, texts: list[str], capital_nouns: bool = False) -> str:
     pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
     forms: dict[str, int] = {}
     for text in texts[:500]:
-        found = set(pattern.findall(text))
+        if capital_nouns:  # only inside a sentence does a capital say how a word is spelt
+            found = {m.group(0) for m in pattern.finditer(text) if not _starts_sentence(text, m)}
+        else:
+            found = set(pattern.findall(text))
         if not found:
             continue
         letters = [c for c in text if c.isalpha()]
@@ -294,8 +336,9 @@ def _common_spelling(word: str, texts: list[str]) -> str:
     if not forms:
         return word.lower()
     best = max(sorted(forms), key=forms.get)
-    # Capitalised only by starting a sentence does not count as a spelling.
-    special = best != best.lower() and best != best.capitalize()
+    # Capitalised only by starting a sentence does not count as a spelling (but a German
+    # noun's capital, counted inside sentences only, does).
+    special = best != best.lower() and (capital_nouns or best != best.capitalize())
     if special and forms[best] >= 3 and forms[best] >= 0.6 * sum(forms.values()):
         return best
     return word.lower()
@@ -307,11 +350,13 @@ def name_clusters(
     vectors: np.ndarray,
     brand_handles: Sequence[str] = (),
     sentiments: Sequence[str | None] | None = None,
+    languages: Sequence[str | None] | None = None,
 ) -> dict[int, str]:
     """Labels for one fit's clusters, named as a new registry's first run names them.
 
-    The path `cluster_window` takes (terms, background words, candidates, unique labels
-    by size, praise marked), without a registry: for benches and tests.
+    The path `cluster_window` takes (terms, background words, candidates in each topic's
+    language, unique labels by size, praise marked), without a registry: for benches
+    and tests.
     """
     from pulse.topics.vocabulary import background_words, document_terms
 
@@ -319,13 +364,14 @@ def name_clusters(
     if terms is None:
         return {c: FALLBACK_LABEL for c in set(clusters) if c >= 0}
     background = background_words(terms[0], terms[1], clusters)
-    found = rank_candidates(terms[0], terms[1], clusters, vectors, background)
+    naming, named_in = naming_of(clusters, languages)
+    found = rank_candidates(terms[0], terms[1], naming, vectors, background, named_in)
     members: dict[int, list[int]] = {}
     for doc, cluster in enumerate(clusters):
         if cluster >= 0:
             members.setdefault(cluster, []).append(doc)
     order = sorted(members, key=lambda c: (-len(members[c]), c))
-    labels = choose_labels(found, order, {c: [texts[i] for i in members[c][:500]] for c in order})
+    labels = choose_labels(found, order, naming_texts(texts, naming, order))
     if sentiments is None:
         return labels
     return {

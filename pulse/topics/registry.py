@@ -131,6 +131,7 @@ def register_clusters(
     texts_of: dict[int, list[str]] | None = None,
     praise_of: dict[int, bool] | None = None,
     background: set[str] | None = None,
+    sizes: dict[int, int] | None = None,
 ) -> tuple[dict[int, int], list[int]]:
     """Match clusters to the registry, update the matched topics, register the rest as new.
 
@@ -139,7 +140,8 @@ def register_clusters(
     takes the new centroid, so a slowly drifting issue keeps matching. An unmatched
     cluster gets the next id of `topic_id_seq`, which never hands out a number twice.
     Clusters that need a name get one no other sub-theme has (`candidates`, from
-    `rank_candidates`); `labels_of` gives names outright instead (tests, benches).
+    `rank_candidates`, spelt after `texts_of`), larger clusters (`sizes`, else their
+    `texts_of`) first; `labels_of` gives names outright instead (tests, benches).
     `last_seen` is the newest week each cluster has texts in (default: `week`).
     `shared` (from `shared_documents`) matches clusters by the texts they share with
     earlier topics first; centroids match the rest.
@@ -185,7 +187,8 @@ def register_clusters(
     # No sub-theme takes an issue's name (an issue may share one with its own sub-theme).
     issue_labels = {t: row[1] for t, row in topic_labels(con, "issue").items()}
     if candidates is not None:
-        order = sorted(to_name, key=lambda c: (-len((texts_of or {}).get(c, [])), c))
+        size_of = sizes or {c: len(found) for c, found in (texts_of or {}).items()}
+        order = sorted(to_name, key=lambda c: (-size_of.get(c, 0), c))
         named = choose_labels(candidates, order, texts_of or {}, taken, other_level=issue_labels)
     else:
         named = {

@@ -51,11 +51,17 @@ _MORE_STOP_WORDS = frozenset(
 )
 
 
-def stop_words() -> frozenset[str]:
-    """scikit-learn's English stop words and the general ones it lacks."""
+def stop_words(languages: frozenset[str] = frozenset()) -> frozenset[str]:
+    """scikit-learn's English stop words and the general ones it lacks, and those of the
+    `languages` a topic is named in (stopwordsiso's, pulse.topics.languages)."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS) | _MORE_STOP_WORDS
+    from pulse.topics.languages import language_stop_words
+
+    words = frozenset(ENGLISH_STOP_WORDS) | _MORE_STOP_WORDS
+    for code in sorted(languages):
+        words |= language_stop_words(code)
+    return words
 
 
 def cleaned(text: str) -> str:

@@ -27,6 +27,7 @@ from pulse.topics.centroids import unit_centroids
 from pulse.topics.cluster import fit_window
 from pulse.topics.issue_registry import assign_issues
 from pulse.topics.labels import is_praise, rank_candidates
+from pulse.topics.languages import naming_of, naming_texts
 from pulse.topics.matching import keep_remembered
 from pulse.topics.registry import (
     mark_dormant,
@@ -71,8 +72,10 @@ def cluster_window(
     Seeded topics from the taxonomy file claim the texts close to their example
     phrases first-hand, so a known issue is tracked even when it is too small
     to form a cluster of its own. Keywords and labels come from the redacted texts (what
-    any output may show); the window's background words (a brand, a publisher's mask)
-    never name a topic, and `brand_handles`, when configured, are stop words too.
+    any output may show) in the language most of a topic's texts use (English where none
+    has most: pulse.topics.languages); the window's background words (a brand, a
+    publisher's mask) never name a topic, and `brand_handles`, when configured, are stop
+    words too.
     """
     rows = run_query(
         con, "topics_window_texts", {"window_start": window_start, "window_end": window_end}
@@ -80,6 +83,7 @@ def cluster_window(
     feedback_ids = [r[0] for r in rows]
     texts = [r[1] for r in rows]
     sentiments = [r[4] for r in rows]
+    languages = [r[6] for r in rows]
     vectors = load_vectors(con, [r[2] for r in rows])
     doc_weeks = [_week_of(r[3], week, window_end) for r in rows]
     seeds = read_taxonomy(taxonomy_path).seeds
@@ -103,7 +107,10 @@ def cluster_window(
     background = background_words(terms[0], terms[1], clusters) if terms else set()
     # the handles most texts are addressed to are the brand's (their words, too)
     background |= handle_words([r[5] for r in rows])
-    candidates = rank_candidates(terms[0], terms[1], clusters, vectors, background) if terms else {}
+    naming, named_in = naming_of(clusters, languages)
+    candidates = (
+        rank_candidates(terms[0], terms[1], naming, vectors, background, named_in) if terms else {}
+    )
     keywords_of = {c: found.keywords() for c, found in candidates.items()}
 
     centroids = unit_centroids(vectors, clusters)
@@ -124,7 +131,9 @@ def cluster_window(
         exclude=set(seed_topics.values()),
         shared=shared_documents(con, feedback_ids, clusters),
         candidates=candidates,
-        texts_of={c: [texts[i] for i in members[c][:500]] for c in fitted},
+        texts_of=naming_texts(texts, naming, list(fitted)),
+        # larger first; past 500 texts the fit's numbering (by size) breaks the tie
+        sizes={c: min(len(members[c]), 500) for c in fitted},
         praise_of={c: is_praise([sentiments[i] for i in members[c]]) for c in fitted},
         background=background,
     )
@@ -147,6 +156,7 @@ def cluster_window(
         texts,
         sentiments,
         doc_weeks,
+        languages,
     )
     write_run_parents(con, run_id, issue_of_theme)
     mark_dormant(con, week, keep=set(seed_topics.values()))

@@ -1,5 +1,6 @@
 -- candidate quotes: up to $per_topic texts per issue in the target week, most typical first
--- (similarity to the topic centroid); the caller picks a diverse few of them
+-- (similarity to the topic centroid), and the most typical of each other language the issue
+-- has (unknown counts as English); the caller picks a diverse few of them
 with week_docs as (
     select
         r.issue_id as topic_id,
@@ -8,6 +9,7 @@ with week_docs as (
         f.text_hash,
         f.channel,
         f.created_at,
+        f.language,
         d.probability,
         s.label as sentiment_label
     from doc_topics as d
@@ -27,15 +29,19 @@ ranked as (
         row_number() over (
             partition by topic_id
             order by (sentiment_label = 'negative') desc, probability desc, feedback_id
-        ) as quote_rank
+        ) as quote_rank,
+        row_number() over (
+            partition by topic_id, coalesce(language, 'en')
+            order by (sentiment_label = 'negative') desc, probability desc, feedback_id
+        ) as language_rank
     from week_docs
 ),
 
 final as (
-    select topic_id, feedback_id, text_redacted, text_hash, channel, created_at, probability,
-        quote_rank
+    select topic_id, feedback_id, text_redacted, text_hash, channel, created_at, language,
+        probability, quote_rank
     from ranked
-    where quote_rank <= $per_topic
+    where quote_rank <= $per_topic or language_rank = 1
 )
 
 select * from final
