@@ -47,13 +47,14 @@ def top_n(report: Report) -> int:
     return int(report.top_issues) if report.top_issues else DEFAULT_TOP_ISSUES
 
 
-def _kpi_view(tile: KpiTile, index: int, has_earlier_week: bool) -> dict[str, Any]:
-    """Add direction (arrow + word) and judgement (better/worse) to a KPI tile.
+def kpi_direction(tile: KpiTile) -> dict[str, str]:
+    """A tile's direction (arrow + word) and judgement (better/worse), as page one prints them.
 
     Direction and judgement are separate on purpose: a fall in first-response time
     is good news, and a grayscale print must still say so in words. A share whose
     count moved the other way (a smaller share negative of a much larger week, so more
     negative texts) gets no judgement and shows both counts: "better" would mislead.
+    The e-mail (`pulse.publish`) words its KPIs from this too.
     """
     delta = number(tile.delta)
     if delta is None:
@@ -73,14 +74,21 @@ def _kpi_view(tile: KpiTile, index: int, has_earlier_week: bool) -> dict[str, An
     if note:
         judgement = "neutral"
     return {
-        "tile": tile,
-        "key": tile.key,
-        "label": tile.label,
         "arrow": arrow,
         "direction": direction,
         "judgement": judgement,
         "counts_note": note,
         "counts_judgement": note_judgement,
+    }
+
+
+def _kpi_view(tile: KpiTile, index: int, has_earlier_week: bool) -> dict[str, Any]:
+    """A KPI tile with its direction, judgement, small print and sparkline."""
+    return {
+        "tile": tile,
+        "key": tile.key,
+        "label": tile.label,
+        **kpi_direction(tile),
         "no_comparison": no_comparison(tile, has_earlier_week),
         "basis": kpi_basis(tile),
         "sparkline": sparkline(
