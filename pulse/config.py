@@ -56,6 +56,9 @@ class SmtpSettings:
     password_block: str = ""
     timeout_seconds: float = 30.0
     subject: str = "Pulse — voice of customer, week {week}"
+    # where readers open the PDF, e.g. "https://intranet.example.com/pulse/{week}/report.pdf";
+    # empty: the e-mail names the attachment and the file's path only
+    report_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -353,6 +356,11 @@ def _validate(settings: Settings, path: Path) -> None:
             )
     if not 0 < smtp.port < 65536:
         raise PulseError(f"{path}: [pulse.smtp].port must be between 1 and 65535")
+    if smtp.report_url and not smtp.report_url.startswith(("https://", "http://")):
+        raise PulseError(
+            f"{path}: [pulse.smtp].report_url must start with https:// or http://, "
+            f"not {smtp.report_url[:40]!r}"
+        )
     for address in [smtp.sender, *smtp.recipients] if smtp.enabled else []:
         if "@" not in address or any(c.isspace() for c in address):
             raise PulseError(

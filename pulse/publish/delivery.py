@@ -16,10 +16,12 @@ import smtplib
 import ssl
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import format_datetime, formatdate, make_msgid, parseaddr
 from pathlib import Path
 
 from pulse.config import Settings, SmtpSettings
 from pulse.errors import PulseError
+from pulse.publish.digest import ReportLocation, digest_view, render_bodies
 from pulse.weeks import IsoWeek
 
 
@@ -41,26 +43,47 @@ def smtp_password(smtp: SmtpSettings, env: dict[str, str] | None = None) -> str 
     return None
 
 
-def build_message(smtp: SmtpSettings, week: str, pdf: Path, summary: dict | None) -> EmailMessage:
-    """The e-mail: a short plain-text body with the top issues, the PDF attached."""
+def message_id_domain(smtp: SmtpSettings) -> str:
+    """The right-hand side of the Message-ID: the sender's domain, as mail servers expect.
+
+    Never the machine's own name: `make_msgid` would look it up in DNS, and a container's
+    host name says nothing to a reader of the headers.
+    """
+    domain = parseaddr(smtp.sender)[1].rpartition("@")[2]
+    return domain or "localhost"
+
+
+def build_message(
+    smtp: SmtpSettings,
+    week: str,
+    pdf: Path,
+    summary: dict | None,
+    sent_at: datetime | None = None,
+) -> EmailMessage:
+    """The e-mail: plain text and HTML saying what page one says, the PDF attached.
+
+    multipart/alternative (text, then HTML), inside multipart/mixed with the PDF when the
+    file is there. Date is `sent_at` (default now, local time) and the Message-ID is new
+    for every message, so a resent report is a new e-mail, not a duplicate to drop.
+    """
     message = EmailMessage()
     message["Subject"] = smtp.subject.format(week=week)
     message["From"] = smtp.sender
     message["To"] = ", ".join(smtp.recipients)
-    lines = [f"The Pulse voice-of-customer report for {week} is attached.", ""]
-    issues = (summary or {}).get("issues") or []
-    if issues:
-        lines.append("Top issues this week:")
-        for issue in issues[:5]:
-            owner = f"owner: {issue['owner']}" if issue.get("owner") else "no owner"
-            lines.append(f"  {issue.get('rank')}. {issue.get('label')} ({owner})")
-    message.set_content("\n".join(lines) + "\n")
-    message.add_attachment(
-        pdf.read_bytes(),
-        maintype="application",
-        subtype="pdf",
-        filename=f"pulse-{week}.pdf",
+    message["Date"] = format_datetime(sent_at) if sent_at else formatdate(localtime=True)
+    # no idstring: a longer id folds onto a second header line, which some tools misread
+    message["Message-ID"] = make_msgid(domain=message_id_domain(smtp))
+    attached_as = f"pulse-{week}.pdf" if pdf.is_file() else None
+    location = ReportLocation(
+        path=pdf.resolve(), attached_as=attached_as, url=smtp.report_url.replace("{week}", week)
     )
+    text, html = render_bodies(digest_view(summary, week, location))
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    if attached_as:
+        message.add_attachment(
+            pdf.read_bytes(), maintype="application", subtype="pdf", filename=attached_as
+        )
     return message
 
 
