@@ -152,6 +152,7 @@ def _outputs(pdf: Path, envelopes: list, week: str) -> dict[str, str]:
     assert len(envelopes) == 1, "the run should e-mail the report once"
     message = message_from_bytes(envelopes[0].content, policy=default_policy)
     outputs["e-mail body"] = message.get_body(preferencelist=("plain",)).get_content()
+    outputs["e-mail HTML body"] = message.get_body(preferencelist=("html",)).get_content()
     [attachment] = list(message.iter_attachments())
     outputs["e-mail attachment"] = _pdf_bytes_text(attachment.get_content())
     return {name: _flat(text) for name, text in outputs.items()}
@@ -194,7 +195,8 @@ def test_no_planted_value_reaches_any_output(planted_run, demo_run):
     tickets, _redacted, pdf, envelopes = planted_run
     outputs = _outputs(pdf, envelopes, str(demo_run.week))
     expected = {"report.pdf", "report.html", "ranked_issues.csv", "summary.json", "run.json"}
-    assert expected | {"prefect artifacts", "e-mail body", "e-mail attachment"} <= set(outputs)
+    by_mail = {"e-mail body", "e-mail HTML body", "e-mail attachment"}
+    assert expected | {"prefect artifacts"} | by_mail <= set(outputs)
     leaks = [
         (item["kind"], item["value"], where)
         for parts in tickets.values()
