@@ -286,7 +286,8 @@ class StageReporter:
     """Where a run tells its caller which stage it is in; silent by default.
 
     The CLI installs one (`use_reporter`) that prints stage names and an embedding
-    progress bar.
+    progress bar. The domain code never sees it: a stage hands it the callback a pure
+    module takes (`on_batch`, `on_phase`).
     """
 
     embed_progress_bar: bool = False
@@ -295,7 +296,10 @@ class StageReporter:
         """A stage is starting."""
 
     def embed_batch(self, done: int, total: int) -> None:
-        """`done` of `total` new texts are embedded (committed)."""
+        """`done` of `total` new texts are embedded (committed); (0, total) before the first."""
+
+    def phase(self, name: str) -> None:
+        """A step of the current stage is starting (the topic stage's `TOPIC_PHASES`)."""
 
 
 _reporter: StageReporter = StageReporter()
