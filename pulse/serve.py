@@ -29,6 +29,7 @@ from pathlib import Path
 
 import yaml
 
+from pulse import OFFLINE_ENVIRONMENT
 from pulse.config import REPO_ROOT
 from pulse.errors import PulseError
 
@@ -107,14 +108,7 @@ def local_server(
     home.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     api_url = f"http://127.0.0.1:{port}/api"
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_API_HOST": "127.0.0.1",
-        "PREFECT_SERVER_API_PORT": str(port),
-    }
-    env.pop("PREFECT_API_URL", None)
+    env = server_environment(home, port)
     log_path = home / "server.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -146,6 +140,23 @@ def local_server(
         yield api_url
     finally:
         stop_process_group(process)
+
+
+def server_environment(home: Path, port: int) -> dict[str, str]:
+    """The environment of a private `prefect server start`: its own home and port, offline.
+
+    The telemetry switches are set again here, not only inherited, so the server never
+    sends its heartbeat to Prefect (nor logs "Failed to send telemetry" without a network).
+    """
+    env = {
+        **os.environ,
+        **OFFLINE_ENVIRONMENT,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+    }
+    env.pop("PREFECT_API_URL", None)
+    return env
 
 
 def _die_with_parent() -> None:
