@@ -101,6 +101,10 @@ class CliReporter(StageReporter):
     def stage(self, name: str) -> None:
         self.index += 1
         if self._bars is not None:
+            for step in ("embed", "phase"):  # the stage before is over, and its steps
+                if step in self._tasks:
+                    task = next(t for t in self._bars.tasks if t.id == self._tasks[step])
+                    self._update(step, completed=task.total)
             counted = f"[{self.index}/{len(STAGES)}] {name}"
             self._update("stage", completed=self.index - 1, description=counted)
         elif not self.quiet:
