@@ -32,10 +32,14 @@ import yaml
 from pulse import OFFLINE_ENVIRONMENT
 from pulse.config import REPO_ROOT
 from pulse.errors import PulseError
+from pulse.publish.outputs_http import serving_reports
 
 PREFECT_YAML = REPO_ROOT / "prefect.yaml"
 SERVE_HOME = REPO_ROOT / ".cache" / "prefect-serve"
 FLOW_ENTRYPOINT = "flows/weekly_report.py:weekly_report"
+# The read-only route to the outputs folder (`pulse serve --reports-port`); fixed by
+# default so the links in earlier runs' artifacts keep working after a restart.
+REPORTS_PORT = 8766
 
 
 class ServerUnavailable(PulseError):
@@ -198,6 +202,7 @@ def serve_weekly(
     week: str | None = None,
     api_url: str | None = None,
     on_ready=None,
+    reports_port: int = REPORTS_PORT,
 ) -> None:
     """Serve the `weekly` (scheduled) and `adhoc` deployments until interrupted.
 
@@ -212,7 +217,11 @@ def serve_weekly(
             when the run starts); for demos and tests.
         api_url: the Prefect API to serve against; default `PREFECT_API_URL`, and
             without that a private local server.
-        on_ready: called with the API URL once serving starts (the CLI prints it).
+        on_ready: called with the API URL, cron, time zone and the reports' URL once
+            serving starts (the CLI prints them).
+        reports_port: the port of the read-only route to the outputs folder that the runs'
+            artifacts link their PDFs to (`pulse.publish.outputs_http`); 0 for any free port.
+            Not started when the `reports_url` setting names a server of your own.
     """
     specs = read_deployments()
     weekly = specs["weekly"]
@@ -221,16 +230,22 @@ def serve_weekly(
     if not cron:
         raise PulseError("the weekly deployment in prefect.yaml has no cron schedule")
     api_url = api_url or os.environ.get("PREFECT_API_URL")
-    if api_url:
-        if not api_is_healthy(api_url):
-            raise ServerUnavailable(
-                f"no Prefect server answers at {api_url} (PREFECT_API_URL); start it with "
-                "`prefect server start`, or unset PREFECT_API_URL to let `pulse serve` run one"
-            )
-        _serve_against(api_url, specs, cron, timezone, week, keep_schedule_active, on_ready)
-        return
-    with local_server() as local_url:
-        _serve_against(local_url, specs, cron, timezone, week, keep_schedule_active, on_ready)
+    if api_url and not api_is_healthy(api_url):
+        raise ServerUnavailable(
+            f"no Prefect server answers at {api_url} (PREFECT_API_URL); start it with "
+            "`prefect server start`, or unset PREFECT_API_URL to let `pulse serve` run one"
+        )
+    with serving_reports(reports_port) as reports_url:
+
+        def ready(api: str, cron: str, timezone: str | None) -> None:
+            if on_ready:
+                on_ready(api, cron, timezone, reports_url)
+
+        if api_url:
+            _serve_against(api_url, specs, cron, timezone, week, keep_schedule_active, ready)
+            return
+        with local_server() as local_url:
+            _serve_against(local_url, specs, cron, timezone, week, keep_schedule_active, ready)
 
 
 def _serve_against(api_url, specs, cron, timezone, week, keep_schedule_active, on_ready) -> None:

@@ -388,5 +388,11 @@ def publish_week(
     from pulse.publish.artifacts import publish_artifacts
     from pulse.publish.delivery import deliver_report
 
-    publish_artifacts(ctx.week, paths)
+    publish_artifacts(
+        ctx.week,
+        paths,
+        output_dir=ctx.settings.output_dir,
+        reports_url=ctx.settings.reports_url,
+        run_seconds=sum(ctx.timings.values()),
+    )
     deliver_report(ctx.settings, ctx.week, paths, logger)

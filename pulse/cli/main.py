@@ -24,6 +24,7 @@ from pulse.cli.status import cmd_config, cmd_restore, cmd_status
 from pulse.cli.topics import add_topics_parser
 from pulse.config import load_settings
 from pulse.errors import PulseError
+from pulse.serve import REPORTS_PORT
 
 WEEK_HELP = "ISO week like 2026-W46 (default: the last complete week)"
 OUTPUT_DIR_HELP = "folder the week's folder of outputs is in (default: output_dir, outputs/)"
@@ -168,6 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", help="override prefect.yaml's cron, e.g. '0 6 * * 1'")
     serve.add_argument("--timezone", help="override prefect.yaml's time zone")
     serve.add_argument("--week", help="pin the week every run reports (demos, tests)")
+    serve.add_argument(
+        "--reports-port",
+        type=int,
+        default=REPORTS_PORT,
+        metavar="N",
+        help=f"port of the read-only http route to the outputs folder that the runs' "
+        f"artifacts link the PDFs to (default {REPORTS_PORT}; 0: any free port)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     trigger = command("trigger", help="queue an ad hoc run on a running `pulse serve`")

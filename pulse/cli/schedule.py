@@ -27,8 +27,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, terminate)
 
-    def ready(api_url: str, cron: str, timezone: str | None) -> None:
+    def ready(api_url: str, cron: str, timezone: str | None, reports_url: str) -> None:
         print(f"pulse serve: schedule {cron!r} ({timezone or 'UTC'}) against {api_url}")
+        print(f"  Prefect UI: {api_url.removesuffix('/api')}; reports: {reports_url}")
         print(
             "  ad hoc run: `pulse trigger --week 2026-W40`; stop with Ctrl-C "
             + (
@@ -46,6 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             timezone=args.timezone,
             week=args.week,
             on_ready=ready,
+            reports_port=args.reports_port,
         )
     except KeyboardInterrupt:
         print("pulse serve: stopped", file=sys.stderr)
