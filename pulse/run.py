@@ -133,6 +133,11 @@ def week_has_texts(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> bool:
     return bool(run_query(con, "week_text_count", {"start": start, "end": end}).fetchone()[0])
 
 
+def flow_run_name(week: IsoWeek | str) -> str:
+    """The name a week's flow run carries in Prefect (`voc-2026-W46`), whoever starts it."""
+    return f"voc-{week}"
+
+
 def new_run_id(week: IsoWeek) -> str:
     """A run's id: its week, its start (UTC) and a random tail; a week's ids sort by start."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")

@@ -343,9 +343,13 @@ def trigger_adhoc(
     sources: list[str] | None = None,
     mappings: str | None = None,
     mapping: str | None = None,
-) -> str:
-    """Queue a run of the `adhoc` deployment on the serving process; returns the run's name.
+) -> tuple[str, str | None]:
+    """Queue a run of the `adhoc` deployment on the serving process.
 
+    Returns the run's name (`voc-2026-W46`, the one the flow gives itself, set at once
+    rather than Prefect's random one until the run starts) and its page in the Prefect UI
+    (None when Prefect knows no UI address). The week is pinned in the parameters, so a
+    run that starts after midnight on Sunday still reports the week it is named after.
     Paths are sent as absolute paths: the serving process may run in another folder.
     """
     api_url = served_api_url()
@@ -356,10 +360,13 @@ def trigger_adhoc(
         )
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.utilities.urls import url_for
 
-    parameters: dict = {"rebuild_topics": rebuild_topics}
-    if week:
-        parameters["week"] = week
+    from pulse.run import flow_run_name
+    from pulse.weeks import IsoWeek
+
+    week = week or str(IsoWeek.last_complete())
+    parameters: dict = {"rebuild_topics": rebuild_topics, "week": week}
     if sources:
         parameters["sources"] = [str(Path(p).resolve()) for p in sources]
     if mappings:
@@ -367,5 +374,10 @@ def trigger_adhoc(
     if mapping:
         parameters["mapping"] = mapping
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
-        flow_run = run_deployment("weekly-voc-report/adhoc", parameters=parameters, timeout=0)
-    return flow_run.name
+        flow_run = run_deployment(
+            "weekly-voc-report/adhoc",
+            parameters=parameters,
+            flow_run_name=flow_run_name(week),
+            timeout=0,
+        )
+        return flow_run.name, url_for(flow_run)

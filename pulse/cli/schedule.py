@@ -62,13 +62,22 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     if args.week:
         IsoWeek.parse(args.week)  # a bad week is bad input here, not a failed run later
     preflight(specs_from_arguments(args.sources, args.mapping, args.mappings))
-    name = trigger_adhoc(
+    name, url = trigger_adhoc(
         args.week,
         rebuild_topics=args.rebuild_topics,
         sources=args.sources,
         mappings=args.mappings,
         mapping=args.mapping,
     )
-    print(f"queued flow run {name}; follow it with `pulse status`")
+    print(trigger_message(name, url), flush=True)
     return 0
+
+
+def trigger_message(name: str, url: str | None) -> str:
+    """What `pulse trigger` prints: the run's name and where to watch it."""
+    lines = [f"queued flow run {name}"]
+    if url:
+        lines.append(f"  in the Prefect UI: {url}")
+    lines.append("  follow it with `pulse status`; its PDF's link is among the run's artifacts")
+    return "\n".join(lines)
 
