@@ -76,6 +76,8 @@ class CliReporter(StageReporter):
             self._bars.reset(self._tasks["stage"], total=len(STAGES), description="starting")
             if "weeks" in self._tasks:
                 self._update("weeks", description=f"week {of}{week}")
+            else:
+                self._bars.console.print(f"Running week {week} …", highlight=False)
         elif not self.quiet:
             self._line(f"Running week {of}{week} …")
 
@@ -125,9 +127,11 @@ class CliReporter(StageReporter):
             from pulse.topics.window import TOPIC_PHASES  # loaded by the run already
 
             step = TOPIC_PHASES.index(name) if name in TOPIC_PHASES else len(TOPIC_PHASES)
+            described = f"  topics: {words}"
             if "phase" not in self._tasks:
-                self._tasks["phase"] = self._bars.add_task("", total=len(TOPIC_PHASES))
-            self._update("phase", completed=step, description=f"  topics: {words}")
+                self._tasks["phase"] = self._bars.add_task(described, total=len(TOPIC_PHASES))
+            self._update("phase", completed=step, description=described)
+            self._bars.refresh()  # a phase can take a while: show it now, not at the next tick
         elif not self.quiet:
             self._line(f"        topics: {words}")
 
@@ -162,6 +166,6 @@ class CliReporter(StageReporter):
             redirect_stdout=sys.stdout.isatty(),
         )
         if self.weeks > 1:
-            self._tasks["weeks"] = self._bars.add_task("weeks", total=self.weeks)
+            self._tasks["weeks"] = self._bars.add_task(f"{self.weeks} weeks", total=self.weeks)
         self._tasks["stage"] = self._bars.add_task("starting", total=len(STAGES))
         self._bars.start()
