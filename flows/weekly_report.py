@@ -23,7 +23,14 @@ from pulse import stages
 from pulse.config import Settings, SourceSpec, load_settings
 from pulse.db import connect, run_lock
 from pulse.errors import PulseError
-from pulse.run import RunContext, check_week_started, complete_run, failure_recorded, in_stage
+from pulse.run import (
+    RunContext,
+    check_week_started,
+    complete_run,
+    failure_recorded,
+    flow_run_name,
+    in_stage,
+)
 from pulse.weeks import IsoWeek, today_in
 
 
@@ -39,8 +46,7 @@ def _worth_retrying(task, task_run, state) -> bool:
 
 
 def _run_name() -> str:
-    week = flow_run.parameters.get("week") or str(IsoWeek.last_complete())
-    return f"voc-{week}"
+    return flow_run_name(flow_run.parameters.get("week") or IsoWeek.last_complete())
 
 
 @task(

@@ -18,7 +18,19 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # UMAP's numba compilation costs about a minute per process; the cache pays it once.
 os.environ.setdefault("NUMBA_CACHE_DIR", str(_CACHE / "numba"))
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Offline means offline: no Prefect telemetry from any process Pulse starts (the CLI, flow
+# runs, `pulse serve` and the server it launches inherit this environment). Forced, not
+# defaulted: a shell's PREFECT_SERVER_ANALYTICS_ENABLED=true must not make a run phone home.
+OFFLINE_ENVIRONMENT = {
+    # the server's heartbeat to Prefect ("Failed to send telemetry" when there is no network)
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    # the SDK's events and its first-run "anonymous usage data" notice on a terminal: Prefect
+    # reads this one at import, before any setting, and the server setting does not stop it
+    "DO_NOT_TRACK": "1",
+    "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+    "PREFECT_TELEMETRY_ENABLE_RESOURCE_METRICS": "false",
+}
+os.environ.update(OFFLINE_ENVIRONMENT)
 # The ephemeral API's 20 s default start-up timeout fails now and then on 2 cores.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -138,6 +138,10 @@ class Settings:
     # Folder for the shards of each run; empty means `<output_dir>/.shards`. With
     # `dask_address` it must be shared storage that every worker sees at the same path.
     shard_dir: str = ""
+    # Where the outputs folder is served over http, e.g. "http://reports.example/pulse/":
+    # the Prefect artifact of a run links its PDF there. Empty: the artifact shows the
+    # PDF's path as text. `pulse serve` sets it for its runs to its own read-only route.
+    reports_url: str = ""
     # The exports a run loads when none are named on the command line ([[pulse.sources]]).
     # With none declared and none named, an empty database gets the demo data.
     sources: list[SourceSpec] = field(default_factory=list)

@@ -133,6 +133,11 @@ def week_has_texts(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> bool:
     return bool(run_query(con, "week_text_count", {"start": start, "end": end}).fetchone()[0])
 
 
+def flow_run_name(week: IsoWeek | str) -> str:
+    """The name a week's flow run carries in Prefect (`voc-2026-W46`), whoever starts it."""
+    return f"voc-{week}"
+
+
 def new_run_id(week: IsoWeek) -> str:
     """A run's id: its week, its start (UTC) and a random tail; a week's ids sort by start."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -286,7 +291,8 @@ class StageReporter:
     """Where a run tells its caller which stage it is in; silent by default.
 
     The CLI installs one (`use_reporter`) that prints stage names and an embedding
-    progress bar.
+    progress bar. The domain code never sees it: a stage hands it the callback a pure
+    module takes (`on_batch`, `on_phase`).
     """
 
     embed_progress_bar: bool = False
@@ -295,7 +301,10 @@ class StageReporter:
         """A stage is starting."""
 
     def embed_batch(self, done: int, total: int) -> None:
-        """`done` of `total` new texts are embedded (committed)."""
+        """`done` of `total` new texts are embedded (committed); (0, total) before the first."""
+
+    def phase(self, name: str) -> None:
+        """A step of the current stage is starting (the topic stage's `TOPIC_PHASES`)."""
 
 
 _reporter: StageReporter = StageReporter()

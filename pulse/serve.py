@@ -29,12 +29,17 @@ from pathlib import Path
 
 import yaml
 
+from pulse import OFFLINE_ENVIRONMENT
 from pulse.config import REPO_ROOT
 from pulse.errors import PulseError
+from pulse.publish.outputs_http import serving_reports
 
 PREFECT_YAML = REPO_ROOT / "prefect.yaml"
 SERVE_HOME = REPO_ROOT / ".cache" / "prefect-serve"
 FLOW_ENTRYPOINT = "flows/weekly_report.py:weekly_report"
+# The read-only route to the outputs folder (`pulse serve --reports-port`); fixed by
+# default so the links in earlier runs' artifacts keep working after a restart.
+REPORTS_PORT = 8766
 
 
 class ServerUnavailable(PulseError):
@@ -107,14 +112,7 @@ def local_server(
     home.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     api_url = f"http://127.0.0.1:{port}/api"
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_API_HOST": "127.0.0.1",
-        "PREFECT_SERVER_API_PORT": str(port),
-    }
-    env.pop("PREFECT_API_URL", None)
+    env = server_environment(home, port)
     log_path = home / "server.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -146,6 +144,23 @@ def local_server(
         yield api_url
     finally:
         stop_process_group(process)
+
+
+def server_environment(home: Path, port: int) -> dict[str, str]:
+    """The environment of a private `prefect server start`: its own home and port, offline.
+
+    The telemetry switches are set again here, not only inherited, so the server never
+    sends its heartbeat to Prefect (nor logs "Failed to send telemetry" without a network).
+    """
+    env = {
+        **os.environ,
+        **OFFLINE_ENVIRONMENT,
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+    }
+    env.pop("PREFECT_API_URL", None)
+    return env
 
 
 def _die_with_parent() -> None:
@@ -187,6 +202,7 @@ def serve_weekly(
     week: str | None = None,
     api_url: str | None = None,
     on_ready=None,
+    reports_port: int = REPORTS_PORT,
 ) -> None:
     """Serve the `weekly` (scheduled) and `adhoc` deployments until interrupted.
 
@@ -201,7 +217,11 @@ def serve_weekly(
             when the run starts); for demos and tests.
         api_url: the Prefect API to serve against; default `PREFECT_API_URL`, and
             without that a private local server.
-        on_ready: called with the API URL once serving starts (the CLI prints it).
+        on_ready: called with the API URL, cron, time zone and the reports' URL once
+            serving starts (the CLI prints them).
+        reports_port: the port of the read-only route to the outputs folder that the runs'
+            artifacts link their PDFs to (`pulse.publish.outputs_http`); 0 for any free port.
+            Not started when the `reports_url` setting names a server of your own.
     """
     specs = read_deployments()
     weekly = specs["weekly"]
@@ -210,16 +230,22 @@ def serve_weekly(
     if not cron:
         raise PulseError("the weekly deployment in prefect.yaml has no cron schedule")
     api_url = api_url or os.environ.get("PREFECT_API_URL")
-    if api_url:
-        if not api_is_healthy(api_url):
-            raise ServerUnavailable(
-                f"no Prefect server answers at {api_url} (PREFECT_API_URL); start it with "
-                "`prefect server start`, or unset PREFECT_API_URL to let `pulse serve` run one"
-            )
-        _serve_against(api_url, specs, cron, timezone, week, keep_schedule_active, on_ready)
-        return
-    with local_server() as local_url:
-        _serve_against(local_url, specs, cron, timezone, week, keep_schedule_active, on_ready)
+    if api_url and not api_is_healthy(api_url):
+        raise ServerUnavailable(
+            f"no Prefect server answers at {api_url} (PREFECT_API_URL); start it with "
+            "`prefect server start`, or unset PREFECT_API_URL to let `pulse serve` run one"
+        )
+    with serving_reports(reports_port) as reports_url:
+
+        def ready(api: str, cron: str, timezone: str | None) -> None:
+            if on_ready:
+                on_ready(api, cron, timezone, reports_url)
+
+        if api_url:
+            _serve_against(api_url, specs, cron, timezone, week, keep_schedule_active, ready)
+            return
+        with local_server() as local_url:
+            _serve_against(local_url, specs, cron, timezone, week, keep_schedule_active, ready)
 
 
 def _serve_against(api_url, specs, cron, timezone, week, keep_schedule_active, on_ready) -> None:
@@ -317,9 +343,13 @@ def trigger_adhoc(
     sources: list[str] | None = None,
     mappings: str | None = None,
     mapping: str | None = None,
-) -> str:
-    """Queue a run of the `adhoc` deployment on the serving process; returns the run's name.
+) -> tuple[str, str | None]:
+    """Queue a run of the `adhoc` deployment on the serving process.
 
+    Returns the run's name (`voc-2026-W46`, the one the flow gives itself, set at once
+    rather than Prefect's random one until the run starts) and its page in the Prefect UI
+    (None when Prefect knows no UI address). The week is pinned in the parameters, so a
+    run that starts after midnight on Sunday still reports the week it is named after.
     Paths are sent as absolute paths: the serving process may run in another folder.
     """
     api_url = served_api_url()
@@ -330,10 +360,13 @@ def trigger_adhoc(
         )
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.utilities.urls import url_for
 
-    parameters: dict = {"rebuild_topics": rebuild_topics}
-    if week:
-        parameters["week"] = week
+    from pulse.run import flow_run_name
+    from pulse.weeks import IsoWeek
+
+    week = week or str(IsoWeek.last_complete())
+    parameters: dict = {"rebuild_topics": rebuild_topics, "week": week}
     if sources:
         parameters["sources"] = [str(Path(p).resolve()) for p in sources]
     if mappings:
@@ -341,5 +374,10 @@ def trigger_adhoc(
     if mapping:
         parameters["mapping"] = mapping
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
-        flow_run = run_deployment("weekly-voc-report/adhoc", parameters=parameters, timeout=0)
-    return flow_run.name
+        flow_run = run_deployment(
+            "weekly-voc-report/adhoc",
+            parameters=parameters,
+            flow_run_name=flow_run_name(week),
+            timeout=0,
+        )
+        return flow_run.name, url_for(flow_run)

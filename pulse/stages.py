@@ -237,6 +237,7 @@ def cluster_topics(
             reused, same_seeds = reusable
             for copy in ("doc_topics_copy_run", "run_topic_parents_copy_run"):
                 run_query(con, copy, {"run_id": ctx.run_id, "reused": reused})
+            current_reporter().phase("reuse")  # an earlier run's fit of the same texts
             counts: dict[str, Any] = {"reused_run": reused}
             if not same_seeds:
                 counts["seeded_texts"] = claim_seeded_texts(con, ctx.run_id, ctx.week)
@@ -250,6 +251,7 @@ def cluster_topics(
                 seed=ctx.settings.random_seed,
                 min_topic_size=ctx.settings.min_topic_size,
                 brand_handles=ctx.settings.brand_handles,
+                on_phase=current_reporter().phase,
             )
             counts = {
                 "window_texts": len(result.feedback_ids),
@@ -386,5 +388,11 @@ def publish_week(
     from pulse.publish.artifacts import publish_artifacts
     from pulse.publish.delivery import deliver_report
 
-    publish_artifacts(ctx.week, paths)
+    publish_artifacts(
+        ctx.week,
+        paths,
+        output_dir=ctx.settings.output_dir,
+        reports_url=ctx.settings.reports_url,
+        run_seconds=sum(ctx.timings.values()),
+    )
     deliver_report(ctx.settings, ctx.week, paths, logger)

@@ -50,8 +50,13 @@ def test_each_run_publishes_a_summary_a_ranking_table_and_the_pdf_link(demo_run)
         for s in summaries
     )
     assert any(top["label"] in str(a.data) for a in by_key[f"{key}-ranking"])
+    # No http route serves the outputs here (that is `pulse serve`'s): the path as text,
+    # never a file:// link a browser refuses to open from a web page.
     links = [a.data for a in by_key[f"{key}-pdf"]]
-    assert any(demo_run.pdf.resolve().as_uri() in link for link in links)
+    assert any(f"`{demo_run.pdf.resolve()}`" in link for link in links)
+    assert not any("file://" in link for link in links)
+    rows = next(a.data for a in by_key[f"{key}-ranking"] if top["label"] in str(a.data))
+    assert f'"texts": "{int(top["volume"]):,}"' in rows  # formatted, as the PDF writes it
 
 
 def test_flow_runs_are_named_after_their_week(demo_run):

@@ -109,6 +109,21 @@ def _weekly_deployment(api_url: str) -> dict:
         return json.loads(reply.read())
 
 
+def _pdf_link(api_url: str, flow_run_id: str) -> str:
+    """The link in a flow run's PDF artifact (Prefect keeps a link artifact as markdown)."""
+    query = {"artifacts": {"flow_run_id": {"any_": [flow_run_id]}, "type": {"any_": ["markdown"]}}}
+    request = urllib.request.Request(
+        f"{api_url}/artifacts/filter",
+        data=json.dumps(query).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        artifacts = json.loads(reply.read())
+    (pdf,) = [a for a in artifacts if (a["key"] or "").endswith("-pdf")]
+    return pdf["data"].split("](", 1)[1].rstrip(")")
+
+
 @pytest.mark.slow
 def test_pulse_serve_fires_a_one_minute_cron_and_pauses_the_schedule_on_exit(
     demo_run, tmp_path, monkeypatch
@@ -134,7 +149,7 @@ def test_pulse_serve_fires_a_one_minute_cron_and_pauses_the_schedule_on_exit(
         log = (tmp_path / "serve.log").open("wb")
         serve = subprocess.Popen(
             [sys.executable, "-m", "pulse.cli", "serve", "--cron", "* * * * *",
-             "--week", str(demo_run.week)],  # fmt: skip
+             "--week", str(demo_run.week), "--reports-port", "0"],  # fmt: skip
             env=env,
             cwd=REPO_ROOT,
             stdout=log,
@@ -162,6 +177,12 @@ def test_pulse_serve_fires_a_one_minute_cron_and_pauses_the_schedule_on_exit(
             ).read_text()[-3000:]
             assert finished["auto_scheduled"] is True
             assert (tmp_path / "outputs" / str(demo_run.week) / "report.pdf").exists()
+            # The run's PDF artifact links the serving process's http route, which serves it.
+            link = _pdf_link(api_url, finished["id"])
+            assert link.startswith("http://127.0.0.1:"), link
+            with urllib.request.urlopen(link, timeout=10) as reply:
+                assert reply.headers["Content-Type"] == "application/pdf"
+                assert reply.read(5) == b"%PDF-"
             weekly = _weekly_deployment(api_url)
             assert weekly["paused"] is False
             assert [s["schedule"]["cron"] for s in weekly["schedules"]] == ["* * * * *"]

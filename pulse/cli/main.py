@@ -16,6 +16,7 @@ import os
 import sys
 from pathlib import Path
 
+from pulse.cli.help import EPILOG, CommandGroupsFormatter
 from pulse.cli.ingest import cmd_demo, cmd_ingest, cmd_rejected, cmd_sources
 from pulse.cli.run import RunFailed, cmd_deliver, cmd_report, cmd_run, quiet_libraries
 from pulse.cli.schedule import cmd_serve, cmd_trigger
@@ -23,6 +24,10 @@ from pulse.cli.status import cmd_config, cmd_restore, cmd_status
 from pulse.cli.topics import add_topics_parser
 from pulse.config import load_settings
 from pulse.errors import PulseError
+from pulse.serve import REPORTS_PORT
+
+WEEK_HELP = "ISO week like 2026-W46 (default: the last complete week)"
+OUTPUT_DIR_HELP = "folder the week's folder of outputs is in (default: output_dir, outputs/)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,11 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="print only results and errors (for cron)",
     )
     parser = argparse.ArgumentParser(
-        prog="pulse", description="Pulse weekly voice-of-customer report", parents=[common]
+        prog="pulse",
+        description="Pulse: the weekly voice-of-customer report, from support tickets and "
+        "social posts to a ranked PDF for leadership.",
+        epilog=EPILOG,
+        formatter_class=CommandGroupsFormatter,
+        parents=[common],
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
 
     def command(name: str, **kwargs) -> argparse.ArgumentParser:
+        # The one line of the command list also heads the command's own --help.
+        kwargs.setdefault("description", kwargs.get("help"))
         return sub.add_parser(name, parents=[common], **kwargs)
 
     run = command("run", help="run the weekly flow for a week or a range of weeks")
@@ -74,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="load the demo data even though the database holds other sources",
     )
     run.add_argument("--rebuild-topics", action="store_true", help="re-cluster even if unchanged")
-    run.add_argument("--output-dir", type=Path)
+    run.add_argument("--output-dir", type=Path, help=OUTPUT_DIR_HELP)
     run.add_argument(
         "--partial",
         action="store_true",
@@ -83,14 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     report = command("report", help="re-render a week's report without re-clustering")
-    report.add_argument("--week")
-    report.add_argument("--output-dir", type=Path)
+    report.add_argument("--week", help=WEEK_HELP)
+    report.add_argument("--output-dir", type=Path, help=OUTPUT_DIR_HELP)
     report.set_defaults(func=cmd_report)
 
     demo = command("demo", help="write the deterministic demo data")
     demo.add_argument("--anchor", help="last week of the demo data (default: last complete week)")
-    demo.add_argument("--out", type=Path)
-    demo.add_argument("--scale", type=float, default=1.0)
+    demo.add_argument(
+        "--out", type=Path, help="folder for the demo's files (default: demo_dir, data/demo)"
+    )
+    demo.add_argument(
+        "--scale", type=float, default=1.0, help="volume multiplier, e.g. 0.3 for a quick run"
+    )
     demo.set_defaults(func=cmd_demo)
 
     ingest = command("ingest", help="load source files into the database")
@@ -113,20 +129,21 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.set_defaults(func=cmd_ingest)
 
     sources = command("sources", help="the mappings, the sources loaded, removing a source")
-    sources_sub = sources.add_subparsers(dest="sources_command")
-    sources.add_argument("--mappings", metavar="FILE", help="also list your own mappings file")
-    remove = sources_sub.add_parser(
-        "remove", help="delete a source's texts and what hangs off them (e.g. the demo's)"
+    sources_sub = sources.add_subparsers(
+        dest="sources_command", title="commands", metavar="COMMAND"
     )
+    sources.add_argument("--mappings", metavar="FILE", help="also list your own mappings file")
+    remove_help = "delete a source's texts and what hangs off them (e.g. the demo's)"
+    remove = sources_sub.add_parser("remove", help=remove_help, description=remove_help)
     remove.add_argument("names", nargs="+", metavar="NAME", help="source (mapping) names")
     sources.set_defaults(func=cmd_sources)
 
     rejected = command("rejected", help="list quarantined rows and why")
-    rejected.add_argument("--file")
+    rejected.add_argument("--file", help="only the rows of this file, named as the list shows it")
     rejected.set_defaults(func=cmd_rejected)
 
     status = command("status", help="last runs, their outcome, row counts, the newest week")
-    status.add_argument("--limit", type=int, default=10)
+    status.add_argument("--limit", type=int, default=10, help="how many runs (default 10)")
     status.add_argument(
         "--wait",
         type=float,
@@ -152,11 +169,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", help="override prefect.yaml's cron, e.g. '0 6 * * 1'")
     serve.add_argument("--timezone", help="override prefect.yaml's time zone")
     serve.add_argument("--week", help="pin the week every run reports (demos, tests)")
+    serve.add_argument(
+        "--reports-port",
+        type=int,
+        default=REPORTS_PORT,
+        metavar="N",
+        help=f"port of the read-only http route to the outputs folder that the runs' "
+        f"artifacts link the PDFs to (default {REPORTS_PORT}; 0: any free port)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     trigger = command("trigger", help="queue an ad hoc run on a running `pulse serve`")
     trigger.add_argument("--week", help="ISO week like 2026-W40 (default: last complete week)")
-    trigger.add_argument("--rebuild-topics", action="store_true")
+    trigger.add_argument(
+        "--rebuild-topics", action="store_true", help="re-cluster even if unchanged"
+    )
     trigger.add_argument(
         "--source", dest="sources", action="append", metavar="PATH", help="an export to load"
     )
@@ -165,13 +192,16 @@ def build_parser() -> argparse.ArgumentParser:
     trigger.set_defaults(func=cmd_trigger)
 
     deliver = command("deliver", help="e-mail a week's finished report ([pulse.smtp])")
-    deliver.add_argument("--week")
-    deliver.add_argument("--output-dir", type=Path)
+    deliver.add_argument("--week", help=WEEK_HELP)
+    deliver.add_argument("--output-dir", type=Path, help=OUTPUT_DIR_HELP)
     deliver.set_defaults(func=cmd_deliver)
 
-    config = command("config", help="configuration")
-    config_sub = config.add_subparsers(dest="config_command", required=True)
-    config_sub.add_parser("show", help="print the effective settings")
+    config = command("config", help="the settings in effect (pulse.toml, PULSE_* overrides)")
+    config_sub = config.add_subparsers(
+        dest="config_command", required=True, title="commands", metavar="COMMAND"
+    )
+    show_help = "print the effective settings as JSON, with Prefect's API and telemetry"
+    config_sub.add_parser("show", help=show_help, description=show_help)
     config.set_defaults(func=cmd_config)
     return parser
 

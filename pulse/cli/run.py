@@ -19,9 +19,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from pulse.cli.progress import CliReporter
 from pulse.config import REPO_ROOT, Settings, load_settings
 from pulse.errors import PulseError
-from pulse.run import STAGES, StageReporter, release_frames, use_reporter
+from pulse.run import release_frames, use_reporter
 from pulse.weeks import IsoWeek, week_range
 
 FLOW_FILE = REPO_ROOT / "flows" / "weekly_report.py"
@@ -42,25 +43,6 @@ def load_flow_module() -> ModuleType:
 def load_flow() -> Any:
     """The weekly flow (a Prefect `Flow`): call it with the flow's parameters to run a week."""
     return load_flow_module().weekly_report
-
-
-class CliReporter(StageReporter):
-    """Stage names and embedding progress on stderr; a live bar only on a terminal."""
-
-    def __init__(self, quiet: bool):
-        self.quiet = quiet
-        self.tty = sys.stderr.isatty()
-        self.embed_progress_bar = self.tty and not quiet
-        self.index = 0
-
-    def stage(self, name: str) -> None:
-        self.index += 1
-        if not self.quiet:
-            print(f"  [{self.index}/{len(STAGES)}] {name} …", file=sys.stderr, flush=True)
-
-    def embed_batch(self, done: int, total: int) -> None:
-        if not self.quiet and not self.tty:
-            print(f"        embedded {done}/{total} new texts", file=sys.stderr, flush=True)
 
 
 def quiet_libraries(args: argparse.Namespace) -> None:
@@ -109,33 +91,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     preflight(specs or settings.sources)
     weekly_report = load_flow()
     quiet_libraries(args)  # again: loading the flow imported Prefect, which adds handlers
-    pdf = None
-    for week in weeks:
-        started = time.perf_counter()
-        if not args.quiet:
-            print(f"Running week {week} …", file=sys.stderr, flush=True)
-        try:
-            with use_reporter(CliReporter(args.quiet)):
-                pdf = weekly_report(
-                    week=str(week),
-                    sources=args.sources or None,
-                    mappings=args.mappings,
-                    mapping=args.mapping,
-                    demo=args.demo,
-                    rebuild_topics=args.rebuild_topics,
-                    output_dir=str(args.output_dir) if args.output_dir else None,
-                    partial=args.partial,
-                )
-        except PulseError as exc:
-            release_frames(exc)
-            raise
-        except Exception as exc:
-            release_frames(exc)
-            raise RunFailed(f"week {week} failed: {type(exc).__name__}: {exc}") from exc
-        if not args.quiet:
-            _print_timings(settings, week, time.perf_counter() - started)
-        print(Path(pdf).resolve(), flush=True)
+    with CliReporter(args.quiet, weeks=len(weeks)) as reporter, use_reporter(reporter):
+        for week in weeks:
+            started = time.perf_counter()
+            reporter.start_week(week)
+            pdf = Path(_run_week(weekly_report, week, args)).resolve()
+            seconds = time.perf_counter() - started
+            reporter.finish_week(week, pdf, seconds)
+            if not args.quiet:
+                _print_timings(settings, week, seconds)
+            print(pdf, flush=True)
     return 0
+
+
+def _run_week(weekly_report: Any, week: IsoWeek, args: argparse.Namespace) -> str:
+    """One week through the flow; its PDF's path. A failure that is not bad input is RunFailed."""
+    try:
+        return weekly_report(
+            week=str(week),
+            sources=args.sources or None,
+            mappings=args.mappings,
+            mapping=args.mapping,
+            demo=args.demo,
+            rebuild_topics=args.rebuild_topics,
+            output_dir=str(args.output_dir) if args.output_dir else None,
+            partial=args.partial,
+        )
+    except PulseError as exc:
+        release_frames(exc)
+        raise
+    except Exception as exc:
+        release_frames(exc)
+        raise RunFailed(f"week {week} failed: {type(exc).__name__}: {exc}") from exc
 
 
 def _print_timings(settings: Settings, week: IsoWeek, total: float) -> None:

@@ -27,8 +27,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, terminate)
 
-    def ready(api_url: str, cron: str, timezone: str | None) -> None:
+    def ready(api_url: str, cron: str, timezone: str | None, reports_url: str) -> None:
         print(f"pulse serve: schedule {cron!r} ({timezone or 'UTC'}) against {api_url}")
+        print(f"  Prefect UI: {api_url.removesuffix('/api')}; reports: {reports_url}")
         print(
             "  ad hoc run: `pulse trigger --week 2026-W40`; stop with Ctrl-C "
             + (
@@ -46,6 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             timezone=args.timezone,
             week=args.week,
             on_ready=ready,
+            reports_port=args.reports_port,
         )
     except KeyboardInterrupt:
         print("pulse serve: stopped", file=sys.stderr)
@@ -60,13 +62,22 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     if args.week:
         IsoWeek.parse(args.week)  # a bad week is bad input here, not a failed run later
     preflight(specs_from_arguments(args.sources, args.mapping, args.mappings))
-    name = trigger_adhoc(
+    name, url = trigger_adhoc(
         args.week,
         rebuild_topics=args.rebuild_topics,
         sources=args.sources,
         mappings=args.mappings,
         mapping=args.mapping,
     )
-    print(f"queued flow run {name}; follow it with `pulse status`")
+    print(trigger_message(name, url), flush=True)
     return 0
+
+
+def trigger_message(name: str, url: str | None) -> str:
+    """What `pulse trigger` prints: the run's name and where to watch it."""
+    lines = [f"queued flow run {name}"]
+    if url:
+        lines.append(f"  in the Prefect UI: {url}")
+    lines.append("  follow it with `pulse status`; its PDF's link is among the run's artifacts")
+    return "\n".join(lines)
 

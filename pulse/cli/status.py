@@ -111,11 +111,31 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    """The effective settings: pulse.toml, then PULSE_* environment overrides."""
+    """The effective settings: pulse.toml, then PULSE_* environment overrides.
+
+    Under "prefect", what Prefect itself reads in this process: the API and UI a run or
+    `pulse trigger` talks to, and whether any of its telemetry is on (never, from Pulse).
+    """
     settings = load_settings()
     path = Path(os.environ.get("PULSE_CONFIG", "pulse.toml"))
     origin = f"{path} + environment" if path.exists() else f"defaults + environment (no {path})"
     print(f"# effective settings ({origin})", file=sys.stderr)
-    print(json.dumps(settings.as_dict(), indent=2, default=str))
+    print(json.dumps({**settings.as_dict(), "prefect": prefect_settings()}, indent=2, default=str))
     return 0
+
+
+def prefect_settings() -> dict:
+    """Prefect's own view of the settings Pulse cares about, as Prefect's settings read them."""
+    from prefect.analytics import is_telemetry_enabled
+    from prefect.settings import get_current_settings
+
+    prefect = get_current_settings()
+    return {
+        "api_url": prefect.api.url,
+        "ui_url": prefect.ui_url,
+        "server_analytics_enabled": prefect.server.analytics_enabled,
+        "sdk_telemetry_enabled": is_telemetry_enabled(),
+        "cloud_orchestration_telemetry": prefect.cloud.enable_orchestration_telemetry,
+        "resource_metrics_enabled": prefect.telemetry.enable_resource_metrics,
+    }
 

@@ -266,22 +266,29 @@ def _topic_verdicts(
 
 def add_topics_parser(subparsers) -> argparse.ArgumentParser:
     """Register `pulse topics …` (listings, edits, history, undo, the editor) on the CLI."""
-    topics = subparsers.add_parser("topics", help="the topic registry and CX ops' edits to it")
-    sub = topics.add_subparsers(dest="topics_command", required=True)
-    listing = sub.add_parser("list", help="every topic: id, label, status, volume, a quote")
+    what = "the topic registry and CX ops' edits to it"
+    topics = subparsers.add_parser("topics", help=what, description=what)
+    sub = topics.add_subparsers(
+        dest="topics_command", required=True, title="commands", metavar="COMMAND"
+    )
+
+    def command(name: str, what: str, topic: str | None = None) -> argparse.ArgumentParser:
+        # `what` is the command list's line and the top of the command's own --help.
+        parser = sub.add_parser(name, help=what, description=what)
+        if topic:
+            parser.add_argument("topic_id", type=int, metavar="ID", help=topic)
+        return parser
+
+    listing = command("list", "every topic: id, label, status, volume, a quote")
     listing.add_argument("--week", help="ISO week like 2026-W46 (default: newest run's week)")
-    show = sub.add_parser("show", help="one topic: keywords, quotes, weekly volume")
-    show.add_argument("topic_id", type=int)
-    rename = sub.add_parser("rename", help="give a topic the name reports show")
-    rename.add_argument("topic_id", type=int)
-    rename.add_argument("name")
-    merge = sub.add_parser("merge", help="count a topic under another, history included")
-    merge.add_argument("topic_id", type=int)
-    merge.add_argument("into_id", type=int)
-    hide = sub.add_parser("hide", help="leave a topic out of reports (praise, spam)")
-    hide.add_argument("topic_id", type=int)
-    seed = sub.add_parser("seed", help="track a known issue from a few example phrases")
-    seed.add_argument("name")
+    command("show", "one topic: keywords, quotes, weekly volume, actions", "the topic's id")
+    rename = command("rename", "give a topic the name reports show", "the topic's id")
+    rename.add_argument("name", help="the new name, e.g. \"Fake company pages\"")
+    merge = command("merge", "count a topic under another, history included", "the topic's id")
+    merge.add_argument("into_id", type=int, metavar="INTO_ID", help="the topic it counts under")
+    command("hide", "leave a topic out of reports (praise, spam)", "the topic's id")
+    seed = command("seed", "track a known issue from a few example phrases")
+    seed.add_argument("name", help="what reports will call the new topic")
     seed.add_argument(
         "--example",
         dest="examples",
@@ -290,29 +297,27 @@ def add_topics_parser(subparsers) -> argparse.ArgumentParser:
         help="a phrase customers use for it (repeat for several)",
     )
     seed.add_argument("--owner", help="who answers for it")
-    for name, what in (("unhide", "show a hidden topic in reports again"),
-                       ("unmerge", "count a merged topic on its own again")):  # fmt: skip
-        sub.add_parser(name, help=what).add_argument("topic_id", type=int)
+    command("unhide", "show a hidden topic in reports again", "the topic's id")
+    command("unmerge", "count a merged topic on its own again", "the topic's id")
     for name, what in (("owner", "who answers for a topic"), ("notes", "a note on a topic")):
-        field = sub.add_parser(name, help=f"set {what} (leave the text out to clear it)")
-        field.add_argument("topic_id", type=int)
-        field.add_argument("text", nargs="?", default="")
-    split = sub.add_parser("split", help="make a sub-theme, or picked texts, a seed of their own")
-    split.add_argument("topic_id", type=int)
+        field = command(name, f"set {what} (leave the text out to clear it)", "the topic's id")
+        field.add_argument("text", nargs="?", default="", help=f"the {name}; none clears it")
+    split = command(
+        "split", "make a sub-theme, or picked texts, a seed of their own", "the topic's id"
+    )
     split.add_argument("name", help="what reports will call the new topic")
     picked = split.add_mutually_exclusive_group(required=True)
     picked.add_argument("--sub-theme", type=int, help="a sub-theme of the topic (its id)")
     picked.add_argument("--text", dest="texts", action="append", help="a text's id (repeat)")
     split.add_argument("--owner", help="who answers for it")
-    history = sub.add_parser("history", help="every saved version of the taxonomy file")
+    history = command("history", "every saved version of the taxonomy file")
     history.add_argument("--topic", type=int, help="only what changed about this topic")
-    sub.add_parser("undo", help="put the taxonomy file back as before its last change")
-    edit = sub.add_parser("edit", help="edit the taxonomy in a web page on this machine")
-    edit.add_argument("--port", type=int, default=8765)
+    command("undo", "put the taxonomy file back as before its last change")
+    edit = command("edit", "edit the taxonomy in a web page on this machine")
+    edit.add_argument("--port", type=int, default=8765, help="the page's port (default 8765)")
     edit.add_argument("--host", default="127.0.0.1", help="another address needs --token")
     edit.add_argument("--token", help="the access token every request must carry")
-    action = sub.add_parser("action", help="record what was done about a topic, and when")
-    action.add_argument("topic_id", type=int)
+    action = command("action", "record what was done about a topic, and when", "the topic's id")
     action.add_argument("text", help='what was done, e.g. "Undo for bulk invites shipped"')
     action.add_argument(
         "--on", type=_day, required=True, help="the day it took effect, e.g. 2026-11-02"

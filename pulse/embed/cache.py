@@ -53,7 +53,8 @@ def embed_missing(
     texts of history holds one chunk of texts in Python, not all of them. A commit costs
     about the same whatever its size, hence chunks of 8,192 (docs/TUNING.md, "Embedders").
     `scope` narrows the texts by language (`stg_embed_pending`): the sentiment models need
-    one embedder's vectors for English texts and another's for the rest.
+    one embedder's vectors for English texts and another's for the rest. `on_batch` hears
+    (0, total) first, then (done, total) after each chunk is committed.
     """
     name = model_name or active_model_name()
     params = {"model": name, "cap": EMBED_CHAR_CAP, "scope": scope}
@@ -70,6 +71,8 @@ def embed_missing(
         return 0
     reader = con.cursor()  # its own snapshot: the inserts below do not disturb the stream
     done = 0
+    if on_batch:
+        on_batch(0, total)  # how many there are to do, before the first chunk takes its time
     try:
         reader.execute(pending_sql, params)
         for hashes, vectors in _embedded_chunks(reader, chunk_size, name, progress):

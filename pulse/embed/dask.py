@@ -295,6 +295,8 @@ def _embed_flow(
     ]
     total = sum(rows for _, _, rows in shards)
     done = 0
+    if on_batch:
+        on_batch(0, total)
     with connect(db_path) as con:
         for (texts, vectors, rows), future in zip(shards, futures, strict=True):
             if future.result() != rows:

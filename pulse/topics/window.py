@@ -9,6 +9,7 @@ It reads the window's texts, lets the taxonomy's seeds claim theirs, fits the re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,11 @@ from pulse.topics.taxonomy import read_taxonomy
 from pulse.topics.vocabulary import background_words, handle_words, start_document_terms
 from pulse.weeks import IsoWeek
 
+# The steps `cluster_window` tells its `on_phase` about, in order: fit the window's texts
+# (UMAP, HDBSCAN, the seeds' claims), name the clusters, match them to the registry, write
+# each text's topic and each sub-theme's issue.
+TOPIC_PHASES = ("fit", "name", "match", "write")
+
 
 @dataclass
 class ClusterResult:
@@ -65,6 +71,7 @@ def cluster_window(
     min_topic_size: int = 10,
     taxonomy_path: Path | None = None,
     brand_handles: list[str] | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> ClusterResult:
     """Fit sub-themes on the window's texts, match them to the registry, group them into
     issues, write doc_topics.
@@ -75,8 +82,10 @@ def cluster_window(
     any output may show) in the language most of a topic's texts use (English where none
     has most: pulse.topics.languages); the window's background words (a brand, a
     publisher's mask) never name a topic, and `brand_handles`, when configured, are stop
-    words too.
+    words too. `on_phase` hears each of TOPIC_PHASES as it starts (the CLI's progress).
     """
+    phase = on_phase or (lambda name: None)
+    phase("fit")
     rows = run_query(
         con, "topics_window_texts", {"window_start": window_start, "window_end": window_end}
     ).fetchall()
@@ -103,6 +112,7 @@ def cluster_window(
         )
         if stored is None and merge_threshold is not None:
             store_merge_threshold(con, merge_threshold)
+    phase("name")
     terms = terms_of_window() if any(c >= 0 for c in clusters) else None
     background = background_words(terms[0], terms[1], clusters) if terms else set()
     # the handles most texts are addressed to are the brand's (their words, too)
@@ -113,6 +123,7 @@ def cluster_window(
     )
     keywords_of = {c: found.keywords() for c, found in candidates.items()}
 
+    phase("match")
     centroids = unit_centroids(vectors, clusters)
     last_seen = _last_seen_weeks(clusters, doc_weeks)
     members = {c: [i for i, d in enumerate(clusters) if d == c] for c in centroids}
@@ -141,6 +152,7 @@ def cluster_window(
     for cluster, topic_id in topic_of_cluster.items():
         if cluster >= SEED_CLUSTER_BASE:
             touch_seeded(con, topic_id, keywords_of.get(cluster, []), week, last_seen[cluster])
+    phase("write")
     clusters = keep_remembered(
         clusters, vectors, centroids, topic_of_cluster, remembered_topics(con, feedback_ids)
     )
