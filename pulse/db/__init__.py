@@ -35,7 +35,7 @@ from pulse.db.queries import (
     schema_files,
     sql_text,
 )
-from pulse.db.snapshots import check_whole, restore_snapshot, snapshot
+from pulse.db.snapshots import check_whole, open_for_reading, restore_snapshot, snapshot
 
 __all__ = [
     "MEMORY_LIMIT",
@@ -51,6 +51,7 @@ __all__ = [
     "finish_pending",
     "is_damage",
     "lock_holder",
+    "open_for_reading",
     "run_lock_holder",
     "query_params",
     "query_path",
