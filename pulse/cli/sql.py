@@ -111,7 +111,18 @@ def _run(sql: str, params: dict[str, Any], wait: float):
     finally:
         con.close()
         if source != db_path:
-            print(f"(a run is writing {db_path}; read the snapshot {source})", file=sys.stderr)
+            print(f"({_why_not_live(db_path)}; read the snapshot {source})", file=sys.stderr)
+
+
+def _why_not_live(db_path) -> str:
+    from pulse.db import run_lock_holder
+
+    holder = run_lock_holder(db_path)
+    if holder is not None:
+        return f"a run (process {holder}) is writing {db_path}"
+    if not db_path.exists():
+        return f"there is no {db_path}"
+    return f"{db_path} is in use"
 
 
 def _print_list() -> None:

@@ -3,7 +3,9 @@
 - `pulse.db.connection`: open the file (schema at every connect), wait out other holders,
   the run lock;
 - `pulse.db.queries`: find a query file by name, run it with checked `$name` parameters;
-- `pulse.db.snapshots`: the analysts' copy, and `pulse restore`;
+- `pulse.db.snapshots`: the analysts' copy, reading it or the live file, and `pulse restore`;
+- `pulse.db.analyst`: the analysts' queries, their declared parameters checked by type;
+- `pulse.db.versions`: a file a newer DuckDB wrote, named with the fix;
 - `pulse.db.damage`: a file that is not whole, and `explain` for what a command raised.
 """
 
