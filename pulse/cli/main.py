@@ -2,7 +2,7 @@
 its last line of defence.
 
 Each command is a function in a module of this package (`run`, `ingest`, `status`,
-`schedule`, `topics`) that calls the same `pulse.stages` and `pulse.run` functions as
+`schedule`, `topics`, `sql`) that calls the same `pulse.stages` and `pulse.run` functions as
 the weekly flow. Exit codes: 0 ok; 1 the work failed (a run, a delivery, a database held
 too long by another process); 2 bad usage or input (argparse's usage errors, and every
 PulseError a user can fix: a bad week, file or setting). Errors print as one line without
@@ -20,6 +20,7 @@ from pulse.cli.help import EPILOG, CommandGroupsFormatter
 from pulse.cli.ingest import cmd_demo, cmd_ingest, cmd_rejected, cmd_sources
 from pulse.cli.run import RunFailed, cmd_deliver, cmd_report, cmd_run, quiet_libraries
 from pulse.cli.schedule import cmd_serve, cmd_trigger
+from pulse.cli.sql import add_sql_parser
 from pulse.cli.status import cmd_config, cmd_restore, cmd_status
 from pulse.cli.topics import add_topics_parser
 from pulse.config import load_settings
@@ -159,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore.set_defaults(func=cmd_restore)
 
     add_topics_parser(sub)
+    add_sql_parser(sub, common)
 
     serve = command("serve", help="run the weekly schedule from this process (flow.serve)")
     serve.add_argument(

@@ -3,7 +3,9 @@
 - `pulse.db.connection`: open the file (schema at every connect), wait out other holders,
   the run lock;
 - `pulse.db.queries`: find a query file by name, run it with checked `$name` parameters;
-- `pulse.db.snapshots`: the analysts' copy, and `pulse restore`;
+- `pulse.db.snapshots`: the analysts' copy, reading it or the live file, and `pulse restore`;
+- `pulse.db.analyst`: the analysts' queries, their declared parameters checked by type;
+- `pulse.db.versions`: a file a newer DuckDB wrote, named with the fix;
 - `pulse.db.damage`: a file that is not whole, and `explain` for what a command raised.
 """
 
@@ -35,7 +37,7 @@ from pulse.db.queries import (
     schema_files,
     sql_text,
 )
-from pulse.db.snapshots import check_whole, restore_snapshot, snapshot
+from pulse.db.snapshots import check_whole, open_for_reading, restore_snapshot, snapshot
 
 __all__ = [
     "MEMORY_LIMIT",
@@ -51,6 +53,7 @@ __all__ = [
     "finish_pending",
     "is_damage",
     "lock_holder",
+    "open_for_reading",
     "run_lock_holder",
     "query_params",
     "query_path",

@@ -19,6 +19,7 @@ import duckdb
 
 from pulse.db.damage import DatabaseDamaged, damaged_message, is_damage
 from pulse.db.queries import schema_files, sql_text
+from pulse.db.versions import too_new
 from pulse.errors import PulseError
 
 
@@ -129,6 +130,9 @@ def _open_error(db_path: Path, exc: duckdb.Error) -> PulseError:
     """A failure to open the file, as one line naming it and what to do."""
     if is_damage(exc):
         return DatabaseDamaged(damaged_message(db_path, str(exc)))
+    newer = too_new(db_path, str(exc))
+    if newer is not None:
+        return newer
     reason = " ".join(str(exc).split())
     return PulseError(
         f"cannot open {db_path}: {reason}; check the path (db_path, PULSE_DB_PATH) and "

@@ -55,9 +55,14 @@ def sql_text(name: str) -> str:
     return _read_sql(name)
 
 
+def params_in(sql: str) -> set[str]:
+    """The `$names` a piece of SQL uses (comments ignored)."""
+    return set(_PARAM_RE.findall(_COMMENT_RE.sub("", sql)))
+
+
 def query_params(name: str) -> set[str]:
     """The `$names` a query file expects (comments ignored)."""
-    return set(_PARAM_RE.findall(_COMMENT_RE.sub("", _read_sql(name))))
+    return params_in(_read_sql(name))
 
 
 def run_query(

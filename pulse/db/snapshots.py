@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from pulse.db.connection import connect, run_lock
+from pulse.db.connection import DatabaseBusy, connect, run_lock, run_lock_holder
 from pulse.db.damage import DatabaseDamaged, damaged_message, is_damage, snapshot_path
 from pulse.errors import PulseError
 
@@ -32,6 +32,35 @@ def snapshot(con: duckdb.DuckDBPyConnection, db_path: Path | str) -> Path:
     shutil.copyfile(db_path, partial)
     os.replace(partial, target)
     return target
+
+
+def open_for_reading(
+    db_path: Path | str, wait: float
+) -> tuple[duckdb.DuckDBPyConnection, Path]:
+    """A read-only connection to the live database when it is free, else to the snapshot.
+
+    Free means no run holds the run lock (a run between two stages has let go of the
+    file, but its tables are half done and it must not wait for a reader) and the file
+    opens within `wait` seconds. Otherwise the snapshot of the last successful run is
+    read; without one, DatabaseBusy says who holds the file. Returns the file read too.
+    """
+    db_path = Path(db_path)
+    snap = snapshot_path(db_path)
+    holder = run_lock_holder(db_path)
+    if holder is None and db_path.exists():
+        try:
+            return connect(db_path, read_only=True, timeout=wait), db_path
+        except DatabaseBusy:
+            if not snap.exists():
+                raise
+    elif holder is not None and not snap.exists():
+        raise DatabaseBusy(
+            f"a run (process {holder}) is writing {db_path} and there is no snapshot of an "
+            "earlier run to read meanwhile; try again when it has finished (`pulse status`)"
+        )
+    if not snap.exists():
+        connect(db_path, read_only=True)  # raises: there is no database to read
+    return connect(snap, read_only=True, timeout=wait), snap
 
 
 def _aside(db_path: Path) -> Path:

@@ -142,11 +142,13 @@ def _stage_batch(
     laps("read")
     is_json, is_csv = file_format in ("json", "jsonl"), file_format == "csv"
     check_required(con, first.path, mapping, columns, is_json, is_csv)
+    # The zone of times without an offset, set before the views that parse them: DuckDB 1.5
+    # binds a relation's timestamptz casts to the zone in force when the view is made.
+    con.execute("set TimeZone = $zone", {"zone": mapping.timezone or load.timezone})
     build_input_view(con, first.path, mapping, columns, is_json, is_csv)
     set_aside = 0
     if mapping.staging:
         set_aside = run_query(con, "ingest_set_aside_count").fetchone()[0]
-    con.execute("set TimeZone = $zone", {"zone": mapping.timezone or load.timezone})
     stage(
         con,
         "ingest_typed",

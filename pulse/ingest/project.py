@@ -138,8 +138,14 @@ def build_input_view(
             f"{path}: missing column(s) {', '.join(sorted(set(missing)))} that source "
             f"{mapping.name!r} needs; the file has: {', '.join(columns) or '(none)'}"
         )
+    # A typed null: DuckDB 1.5 types a bare `null` column INTEGER, which the reason CASE
+    # of stg_ingest_typed.sql then refuses to mix with its words.
     selects.append(
-        (_json_fault_expr(mapping, params) if is_json and not mapping.staging else "null")
+        (
+            _json_fault_expr(mapping, params)
+            if is_json and not mapping.staging
+            else "cast(null as varchar)"
+        )
         + " as json_fault"
     )
     finish_pending(con)
@@ -175,7 +181,7 @@ def _json_fault_expr(mapping: Mapping, params: dict[str, object]) -> str:
                 f"when json_type(doc, ${key}) not in ({allowed_sql}) then "
                 f"'{field_name} is ' || {kinds.format(path='$' + key)} || ', not a string'"
             )
-    return f"case {' '.join(branches)} end" if branches else "null"
+    return f"case {' '.join(branches)} end" if branches else "cast(null as varchar)"
 
 
 def _build_times_view(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> None:

@@ -1,8 +1,14 @@
--- one row per topic per language of its texts created in [$window_start, $window_end), for one
--- run's topic assignment, at two levels as topic_week_metrics: 'issue' and 'theme' (sub-theme).
--- language is an ISO 639-1 code ('en', 'de') detected at ingest, or null when the text's
--- language could not be told (too short, emoji only). Texts count where topic_rollup puts them
--- (merged topics under their target, hidden ones left out).
+-- one row per topic per language of its texts created in [$window_start, $window_end), one run
+-- param run_id: varchar — the run whose topic assignment counts (`runs.run_id`)
+-- param window_start: timestamp — first instant counted, UTC (e.g. 2026-11-09)
+-- param window_end: timestamp — first instant not counted, UTC (e.g. 2026-11-16)
+-- param language: varchar — '' for every topic, or an ISO 639-1 code like de to filter
+-- param min_share: double — with a language: the topic's least share of it, 0 to 1
+--
+-- For one run's topic assignment, at two levels as topic_week_metrics: 'issue' and 'theme'
+-- (sub-theme). language is an ISO 639-1 code ('en', 'de') detected at ingest, or null when the
+-- text's language could not be told (too short, emoji only). Texts count where topic_rollup
+-- puts them (merged topics under their target, hidden ones left out).
 -- Filter: $language = '' keeps every topic; $language = 'de' keeps the topics whose texts are
 -- at least $min_share (0..1) in German, each with its whole mix, the filtering share first.
 with assigned as (
