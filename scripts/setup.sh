@@ -35,7 +35,8 @@ fi
 .venv/bin/python -m pip install -q torch==2.13.0 2>&1 | grep -v "is ignored" || true
 extra=""
 [ "${1:-}" = "--dev" ] && extra="[dev]"
-.venv/bin/python -m pip install -q -e ".${extra}" 2>&1 | grep -v "is ignored" || true
+# constraints.txt holds every package at the version the suite was run with (scripts/lock.sh).
+.venv/bin/python -m pip install -q -c constraints.txt -e ".${extra}" 2>&1 | grep -v "is ignored" || true
 .venv/bin/python -c "import pulse, weasyprint, bertopic, prefect, duckdb, onnxruntime" \
   || { echo "setup: the install is incomplete; see the pip output above" >&2; exit 1; }
 # Build the int8 ONNX graph of the bundled MiniLM now (about a second, nothing downloaded;

@@ -1,0 +1,357 @@
+"""Per-text sentiment: a small neural network on top of the MiniLM embeddings.
+
+Customer-support text defeats word lists: "thanks for nothing", "still waiting",
+"I love how my account got locked again" read as positive to a lexicon, and a
+terse title such as "Hidden fees" has no sentiment word at all. The pipeline
+already holds an L2-normalised MiniLM vector for every text, so a one-hidden-layer
+network over that vector (plus VADER's four scores and a handful of support-complaint
+cues) costs almost nothing per text and reads the sentence as a whole. Its weights
+ship in `pulse/models/` with a model card beside them, are made by
+`scripts/train_sentiment.py`, and `bench/sentiment.py` measures them against VADER.
+
+The network's output carries a decision bias towards "negative", chosen on
+cross-validated training data: a complaint called neutral hides a problem from the
+report, so the model trades some neutral precision for negative recall.
+
+When the pipeline has no embeddings, or the artifact is missing, texts are
+scored by VADER alone and `active_model_name()` says so, so every sentiment row
+names the model that really produced it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from pulse.errors import PulseError
+
+logger = logging.getLogger(__name__)
+
+MODEL_NAME = "pulse-sent-minilm-mlp-v2"
+LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
+EMBEDDING_DIM = 384
+# Bumped whenever lexicon_features() changes, so old weights are never applied to new columns.
+FEATURE_VERSION = "minilm384+vader4+cues3/v1"
+# The layout of the weights in the artifact; v1 (a logistic regression) is not read any more.
+ARTIFACT_FORMAT = "mlp-1hidden/v2"
+ARTIFACT_PATH = Path(__file__).resolve().parent / "models" / "sentiment_mlp_v2.npz"
+# VADER and the cue regexes are linear in text length; a pasted log or a 50 kB email must
+# not slow a run down, and the opening of a message carries its tone.
+MAX_LEXICON_CHARS = 2000
+# VADER's own recommended cut-offs on its compound score.
+VADER_THRESHOLD = 0.05
+
+_TO_FIX = "run `python scripts/train_sentiment.py` to rebuild it"
+
+# Phrases that mark a support complaint whatever the surrounding words say. They
+# are deliberately few and literal: the embedding does the reading, these only
+# give the model a handle on patterns that a lexicon scores backwards.
+_COMPLAINT_CUES = [
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"\bstill (waiting|no|not|nothing|can'?t|cannot|broken|locked|haven'?t|hasn'?t|isn'?t"
+        r"|doesn'?t|won'?t)\b",
+        r"\b(again|yet again|once again)\b",
+        r"\blocked( me)? out\b|\b(got|been|was|is) (locked|suspended|restricted|banned|hacked)\b",
+        r"\bno (reply|response|answer|one|help|update)s?\b|\bnobody\b"
+        r"|\bnever (got|received|arrived|came|heard)\b",
+        r"\b(on hold|waiting|waited) (for )?(over |nearly |almost )?"
+        r"(an? |\d+ |two |three |four |five |several )?(hours?|days?|weeks?|months?|minutes?)\b",
+        r"\b(charged|billed) (me )?(twice|again|after)\b",
+        r"\b(not|isn'?t|doesn'?t|don'?t|won'?t|can'?t|cannot) "
+        r"(work|working|load|loading|log ?in|access|send|sign)\b",
+    )
+]
+# Any cue at all, in one pass: most texts have none, and then the seven searches and the
+# sarcasm frame are skipped (the cue searches were a quarter of lexicon time, py-spy).
+_ANY_COMPLAINT_CUE = re.compile(
+    "|".join(f"(?:{cue.pattern})" for cue in _COMPLAINT_CUES), re.IGNORECASE
+)
+_THANKS_FOR_NOTHING = re.compile(r"\bthanks? (you )?for nothing\b", re.IGNORECASE)
+# Praise words used as a frame for a complaint ("love how", "great job", "thanks for the").
+_SARCASM_FRAME = re.compile(
+    r"\b(love|great|nice|wonderful|fantastic|thanks|brilliant|awesome|glad) "
+    r"(how|that|to see|job|for the)\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1)
+def _vader():
+    # Imported lazily: the analyzer reads its lexicon file on construction.
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def vader_version() -> str:
+    """The installed vaderSentiment version, named in the fallback's model name."""
+    try:
+        return metadata.version("vaderSentiment")
+    except metadata.PackageNotFoundError:  # pragma: no cover - installed as a dependency
+        return "unknown"
+
+
+def _clean(text: str | None) -> str:
+    return (text or "")[:MAX_LEXICON_CHARS]
+
+
+def lexicon_features(texts: list[str]) -> np.ndarray:
+    """Return the non-embedding columns the model reads, one row per text.
+
+    Shared by scoring and by `scripts/train_sentiment.py`, so training and
+    inference can never compute them differently.
+
+    Args:
+        texts: Raw texts (untrusted; only their first `MAX_LEXICON_CHARS` are read).
+
+    Returns:
+        float32 array (n, 7): VADER compound, pos, neg, neu; the share of complaint
+        cues present (0..1, capped at 3); a praise frame around a complaint cue
+        (sarcasm); "thanks for nothing".
+    """
+    return start_lexicon_features(texts)()
+
+
+def start_lexicon_features(texts: list[str]) -> Callable[[], np.ndarray]:
+    """`lexicon_features(texts)` begun now; call the result for the array.
+
+    VADER and the cue patterns are pure Python, 8k texts/s: a 100k-text week's first
+    run shares its chunks with the shared worker process (pulse.workers), which
+    starts on them at once, so the caller can load and write other rows meanwhile.
+    """
+    from pulse.workers import start_shared
+
+    count = len(texts)
+    rows = start_shared(_lexicon_rows, (list(texts),))
+    return lambda: np.asarray(rows(), dtype=np.float32).reshape(count, 7)
+
+
+def _lexicon_rows(texts: list[str]) -> list[tuple[float, ...]]:
+    """`lexicon_features` of a chunk, as rows. Module-level for the worker process."""
+    analyzer = _vader()
+    rows = []
+    for raw in texts:
+        text = _clean(raw)
+        polarity = analyzer.polarity_scores(text)
+        cue_count = (
+            sum(1 for cue in _COMPLAINT_CUES if cue.search(text))
+            if _ANY_COMPLAINT_CUE.search(text)
+            else 0
+        )
+        rows.append(
+            (
+                polarity["compound"],
+                polarity["pos"],
+                polarity["neg"],
+                polarity["neu"],
+                min(cue_count, 3) / 3,
+                float(cue_count > 0 and _SARCASM_FRAME.search(text) is not None),
+                float(_THANKS_FOR_NOTHING.search(text) is not None),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class SentimentModel:
+    """A one-hidden-layer network over [embedding | lexicon features], with a decision bias.
+
+    The input standardisation is folded into `hidden_weight` and `hidden_bias`, so
+    scoring is two float32 matrix products: about 0.2 s per 100k texts on one core.
+    """
+
+    hidden_weight: np.ndarray  # (EMBEDDING_DIM + 7, hidden)
+    hidden_bias: np.ndarray  # (hidden,)
+    output_weight: np.ndarray  # (hidden, 3), columns in LABELS order
+    output_bias: np.ndarray  # (3,)
+    decision_bias: np.ndarray  # (3,) added to the logits: the operating point, see the card
+    model_name: str
+    trained_on: dict
+
+    def predict_proba(
+        self, texts: list[str], embeddings: np.ndarray, lexicon: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Class probabilities (n, 3) in LABELS order, after the decision bias.
+
+        `lexicon` is `lexicon_features(texts)` when the caller has it already.
+        """
+        if lexicon is None:
+            lexicon = lexicon_features(texts)
+        features = np.hstack(
+            [np.asarray(embeddings, dtype=np.float32), np.asarray(lexicon, dtype=np.float32)]
+        )
+        hidden = features @ self.hidden_weight
+        hidden += self.hidden_bias
+        np.maximum(hidden, 0.0, out=hidden)
+        logits = (hidden @ self.output_weight).astype(np.float64)
+        logits += self.output_bias + self.decision_bias
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+
+def save_model(model: SentimentModel, path: Path) -> None:
+    """Write the artifact as a plain .npz (no pickle), so loading it runs no code."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        np.savez_compressed(
+            handle,
+            hidden_weight=model.hidden_weight.astype(np.float32),
+            hidden_bias=model.hidden_bias.astype(np.float32),
+            output_weight=model.output_weight.astype(np.float32),
+            output_bias=model.output_bias.astype(np.float64),
+            decision_bias=model.decision_bias.astype(np.float64),
+            labels=np.array(LABELS),
+            model_name=np.array(model.model_name),
+            feature_version=np.array(FEATURE_VERSION),
+            artifact_format=np.array(ARTIFACT_FORMAT),
+            trained_on=np.array(json.dumps(model.trained_on, sort_keys=True)),
+        )
+
+
+@lru_cache(maxsize=4)
+def load_artifact(path: Path = ARTIFACT_PATH) -> SentimentModel | None:
+    """Load the shipped weights, or None when the file is absent (the VADER fallback).
+
+    A file that is present but unreadable or built for other features is an
+    error rather than a silent fallback: it means a broken install or a stale
+    artifact, and the week's sentiment would quietly change model.
+    """
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            labels = tuple(str(label) for label in archive["labels"])
+            feature_version = str(archive["feature_version"])
+            artifact_format = (
+                str(archive["artifact_format"]) if "artifact_format" in archive else "v1"
+            )
+            if feature_version != FEATURE_VERSION or labels != LABELS:
+                raise PulseError(
+                    f"sentiment model {path} was built for features {feature_version!r} and "
+                    f"labels {labels}, but this code computes {FEATURE_VERSION!r} and {LABELS}; "
+                    f"{_TO_FIX}"
+                )
+            if artifact_format != ARTIFACT_FORMAT:
+                raise PulseError(
+                    f"sentiment model {path} holds weights in format {artifact_format!r}, but "
+                    f"this code reads {ARTIFACT_FORMAT!r}; {_TO_FIX}"
+                )
+            model = SentimentModel(
+                hidden_weight=archive["hidden_weight"].astype(np.float32),
+                hidden_bias=archive["hidden_bias"].astype(np.float32),
+                output_weight=archive["output_weight"].astype(np.float32),
+                output_bias=archive["output_bias"].astype(np.float64),
+                decision_bias=archive["decision_bias"].astype(np.float64),
+                model_name=str(archive["model_name"]),
+                trained_on=json.loads(str(archive["trained_on"])),
+            )
+    except (OSError, KeyError, ValueError) as exc:
+        raise PulseError(f"sentiment model {path} is unreadable ({exc}); {_TO_FIX}") from None
+    hidden = model.hidden_bias.shape[0] if model.hidden_bias.ndim == 1 else -1
+    shapes = {
+        "hidden_weight": (model.hidden_weight.shape, (EMBEDDING_DIM + 7, hidden)),
+        "output_weight": (model.output_weight.shape, (hidden, len(LABELS))),
+        "output_bias": (model.output_bias.shape, (len(LABELS),)),
+        "decision_bias": (model.decision_bias.shape, (len(LABELS),)),
+    }
+    wrong = {name: got for name, (got, expected) in shapes.items() if got != expected}
+    if hidden < 1 or wrong:
+        raise PulseError(f"sentiment model {path} has weights of shapes {wrong}; {_TO_FIX}")
+    return model
+
+
+def _current_model() -> SentimentModel | None:
+    # Read ARTIFACT_PATH at call time so a test (or a deployment) can point elsewhere.
+    model = load_artifact(ARTIFACT_PATH)
+    if model is None:
+        logger.warning(
+            "sentiment model %s is missing; scoring with VADER (%s)", ARTIFACT_PATH, _TO_FIX
+        )
+    return model
+
+
+def active_model_name(have_embeddings: bool = True) -> str:
+    """Name to store in the sentiment table's `model` column for the current scoring.
+
+    Args:
+        have_embeddings: False when the caller will pass `embeddings=None`.
+
+    Returns:
+        `MODEL_NAME` when the shipped model scores; otherwise a name that says
+        VADER scored the texts and why.
+    """
+    if not have_embeddings:
+        return f"vader-{vader_version()} (fallback: no embeddings)"
+    if load_artifact(ARTIFACT_PATH) is None:
+        return f"vader-{vader_version()} (fallback: model file missing)"
+    return MODEL_NAME
+
+
+def vader_scores(texts: list[str]) -> list[tuple[str, float]]:
+    """Score with VADER alone, using its recommended +/-0.05 compound cut-offs."""
+    analyzer = _vader()
+    scored = []
+    for raw in texts:
+        compound = float(analyzer.polarity_scores(_clean(raw))["compound"])
+        if compound >= VADER_THRESHOLD:
+            label = "positive"
+        elif compound <= -VADER_THRESHOLD:
+            label = "negative"
+        else:
+            label = "neutral"
+        scored.append((label, compound))
+    return scored
+
+
+def reads_lexicon() -> bool:
+    """Whether `score_texts` with embeddings reads `lexicon_features` (the shipped model scores)."""
+    return load_artifact(ARTIFACT_PATH) is not None
+
+
+def score_texts(
+    texts: list[str], embeddings: np.ndarray | None, lexicon: np.ndarray | None = None
+) -> list[tuple[str, float]]:
+    """Label each text negative, neutral or positive, with a score in [-1, 1].
+
+    The score is P(positive) - P(negative) after the decision bias, so it ranks
+    texts by how clearly they lean one way, is 0 for a confident neutral, and is
+    below 0 for every text labelled negative.
+
+    Args:
+        texts: The texts, in the same order as `embeddings`.
+        embeddings: L2-normalised MiniLM vectors from the pipeline's embedder, float32
+            (n, 384), or None to score with VADER (see `active_model_name(False)`).
+        lexicon: `lexicon_features(texts)`, when already computed (see
+            `start_lexicon_features`); computed here when None.
+
+    Returns:
+        One (label, score) pair per text.
+
+    Raises:
+        ValueError: The embeddings do not line up with the texts (a caller bug).
+    """
+    if not texts:
+        return []
+    model = None if embeddings is None else _current_model()
+    if model is None:
+        return vader_scores(texts)
+    matrix = np.asarray(embeddings)
+    if matrix.shape != (len(texts), EMBEDDING_DIM):
+        raise ValueError(
+            f"score_texts got {len(texts)} texts but embeddings of shape {matrix.shape}; "
+            f"expected ({len(texts)}, {EMBEDDING_DIM}) from all-MiniLM-L6-v2"
+        )
+    probabilities = model.predict_proba(texts, matrix, lexicon)
+    label_ids = probabilities.argmax(axis=1)
+    scores = np.clip(probabilities[:, 2] - probabilities[:, 0], -1.0, 1.0)
+    return [(LABELS[int(i)], round(float(s), 6)) for i, s in zip(label_ids, scores, strict=True)]

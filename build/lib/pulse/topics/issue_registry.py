@@ -1,0 +1,140 @@
+"""Issues written into the registry: one row per issue, each sub-theme's parent set (reads
+and writes DuckDB).
+
+The grouping and the matching to last week's issues are pulse.topics.issues' (pure); an
+issue's keywords and label are read off its texts against the other issues'
+(pulse.topics.labels), and a published label stays while its content does. The SQL is
+in queries/topics/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import numpy as np
+
+from pulse.db import run_query
+from pulse.topics.issues import group_themes, match_issues
+from pulse.topics.labels import (
+    choose_labels,
+    is_praise,
+    keeps_label,
+    praise_label,
+    rank_candidates,
+)
+from pulse.topics.languages import naming_of, naming_texts
+from pulse.topics.registry import next_topic_id, topic_labels
+
+
+def previous_parents(
+    con: duckdb.DuckDBPyConnection, theme_ids: Sequence[int]
+) -> dict[int, int | None]:
+    """Each sub-theme's issue after the last run (None: none yet)."""
+    rows = run_query(con, "topics_parents", {"theme_ids": list(theme_ids)}).fetchall()
+    return {int(t): (None if p is None else int(p)) for t, p in rows}
+
+
+def live_issue_ids(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The issues a group may inherit: any issue row that is not merged away."""
+    return set(topic_labels(con, "issue"))
+
+
+def assign_issues(
+    con: duckdb.DuckDBPyConnection,
+    week,
+    theme_of_doc: Sequence[int | None],
+    vectors: np.ndarray,
+    terms,
+    background: set[str],
+    texts: Sequence[str],
+    sentiments: Sequence[str | None],
+    doc_weeks: Sequence[str],
+    languages: Sequence[str | None] | None = None,
+) -> dict[int, int]:
+    """Group the window's sub-themes into issues and write them; returns theme -> issue id.
+
+    `terms` is `document_terms` of the window (or None), `background` its background words;
+    an issue's keywords and label are read off its texts in the language most of them
+    use (`languages`, each text's; pulse.topics.languages) against the other issues' (see
+    pulse.topics.labels), and a published label stays while its content does.
+    """
+    themes = sorted({t for t in theme_of_doc if t is not None})
+    if not themes:
+        return {}
+    index = np.asarray([t if t is not None else -1 for t in theme_of_doc])
+    centred = vectors - vectors.mean(axis=0, keepdims=True)
+    sizes = np.asarray([(index == t).sum() for t in themes], dtype=np.float64)
+    centroids = np.stack([centred[index == t].mean(axis=0) for t in themes])
+    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    group_of_theme = dict(zip(themes, group_themes(themes, centroids, sizes), strict=True))
+    volume = {t: int(n) for t, n in zip(themes, sizes, strict=True)}
+    inherited = match_issues(
+        group_of_theme, volume, previous_parents(con, themes), live_issue_ids(con)
+    )
+    issue_of_doc = [group_of_theme[t] if t is not None else -1 for t in theme_of_doc]
+    naming, named_in = naming_of(issue_of_doc, languages)
+    candidates = (
+        rank_candidates(terms[0], terms[1], naming, vectors, background, named_in) if terms else {}
+    )
+    groups = sorted(set(group_of_theme.values()))
+    members = {g: [i for i, d in enumerate(issue_of_doc) if d == g] for g in groups}
+    known = topic_labels(con, "issue", with_merged=True)
+    keywords = {g: candidates[g].keywords() if g in candidates else [] for g in groups}
+    keep = {
+        g: known[inherited[g]][0]
+        for g in groups
+        if g in inherited
+        and keeps_label(known[inherited[g]][2], keywords[g], known[inherited[g]][0], background)
+    }
+    renamed = {g for g in groups if g not in keep}
+    taken = {t: row[1] for t, row in known.items() if t not in {inherited.get(g) for g in renamed}}
+    taken.update({-1 - g: label for g, label in keep.items()})
+    # No issue takes a sub-theme's name, but one of its own sub-themes'.
+    theme_labels = {t: row[1] for t, row in topic_labels(con, "theme").items()}
+    own = {
+        g: [
+            theme_labels[t]
+            for t, group in group_of_theme.items()
+            if group == g and t in theme_labels
+        ]
+        for g in groups
+    }
+    order = sorted(renamed, key=lambda g: (-len(members[g]), g))
+    chosen = choose_labels(
+        candidates,
+        order,
+        naming_texts(texts, naming, order),
+        taken,
+        own,
+        theme_labels,
+    )
+    issue_of_group: dict[int, int] = {}
+    for group in groups:
+        docs = members[group]
+        praise = is_praise([sentiments[i] for i in docs])
+        label = keep.get(group) or praise_label(chosen[group], praise)
+        centre = vectors[docs].mean(axis=0)
+        centre = (centre / (np.linalg.norm(centre) or 1.0)).astype(np.float32)
+        last_seen = max(doc_weeks[i] for i in docs)
+        params = {
+            "keywords": keywords[group],
+            "centroid": centre.tolist(),
+            "auto_label": label,
+            "label_keywords": keywords[group] if group in renamed else None,
+            "last_seen": last_seen,
+            "week": str(week),
+        }
+        if group in inherited:
+            issue_of_group[group] = inherited[group]
+            run_query(con, "topics_update_matched", {**params, "topic_id": inherited[group]})
+        else:
+            topic_id = next_topic_id(con)
+            issue_of_group[group] = int(topic_id)
+            run_query(con, "topics_insert", {**params, "topic_id": topic_id, "level": "issue"})
+    issue_of_theme = {t: issue_of_group[g] for t, g in group_of_theme.items()}
+    if not issue_of_theme:
+        return {}
+    for theme, issue in sorted(issue_of_theme.items()):
+        run_query(con, "topics_set_parent", {"parent_id": issue, "topic_id": theme})
+    return issue_of_theme

@@ -1,0 +1,391 @@
+"""Names for topics: a phrase the texts themselves use, distinctive, central, and unique.
+
+For each topic the candidates are its words and word pairs that at least
+MIN_LABEL_COVERAGE of its texts use (and not the window's background words), ranked by
+c-TF-IDF against the other topics of the same level; the best are then scored by how
+close their meaning is to the topic's centre (a KeyBERT-style re-rank) plus how many of
+its texts use them. The label is the best phrase no other topic has taken, and a second
+idea joined with "and" when one scores nearly as well and says something else (a
+max-marginal-relevance pick). Case comes from the spelling most texts use, never from
+one customer's capitals. Larger topics are named first, so a duplicate is always the
+smaller topic's to avoid. A topic is named from its texts in the language most of them
+use, and in that language's words (pulse.topics.languages).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from pulse.embed import encode
+from pulse.topics.languages import (
+    ENGLISH,
+    capitalises_nouns,
+    join_word,
+    join_words,
+    naming_of,
+    naming_texts,
+)
+from pulse.topics.vocabulary import stop_words, topic_term_counts
+
+#: A label or keyword is a phrase at least this share of the topic's texts use (and 3).
+MIN_LABEL_COVERAGE = 0.04
+#: Candidates per topic that are embedded and re-ranked.
+CANDIDATES = 40
+#: A single word grows into a longer phrase that has it and scores this share of it.
+EXTEND_SCORE = 0.9
+#: A second idea joins the label when it scores at least this share of the first's ...
+SECOND_IDEA_SCORE = 0.8
+#: ... covers at least this share of the texts, and means something else (cosine below).
+SECOND_IDEA_COVERAGE = 0.10
+SECOND_IDEA_MAX_SIMILARITY = 0.75
+#: A published label stays while this share of the keywords it was named for are still
+#: among the topic's keywords (below it, the content has moved and the topic is renamed).
+LABEL_KEEP_OVERLAP = 0.3
+KEYWORDS = 10
+#: A label is a phrase at least this share of the topic's texts use; a topic with no such
+#: phrase is named for what its texts are (see `_fallback`).
+LABEL_COVERAGE = 0.08
+FALLBACK_LABEL = "Other feedback"
+#: Texts of at most this many words (median, links and mentions cut) whose best phrase
+#: covers less than SHORT_REPLY_COVERAGE of them are short replies, not one subject.
+SHORT_REPLY_WORDS = 5
+SHORT_REPLY_COVERAGE = 0.25
+
+_CONNECTORS = frozenset({"and", "or", "of", "the", "a", "an", "to", "for", "with", "in", "on"})
+
+
+@dataclass
+class Candidates:
+    """A topic's ranked phrases: what its keywords and its label are chosen from."""
+
+    phrases: list[str] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    coverage: list[float] = field(default_factory=list)
+    vectors: np.ndarray | None = None
+    #: the languages the topic is named in (empty: its texts' language is not known)
+    languages: frozenset[str] = frozenset()
+
+    def keywords(self, n: int = KEYWORDS) -> list[str]:
+        return _dedupe(self.phrases)[:n]
+
+
+def label_key(label: str) -> frozenset[str]:
+    """What a label *reads as*: case, punctuation, connectors and plural or tense endings
+    dropped ("Coronavirus and COVID" reads as "COVID and coronavirus")."""
+    words = re.sub(r"[^\w\s]", " ", label.lower()).split()
+    joins = join_words()  # another language's "and" ("und") between two ideas
+    return frozenset(
+        _stem(w)
+        for i, w in enumerate(words)
+        if w not in _CONNECTORS and w != "praise" and not (0 < i < len(words) - 1 and w in joins)
+    )
+
+
+def _stem(word: str) -> str:
+    """A crude stem that makes plural, tense and a final e agree ("rates", "rate", "rated")."""
+    for ending in ("ing", "ied", "ies", "ed"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[: -len(ending)]
+            break
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        word = word[:-1]
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return word
+
+
+def _dedupe(words: list[str]) -> list[str]:
+    """Drop a keyword when a better-ranked one already says it ("crash" after "app crashes")."""
+    kept: list[str] = []
+    for word in words:
+        stems = {_stem(w) for w in word.split()}
+        if any(stems <= {_stem(w) for w in other.split()} for other in kept):
+            continue
+        kept.append(word)
+    return kept
+
+
+def rank_candidates(
+    per_text: csr_matrix,
+    terms: np.ndarray,
+    topics: Sequence[int],
+    vectors: np.ndarray,
+    background: set[str],
+    named_in: dict[int, frozenset[str]] | None = None,
+) -> dict[int, Candidates]:
+    """Each topic's candidate phrases, best first (see the module's docstring).
+
+    `topics` gives each text's topic when the text names it (`naming_topics`: in the
+    language its topic is named in), `named_in` those languages; a phrase that starts or
+    ends on one of their stop words is no candidate (English's are no term at all).
+    """
+    ids, sizes, counts = topic_term_counts(per_text, topics)
+    if not ids:
+        return {}
+    words = [str(t).split() for t in terms]
+    usable = np.array([not (set(w) & background) for w in words])
+    stopped: dict[frozenset[str], np.ndarray] = {}
+    totals = np.asarray(counts.sum(axis=0)).ravel().astype(np.float64)
+    average = totals.sum() / len(ids)
+    idf = np.log(1.0 + average / np.maximum(totals, 1.0))
+    labels = np.asarray(topics)
+    result: dict[int, Candidates] = {}
+    for row, topic in enumerate(ids):
+        line = counts.getrow(row)
+        columns, hits = line.indices, line.data.astype(np.float64)
+        floor = max(3.0, MIN_LABEL_COVERAGE * sizes[row])
+        keep = usable[columns] & (hits >= min(floor, max(2.0, hits.max(initial=0))))
+        languages = (named_in or {}).get(topic, frozenset())
+        if languages - {ENGLISH}:
+            if languages not in stopped:
+                stop = stop_words(languages)
+                stopped[languages] = np.array([w[0] in stop or w[-1] in stop for w in words])
+            keep &= ~stopped[languages][columns]
+        columns, hits = columns[keep], hits[keep]
+        if not len(columns):
+            result[topic] = Candidates(languages=languages)
+            continue
+        ctfidf = hits / hits.sum() * idf[columns]
+        best = np.argsort(-ctfidf, kind="stable")[:CANDIDATES]
+        phrases = [str(terms[columns[i]]) for i in best]
+        coverage = hits[best] / sizes[row]
+        centre = vectors[labels == topic].mean(axis=0)
+        centre = centre / (np.linalg.norm(centre) or 1.0)
+        embedded = encode(phrases)
+        score = embedded @ centre + 0.5 * np.sqrt(coverage)
+        order = np.argsort(-score, kind="stable")
+        result[topic] = Candidates(
+            phrases=[phrases[i] for i in order],
+            scores=[float(score[i]) for i in order],
+            coverage=[float(coverage[i]) for i in order],
+            vectors=embedded[order],
+            languages=languages,
+        )
+    return result
+
+
+def keeps_label(
+    label_keywords: Sequence[str] | None,
+    keywords: Sequence[str],
+    label: str | None = None,
+    background: set[str] | None = None,
+) -> bool:
+    """Whether a topic's content is still what its published label was named for.
+
+    A label that holds a word the data now shows to be background (a brand, a mask) goes
+    too: such a word never names a topic, even one named before it was known.
+    """
+    if not label_keywords:
+        return False
+    if label and background and set(re.sub(r"[^\w\s]", " ", label.lower()).split()) & background:
+        return False
+    named = {_stem(w) for phrase in label_keywords for w in phrase.split()}
+    now = {_stem(w) for phrase in keywords for w in phrase.split()}
+    return len(named & now) >= LABEL_KEEP_OVERLAP * len(named)
+
+
+def choose_labels(
+    candidates: dict[int, Candidates],
+    order: Sequence[int],
+    texts_of: dict[int, list[str]],
+    taken: dict[int, str] | None = None,
+    allowed: dict[int, Sequence[str]] | None = None,
+    other_level: dict[int, str] | None = None,
+) -> dict[int, str]:
+    """A unique label for each topic of `order` (named in that order), avoiding `taken`.
+
+    `taken` maps the topics whose labels stay (published, or CX ops' own) to them; no
+    new label may read the same as one of them or as another new one. `other_level`
+    holds the other level's labels, which are avoided too, except the ones `allowed` for
+    that topic (an issue may share its name with one of its own sub-themes).
+    """
+    used = {label_key(label) for label in (taken or {}).values()}
+    beside = {label_key(label) for label in (other_level or {}).values()}
+    labels: dict[int, str] = {}
+    for topic in order:
+        found = candidates.get(topic) or Candidates()
+        own = {label_key(label) for label in (allowed or {}).get(topic, ())}
+        label = _label(found, used | (beside - own), texts_of.get(topic, []))
+        used.add(label_key(label))
+        labels[topic] = label
+    return labels
+
+
+def _label(found: Candidates, used: set[frozenset[str]], texts: list[str]) -> str:
+    phrases = found.phrases
+    first = next(
+        (
+            i
+            for i, p in enumerate(phrases)
+            if label_key(p) not in used and found.coverage[i] >= LABEL_COVERAGE
+        ),
+        None,
+    )
+    if first is None or (
+        max(found.coverage, default=0.0) < SHORT_REPLY_COVERAGE and _short_replies(texts)
+    ):
+        return _unique(_fallback(texts), used)
+    # A single word grows into the phrase most texts say it in ("restricted" ->
+    # "account restricted") when that phrase scores nearly as well.
+    if " " not in phrases[first]:
+        root = _root(phrases[first])
+        for i, phrase in enumerate(phrases):
+            if (
+                " " in phrase
+                and root in {_root(w) for w in phrase.split()}
+                and found.scores[i] >= EXTEND_SCORE * found.scores[first]
+                and label_key(phrase) not in used
+            ):
+                first = i
+                break
+    head_roots = {_root(w) for w in phrases[first].split()}
+    second = None
+    for i in range(len(phrases)):
+        if i == first or {_root(w) for w in phrases[i].split()} & head_roots:
+            continue
+        close = (
+            found.vectors is not None
+            and float(found.vectors[i] @ found.vectors[first]) > SECOND_IDEA_MAX_SIMILARITY
+        )
+        if close:
+            continue
+        if (
+            found.scores[i] >= SECOND_IDEA_SCORE * found.scores[first]
+            and found.coverage[i] >= SECOND_IDEA_COVERAGE
+        ):
+            second = i
+        break  # only the next idea that is really another one is considered
+    join = join_word(found.languages)
+    words = phrases[first] if second is None else f"{phrases[first]} {join} {phrases[second]}"
+    if second is not None and label_key(words) in used:
+        words = phrases[first]
+    label = restore_case(words, texts, join, capitalises_nouns(found.languages))
+    return label if label_key(label) not in used else _unique(label, used)
+
+
+def _short_replies(texts: list[str]) -> bool:
+    """Whether most texts are a few words (links and mentions cut): replies in a thread."""
+    from pulse.topics.vocabulary import cleaned
+
+    lengths = sorted(len(cleaned(t).split()) for t in texts)
+    return bool(lengths) and lengths[len(lengths) // 2] <= SHORT_REPLY_WORDS
+
+
+def _fallback(texts: list[str]) -> str:
+    """The name of a topic no phrase describes: what its texts are, when that is clear."""
+    return "Short replies" if _short_replies(texts) else FALLBACK_LABEL
+
+
+def _starts_sentence(text: str, match: re.Match) -> bool:
+    return not text[: match.start()].strip() or text[: match.start()].rstrip()[-1] in ".!?:"
+
+
+def _root(word: str) -> str:
+    """The first four letters: "applied", "application" and "apply" share a root."""
+    return word[:4]
+
+
+def _unique(label: str, used: set[frozenset[str]]) -> str:
+    number = 2
+    candidate = label
+    while label_key(candidate) in used:
+        candidate = f"{label} ({number})"
+        number += 1
+    return candidate
+
+
+def restore_case(
+    phrase: str, texts: list[str], join: str = "and", capital_nouns: bool = False
+) -> str:
+    """The phrase in sentence case, each word as most texts spell it ("InMail", "iOS", "ID").
+
+    A text written mostly in capitals is shouting: its capitals say nothing about how the
+    word is spelt, so a customer's caps never reach a label. In a language that spells
+    its nouns with a capital (`capital_nouns`: German), a capital most texts give a word
+    inside a sentence is its spelling too ("doppelte Abbuchung").
+    """
+    out = []
+    for index, word in enumerate(phrase.split()):
+        spelt = word if word == join else _common_spelling(word, texts, capital_nouns)
+        if index == 0 and spelt == spelt.lower():
+            spelt = spelt[:1].upper() + spelt[1:]
+        out.append(spelt)
+    return " ".join(out)
+
+
+def _common_spelling(word: str, texts: list[str], capital_nouns: bool = False) -> str:
+    pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+    forms: dict[str, int] = {}
+    for text in texts[:500]:
+        if capital_nouns:  # only inside a sentence does a capital say how a word is spelt
+            found = {m.group(0) for m in pattern.finditer(text) if not _starts_sentence(text, m)}
+        else:
+            found = set(pattern.findall(text))
+        if not found:
+            continue
+        letters = [c for c in text if c.isalpha()]
+        shouting = sum(c.isupper() for c in letters) > 0.5 * len(letters)
+        for form in found:
+            form = form.lower() if shouting and form.isupper() else form
+            forms[form] = forms.get(form, 0) + 1
+    if not forms:
+        return word.lower()
+    best = max(sorted(forms), key=forms.get)
+    # Capitalised only by starting a sentence does not count as a spelling (but a German
+    # noun's capital, counted inside sentences only, does).
+    special = best != best.lower() and (capital_nouns or best != best.capitalize())
+    if special and forms[best] >= 3 and forms[best] >= 0.6 * sum(forms.values()):
+        return best
+    return word.lower()
+
+
+def name_clusters(
+    texts: Sequence[str],
+    clusters: Sequence[int],
+    vectors: np.ndarray,
+    brand_handles: Sequence[str] = (),
+    sentiments: Sequence[str | None] | None = None,
+    languages: Sequence[str | None] | None = None,
+) -> dict[int, str]:
+    """Labels for one fit's clusters, named as a new registry's first run names them.
+
+    The path `cluster_window` takes (terms, background words, candidates in each topic's
+    language, unique labels by size, praise marked), without a registry: for benches
+    and tests.
+    """
+    from pulse.topics.vocabulary import background_words, document_terms
+
+    terms = document_terms(texts, brand_handles)
+    if terms is None:
+        return {c: FALLBACK_LABEL for c in set(clusters) if c >= 0}
+    background = background_words(terms[0], terms[1], clusters)
+    naming, named_in = naming_of(clusters, languages)
+    found = rank_candidates(terms[0], terms[1], naming, vectors, background, named_in)
+    members: dict[int, list[int]] = {}
+    for doc, cluster in enumerate(clusters):
+        if cluster >= 0:
+            members.setdefault(cluster, []).append(doc)
+    order = sorted(members, key=lambda c: (-len(members[c]), c))
+    labels = choose_labels(found, order, naming_texts(texts, naming, order))
+    if sentiments is None:
+        return labels
+    return {
+        cluster: praise_label(label, is_praise([sentiments[i] for i in members[cluster]]))
+        for cluster, label in labels.items()
+    }
+
+
+def is_praise(tones: Sequence[str | None]) -> bool:
+    """Mostly positive texts: praise, which the ranking leaves out of the issues."""
+    positive, negative = tones.count("positive"), tones.count("negative")
+    return positive >= 0.5 * len(tones) and positive > negative
+
+
+def praise_label(label: str, praise: bool) -> str:
+    """Praise is marked in its name: the ranking leaves mostly positive topics out."""
+    return f"Praise: {label[:1].lower() + label[1:]}" if praise else label
