@@ -175,7 +175,7 @@ def test_dask_workers_fill_the_cache_with_the_same_rows_and_vectors_as_one_proce
     )
 
     assert single_new == dask_new == len(set(texts)) == 198
-    assert progress == [(64, 198), (128, 198), (192, 198), (198, 198)]
+    assert progress == [(0, 198), (64, 198), (128, 198), (192, 198), (198, 198)]
     single_keys, single_vectors = _cache(single_db)
     dask_keys, dask_vectors = _cache(dask_db)
     assert dask_keys == single_keys
