@@ -27,6 +27,9 @@ DEMO_SOURCES = ("demo_tickets", "demo_social")
 SURGING_THEME = "invite_all_contacts"
 FADING_THEME = "mobile_app_crash"
 
+#: Shared blocks by name (blocks.yaml): lists of phrases or values, and a few of one phrase.
+Blocks = dict[str, Any]
+
 
 @dataclass(frozen=True)
 class Severity:
@@ -82,4 +85,4 @@ def _themes(data: dict) -> tuple[dict[str, Severity], list[Theme]]:
 SEVERITIES, THEMES = _themes(read_data("themes.yaml"))
 THEMES_BY_KEY = {theme.key: theme for theme in THEMES}
 #: The shared building blocks by name: `BLOCKS["greetings"]`, `BLOCKS["companies"]` ...
-BLOCKS: dict[str, list[str]] = read_data("blocks.yaml")
+BLOCKS: Blocks = read_data("blocks.yaml")
