@@ -194,6 +194,9 @@ class Draft:
     text: str
     subject: str
     pii: list[str]
+    # a sentence picked twice (a detail that is also the core): the texts in other
+    # languages, with fewer sentences to pick from, are re-drawn when it happens
+    repeats: bool = False
 
 
 def compose(
@@ -261,6 +264,7 @@ def compose(
             parts.append(rng.choice(theme.closers))
 
     sticky: dict[str, str] = {}
+    repeats = len(set(parts)) < len(parts)
     parts = [_fill(part, rng, created, sticky, blocks) for part in parts]
 
     if complaint and theme.caps and rng.random() < caps_rate:
@@ -298,7 +302,7 @@ def compose(
             text += " " + "".join(rng.choice(emoji_pool) for _ in range(rng.randint(1, 3)))
         if rng.random() < 0.35:
             text = text[0].lower() + text[1:]
-        return Draft(text=text, subject="", pii=pii)
+        return Draft(text=text, subject="", pii=pii, repeats=repeats)
 
     body = _join(parts)
     if channel == "chat":
@@ -329,4 +333,4 @@ def compose(
         subject = subject.lower()
     elif roll < 0.24 and complaint:
         subject += "!!!"
-    return Draft(text=body, subject=subject, pii=pii)
+    return Draft(text=body, subject=subject, pii=pii, repeats=repeats)
