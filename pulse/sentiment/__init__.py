@@ -204,23 +204,29 @@ class SentimentModel:
         return exp / exp.sum(axis=1, keepdims=True)
 
 
+def network_arrays(
+    model: SentimentModel, feature_version: str, artifact_format: str
+) -> dict[str, np.ndarray]:
+    """A network's arrays as an artifact stores them (both sentiment models' .npz)."""
+    return {
+        "hidden_weight": model.hidden_weight.astype(np.float32),
+        "hidden_bias": model.hidden_bias.astype(np.float32),
+        "output_weight": model.output_weight.astype(np.float32),
+        "output_bias": model.output_bias.astype(np.float64),
+        "decision_bias": model.decision_bias.astype(np.float64),
+        "labels": np.array(LABELS),
+        "model_name": np.array(model.model_name),
+        "feature_version": np.array(feature_version),
+        "artifact_format": np.array(artifact_format),
+        "trained_on": np.array(json.dumps(model.trained_on, sort_keys=True)),
+    }
+
+
 def save_model(model: SentimentModel, path: Path) -> None:
     """Write the artifact as a plain .npz (no pickle), so loading it runs no code."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        np.savez_compressed(
-            handle,
-            hidden_weight=model.hidden_weight.astype(np.float32),
-            hidden_bias=model.hidden_bias.astype(np.float32),
-            output_weight=model.output_weight.astype(np.float32),
-            output_bias=model.output_bias.astype(np.float64),
-            decision_bias=model.decision_bias.astype(np.float64),
-            labels=np.array(LABELS),
-            model_name=np.array(model.model_name),
-            feature_version=np.array(FEATURE_VERSION),
-            artifact_format=np.array(ARTIFACT_FORMAT),
-            trained_on=np.array(json.dumps(model.trained_on, sort_keys=True)),
-        )
+        np.savez_compressed(handle, **network_arrays(model, FEATURE_VERSION, ARTIFACT_FORMAT))
 
 
 @lru_cache(maxsize=4)

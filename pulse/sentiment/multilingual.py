@@ -24,7 +24,14 @@ from pathlib import Path
 import numpy as np
 
 from pulse.errors import PulseError
-from pulse.sentiment import LABELS, MAX_LEXICON_CHARS, SentimentModel, vader_scores, vader_version
+from pulse.sentiment import (
+    LABELS,
+    MAX_LEXICON_CHARS,
+    SentimentModel,
+    network_arrays,
+    vader_scores,
+    vader_version,
+)
 
 MODEL_NAME = "pulse-sent-use-mlp-v1"
 #: The vectors the network reads (pulse.embed.USE_M3) and their size.
@@ -98,23 +105,13 @@ class MultilingualModel:
 
 def save_model(model: MultilingualModel, path: Path) -> None:
     """Write the artifact as a plain .npz (no pickle), so loading it runs no code."""
-    network = model.network
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         np.savez_compressed(
             handle,
             char_weight=model.char_weight.astype(np.float32),
             char_bias=model.char_bias.astype(np.float64),
-            hidden_weight=network.hidden_weight.astype(np.float32),
-            hidden_bias=network.hidden_bias.astype(np.float32),
-            output_weight=network.output_weight.astype(np.float32),
-            output_bias=network.output_bias.astype(np.float64),
-            decision_bias=network.decision_bias.astype(np.float64),
-            labels=np.array(LABELS),
-            model_name=np.array(network.model_name),
-            feature_version=np.array(FEATURE_VERSION),
-            artifact_format=np.array(ARTIFACT_FORMAT),
-            trained_on=np.array(json.dumps(network.trained_on, sort_keys=True)),
+            **network_arrays(model.network, FEATURE_VERSION, ARTIFACT_FORMAT),
         )
 
 
