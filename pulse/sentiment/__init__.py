@@ -42,7 +42,7 @@ EMBEDDING_DIM = 384
 FEATURE_VERSION = "minilm384+vader4+cues3/v1"
 # The layout of the weights in the artifact; v1 (a logistic regression) is not read any more.
 ARTIFACT_FORMAT = "mlp-1hidden/v2"
-ARTIFACT_PATH = Path(__file__).resolve().parent / "models" / "sentiment_mlp_v2.npz"
+ARTIFACT_PATH = Path(__file__).resolve().parents[1] / "models" / "sentiment_mlp_v2.npz"
 # VADER and the cue regexes are linear in text length; a pasted log or a 50 kB email must
 # not slow a run down, and the opening of a message carries its tone.
 MAX_LEXICON_CHARS = 2000
