@@ -159,57 +159,15 @@ def choose_embedder(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> str:
 
 
 def score_sentiment(con: duckdb.DuckDBPyConnection, chunk_size: int = SENTIMENT_CHUNK) -> int:
-    """Score every text that has no sentiment from the active model yet; how many.
+    """Score every text with no sentiment from the model its language calls for; how many.
 
-    Rows stream `chunk_size` at a time (texts, their vectors, their scores), so a
-    first run over a million texts of history holds one chunk, not 1.5 GB of vectors.
-    The worker process starts on the next chunk's lexicon features while this process
-    scores and writes the current one (`start_lexicon_features`), so neither core
-    waits on the other's share between chunks.
+    English texts and texts of unknown language are read by the English model on MiniLM
+    vectors, every other language by the multilingual model on USE vectors; rows stream
+    `chunk_size` at a time (`pulse.sentiment.scoring`).
     """
-    import pyarrow as pa
+    from pulse.sentiment.scoring import score_missing
 
-    from pulse.embed import load_vectors
-    from pulse.sentiment import (
-        active_model_name,
-        reads_lexicon,
-        score_texts,
-        start_lexicon_features,
-    )
-
-    model = active_model_name()
-    early = reads_lexicon()
-    reader = con.cursor()  # streams while `con` writes each chunk's scores
-    done = 0
-    try:
-        run_query(reader, "texts_without_sentiment", {"model": model})
-        rows = reader.fetchmany(chunk_size)
-        features = start_lexicon_features([r[1] for r in rows]) if early and rows else None
-        while rows:
-            vectors = load_vectors(con, [r[2] for r in rows])
-            lexicon = features() if features else None
-            following = reader.fetchmany(chunk_size)
-            if early and following:
-                features = start_lexicon_features([r[1] for r in following])
-            scored = score_texts([r[1] for r in rows], vectors, lexicon)
-            table = pa.table(
-                {
-                    "feedback_id": [r[0] for r in rows],
-                    "label": [label for label, _ in scored],
-                    "score": [float(score) for _, score in scored],
-                    "model": [model] * len(rows),
-                }
-            )
-            con.register("new_sentiment", table)
-            try:
-                run_query(con, "sentiment_insert_scores")
-            finally:
-                con.unregister("new_sentiment")
-            done += len(rows)
-            rows = following
-    finally:
-        reader.close()
-    return done
+    return score_missing(con, chunk_size)
 
 
 def cluster_topics(

@@ -1,11 +1,13 @@
-"""Sentiment in each language: the multilingual model on USE vectors.
+"""Sentiment in each language: the multilingual model on USE vectors, and the stage's routing.
 
-Texts in languages other than English are scored by `pulse.sentiment.multilingual`; the
-real encoder and the shipped weights.
+English texts and texts of unknown language keep the English model on MiniLM vectors;
+every other language is scored by `pulse.sentiment.multilingual`. Real DuckDB files, the
+real encoders and the shipped weights.
 """
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 
@@ -14,9 +16,11 @@ import pytest
 
 from pulse import sentiment
 from pulse.config import REPO_ROOT
-from pulse.embed import USE_M3, encode
+from pulse.db import connect
+from pulse.embed import USE_M3, embed_missing, encode
 from pulse.errors import PulseError
 from pulse.sentiment import multilingual
+from pulse.stages import score_sentiment
 
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
@@ -34,6 +38,10 @@ QUESTIONS = {
     "de": "Wie kann ich die E-Mail-Adresse für meine Rechnungen ändern?",
     "fr": "Comment puis-je changer l'adresse e-mail de mes factures ?",
 }
+ENGLISH = [
+    ("en", "still waiting for a refund, thanks for nothing"),
+    (None, "I love the new profile page, it looks fantastic"),
+]
 
 
 def _scored(texts: list[str]) -> list[tuple[str, float]]:
@@ -60,6 +68,72 @@ def test_a_text_scores_the_same_alone_as_in_a_batch():
     alone = _scored(texts[:1])
     assert alone[0][0] == batch[0][0]
     assert alone[0][1] == pytest.approx(batch[0][1], abs=1e-4)
+
+
+def _add(con, rows: list[tuple[str | None, str]], prefix: str = "t") -> None:
+    for i, (language, text) in enumerate(rows):
+        con.execute(
+            """
+            insert into feedback (feedback_id, source, external_id, kind, created_at,
+                                  text, text_redacted, text_hash, language)
+            values ($id, 'test', $id, 'ticket', timestamp '2026-11-10 09:00', $t, $t, $h, $lang)
+            """,
+            {
+                "id": f"{prefix}{i}",
+                "t": text,
+                "h": hashlib.sha256(text.encode()).hexdigest(),
+                "lang": language,
+            },
+        )
+
+
+@pytest.fixture
+def scored_database(tmp_path):
+    """A database of German, French and English rows (one of unknown language), scored."""
+    rows = [("de", COMPLAINTS["de"]), ("fr", COMPLAINTS["fr"]), *ENGLISH]
+    with connect(tmp_path / "pulse.duckdb") as con:
+        _add(con, rows)
+        # As the embed stage does: MiniLM for English and unknown, USE for the others.
+        embed_missing(con, scope="english")
+        embed_missing(con, model_name=USE_M3, scope="other")
+        assert score_sentiment(con, chunk_size=3) == len(rows)
+        yield con
+
+
+def test_the_sentiment_stage_scores_each_language_with_the_model_it_calls_for(scored_database):
+    stored = scored_database.execute(
+        "select feedback_id, label, model from sentiment order by feedback_id"
+    ).fetchall()
+    assert [(i, model) for i, _, model in stored] == [
+        ("t0", multilingual.MODEL_NAME),
+        ("t1", multilingual.MODEL_NAME),
+        ("t2", sentiment.MODEL_NAME),
+        ("t3", sentiment.MODEL_NAME),
+    ]
+    assert [label for _, label, _ in stored[:2]] == ["negative", "negative"]
+
+
+def test_english_rows_get_exactly_what_the_english_model_gives(scored_database):
+    texts = [text for _, text in ENGLISH]
+    expected = sentiment.score_texts(texts, encode(texts, model_name="minilm-onnx-int8-v2"))
+    stored = scored_database.execute(
+        "select label, score from sentiment where feedback_id in ('t2', 't3') order by feedback_id"
+    ).fetchall()
+    assert [label for label, _ in stored] == [label for label, _ in expected]
+    assert [score for _, score in stored] == pytest.approx([s for _, s in expected], abs=1e-6)
+    assert score_sentiment(scored_database) == 0  # nothing left to score
+
+
+def test_a_text_whose_language_is_found_later_is_rescored_by_its_language_model(
+    scored_database,
+):
+    con = scored_database
+    con.execute("update feedback set language = 'de' where feedback_id = 't2'")
+    embed_missing(con, model_name=USE_M3, scope="other")
+    assert score_sentiment(con) == 1
+    model = con.execute("select model from sentiment where feedback_id = 't2'").fetchone()[0]
+    assert model == multilingual.MODEL_NAME
+    assert con.execute("select count(*) from sentiment").fetchone()[0] == 4
 
 
 def test_the_shipped_artifact_loads_is_small_and_names_its_training_data():

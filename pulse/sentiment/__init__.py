@@ -16,6 +16,11 @@ report, so the model trades some neutral precision for negative recall.
 When the pipeline has no embeddings, or the artifact is missing, texts are
 scored by VADER alone and `active_model_name()` says so, so every sentiment row
 names the model that really produced it.
+
+This model reads English (and texts of unknown language). Layout of the package: here,
+the English model and the network both models share (pure); `multilingual`, the model
+for every other language, on USE vectors (pure); `scoring`, the stage that sends each
+text to its model and writes the scores (writes DuckDB).
 """
 
 from __future__ import annotations
