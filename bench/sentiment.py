@@ -13,9 +13,20 @@ negative recall >= 0.80 on every set, macro-F1 >= 0.70 on the two tweet sets wit
 human labels (SemEval, Apple). Speed is the scoring on top of the embeddings (what a
 pipeline run pays, since it embeds every text anyway), best of three passes.
 
+Then each language of UMSAB's test split (870 balanced tweets each; issue 24): "before"
+is the English model on every language, as before texts were routed by language; "after"
+is the shipped routing, English on the English model and MiniLM, every other language on
+the multilingual model and USE vectors (the language is the folder's); "detect" routes by
+the language ingest's detector finds, as a pipeline run does (unknown goes to English).
+Target: macro-F1 >= 0.60 in every language ("after"). `--multilingual-on-english` also
+scores the English sets with the multilingual model (not what ships for English; for
+comparison).
+
 Usage:  python bench/sentiment.py [--data-dir ../shared/data] [--embedder minilm-onnx-int8-v2]
+                                  [--multilingual-on-english]
 The last line printed is one JSON object: per set, per model, accuracy, macro-F1 and
-per-class precision, recall and F1, plus the targets and whether each is met.
+per-class precision, recall and F1, per language before and after, plus the targets and
+whether each is met.
 """
 
 from __future__ import annotations
@@ -32,14 +43,17 @@ for folder in (REPO_ROOT, REPO_ROOT / "scripts"):
         sys.path.insert(0, str(folder))
 
 import train_sentiment as data  # noqa: E402  (the loaders and the held-out splits live there)
+import train_sentiment_multilingual as umsab  # noqa: E402
 from sklearn.metrics import accuracy_score, precision_recall_fscore_support  # noqa: E402
 
 from pulse import sentiment  # noqa: E402
-from pulse.embed import EMBEDDERS  # noqa: E402
+from pulse.embed import EMBEDDERS, USE_M3  # noqa: E402
 from pulse.embed import active_model_name as active_model_name_embed  # noqa: E402
+from pulse.sentiment import multilingual  # noqa: E402
 
 NEGATIVE_RECALL_TARGET = 0.80
 MACRO_F1_TARGET = 0.70
+LANGUAGE_MACRO_F1_TARGET = 0.60
 # Sets whose labels are people's reading of the tweet (the macro-F1 target applies).
 HUMAN_LABELLED_TWEETS = ("semeval2017 test", "apple held-out")
 
@@ -76,6 +90,9 @@ def evaluate(truth: list[str], predicted: list[str]) -> dict:
     }
 
 
+CLASSES = " ".join(f"{label[:3]}-{key:<2}" for label in sentiment.LABELS for key in "PRF")
+
+
 def row(name: str, model: str, result: dict) -> str:
     cells = " ".join(
         f"{result['per_class'][label][key]:>5.3f}"
@@ -105,6 +122,78 @@ def targets(results: dict[str, dict]) -> dict[str, dict]:
     return checks
 
 
+def language_results(data_dir: Path, cache_dir: Path, embedder: str) -> dict[str, dict]:
+    """Each UMSAB language's test split: before (the English model on every text), after
+    (routed by the folder's language) and detected (routed by ingest's language detector,
+    as a pipeline run routes it)."""
+    from pulse.ingest.language import detect_languages
+
+    results = {}
+    print(
+        f"UMSAB test, per language: before = {sentiment.active_model_name()} on every language; "
+        f"after = English on it, the others on {multilingual.active_model_name()} ({USE_M3}); "
+        "detect = routed by the language ingest detects (unknown goes to English)"
+    )
+    print(f"  {'language (n)':<24} {'model':<6} {'acc':>5} {'mF1':>5}  {CLASSES}")
+    for folder, code in umsab.UMSAB_LANGUAGES.items():
+        texts, truth = umsab.umsab_tweets(data_dir, folder, "test")
+        before = [
+            label
+            for label, _ in sentiment.score_texts(texts, data.embed(texts, cache_dir, embedder))
+        ]
+        use = data.embed(texts, cache_dir, USE_M3)
+        other = [label for label, _ in multilingual.score_texts(texts, use)]
+        after = before if code == "en" else other
+        is_english = [found in (None, "en") for found in detect_languages(texts)]
+        detected = [
+            b if english else o for b, o, english in zip(before, other, is_english, strict=True)
+        ]
+        results[folder] = {
+            "language": code,
+            "n": len(texts),
+            "after_model": sentiment.active_model_name()
+            if code == "en"
+            else multilingual.active_model_name(),
+            "before": evaluate(truth, before),
+            "after": evaluate(truth, after),
+            "detected": evaluate(truth, detected),
+            "detected_english_or_unknown_share": round(sum(is_english) / len(texts), 4),
+        }
+        print(row(f"{folder} ({len(texts)})", "before", results[folder]["before"]))
+        print(row("", "after", results[folder]["after"]))
+        share = results[folder]["detected_english_or_unknown_share"]
+        print(row(f"  {share:.0%} en or unknown", "detect", results[folder]["detected"]))
+    return results
+
+
+def multilingual_speed(data_dir: Path, cache_dir: Path) -> float:
+    """Texts per second the multilingual model scores on top of USE vectors, best of 3."""
+    sets = []
+    for folder, code in umsab.UMSAB_LANGUAGES.items():
+        if code != "en":
+            texts, _ = umsab.umsab_tweets(data_dir, folder, "test")
+            sets.append((texts, data.embed(texts, cache_dir, USE_M3)))
+    passes = []
+    for _ in range(3):
+        started = time.perf_counter()
+        for texts, vectors in sets:
+            multilingual.score_texts(texts, vectors)
+        passes.append(time.perf_counter() - started)
+    return sum(len(texts) for texts, _ in sets) / min(passes)
+
+
+def multilingual_on_english(sets: dict, cache_dir: Path) -> dict[str, dict]:
+    """The multilingual model on the English held-out sets, for comparison with the English one."""
+    results = {}
+    print(f"{multilingual.active_model_name()} on the English sets ({USE_M3} vectors):")
+    for name, (texts, truth) in sets.items():
+        vectors = data.embed(texts, cache_dir, USE_M3)
+        scored = [label for label, _ in multilingual.score_texts(texts, vectors)]
+        results[name] = evaluate(truth, scored)
+        print(row(f"{name} ({len(texts)})", "multi", results[name]))
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Pulse sentiment vs VADER")
     parser.add_argument("--data-dir", type=Path, default=data.DEFAULT_DATA_DIR)
@@ -114,6 +203,11 @@ def main(argv: list[str] | None = None) -> int:
         choices=EMBEDDERS,
         default=None,
         help="vectors to score on (default: the pipeline's embedding_model setting)",
+    )
+    parser.add_argument(
+        "--multilingual-on-english",
+        action="store_true",
+        help="also score the English sets with the multilingual model (for comparison)",
     )
     args = parser.parse_args(argv)
     embedder = args.embedder or active_model_name_embed()
@@ -138,8 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Pulse model {sentiment.active_model_name()} on {embedder} vectors "
         f"vs VADER {sentiment.vader_version()}"
     )
-    classes = " ".join(f"{label[:3]}-{key:<2}" for label in sentiment.LABELS for key in "PRF")
-    print(f"  {'set (n)':<24} {'model':<6} {'acc':>5} {'mF1':>5}  {classes}")
+    print(f"  {'set (n)':<24} {'model':<6} {'acc':>5} {'mF1':>5}  {CLASSES}")
     results: dict[str, dict] = {}
     for name, (texts, truth) in sets.items():
         ours = [label for label, _ in sentiment.score_texts(texts, embedded[name])]
@@ -162,7 +255,31 @@ def main(argv: list[str] | None = None) -> int:
     texts_per_s = count / min(passes)
     print(f"Scoring on top of embeddings: {texts_per_s:,.0f} texts/s ({count} texts, best of 3)")
 
+    languages, multilingual_texts_per_s = {}, None
+    if (args.data_dir / umsab.UMSAB_DIR).exists():
+        languages = language_results(args.data_dir, args.cache_dir, embedder)
+        multilingual_texts_per_s = multilingual_speed(args.data_dir, args.cache_dir)
+        print(
+            f"Multilingual scoring on top of USE vectors: {multilingual_texts_per_s:,.0f} "
+            "texts/s (UMSAB test, 7 languages, best of 3)"
+        )
+    else:
+        print(
+            f"SKIPPED the per-language rows: {args.data_dir / umsab.UMSAB_DIR} not found "
+            "(UMSAB, in the shared data folder)."
+        )
+    english_on_use = (
+        multilingual_on_english(sets, args.cache_dir) if args.multilingual_on_english else None
+    )
+
     checks = targets(results)
+    for folder, result in languages.items():
+        macro = result["after"]["macro_f1"]
+        checks[f"umsab {folder} macro-F1"] = {
+            "value": macro,
+            "target": LANGUAGE_MACRO_F1_TARGET,
+            "met": macro >= LANGUAGE_MACRO_F1_TARGET,
+        }
     for name, check in checks.items():
         verdict = "met" if check["met"] else "NOT met"
         print(f"  target {name} >= {check['target']:.2f}: {check['value']:.3f} {verdict}")
@@ -173,6 +290,10 @@ def main(argv: list[str] | None = None) -> int:
         "targets": checks,
         "all_targets_met": all(check["met"] for check in checks.values()),
         "texts_per_s": round(texts_per_s, 1),
+        "multilingual_model": multilingual.active_model_name(),
+        "languages": languages,
+        "multilingual_texts_per_s": multilingual_texts_per_s and round(multilingual_texts_per_s, 1),
+        "multilingual_on_english": english_on_use,
     }
     print(json.dumps(summary))
     return 0
