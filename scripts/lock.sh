@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
 scratch="$(mktemp -d)"
-trap 'rm -rf "$scratch"' EXIT
+# `pip install .` leaves setuptools' build/ in the tree: it goes too.
+trap 'rm -rf "$scratch" build' EXIT
 "$PYTHON" -m venv "$scratch/venv"
 "$scratch/venv/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
 "$scratch/venv/bin/python" -m pip install -q torch==2.13.0 2>&1 | grep -v "is ignored" || true

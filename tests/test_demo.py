@@ -162,6 +162,48 @@ def test_within_each_theme_at_least_85_percent_of_texts_are_distinct(demo):
         assert len(set(theme_texts)) >= 0.85 * len(theme_texts), theme
 
 
+def test_one_text_in_ten_is_french_german_spanish_or_portuguese_and_one_theme_mostly(demo):
+    truth = demo["truth"]
+    languages = truth["doc_language"]
+    assert set(languages) == set(truth["doc_theme"])
+    assert set(languages.values()) == set(truth["languages"]) == {"en", "fr", "de", "es", "pt"}
+    assert 0.08 <= sum(code != "en" for code in languages.values()) / len(languages) <= 0.12
+    theme = truth["multilingual_theme"]
+    assert truth["themes"][theme]["is_complaint"] and theme != truth["surging_theme"]
+    in_theme = Counter(code for doc, code in languages.items() if truth["doc_theme"][doc] == theme)
+    assert in_theme["en"] < 0.35 * in_theme.total()
+    assert min(in_theme.values()) >= 20, in_theme  # enough of each to tell one issue from two
+    # other themes have a few, so a language is not a topic of its own
+    others = Counter(truth["doc_theme"][doc] for doc, code in languages.items() if code != "en")
+    del others[theme]
+    assert len(others) >= 5 and others.total() >= 0.2 * in_theme.total()
+
+
+def test_texts_in_other_languages_replace_english_ones_and_leave_the_rest_as_it_was(
+    demo, tmp_path, monkeypatch
+):
+    # Every text is drafted in English first; a text drawn to another language is written
+    # anew by a generator of its own, so the English texts, ids, times and counts stay.
+    monkeypatch.setattr("pulse.demo.generate._draw_language", lambda rng, theme: "en")
+    english = generate_demo(tmp_path, anchor=ANCHOR, scale=SCALE)
+    assert english["doc_theme"] == demo["truth"]["doc_theme"]
+    assert english["counts"] == demo["truth"]["counts"]
+    with (tmp_path / "tickets.csv").open(encoding="utf-8", newline="") as handle:
+        english_rows = {row["ticket_id"]: row for row in csv.DictReader(handle)}
+    lines = (tmp_path / "social.jsonl").read_text(encoding="utf-8").splitlines()
+    english_posts = {post["post_id"]: post for post in map(json.loads, lines)}
+    language = demo["truth"]["doc_language"]
+    for row in demo["tickets"]:
+        same = row == english_rows[row["ticket_id"]]
+        assert same == (language[row["ticket_id"]] == "en"), row["ticket_id"]
+    for post in demo["posts"]:
+        other = english_posts[post["post_id"]]
+        assert {k: v for k, v in post.items() if k not in ("text", "url")} == {
+            k: v for k, v in other.items() if k not in ("text", "url")
+        }
+        assert (post["text"] == other["text"]) == (language[post["post_id"]] == "en")
+
+
 def test_texts_vary_from_short_posts_to_multi_sentence_emails(demo):
     lengths = sorted(len(text.split()) for _doc_id, _created_at, text in demo["docs"])
     assert lengths[0] <= 8

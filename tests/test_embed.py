@@ -88,7 +88,7 @@ def test_embedding_in_small_chunks_commits_every_chunk_and_reports_progress(tmp_
         count = con.execute("select count(*) from embeddings").fetchone()[0]
     finally:
         con.close()
-    assert seen == [(4, 6), (6, 6)]
+    assert seen == [(0, 6), (4, 6), (6, 6)]  # the total first, then each commit
     assert count == len(TEXTS)
 
 

@@ -22,11 +22,8 @@ from pulse.errors import PulseError
 
 def add_sql_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     """`pulse sql FILE_OR_QUERY [--param NAME=VALUE …] [--csv | --json]` and `--list`."""
-    sql = sub.add_parser(
-        "sql",
-        parents=[common],
-        help="run an analyst query (by name), a .sql file or SQL on the database, read-only",
-    )
+    summary = "run an analyst query, a .sql file or SQL, read-only"
+    sql = sub.add_parser("sql", parents=[common], help=summary, description=summary)
     sql.add_argument(
         "query",
         nargs="?",

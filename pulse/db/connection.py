@@ -101,12 +101,13 @@ def connect(
     except duckdb.Error as exc:
         con.close()
         raise _open_error(db_path, exc) from None
-    _read_database_embedder(con)
+    remember_database_embedder(con)
     return con
 
 
-def _read_database_embedder(con: duckdb.DuckDBPyConnection) -> None:
-    """Remember the registry's embedder (a read-only copy older than the table has none)."""
+def remember_database_embedder(con: duckdb.DuckDBPyConnection) -> None:
+    """Remember the registry's embedder of the database `con` reads (at every `connect`; the
+    editor, which attaches a snapshot, calls it itself). A copy older than the table has none."""
     global _database_embedder
     try:
         row = con.execute(sql_text("embedder_current")).fetchone()

@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pulse.demo.corpus import BLOCKS, Theme
+from pulse.demo.corpus import BLOCKS, Blocks, Theme
 from pulse.demo.fake_pii import member_handle, support_pii_sentence
 
 _SLOT = re.compile(r"\{(\w+)\}")
 
-def _slot_value(name: str, rng: random.Random, created: datetime) -> str:
+def _slot_value(name: str, rng: random.Random, created: datetime, blocks: Blocks) -> str:
     """A fresh value for one placeholder; dates stay before the text's own timestamp."""
     ri = rng.randint
     if name == "n":
@@ -44,70 +44,70 @@ def _slot_value(name: str, rng: random.Random, created: datetime) -> str:
     if name == "last4":
         return f"{ri(0, 9999):04d}"
     if name == "ordinal":
-        return rng.choice(BLOCKS["ordinals"])
+        return rng.choice(blocks["ordinals"])
     if name in ("amount", "amount2"):
-        return rng.choice(BLOCKS["prices"])
+        return rng.choice(blocks["prices"])
     if name == "amount_big":
-        return rng.choice(BLOCKS["big_amounts"])
+        return rng.choice(blocks["big_amounts"])
     if name == "plan":
-        return rng.choice(BLOCKS["plans"])
+        return rng.choice(blocks["plans"])
     if name == "date":
         day = created.date() - timedelta(days=ri(1, 40))
         style = ri(0, 3)
         if style == 0:
-            return f"{BLOCKS['months'][day.month - 1][:3]} {day.day}"
+            return f"{blocks['months'][day.month - 1][:3]} {day.day}"
         if style == 1:
-            return f"{day.day} {BLOCKS['months'][day.month - 1]}"
+            return f"{day.day} {blocks['months'][day.month - 1]}"
         if style == 2:
             return f"{day.month}/{day.day}"
         return day.isoformat()
     if name == "weekday":
-        return rng.choice(BLOCKS["weekdays"])
+        return rng.choice(blocks["weekdays"])
     if name == "time":
         hour = ri(0, 23)
         if rng.random() < 0.5:
             return f"{hour:02d}:{ri(0, 59):02d}"
         return f"{(hour % 12) or 12}:{ri(0, 59):02d} {'am' if hour < 12 else 'pm'}"
     if name == "company":
-        return rng.choice(BLOCKS["companies"])
+        return rng.choice(blocks["companies"])
     if name == "company_slug":
-        return rng.choice(BLOCKS["companies"]).lower().replace(" & ", "-").replace(" ", "-")
+        return rng.choice(blocks["companies"]).lower().replace(" & ", "-").replace(" ", "-")
     if name == "role":
-        return rng.choice(BLOCKS["roles"])
+        return rng.choice(blocks["roles"])
     if name == "city":
-        return rng.choice(BLOCKS["cities"])
+        return rng.choice(blocks["cities"])
     if name == "country":
-        return rng.choice(BLOCKS["countries"])
+        return rng.choice(blocks["countries"])
     if name == "device":
-        return rng.choice(BLOCKS["devices"])
+        return rng.choice(blocks["devices"])
     if name == "os":
-        return rng.choice(BLOCKS["oses"])
+        return rng.choice(blocks["oses"])
     if name == "browser":
-        return rng.choice(BLOCKS["browsers"])
+        return rng.choice(blocks["browsers"])
     if name == "app_version":
         return f"9.{ri(28, 34)}.{ri(100, 999)}"
     if name == "store":
-        return rng.choice(BLOCKS["stores"])
+        return rng.choice(blocks["stores"])
     if name == "case":
         number = ri(88000, 103000)
         return rng.choice([f"ZD-{number}", f"#{number}", f"case {number}"])
     if name == "invoice":
         return str(ri(10_000_000, 99_999_999))
     if name == "agent":
-        return rng.choice(BLOCKS["agents"])
+        return rng.choice(blocks["agents"])
     if name == "errcode":
-        return rng.choice(BLOCKS["error_codes"]).format(a=ri(1, 9), b=ri(0, 9))
+        return rng.choice(blocks["error_codes"]).format(a=ri(1, 9), b=ri(0, 9))
     if name == "size":
         return f"{ri(1, 9)}.{ri(0, 9)} MB"
     if name == "spam_domain":
-        return rng.choice(BLOCKS["spam_domains"])
+        return rng.choice(blocks["spam_domains"])
     if name == "spam_slug":
-        return f"hr-{rng.choice(BLOCKS['first_names'])}-{ri(1000, 99999)}"
+        return f"hr-{rng.choice(blocks['first_names'])}-{ri(1000, 99999)}"
     if name == "user_slug":
-        first, last = rng.choice(BLOCKS["first_names"]), rng.choice(BLOCKS["last_names"])
+        first, last = rng.choice(blocks["first_names"]), rng.choice(blocks["last_names"])
         return f"{first}-{last}-{ri(10, 999)}"
     if name == "accent_name":
-        return rng.choice(BLOCKS["accent_names"])
+        return rng.choice(blocks["accent_names"])
     if name == "gibberish":
         return _gibberish(rng)
     raise KeyError(f"unknown placeholder {{{name}}} in demo building blocks")
@@ -126,20 +126,26 @@ def _platform_family(name: str) -> str:
     return "android"
 
 
-def _fill(template: str, rng: random.Random, created: datetime, sticky: dict[str, str]) -> str:
+def _fill(
+    template: str,
+    rng: random.Random,
+    created: datetime,
+    sticky: dict[str, str],
+    blocks: Blocks = BLOCKS,
+) -> str:
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name not in _STICKY_SLOTS:
-            return _slot_value(name, rng, created)
+            return _slot_value(name, rng, created, blocks)
         if name not in sticky:
             # An iPhone runs iOS: pick the second of device/OS to match the first.
             partner = {"os": "device", "device": "os"}.get(name)
             family = _platform_family(sticky[partner]) if partner in sticky else "desktop"
             if family != "desktop":
-                pool = BLOCKS["oses"] if name == "os" else BLOCKS["devices"]
+                pool = blocks["oses"] if name == "os" else blocks["devices"]
                 sticky[name] = rng.choice([x for x in pool if _platform_family(x) == family])
             else:
-                sticky[name] = _slot_value(name, rng, created)
+                sticky[name] = _slot_value(name, rng, created, blocks)
         return sticky[name]
 
     return _SLOT.sub(value, template)
@@ -188,19 +194,31 @@ class Draft:
     text: str
     subject: str
     pii: list[str]
+    # a sentence picked twice (a detail that is also the core): the texts in other
+    # languages, with fewer sentences to pick from, are re-drawn when it happens
+    repeats: bool = False
 
 
 def compose(
-    theme: Theme, rng: random.Random, created: datetime, social: bool, channel: str,
+    theme: Theme,
+    rng: random.Random,
+    created: datetime,
+    social: bool,
+    channel: str,
     angry: bool,
+    blocks: Blocks = BLOCKS,
 ) -> Draft:
-    """Write one text for a theme: picks, orders and perturbs building blocks."""
+    """Write one text for a theme: picks, orders and perturbs building blocks.
+
+    `theme` and `blocks` are English unless a language's (`pulse.demo.corpus.LANGUAGES`)
+    are given: the same picks then write the same kind of text in that language.
+    """
     parts: list[str] = []
     caps_rate = 0.18 if angry else 0.06
     complaint = theme.is_complaint
     pool_cores = list(theme.cores)
     if angry:
-        pool_cores += BLOCKS["surge_lines"]
+        pool_cores += blocks["surge_lines"]
 
     platform = channel
     if social and not complaint:
@@ -209,7 +227,7 @@ def compose(
         parts.append(rng.choice(theme.social if use_social else theme.cores))
     elif social:
         if rng.random() < 0.55:
-            base = rng.choice(theme.social + (BLOCKS["surge_social"] if angry else []))
+            base = rng.choice(theme.social + (blocks["surge_social"] if angry else []))
         elif theme.sarcasm and not angry and rng.random() < 0.2:
             base = rng.choice(theme.sarcasm)
         else:
@@ -218,21 +236,19 @@ def compose(
         if platform != "twitter" or rng.random() < 0.3:
             parts.append(rng.choice(theme.details + pool_cores))
         if angry and rng.random() < 0.8:
-            parts.append(rng.choice(BLOCKS["angry_social_tails"]))
+            parts.append(rng.choice(blocks["angry_social_tails"]))
         if platform == "forum" and rng.random() < 0.6 and theme.details:
             parts.append(rng.choice(theme.details))
             if complaint and rng.random() < 0.5:
-                parts.append(rng.choice(["Has anyone found a fix?", "Any ideas?",
-                                         "Is anyone else seeing this?", "Help appreciated.",
-                                         "Same problem for anyone else?"]))
+                parts.append(rng.choice(blocks["forum_asks"]))
     else:
         length = rng.choices([1, 2, 3, 4], weights=[22, 34, 28, 16])[0]
         if not complaint:
             length = min(length, 2)
         if angry and rng.random() < 0.75:
-            parts.append(rng.choice(BLOCKS["angry_openers"]))
+            parts.append(rng.choice(blocks["angry_openers"]))
         elif complaint and rng.random() < 0.35:
-            parts.append(rng.choice(BLOCKS["complaint_openers"] + theme.openers))
+            parts.append(rng.choice(blocks["complaint_openers"] + theme.openers))
         cores = rng.sample(pool_cores, k=min(len(pool_cores), 1 + (length >= 3)))
         if theme.sarcasm and not angry and rng.random() < 0.1:
             cores[0] = rng.choice(theme.sarcasm)
@@ -241,14 +257,15 @@ def compose(
             parts.extend(rng.sample(theme.details, k=min(len(theme.details),
                                                         (length >= 2) + (length >= 4))))
         if angry and rng.random() < 0.8:
-            parts.append(rng.choice(BLOCKS["angry_closers"]))
+            parts.append(rng.choice(blocks["angry_closers"]))
         elif complaint and rng.random() < 0.5:
-            parts.append(rng.choice(theme.closers + BLOCKS["complaint_closers"]))
+            parts.append(rng.choice(theme.closers + blocks["complaint_closers"]))
         elif not complaint and theme.closers and rng.random() < 0.4:
             parts.append(rng.choice(theme.closers))
 
     sticky: dict[str, str] = {}
-    parts = [_fill(part, rng, created, sticky) for part in parts]
+    repeats = len(set(parts)) < len(parts)
+    parts = [_fill(part, rng, created, sticky, blocks) for part in parts]
 
     if complaint and theme.caps and rng.random() < caps_rate:
         if rng.random() < 0.5:
@@ -259,7 +276,7 @@ def compose(
 
     pii: list[str] = []
     if rng.random() < 0.05:
-        sentence, pii = support_pii_sentence(rng, social)
+        sentence, pii = support_pii_sentence(rng, social, blocks["pii_phrases"])
         parts.insert(len(parts) if rng.random() < 0.7 else 0, sentence)
 
     if rng.random() < (0.3 if angry else 0.18):
@@ -273,25 +290,25 @@ def compose(
                 text = "@ProNetHelp " + text
         if rng.random() < 0.12:
             other = member_handle(rng)
-            text = rng.choice([f"{other} same here. {text}", f"{text} cc {other}",
-                               f"{other} this happened to me too: {text}"])
+            # replace, not format: a member's text may hold braces
+            text = rng.choice(blocks["tagalongs"]).replace("{other}", other).replace("{text}", text)
         if platform == "twitter" and rng.random() < 0.3 and theme.key != "noise":
-            tags = BLOCKS["hashtags"] if complaint else BLOCKS["praise_hashtags"]
+            tags = blocks["hashtags"] if complaint else blocks["praise_hashtags"]
             text += " " + " ".join(rng.sample(tags, k=rng.randint(1, 2)))
-        emoji_pool = (BLOCKS["negative_emoji"] if complaint
-                      else BLOCKS["positive_emoji"] if theme.key == "praise"
-                      else BLOCKS["noise_emoji"])
+        emoji_pool = (blocks["negative_emoji"] if complaint
+                      else blocks["positive_emoji"] if theme.key == "praise"
+                      else blocks["noise_emoji"])
         if rng.random() < (0.65 if angry else 0.45):
             text += " " + "".join(rng.choice(emoji_pool) for _ in range(rng.randint(1, 3)))
         if rng.random() < 0.35:
             text = text[0].lower() + text[1:]
-        return Draft(text=text, subject="", pii=pii)
+        return Draft(text=text, subject="", pii=pii, repeats=repeats)
 
     body = _join(parts)
     if channel == "chat":
         # Chat openers are typed into a widget: short, informal, no letter layout.
         if rng.random() < 0.4:
-            body = rng.choice(BLOCKS["chat_greetings"]) + " " + body
+            body = rng.choice(blocks["chat_greetings"]) + " " + body
         if rng.random() < 0.3:
             body = body[0].lower() + body[1:]
     else:
@@ -299,21 +316,21 @@ def compose(
             split = rng.randint(1, len(parts) - 1)
             body = _join(parts[:split] + [""])[:-1].rstrip() + "\n\n" + _join(parts[split:])
         if theme.key != "noise" and rng.random() < 0.45:
-            body = rng.choice(BLOCKS["greetings"]) + ("\n\n" if rng.random() < 0.7 else " ") + body
+            body = rng.choice(blocks["greetings"]) + ("\n\n" if rng.random() < 0.7 else " ") + body
         if rng.random() < (0.45 if channel == "email" else 0.2) and theme.key != "noise":
-            name = rng.choice(BLOCKS["first_names"]).capitalize()
-            body += f"\n\n{rng.choice(BLOCKS['signoffs'])}\n{name}"
+            name = rng.choice(blocks["first_names"]).capitalize()
+            body += f"\n\n{rng.choice(blocks['signoffs'])}\n{name}"
         if channel in ("email", "mobile") and rng.random() < 0.07:
-            body += "\n\n" + rng.choice(BLOCKS["mobile_footers"])
+            body += "\n\n" + rng.choice(blocks["mobile_footers"])
 
-    subject = _fill(rng.choice(theme.subjects), rng, created, sticky)
+    subject = _fill(rng.choice(theme.subjects), rng, created, sticky, blocks)
     roll = rng.random()
     if roll < 0.08 and complaint:
-        subject = "URGENT: " + subject
+        subject = blocks["urgent_prefix"] + subject
     elif roll < 0.14:
         subject = "Re: " + subject
     elif roll < 0.2:
         subject = subject.lower()
     elif roll < 0.24 and complaint:
         subject += "!!!"
-    return Draft(text=body, subject=subject, pii=pii)
+    return Draft(text=body, subject=subject, pii=pii, repeats=repeats)

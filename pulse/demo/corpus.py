@@ -1,14 +1,15 @@
-"""The demo's corpus as data: its themes (`themes.yaml`) and shared blocks (`blocks.yaml`).
+"""The demo's corpus as data: its themes (`themes.yaml`) and shared blocks (`blocks.yaml`),
+and the same in French, German, Spanish and Portuguese (`languages/<code>.yaml`).
 
 The texts live in data files beside this module so a writer can add a complaint or a
 greeting without reading Python; this module only gives them their types. The story the
-demo plants (which theme surges, which fades) is named here too, since the generator, the
-volumes and the truth file all refer to it.
+demo plants (which theme surges, which fades, which is written mostly in other languages)
+is named here too, since the generator, the volumes and the truth file all refer to it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,13 @@ DEMO_SOURCES = ("demo_tickets", "demo_social")
 #: week, and the one that falls to at most 30% of its earlier level.
 SURGING_THEME = "invite_all_contacts"
 FADING_THEME = "mobile_app_crash"
+#: The complaint written mostly in other languages than English (French, German, Spanish,
+#: Portuguese): one problem, so one issue whatever language its texts are in. Not the
+#: surging theme: its flag at the tests' scale rests on a dozen texts (see generate_demo).
+MULTILINGUAL_THEME = "no_human_support"
+
+#: Shared blocks by name (blocks.yaml): lists of phrases or values, and a few of one phrase.
+Blocks = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,23 @@ class Theme:
     social: list[str] = field(default_factory=list)
     sarcasm: list[str] = field(default_factory=list)
     caps: list[str] = field(default_factory=list)
+    # The share of the theme's texts written in each other language ({"fr": 0.04, ...});
+    # the rest are English.
+    languages: dict[str, float] = field(default_factory=dict)
+
+
+#: A theme's fields that are text, the ones a language writes in its own words.
+TEXT_FIELDS = ("subjects", "cores", "details", "openers", "closers", "social", "sarcasm", "caps")
+
+
+@dataclass(frozen=True)
+class Language:
+    """The demo's texts in one language other than English (`languages/<code>.yaml`)."""
+
+    code: str  # ISO 639-1, as feedback.language stores it
+    name: str
+    blocks: Blocks  # the shared blocks with this language's own phrases over them
+    themes: dict[str, Theme]  # the themes written in this language, by key
 
 
 def read_data(name: str) -> Any:
@@ -79,7 +104,39 @@ def _themes(data: dict) -> tuple[dict[str, Severity], list[Theme]]:
     return severities, themes
 
 
+def _languages(themes: list[Theme], blocks: Blocks) -> dict[str, Language]:
+    """Each language's file, its themes made from the English ones with its own words.
+
+    Raises:
+        ValueError: A theme names a language with no file, or no words for the theme.
+    """
+    languages: dict[str, Language] = {}
+    for path in sorted((_HERE / "languages").glob("*.yaml")):
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        by_key = {theme.key: theme for theme in themes}
+        own = {
+            key: replace(by_key[key], **{name: entry.get(name, []) for name in TEXT_FIELDS})
+            for key, entry in data["themes"].items()
+        }
+        languages[path.stem] = Language(
+            code=path.stem, name=data["name"], blocks={**blocks, **data["blocks"]}, themes=own
+        )
+    for theme in themes:
+        for code in theme.languages:
+            own_theme = languages[code].themes.get(theme.key) if code in languages else None
+            if own_theme is None or not (
+                own_theme.subjects and own_theme.cores and own_theme.social
+            ):
+                raise ValueError(
+                    f"theme {theme.key} is written in {code!r} (themes.yaml) but "
+                    f"languages/{code}.yaml has no subjects, cores and social for it"
+                )
+    return languages
+
+
 SEVERITIES, THEMES = _themes(read_data("themes.yaml"))
 THEMES_BY_KEY = {theme.key: theme for theme in THEMES}
 #: The shared building blocks by name: `BLOCKS["greetings"]`, `BLOCKS["companies"]` ...
-BLOCKS: dict[str, list[str]] = read_data("blocks.yaml")
+BLOCKS: Blocks = read_data("blocks.yaml")
+#: The languages other than English the demo writes in, by ISO 639-1 code.
+LANGUAGES = _languages(THEMES, BLOCKS)

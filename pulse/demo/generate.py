@@ -3,6 +3,12 @@
 Every text comes from one seeded `random.Random` (the planted actions' thinning from a
 second one, seeded from the first's seed); the clock is read only to pick the default
 anchor week, never inside the data, so the same arguments give byte-identical files.
+
+About one text in ten is written in French, German, Spanish or Portuguese (the
+`languages` of themes.yaml). A third generator of its own draws each text's language and
+writes the texts that are not English, after the English draft is made all the same: the
+English texts, the counts, times, ids and outcomes are what they were before the demo
+spoke other languages, and only the texts drawn to another language are written anew.
 """
 
 from __future__ import annotations
@@ -14,8 +20,15 @@ from datetime import datetime
 from pathlib import Path
 
 from pulse.demo.actions import PLANTED_ACTIONS, dropped_by_actions
-from pulse.demo.compose import compose
-from pulse.demo.corpus import FADING_THEME, SURGING_THEME, THEMES
+from pulse.demo.compose import Draft, compose
+from pulse.demo.corpus import (
+    FADING_THEME,
+    LANGUAGES,
+    MULTILINGUAL_THEME,
+    SURGING_THEME,
+    THEMES,
+    Theme,
+)
 from pulse.demo.fake_pii import member_handle
 from pulse.demo.fields import iso, post_id, post_url, reach, ticket_fields, weighted
 from pulse.demo.volumes import (
@@ -52,7 +65,10 @@ def generate_demo(
     `mobile_app_crash` falls to at most 30% of its earlier level; `notification_spam` falls
     to about a fifth from its planted action's day (three weeks before the anchor), and
     `login_verification` has an action and no change (`PLANTED_ACTIONS`); every other theme
-    is flat.
+    is flat. `no_human_support` is the multilingual theme: about 70% of its texts are in
+    French, German, Spanish or Portuguese, as are 7% of six other themes' texts, about one
+    text in ten in all (truth.json's `doc_language` gives each text's language). The
+    surging theme stays English: at the tests' scale its flag rests on a dozen texts.
 
     Args:
         out_dir: Folder to write into; created if missing, files in it are replaced.
@@ -75,6 +91,7 @@ def generate_demo(
     anchor = anchor or IsoWeek.last_complete()
     week_list = [anchor.shift(offset - (weeks - 1)) for offset in range(weeks)]
     rng = random.Random(seed)
+    language_rng = random.Random(f"{seed}:languages")
     export_time = iso(datetime.combine(anchor.sunday, datetime.max.time()))
     counts = weekly_counts(rng, weeks, scale)
 
@@ -82,7 +99,9 @@ def generate_demo(
     posts: list[tuple[datetime, dict[str, object], str]] = []
     author_pool = [member_handle(rng) for _ in range(1500)]
     seen: dict[str, set[str]] = {theme.key: set() for theme in THEMES}
+    seen_in_language: dict[str, set[str]] = {theme.key: set() for theme in THEMES}
     pii_by_text: list[tuple[str, list[str], int, datetime]] = []
+    language_of: dict[tuple[str, int], str] = {}
 
     for index, week in enumerate(week_list):
         weeks_old = weeks - 1 - index
@@ -102,6 +121,18 @@ def generate_demo(
                     if draft.text not in seen[theme.key]:
                         break
                 seen[theme.key].add(draft.text)
+                language = _draw_language(language_rng, theme)
+                if language != "en":
+                    draft = _draft_in(
+                        language,
+                        theme,
+                        language_rng,
+                        created,
+                        is_social,
+                        channel,
+                        angry,
+                        seen_in_language[theme.key],
+                    )
                 if is_social:
                     record: dict[str, object] = {
                         "created_at": iso(created),
@@ -113,6 +144,7 @@ def generate_demo(
                         "reach": reach(channel, rng),
                     }
                     posts.append((created, record, theme.key))
+                    language_of[("social", len(posts) - 1)] = language
                     pii_by_text.append(("social", draft.pii, len(posts) - 1, created))
                 else:
                     row = {"created_at": iso(created), "subject": draft.subject,
@@ -123,6 +155,7 @@ def generate_demo(
                     if str(row["updated_at"]) > export_time:
                         row["updated_at"] = export_time
                     tickets.append((created, row, theme.key))
+                    language_of[("ticket", len(tickets) - 1)] = language
                     pii_by_text.append(("ticket", draft.pii, len(tickets) - 1, created))
 
     ticket_ids = _assign_ticket_ids(rng, tickets)
@@ -135,6 +168,7 @@ def generate_demo(
         counts[theme_key][week_list.index(IsoWeek.of(created.date()))] -= 1
 
     doc_theme: dict[str, str] = {}
+    doc_language: dict[str, str] = {}
     pii: dict[str, list[str]] = {}
     for kind, kinds, position, _created in pii_by_text:
         doc_id = ticket_ids[position] if kind == "ticket" else post_ids[position]
@@ -143,9 +177,11 @@ def generate_demo(
     for position, (_created, _row, theme_key) in enumerate(tickets):
         if ("ticket", position) not in dropped:
             doc_theme[ticket_ids[position]] = theme_key
+            doc_language[ticket_ids[position]] = language_of[("ticket", position)]
     for position, (_created, _record, theme_key) in enumerate(posts):
         if ("social", position) not in dropped:
             doc_theme[post_ids[position]] = theme_key
+            doc_language[post_ids[position]] = language_of[("social", position)]
     kept_tickets = [i for i in range(len(tickets)) if ("ticket", i) not in dropped]
     kept_posts = [i for i in range(len(posts)) if ("social", i) not in dropped]
     tickets, ticket_ids = [tickets[i] for i in kept_tickets], [ticket_ids[i] for i in kept_tickets]
@@ -163,6 +199,8 @@ def generate_demo(
         "weeks": [str(week) for week in week_list],
         "surging_theme": SURGING_THEME,
         "fading_theme": FADING_THEME,
+        "multilingual_theme": MULTILINGUAL_THEME,
+        "languages": {"en": "English"} | {code: lang.name for code, lang in LANGUAGES.items()},
         "themes": {
             theme.key: {"name": theme.name, "is_complaint": theme.is_complaint,
                         "keywords": theme.keywords}
@@ -178,6 +216,8 @@ def generate_demo(
             for planted in PLANTED_ACTIONS
         ],
         "doc_theme": dict(sorted(doc_theme.items())),
+        # each text's language (ISO 639-1), as it was written
+        "doc_language": dict(sorted(doc_language.items())),
         # Not part of the brief's contract, but lets redaction be scored against a key.
         "pii": dict(sorted(pii.items())),
     }
@@ -185,6 +225,42 @@ def generate_demo(
         json.dumps(truth, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     return truth
+
+
+def _draw_language(rng: random.Random, theme: Theme) -> str:
+    """The language a text of `theme` is written in: one draw, for every text of every theme."""
+    roll = rng.random()
+    for code, share in theme.languages.items():
+        if roll < share:
+            return code
+        roll -= share
+    return "en"
+
+
+def _draft_in(
+    code: str,
+    theme: Theme,
+    rng: random.Random,
+    created: datetime,
+    is_social: bool,
+    channel: str,
+    angry: bool,
+    seen: set[str],
+) -> Draft:
+    """A text of `theme` in language `code`, re-drawn as the English ones are when it repeats.
+
+    A draft that picked one sentence twice is re-drawn too: a language has fewer sentences
+    per theme than English, so it happens more often.
+    """
+    language = LANGUAGES[code]
+    for _attempt in range(6):
+        draft = compose(
+            language.themes[theme.key], rng, created, is_social, channel, angry, language.blocks
+        )
+        if draft.text not in seen and not draft.repeats:
+            break
+    seen.add(draft.text)
+    return draft
 
 
 def _assign_ticket_ids(rng: random.Random, tickets: list) -> list[str]:

@@ -22,7 +22,14 @@ from pathlib import Path
 
 import duckdb
 
-from pulse.db import MEMORY_LIMIT, fetch_dicts, lock_holder, run_lock_holder, snapshot_path
+from pulse.db import (
+    MEMORY_LIMIT,
+    fetch_dicts,
+    lock_holder,
+    remember_database_embedder,
+    run_lock_holder,
+    snapshot_path,
+)
 from pulse.errors import PulseError
 from pulse.run import RunContext, metric_params
 from pulse.weeks import IsoWeek
@@ -87,6 +94,8 @@ def registry_view(settings, taxonomy: Path) -> Iterator[RegistryView]:
         con.execute("create table topics as select * from snap.main.topics")
         con.execute("create table topic_seeds as select * from snap.main.topic_seeds")
         con.execute("set search_path = 'memory.main,snap.main'")
+        # the vectors to read are the registry's embedder's (a multilingual one's are USE's)
+        remember_database_embedder(con)
         newest = fetch_dicts(con, "editor_newest_run", {})
         if not newest:
             raise PulseError(

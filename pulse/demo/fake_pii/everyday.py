@@ -10,6 +10,7 @@ fixed order, so the demo files and the bench's input are byte-identical between 
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from pulse.demo.corpus import BLOCKS
 from pulse.demo.fake_pii.formats import luhn_complete
@@ -67,35 +68,33 @@ def support_card(rng: random.Random) -> str:
     return sep.join(number[i:i + 4] for i in range(0, 16, 4))
 
 
-def support_pii_sentence(rng: random.Random, social: bool) -> tuple[str, list[str]]:
-    """A sentence carrying personal data, and the kinds of data it carries."""
+def support_pii_sentence(
+    rng: random.Random, social: bool, phrases: dict[str, Any] | None = None
+) -> tuple[str, list[str]]:
+    """A sentence carrying personal data, and the kinds of data it carries.
+
+    `phrases` are the sentences the data is written into, by kind (blocks.yaml's
+    `pii_phrases`, English, when not given; a language's own in pulse/demo/languages/).
+    """
+    phrases = phrases or BLOCKS["pii_phrases"]
     roll = rng.random()
     if social:
         if roll < 0.5:
-            return rng.choice(["DM me or email {x}", "my email is {x} if support wants it",
-                               "reach me at {x}"]).format(x=support_email(rng)), ["email"]
-        return rng.choice(["call me {x}", "my number is {x}, someone call please",
-                           "text me on {x}"]).format(x=support_phone(rng)), ["phone"]
+            return rng.choice(phrases["social_email"]).format(x=support_email(rng)), ["email"]
+        return rng.choice(phrases["social_phone"]).format(x=support_phone(rng)), ["phone"]
     if roll < 0.4:
-        return rng.choice([
-            "You can reach me at {x}.",
-            "The account is registered to {x} but I no longer have access to that inbox.",
-            "Please reply to {x} instead.",
-            "My backup email is {x}.",
-        ]).format(x=support_email(rng)), ["email"]
+        return rng.choice(phrases["email"]).format(x=support_email(rng)), ["email"]
     if roll < 0.75:
-        return rng.choice([
-            "My phone number is {x}, please call me.",
-            "Call me on {x} any time after 5pm.",
-            "My mobile is {x}.",
-        ]).format(x=support_phone(rng)), ["phone"]
+        return rng.choice(phrases["phone"]).format(x=support_phone(rng)), ["phone"]
     if roll < 0.9:
-        return f"Call me on {support_phone(rng)} or email {support_email(rng)}.", ["phone", "email"]
-    return rng.choice([
-        "The charge was on my card {x}.",
-        "Card used was {x}, exp 0{m}/2{y}.",
-        "My card number is {x} if you need it to find the payment.",
-    ]).format(x=support_card(rng), m=rng.randint(1, 9), y=rng.randint(7, 9)), ["card"]
+        # One sentence, no choice drawn: the phone is drawn before the e-mail, whatever
+        # order a language writes them in.
+        phone = support_phone(rng)
+        sentence = phrases["phone_and_email"].format(phone=phone, email=support_email(rng))
+        return sentence, ["phone", "email"]
+    return rng.choice(phrases["card"]).format(
+        x=support_card(rng), m=rng.randint(1, 9), y=rng.randint(7, 9)
+    ), ["card"]
 
 
 def numbered_pii_sentence(rng: random.Random, index: int) -> str:
