@@ -205,13 +205,19 @@ class SentimentModel:
 
 
 def network_arrays(
-    model: SentimentModel, feature_version: str, artifact_format: str
+    model: SentimentModel,
+    feature_version: str,
+    artifact_format: str,
+    weight_dtype: type = np.float32,
 ) -> dict[str, np.ndarray]:
-    """A network's arrays as an artifact stores them (both sentiment models' .npz)."""
+    """A network's arrays as an artifact stores them (both sentiment models' .npz).
+
+    `weight_dtype` float16 halves a file whose training rounded its weights to it.
+    """
     return {
-        "hidden_weight": model.hidden_weight.astype(np.float32),
+        "hidden_weight": model.hidden_weight.astype(weight_dtype),
         "hidden_bias": model.hidden_bias.astype(np.float32),
-        "output_weight": model.output_weight.astype(np.float32),
+        "output_weight": model.output_weight.astype(weight_dtype),
         "output_bias": model.output_bias.astype(np.float64),
         "decision_bias": model.decision_bias.astype(np.float64),
         "labels": np.array(LABELS),

@@ -85,7 +85,7 @@ class MultilingualModel:
     """A logistic regression over character n-grams, whose log-probabilities join the USE
     vector as the input of a one-hidden-layer network (`SentimentModel`)."""
 
-    char_weight: np.ndarray  # (CHAR_BUCKETS, 3), columns in LABELS order
+    char_weight: np.ndarray  # (CHAR_BUCKETS, 3), columns in LABELS order; float16 values
     char_bias: np.ndarray  # (3,)
     network: SentimentModel  # hidden_weight (EMBEDDING_DIM + 3, hidden)
 
@@ -109,9 +109,11 @@ def save_model(model: MultilingualModel, path: Path) -> None:
     with path.open("wb") as handle:
         np.savez_compressed(
             handle,
-            char_weight=model.char_weight.astype(np.float32),
+            # The weight matrices as float16 halve the file; training rounds them to it
+            # before any use, so what ships is what was measured.
+            char_weight=model.char_weight.astype(np.float16),
             char_bias=model.char_bias.astype(np.float64),
-            **network_arrays(model.network, FEATURE_VERSION, ARTIFACT_FORMAT),
+            **network_arrays(model.network, FEATURE_VERSION, ARTIFACT_FORMAT, np.float16),
         )
 
 
