@@ -8,8 +8,8 @@
         --history-embedder minilm-m2v
     python bench/pipeline.py --cold-start                                # numba cache probe
 
-Generates the demo corpus (pulse.demo, scaled) for W+1 weeks and splits its files at
-the last week's Monday:
+Generates the demo corpus (pulse.demo, scaled) for W+1 weeks, every text in English unless
+`--multilingual`, and splits its files at the last week's Monday:
 
 - cold: the first W weeks (about N texts, every one new) go through the stages of the
   weekly flow (`pulse.ingest.ingest_paths`, `pulse.embed.embed_missing`, then `pulse.stages`:
@@ -175,7 +175,7 @@ def split_demo(demo_dir: Path, cutoff: str, out_dir: Path) -> tuple[list[Path], 
     )
 
 
-def older_history(root: Path, last_week, texts: int) -> list[Path]:
+def older_history(root: Path, last_week, texts: int, other_languages: bool = False) -> list[Path]:
     """About `texts` demo texts in the weeks before `last_week` (inclusive), all distinct
     from the main corpus (another seed) and with their own ids, so every one of them is a
     real row to ingest, embed and score.
@@ -185,7 +185,14 @@ def older_history(root: Path, last_week, texts: int) -> list[Path]:
     weeks = max(5, min(104, -(-texts // 8_000)))  # about 8k texts a week, like a 100k window
     scale = texts / (weeks * TEXTS_PER_WEEK_AT_SCALE_1)
     folder = root / "older"
-    generate_demo(folder / "raw", anchor=last_week, weeks=weeks, scale=scale, seed=7)
+    generate_demo(
+        folder / "raw",
+        anchor=last_week,
+        weeks=weeks,
+        scale=scale,
+        seed=7,
+        other_languages=other_languages,
+    )
     with (folder / "raw" / "tickets.csv").open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         fields, rows = reader.fieldnames or [], list(reader)
@@ -213,7 +220,7 @@ def load_older(
     """
     from pulse.embed import active_model_name, embed_missing
     from pulse.ingest import ingest_paths
-    from pulse.stages import score_sentiment
+    from pulse.stages import embed_sentiment_vectors, score_sentiment
 
     stages: list[dict] = []
 
@@ -238,6 +245,7 @@ def load_older(
         measure(stages, f"embed ({embedder})", lambda n: n, embed_as_serving)
     else:
         measure(stages, "embed", lambda n: n, embed_missing, con)
+    measure(stages, "embed (sentiment vectors)", lambda n: n, embed_sentiment_vectors, con)
     measure(stages, "sentiment", lambda n: n, score_sentiment, con)
     distinct = con.execute("select count(distinct text_hash) from feedback").fetchone()[0]
     return stages, {"rows": rows, "distinct_texts": distinct}
@@ -329,7 +337,14 @@ def run_week(
     from pulse.embed import embed_missing
     from pulse.ingest import ingest_paths
     from pulse.run import RunContext, finish_run, new_run_id, start_run
-    from pulse.stages import cluster_topics, compute_metrics, render_week, score_sentiment
+    from pulse.stages import (
+        choose_embedder,
+        cluster_topics,
+        compute_metrics,
+        embed_sentiment_vectors,
+        render_week,
+        score_sentiment,
+    )
 
     stages: list[dict] = []
     ctx = RunContext(run_id=new_run_id(week), week=week, settings=settings)
@@ -343,9 +358,19 @@ def run_week(
         return con.execute("select count(*) from feedback").fetchone()[0] - before
 
     new_rows = measure(stages, "ingest", lambda n: n, ingest)
+    # As the flow does at the end of its ingest stage: the window's embedder from its
+    # languages (MiniLM for an English corpus, USE once languages mix).
+    embedder = choose_embedder(con, ctx)
     if probe:
         probe(con)
-    measure(stages, "embed", lambda n: n, embed_missing, con)
+
+    def embed() -> int:
+        # The window's vectors, then the ones the sentiment models read where they differ
+        # (MiniLM for English texts of a USE window, USE for other languages), as
+        # pulse.stages.embed_texts does.
+        return embed_missing(con) + embed_sentiment_vectors(con, embedder)
+
+    measure(stages, "embed", lambda n: n, embed)
     if probe:
         probe(con)
     measure(stages, "sentiment", lambda n: n, score_sentiment, con)
@@ -358,7 +383,7 @@ def run_week(
     measure(stages, "metrics", window, compute_metrics, con, ctx)
     paths = measure(stages, "report", window, render_week, con, ctx, output_dir)
     finish_run(con, ctx, "ok", Path(paths["pdf"]).parent)
-    return stages, {"new_rows": new_rows, "window_texts": window, **counts}
+    return stages, {"new_rows": new_rows, "window_texts": window, "embedder": embedder, **counts}
 
 
 def raw_probe(model_name: str, rounds: list[float]):
@@ -460,6 +485,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true", help="skip naive BERTopic")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument(
+        "--multilingual",
+        action="store_true",
+        help="the demo's texts as it ships them, one in ten in French, German, Spanish or "
+        "Portuguese (the window then runs on USE, with MiniLM for English sentiment); by "
+        "default every text is English, the corpus the earlier figures were measured on",
+    )
+    parser.add_argument(
         "--history",
         type=int,
         default=0,
@@ -504,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
         "texts": args.texts,
         "weeks": args.weeks,
         "embedding_model": active_model_name(),
+        "multilingual": args.multilingual,
         "numba_cache_warm": numba_dir.exists() and any(numba_dir.rglob("*.nbi")),
         "load_start": load(),
     }
@@ -513,7 +546,13 @@ def main(argv: list[str] | None = None) -> int:
     root.mkdir(parents=True, exist_ok=True)
     scale = args.texts / (args.weeks * TEXTS_PER_WEEK_AT_SCALE_1)
     started = time.perf_counter()
-    generate_demo(root / "demo", anchor=anchor, weeks=args.weeks + 1, scale=scale)
+    generate_demo(
+        root / "demo",
+        anchor=anchor,
+        weeks=args.weeks + 1,
+        scale=scale,
+        other_languages=args.multilingual,
+    )
     cutoff = anchor.monday.isoformat() + "T00:00:00Z"
     history_files, new_files = split_demo(root / "demo", cutoff, root / "split")
     log(
@@ -522,7 +561,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     older_files: list[Path] = []
     if args.history:
-        older_files = older_history(root, anchor.shift(-(args.weeks + 1)), args.history)
+        older_files = older_history(
+            root, anchor.shift(-(args.weeks + 1)), args.history, args.multilingual
+        )
         log(f"older history of about {args.history:,} texts written ({root / 'older'})")
     corpus = corpus_counts(history_files, new_files)
     result["corpus"] = corpus

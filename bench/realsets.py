@@ -289,7 +289,8 @@ def base_db(realset: RealSet, data_dir: Path, cache_dir: Path, rebuild: bool = F
     if path.exists() and not rebuild:
         with connect(path) as con:
             # Only texts the active embedder or sentiment model has not seen (a new model).
-            embedded, scored = embed_missing(con), stages.score_sentiment(con)
+            embedded = embed_missing(con) + stages.embed_sentiment_vectors(con)
+            scored = stages.score_sentiment(con)
             built_by = _meta(con).get("code")
         if embedded or scored:
             log(f"  {realset.name}: embedded {embedded:,}, scored {scored:,} for the active models")
@@ -311,7 +312,7 @@ def base_db(realset: RealSet, data_dir: Path, cache_dir: Path, rebuild: bool = F
             con.execute("insert or ignore into embeddings select * from previous.embeddings")
             con.execute("detach previous")
         started = time.perf_counter()
-        embedded = embed_missing(con)
+        embedded = embed_missing(con) + stages.embed_sentiment_vectors(con)
         embed_seconds = time.perf_counter() - started
         started = time.perf_counter()
         scored = stages.score_sentiment(con)

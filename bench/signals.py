@@ -90,6 +90,7 @@ def _prepare(db_path: Path, anchor: IsoWeek, load, recluster: bool = False) -> N
         started = time.perf_counter()
         load(con)
         embed_missing(con)
+        stages.embed_sentiment_vectors(con)
         stages.score_sentiment(con)
         stages.cluster_topics(con, ctx, rebuild=True)
         print(f"  prepared {db_path.name} in {time.perf_counter() - started:.0f} s", flush=True)

@@ -122,7 +122,6 @@ def embed_texts(settings: Settings) -> int:
     (`pulse.embed.dask`); so this stage opens the database itself, not its caller.
     """
     from pulse.embed import active_model_name, embed_missing
-    from pulse.embed.choice import sentiment_embedders
 
     reporter = current_reporter()
     window = active_model_name()
@@ -135,13 +134,27 @@ def embed_texts(settings: Settings) -> int:
             done = embed_missing(
                 con, progress=reporter.embed_progress_bar, on_batch=reporter.embed_batch
             )
-    # The sentiment models' vectors where they are not the window's: MiniLM for English
-    # texts in a USE window, USE for the other languages in a MiniLM window.
-    english, other = sentiment_embedders(window)
     with connect(settings.db_path) as con:
-        for model, scope in ((english, "english"), (other, "other")):
-            if model != window:
-                done += embed_missing(con, model_name=model, scope=scope)
+        done += embed_sentiment_vectors(con, window)
+    return done
+
+
+def embed_sentiment_vectors(con: duckdb.DuckDBPyConnection, window: str | None = None) -> int:
+    """Embed what the sentiment models read where it is not the window's own vectors.
+
+    MiniLM for English texts in a USE window, USE for the other languages in a MiniLM
+    window (`pulse.embed.choice.sentiment_embedders`); how many texts were embedded.
+    Benchmarks that run the stages without the flow call it after `embed_missing`.
+    """
+    from pulse.embed import active_model_name, embed_missing
+    from pulse.embed.choice import sentiment_embedders
+
+    window = window or active_model_name()
+    english, other = sentiment_embedders(window)
+    done = 0
+    for model, scope in ((english, "english"), (other, "other")):
+        if model != window:
+            done += embed_missing(con, model_name=model, scope=scope)
     return done
 
 

@@ -56,6 +56,7 @@ def generate_demo(
     weeks: int = 12,
     scale: float = 1.0,
     seed: int = 20261122,
+    other_languages: bool = True,
 ) -> dict:
     """Write tickets.csv, social.jsonl and truth.json for `weeks` weeks ending at `anchor`.
 
@@ -77,6 +78,9 @@ def generate_demo(
         scale: Multiplies volumes (1.0 gives about 450 texts a week); small themes keep a
             floor of a few texts a week so they stay clusterable at small scales.
         seed: Seed of the only random generator used; same arguments give identical bytes.
+        other_languages: False writes every text in English, the texts the demo had before
+            it was multilingual (the language draws have a generator of their own), so a
+            benchmark can measure the English path alone.
 
     Returns:
         The truth dict that is also written to truth.json.
@@ -121,7 +125,7 @@ def generate_demo(
                     if draft.text not in seen[theme.key]:
                         break
                 seen[theme.key].add(draft.text)
-                language = _draw_language(language_rng, theme)
+                language = _draw_language(language_rng, theme) if other_languages else "en"
                 if language != "en":
                     draft = _draft_in(
                         language,
