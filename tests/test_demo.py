@@ -180,12 +180,13 @@ def test_one_text_in_ten_is_french_german_spanish_or_portuguese_and_one_theme_mo
 
 
 def test_texts_in_other_languages_replace_english_ones_and_leave_the_rest_as_it_was(
-    demo, tmp_path, monkeypatch
+    demo, tmp_path
 ):
     # Every text is drafted in English first; a text drawn to another language is written
-    # anew by a generator of its own, so the English texts, ids, times and counts stay.
-    monkeypatch.setattr("pulse.demo.generate._draw_language", lambda rng, theme: "en")
-    english = generate_demo(tmp_path, anchor=ANCHOR, scale=SCALE)
+    # anew by a generator of its own, so the English texts, ids, times and counts stay,
+    # and `other_languages=False` (bench/pipeline.py's English corpus) gives them all.
+    english = generate_demo(tmp_path, anchor=ANCHOR, scale=SCALE, other_languages=False)
+    assert set(english["doc_language"].values()) == {"en"}
     assert english["doc_theme"] == demo["truth"]["doc_theme"]
     assert english["counts"] == demo["truth"]["counts"]
     with (tmp_path / "tickets.csv").open(encoding="utf-8", newline="") as handle:
