@@ -133,6 +133,8 @@ class RealSet:
             count as quiet weeks, where an EMERGING flag is a false alarm unless shown
             otherwise.
         brand_words: words that name the brand or its handles; never a topic's name.
+        other_brands: other brands the texts talk about as a subject; a label may name
+            one, and the bench counts those labels apart.
     """
 
     name: str
@@ -142,6 +144,7 @@ class RealSet:
     source: str
     event_weeks: tuple[str, ...] = ()
     brand_words: tuple[str, ...] = ()
+    other_brands: tuple[str, ...] = ()
     mapping_toml: str = ""
     derive: Callable[[Path, Path], None] | None = field(default=None, compare=False)
 
@@ -182,7 +185,12 @@ SETS = {
         last_week="2023-W30",
         source="threads_reviews",
         event_weeks=("2023-W27",),  # launch on 2023-07-05; volume decays after it
-        brand_words=("threads", "instagram", "insta", "meta"),
+        # The app's own names. Instagram is not one: reviewers name it as a subject (the
+        # account Threads is tied to, "can't delete Threads without deleting Instagram"),
+        # in 9% of the texts and concentrated in few topics, so it may name a topic
+        # (docs/TUNING.md, "Background words"); `other_brands` counts such labels apart.
+        brand_words=("threads", "threadsapp", "meta"),
+        other_brands=("instagram", "insta"),
         mapping_toml="""\
 [threads_reviews]
 kind = "social"
@@ -488,6 +496,9 @@ def week_rows(con, realset: RealSet) -> list[dict]:
             for label in labels
             if (words := brand_or_mask_words(label, realset.brand_words))
         ]
+        other_brand = [
+            label for label in labels if brand_or_mask_words(label, realset.other_brands)
+        ]
         rows.append(
             {
                 "week": str(week),
@@ -501,6 +512,7 @@ def week_rows(con, realset: RealSet) -> list[dict]:
                 "repeated": sorted(set(repeated_labels(labels, reads_same=True))),
                 "brand_or_mask_labels": len(branded),
                 "branded": branded,
+                "other_brand_labels": other_brand,
                 "label_stability": None if stability is None else round(stability, 4),
                 "label_stability_reads_same": None
                 if stability_same is None
@@ -565,6 +577,8 @@ def summarise(realset: RealSet, rows: list[dict]) -> dict:
         "max_duplicate_labels_reads_same": max(r["duplicate_labels_reads_same"] for r in rows),
         "brand_or_mask_labels": branded,
         "brand_or_mask_share": round(branded / ranked, 4) if ranked else None,
+        "other_brand_labels": sum(len(r["other_brand_labels"]) for r in rows),
+        "min_label_stability": min(stabilities) if stabilities else None,
         "mean_label_stability": round(sum(stabilities) / len(stabilities), 4)
         if stabilities
         else None,
@@ -674,12 +688,13 @@ def print_weeks(results: dict[str, dict]) -> None:
 def print_summary(results: dict[str, dict]) -> None:
     log(
         "\nreal sets, one row each (dup = rows repeating a label; ~ = reading the same; "
-        "stable = labels kept by the ids ranked in consecutive weeks; flags per week)"
+        "stable = labels kept by the ids ranked in consecutive weeks, worst = its lowest week; "
+        "other brand = labels naming a brand the texts discuss as a subject; flags per week)"
     )
     log(
         f"  {'set':<13} {'weeks':>5} {'texts':>7} {'max dup':>7} {'max dup~':>8} "
-        f"{'brand/mask':>10} {'stable':>6} {'stable~':>7} {'emerg quiet':>11} {'emerg event':>11} "
-        f"{'impr quiet':>10} {'seconds':>7}"
+        f"{'brand/mask':>10} {'other brand':>11} {'stable':>6} {'worst':>5} {'stable~':>7} "
+        f"{'emerg quiet':>11} {'emerg event':>11} {'impr quiet':>10} {'seconds':>7}"
     )
     for name, result in results.items():
         if "skipped" in result:
@@ -693,7 +708,8 @@ def print_summary(results: dict[str, dict]) -> None:
         log(
             f"  {name:<13} {s['weeks']:>5} {s['texts']:>7,} {s['max_duplicate_labels']:>7} "
             f"{s['max_duplicate_labels_reads_same']:>8} {_pct(s['brand_or_mask_share']):>10} "
-            f"{_pct(s['mean_label_stability']):>6} "
+            f"{s['other_brand_labels']:>11} "
+            f"{_pct(s['mean_label_stability']):>6} {_pct(s['min_label_stability']):>5} "
             f"{_pct(s['mean_label_stability_reads_same']):>7} "
             f"{rate(s['emerging_per_quiet_week']):>11} "
             f"{rate(s['emerging_per_event_week']):>11} {rate(s['improving_per_quiet_week']):>10} "
@@ -703,7 +719,7 @@ def print_summary(results: dict[str, dict]) -> None:
 
 def json_rows(results: dict[str, dict]) -> dict[str, dict]:
     """Every figure, without the per-label detail lists (those are in the printed tables)."""
-    detail = {"flagged", "top", "branded", "repeated", "relabelled"}
+    detail = {"flagged", "top", "branded", "repeated", "relabelled", "other_brand_labels"}
     return {
         name: result
         if "skipped" in result

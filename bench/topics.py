@@ -518,6 +518,8 @@ def print_top_labels(results: dict[str, dict], count: int = 8) -> None:
             if r["repeated"] or r["branded"] or r["relabelled"]:
                 log(f"  {r['week']}: repeated {r['repeated']}")
                 log(f"    brand/mask: {[b['label'] for b in r['branded']]}")
+                if r["other_brand_labels"]:
+                    log(f"    another brand as the subject: {r['other_brand_labels']}")
                 changes = [f"{c['before']} -> {c['after']}" for c in r["relabelled"]]
                 log(f"    relabelled: {changes}")
 
