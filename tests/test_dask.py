@@ -23,6 +23,7 @@ import pytest
 
 import pulse  # noqa: F401  (offline and cache environment first)
 from pulse.config import Settings, load_settings
+from pulse.dask_runner import dask_task_runner
 from pulse.db import connect
 from pulse.embed import (
     BATCH_SIZE,
@@ -34,7 +35,6 @@ from pulse.embed import (
     embed_missing,
 )
 from pulse.embed.dask import (
-    dask_task_runner,
     embed_on_dask,
     embed_shard,
     export_shards,
