@@ -42,7 +42,7 @@ def exact_search(monkeypatch):
     monkeypatch.setattr(sampled_umap, "UMAP_SMALL_DATA", 100)
 
 
-def _placement_task_runs() -> list:
+def placement_task_runs() -> list:
     """The batch tasks of every `place-on-dask` subflow so far, from the Prefect API."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowFilter, FlowFilterName
@@ -61,7 +61,7 @@ def test_a_sampled_window_placed_on_two_dask_workers_is_the_local_placement_bit_
 
     local = SampledUMAP(UMAP(**umap_params()), max_fit=MAX_FIT, transform_batch=BATCH)
     here = local.fit_transform(window)  # the local path: this process and its worker
-    before = len(_placement_task_runs())
+    before = len(placement_task_runs())
     settings = Settings(task_runner="dask", dask_workers=2, shard_dir=str(tmp_path / "shared"))
 
     with placing_on_dask(settings):
@@ -71,7 +71,7 @@ def test_a_sampled_window_placed_on_two_dask_workers_is_the_local_placement_bit_
     assert isinstance(sampled.umap_._knn_search_index, ExactCosineIndex)
     assert np.array_equal(on_dask, here)
     assert sampled.n_transform_calls_ == local.n_transform_calls_ == 6
-    placed = _placement_task_runs()
+    placed = placement_task_runs()
     assert len(placed) - before == 6  # one task per batch
     assert all(run.state.is_completed() for run in placed)
     # The pickled model and the rows (customer texts' vectors) are gone.
