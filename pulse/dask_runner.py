@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,16 +61,21 @@ def dask_task_runner(settings: Settings) -> Any:  # a prefect_dask.DaskTaskRunne
     )
 
 
+def _client() -> Any:  # a distributed.Client, or None outside a subflow on Dask
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    return getattr(context.task_runner, "client", None) if context else None
+
+
 def workers_per_host() -> dict[str, int]:
     """How many workers the current flow's Dask cluster runs on each machine.
 
     Called inside a subflow running on `dask_task_runner`; empty anywhere else.
     """
     from distributed.comm import get_address_host
-    from prefect.context import FlowRunContext
 
-    context = FlowRunContext.get()
-    client = getattr(context.task_runner, "client", None) if context else None
+    client = _client()
     if client is None:
         return {}
     counts: dict[str, int] = {}
@@ -92,3 +98,15 @@ def worker_threads(per_host: dict[str, int]) -> int:
     except (ImportError, ValueError):
         return 0
     return max(1, (os.cpu_count() or 1) // max(1, per_host.get(host, 1)))
+
+
+def on_every_worker(function: Callable[[], None]) -> None:
+    """Run `function` once in every worker of the current flow's Dask cluster.
+
+    For letting go of what a stage cached in the workers (a fitted model): an external
+    cluster's workers outlive the run, a LocalCluster's do not. Nothing outside a subflow
+    on Dask.
+    """
+    client = _client()
+    if client is not None:
+        client.run(function)
