@@ -94,10 +94,9 @@ def nmi(truth: list, predicted: list) -> float:
 def auto_choice(texts: list[str]) -> tuple[str, dict[str, int]]:
     """The embedder `embedding_model = "auto"` picks for a window of these texts, and the
     languages the ingest detector found in it."""
-    from pulse.ingest.language import detect_languages
-
     from pulse.embed.choice import MULTILINGUAL_SHARE
     from pulse.embed.models import MODEL_NAME, USE_M3
+    from pulse.ingest.language import detect_languages
 
     found = Counter(code for code in detect_languages(texts) if code)
     known = sum(found.values())

@@ -125,9 +125,9 @@ class Settings:
     # After each successful run, copy the database to `<name>.snapshot.duckdb`,
     # which analysts can open read-only while the next run writes.
     snapshot: bool = True
-    # Where the embedding stage runs (pulse/embed/dask.py): "local" embeds in the flow's own
-    # process; "dask" fans the texts missing from the cache out as Prefect tasks on a Dask
-    # cluster (prefect-dask's DaskTaskRunner). README: "Scaling out with Dask".
+    # Where embedding and a sampled window's placement run: "local" in the flow's process;
+    # "dask" as Prefect tasks on a Dask cluster (prefect-dask's DaskTaskRunner: embed/dask.py,
+    # topics/dask_placement.py). README: "Scaling out with Dask".
     task_runner: str = "local"
     # Scheduler of an existing Dask cluster, e.g. "tcp://scheduler:8786"; empty starts a
     # LocalCluster of `dask_workers` single-threaded worker processes on this machine.
@@ -135,8 +135,8 @@ class Settings:
     dask_workers: int = 2
     # At most this many texts per Dask task (one Parquet shard each).
     embed_shard_size: int = 5000
-    # Folder for the shards of each run; empty means `<output_dir>/.shards`. With
-    # `dask_address` it must be shared storage that every worker sees at the same path.
+    # Folder for each run's shards and placement files; empty means `<output_dir>/.shards`.
+    # With `dask_address` it must be shared storage that every worker sees at the same path.
     shard_dir: str = ""
     # Where the outputs folder is served over http, e.g. "http://reports.example/pulse/":
     # the Prefect artifact of a run links its PDF there. Empty: the artifact shows the

@@ -9,6 +9,7 @@ results under the run's id and says how much it did.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 from dataclasses import asdict
@@ -213,17 +214,24 @@ def cluster_topics(
             if not same_seeds:
                 counts["seeded_texts"] = claim_seeded_texts(con, ctx.run_id, ctx.week)
         else:
-            result = cluster_window(
-                con,
-                ctx.week,
-                ctx.run_id,
-                start,
-                end,
-                seed=ctx.settings.random_seed,
-                min_topic_size=ctx.settings.min_topic_size,
-                brand_handles=ctx.settings.brand_handles,
-                on_phase=current_reporter().phase,
-            )
+            placement = contextlib.nullcontext()
+            if ctx.settings.task_runner == "dask":
+                # A sampled window's placement batches go where embedding's shards went.
+                from pulse.topics.dask_placement import placing_on_dask
+
+                placement = placing_on_dask(ctx.settings)
+            with placement:
+                result = cluster_window(
+                    con,
+                    ctx.week,
+                    ctx.run_id,
+                    start,
+                    end,
+                    seed=ctx.settings.random_seed,
+                    min_topic_size=ctx.settings.min_topic_size,
+                    brand_handles=ctx.settings.brand_handles,
+                    on_phase=current_reporter().phase,
+                )
             counts = {
                 "window_texts": len(result.feedback_ids),
                 "clusters": result.n_clusters,

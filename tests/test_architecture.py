@@ -1,7 +1,7 @@
 """The house rules, checked on the source: imports follow one order and modules stay small.
 
 Layers, lowest first (a module imports only from its own package or from lower ranks):
-base (errors, config, weeks, yaml_guard, workers) → db → run (bookkeeping, undo) → the
+base (errors, config, weeks, yaml_guard, workers, dask_runner) → db → run (bookkeeping, undo) → the
 domain packages in their own order (redact, ingest, embed, sentiment, topics, demo, report,
 publish) → stages → entry points (cli, serve, editor, flows). Imports inside functions
 count: hiding an import in a function hides a cycle, it does not remove it.
@@ -26,6 +26,7 @@ RANKS: list[tuple[str, float]] = [
     ("pulse.weeks", 0),
     ("pulse.yaml_guard", 0),
     ("pulse.workers", 0),
+    ("pulse.dask_runner", 0),
     ("pulse.db", 1),
     ("pulse.run", 2),
     ("pulse.undo", 2),

@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import json
 import random
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -23,6 +24,7 @@ import pytest
 
 import pulse  # noqa: F401  (offline and cache environment first)
 from pulse.config import Settings, load_settings
+from pulse.dask_runner import dask_task_runner
 from pulse.db import connect
 from pulse.embed import (
     BATCH_SIZE,
@@ -34,7 +36,6 @@ from pulse.embed import (
     embed_missing,
 )
 from pulse.embed.dask import (
-    dask_task_runner,
     embed_on_dask,
     embed_shard,
     export_shards,
@@ -42,6 +43,7 @@ from pulse.embed.dask import (
     shard_rows,
 )
 from pulse.errors import PulseError
+from pulse.topics import model as topic_model
 
 FP32 = "all-MiniLM-L6-v2"
 _HAS_ONNX = importlib.util.find_spec("onnxruntime") is not None
@@ -192,18 +194,43 @@ def test_dask_workers_fill_the_cache_with_the_same_rows_and_vectors_as_one_proce
         con.close()
 
 
+def _last_run(db_path: Path) -> tuple[dict, list[tuple]]:
+    """The row counts and the doc_topics (without the run id) of the last successful run."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        run_id, counts = con.execute(
+            "select run_id, row_counts from runs where outcome = 'ok' "
+            "order by finished_at desc limit 1"
+        ).fetchone()
+        doc_topics = con.execute(
+            "select feedback_id, topic_id, probability from doc_topics "
+            "where run_id = $run_id order by feedback_id",
+            {"run_id": run_id},
+        ).fetchall()
+    finally:
+        con.close()
+    return json.loads(counts), doc_topics
+
+
 @pytest.mark.slow
-def test_the_weekly_flow_with_task_runner_dask_rebuilds_the_cache_the_local_run_made(
+def test_the_weekly_flow_with_task_runner_dask_embeds_and_places_as_the_local_run_does(
     demo_env, tmp_path, monkeypatch
 ):
     from tests.flow_loader import load_weekly_report
     from tests.output_readers import ranked_rows
+    from tests.test_dask_placement import placement_task_runs
 
     # What a user gets from `task_runner = "dask"` alone: the run starts its own
     # LocalCluster of two single-threaded workers and keeps shards under outputs/.shards.
     monkeypatch.setenv("PULSE_TASK_RUNNER", "dask")
     monkeypatch.setenv("PULSE_DASK_WORKERS", "2")
+    # The demo's window is below max_fit, so UMAP would fit it whole; a sample of 300 texts
+    # makes it a sampled window whose other rows are placed, in batches of 400, on Dask.
+    monkeypatch.setattr(
+        topic_model, "reducer", partial(topic_model.reducer, max_fit=300, transform_batch=400)
+    )
     db_path = demo_env.copy_db(tmp_path / "pulse.duckdb")
+    local_db = demo_env.copy_db(tmp_path / "local.duckdb")
     monkeypatch.setenv("PULSE_DB_PATH", str(db_path))
     monkeypatch.setenv("PULSE_OUTPUT_DIR", str(tmp_path / "outputs"))
     connect(db_path).close()
@@ -236,22 +263,43 @@ def test_the_weekly_flow_with_task_runner_dask_rebuilds_the_cache_the_local_run_
     )
     con.close()
     assert len(tail) > BATCH_SIZE
+    placed_before = len(placement_task_runs())
 
-    pdf = Path(load_weekly_report()(week=str(demo_env.week)))
+    pdf = Path(load_weekly_report()(week=str(demo_env.week), rebuild_topics=True))
 
     keys, vectors = _cache(db_path, model)
     assert keys == local_keys
     _assert_same_vectors(local_vectors, vectors, model)
-    con = duckdb.connect(str(db_path), read_only=True)
-    counts = con.execute(
-        "select row_counts from runs where outcome = 'ok' order by finished_at desc limit 1"
-    ).fetchone()[0]
-    con.close()
-    assert json.loads(counts)["embedded_new"] == len(tail)
-    assert ranked_rows(pdf.parent / "ranked_issues.csv") == ranked_rows(
-        demo_env.pdf.parent / "ranked_issues.csv"
-    )
+    counts, doc_topics = _last_run(db_path)
+    assert counts["embedded_new"] == len(tail)
+    window = counts["topics"]["window_texts"]
+    assert window > 300 + 400  # sampled, and placed in more than one batch
+    assert len(placement_task_runs()) - placed_before == -(-(window - 300) // 400)
     assert list((tmp_path / "outputs" / ".shards").iterdir()) == []
+
+    # The same week run locally on the same vectors (torch fp32 may differ from the
+    # workers' in the last bits, so the local copy takes theirs) gives the same topics.
+    source = duckdb.connect(str(db_path), read_only=True)
+    dask_vectors = source.execute(
+        "select * from embeddings where model = $model", {"model": model}
+    ).arrow()
+    source.close()
+    con = connect(local_db)
+    con.execute("delete from embeddings where model = $model", {"model": model})
+    con.register("dask_vectors", dask_vectors)
+    con.execute("insert into embeddings select * from dask_vectors")
+    con.close()
+    monkeypatch.setenv("PULSE_TASK_RUNNER", "local")
+    monkeypatch.setenv("PULSE_DB_PATH", str(local_db))
+    monkeypatch.setenv("PULSE_OUTPUT_DIR", str(tmp_path / "local_outputs"))
+    local_pdf = Path(load_weekly_report()(week=str(demo_env.week), rebuild_topics=True))
+
+    local_counts, local_doc_topics = _last_run(local_db)
+    assert local_counts["topics"] == counts["topics"]
+    assert doc_topics == local_doc_topics
+    assert ranked_rows(pdf.parent / "ranked_issues.csv") == ranked_rows(
+        local_pdf.parent / "ranked_issues.csv"
+    )
 
 
 def test_shards_are_whole_batches_of_the_single_process_order_and_cover_every_missing_text(

@@ -1,6 +1,7 @@
 """The embedding stage past one machine: Prefect tasks on a Dask cluster.
 
-Embedding is the heavy stage and the only one that fans out. What runs where:
+Embedding is the heavy stage (the topic stage's placement of a sampled window's rows is
+the other that fans out: pulse/topics/dask_placement.py). What runs where:
 
 - The **flow process** is the only one that opens the DuckDB file (DuckDB lets one
   process hold it, and while it does even a read-only open elsewhere fails). It exports
@@ -14,9 +15,10 @@ Embedding is the heavy stage and the only one that fans out. What runs where:
   the shard as Parquet. Workers never open `pulse.duckdb` or read `pulse.toml`; they
   need the scheduler, the shard folder and the Prefect API (task runs report there).
 
-The runner is prefect-dask's `DaskTaskRunner`: a LocalCluster of single-threaded worker
-processes by default, or an existing cluster named by `dask_address`, whose workers
-need Pulse installed and the shard folder (`shard_dir`) on shared storage.
+The runner is prefect-dask's `DaskTaskRunner` (pulse/dask_runner.py): a LocalCluster of
+single-threaded worker processes by default, or an existing cluster named by
+`dask_address`, whose workers need Pulse installed and the shard folder (`shard_dir`) on
+shared storage.
 """
 
 from __future__ import annotations
@@ -24,12 +26,9 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -38,6 +37,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from pulse.config import Settings
+from pulse.dask_runner import dask_task_runner, run_folder, worker_threads, workers_per_host
 from pulse.db import connect, run_query
 from pulse.embed.cache import PENDING_ORDER, pending_texts_sql
 from pulse.embed.models import (
@@ -59,16 +59,6 @@ class Shard:
     texts: Path
     vectors: Path
     rows: int
-
-
-def shard_root(settings: Settings) -> Path:
-    """The folder that holds each run's shard folder, as an absolute path.
-
-    Absolute because worker processes (and other machines) do not share the flow's
-    working directory.
-    """
-    root = Path(settings.shard_dir) if settings.shard_dir else settings.output_dir / ".shards"
-    return root.expanduser().resolve()
 
 
 def export_shards(
@@ -194,59 +184,10 @@ def load_shard_vectors(con: duckdb.DuckDBPyConnection, shard: Shard, model_name:
 
 @task(cache_policy=NO_CACHE)
 def embed_shard_task(
-    texts_path: str, vectors_path: str, model_name: str, workers_per_host: dict[str, int]
+    texts_path: str, vectors_path: str, model_name: str, per_host: dict[str, int]
 ) -> int:
     """`embed_shard` as a Prefect task, so each shard shows up (and fails) on its own."""
-    return embed_shard(texts_path, vectors_path, model_name, _worker_threads(workers_per_host))
-
-
-def _worker_threads(workers_per_host: dict[str, int]) -> int:
-    """This worker's share of its machine's cores, so co-located workers do not oversubscribe."""
-    try:
-        from distributed import get_worker
-        from distributed.comm import get_address_host
-
-        host = get_address_host(get_worker().address)
-    except (ImportError, ValueError):  # not on a Dask worker: keep pulse.embed's choice
-        return 0
-    return max(1, (os.cpu_count() or 1) // max(1, workers_per_host.get(host, 1)))
-
-
-def _workers_per_host() -> dict[str, int]:
-    """How many workers the current flow's Dask cluster runs on each machine."""
-    from distributed.comm import get_address_host
-    from prefect.context import FlowRunContext
-
-    context = FlowRunContext.get()
-    client = getattr(context.task_runner, "client", None) if context else None
-    if client is None:
-        return {}
-    counts: dict[str, int] = {}
-    for address in client.scheduler_info(n_workers=-1)["workers"]:
-        host = get_address_host(address)
-        counts[host] = counts.get(host, 0) + 1
-    return counts
-
-
-def dask_task_runner(settings: Settings) -> Any:  # a prefect_dask.DaskTaskRunner
-    """The configured cluster: an existing scheduler, or a LocalCluster on this machine."""
-    try:
-        from prefect_dask import DaskTaskRunner
-    except ImportError:  # pragma: no cover - install problem
-        raise PulseError(
-            'task_runner = "dask" needs the prefect-dask package; install it with '
-            '`pip install prefect-dask` or set task_runner = "local"'
-        ) from None
-    if settings.dask_address:
-        return DaskTaskRunner(address=settings.dask_address)
-    return DaskTaskRunner(
-        cluster_kwargs={
-            "n_workers": settings.dask_workers,
-            "threads_per_worker": 1,
-            "processes": True,
-            "dashboard_address": None,
-        }
-    )
+    return embed_shard(texts_path, vectors_path, model_name, worker_threads(per_host))
 
 
 def embed_on_dask(
@@ -261,7 +202,7 @@ def embed_on_dask(
     removed afterwards, success or not: shards hold customer text.
     """
     name = model_name or active_model_name()
-    folder = shard_root(settings) / f"embed-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    folder = run_folder(settings, "embed")
     try:
         with connect(settings.db_path) as con:
             shards = export_shards(
@@ -288,7 +229,7 @@ def _embed_flow(
     on_batch: Callable[[int, int], None] | None = None,
 ) -> int:
     """Submit every shard, then load results in shard order as each one finishes."""
-    per_host = _workers_per_host()
+    per_host = workers_per_host()
     futures = [
         embed_shard_task.submit(texts, vectors, model_name, per_host)
         for texts, vectors, _ in shards

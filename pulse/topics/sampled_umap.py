@@ -25,6 +25,9 @@ import hashlib
 import pickle
 import tempfile
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +76,28 @@ SAMPLE_INIT = "pca"
 
 # Fitted UMAPs this process placed rows with, by the path their pickle was written to.
 _LOCAL_PLACERS: dict[str, Any] = {}
+
+#: Places every `batch` rows of a matrix with a fitted UMAP, one array per batch in order.
+Placement = Callable[[Any, np.ndarray, int], list[np.ndarray]]
+# Where sampled windows fitted in this context place their rows; None: here and in the
+# worker process (`place_shared`). A context variable, so the stage that knows the
+# configuration sets it without threading it through BERTopic.
+_PLACEMENT: ContextVar[Placement | None] = ContextVar("pulse_placement", default=None)
+
+
+@contextmanager
+def use_placement(placement: Placement) -> Iterator[Placement]:
+    """Place the batches of every sampled window fitted inside the block with `placement`.
+
+    The topic stage passes the Dask cluster's (pulse.topics.dask_placement) when
+    `task_runner = "dask"`. A batch's rows depend only on the fitted model and the batch,
+    so any placement that calls `umap.transform` on the same batches gives the same rows.
+    """
+    token = _PLACEMENT.set(placement)
+    try:
+        yield placement
+    finally:
+        _PLACEMENT.reset(token)
 
 
 def place_shared(umap: Any, matrix: np.ndarray, batch: int) -> list[np.ndarray]:
@@ -221,7 +246,10 @@ class SampledUMAP(BaseEstimator):
         return np.sort(rng.choice(n_rows, size=self.max_fit, replace=False))
 
     def _transform_batched(self, matrix: np.ndarray) -> np.ndarray:
-        if self.share_work and len(matrix) > self.transform_batch:
+        placement = _PLACEMENT.get()
+        if placement is not None:
+            parts = placement(self.umap_, matrix, self.transform_batch)
+        elif self.share_work and len(matrix) > self.transform_batch:
             parts = place_shared(self.umap_, matrix, self.transform_batch)
         else:
             parts = [
@@ -246,6 +274,8 @@ class SampledUMAP(BaseEstimator):
         ends. The worker takes batches from the front when placing (`place_shared`), so
         the searches run front first, and it keeps what it found (neighbours.search_ahead).
         """
+        if _PLACEMENT.get() is not None:  # placed elsewhere: searches there too
+            return []
         if not (self.share_work and len(placed) > self.transform_batch):
             return []
         from pulse.workers import start_in_worker
