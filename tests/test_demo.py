@@ -335,3 +335,15 @@ def test_weekly_counts_follow_large_means_instead_of_hanging():
     assert 30 < statistics.stdev(draws) < 60  # Poisson: sqrt(2000) = 44.7
     counts = weekly_counts(random.Random(4), weeks=8, scale=40.0)  # means up to 2,000
     assert all(count > 0 for series in counts.values() for count in series)
+
+
+def test_post_ids_stay_unique_when_a_platforms_ids_for_one_minute_run_out():
+    # A forum has about 60 ids a minute; bench/pipeline.py's million texts put more posts
+    # than that near one minute, where drawing ids again and again never ended.
+    from pulse.demo.generate import _assign_post_ids
+
+    created = datetime(2026, 11, 10, 9, 30)
+    posts = [(created, {"platform": "forum"}, "theme") for _ in range(500)]
+    ids = _assign_post_ids(random.Random(1), posts)
+    assert len(set(ids)) == 500
+    assert all(i.startswith("forum-") for i in ids)
