@@ -65,7 +65,9 @@ def mean_pooled(model, batch) -> object:
     return torch.nn.functional.normalize(mean, p=2, dim=1)
 
 
-def distil(target: Path, steps: int = 500, extra_texts: list[str] | None = None) -> dict:
+def distil(
+    target: Path, steps: int = 500, extra_texts: list[str] | None = None, demo_count: int = 4000
+) -> dict:
     """Train the student and save it (safetensors + tokenizer) in `target`; timings back."""
     import numpy as np
     import torch
@@ -80,7 +82,7 @@ def distil(target: Path, steps: int = 500, extra_texts: list[str] | None = None)
     teacher = AutoModel.from_pretrained(str(source)).eval()
     demo = demo_texts()
     demo = [
-        demo[i] for i in sorted(rng.choice(len(demo), min(DEMO_TEXTS, len(demo)), replace=False))
+        demo[i] for i in sorted(rng.choice(len(demo), min(demo_count, len(demo)), replace=False))
     ]
     texts = demo + sorted(set(extra_texts or []))
 
@@ -97,6 +99,7 @@ def distil(target: Path, steps: int = 500, extra_texts: list[str] | None = None)
             rows = order[start : start + 64]
             targets[rows] = mean_pooled(teacher, tokens([texts[i] for i in rows]))
     teacher_s = time.perf_counter() - started
+    print(f"teacher vectors of {len(texts)} texts: {teacher_s:.0f} s", file=sys.stderr, flush=True)
 
     config = BertConfig.from_pretrained(str(source), num_hidden_layers=len(LAYERS))
     student = BertModel(config, add_pooling_layer=False)
@@ -124,6 +127,13 @@ def distil(target: Path, steps: int = 500, extra_texts: list[str] | None = None)
         optimiser.step()
         schedule.step()
         losses.append(loss.item())
+        if len(losses) % 50 == 0:
+            print(
+                f"step {len(losses)}/{steps}: loss {np.mean(losses[-50:]):.4f}, "
+                f"{time.perf_counter() - started:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     student.eval()
     target.mkdir(parents=True, exist_ok=True)
     student.save_pretrained(str(target), safe_serialization=True)
@@ -145,10 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--demo-texts", type=int, default=DEMO_TEXTS)
     parser.add_argument("--extra-texts", type=Path, help="one text a line, added to the demo's")
     args = parser.parse_args(argv)
     extra = args.extra_texts.read_text(encoding="utf-8").splitlines() if args.extra_texts else None
-    print(json.dumps(distil(args.out_dir, args.steps, extra)))
+    print(json.dumps(distil(args.out_dir, args.steps, extra, args.demo_texts)))
     return 0
 
 
