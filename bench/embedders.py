@@ -523,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"({time.perf_counter() - started:.0f} s)"
                 )
     result["load_end"] = load()
+    shutil.rmtree(tmp, ignore_errors=True)  # the exports and the demo database
     print(json.dumps(result))
     return 0
 
