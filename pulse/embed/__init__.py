@@ -23,7 +23,9 @@ Five embedders fill that cache, MiniLM's four with 384-d unit vectors:
 
 The three built ones are made from the bundled weights by `scripts/build_embedders.py`
 on first use, never downloaded. Which one serves is the `embedding_model` setting
-(`PULSE_EMBEDDING_MODEL`); bench/embed.py measures speed and topic quality of each.
+(`PULSE_EMBEDDING_MODEL`); bench/embed.py measures speed and topic quality of each, and
+bench/embedders.py the candidates for a faster one (none yet at equal quality:
+docs/TUNING.md, "Embedders").
 
 Layout: `models` (which embedder, loading it, `encode`), `onnx` (the int8 MiniLM runner),
 `cache` (`embed_missing`, `load_vectors`), `dask` (the same stage on a Dask cluster).
