@@ -15,7 +15,7 @@ from dataclasses import asdict
 import duckdb
 import pyarrow as pa
 
-from pulse.db import fetch_dicts, run_query, sql_text
+from pulse.db import fetch_dicts, run_query
 from pulse.errors import PulseError
 from pulse.ingest.clean import PLAIN_CHARSET, REJECTED_RAW_MAX_CHARS
 from pulse.ingest.language import CHUNK_TEXTS, detect_languages, warm_detector
@@ -79,7 +79,7 @@ def _detect_languages(con: duckdb.DuckDBPyConnection) -> None:
     started loading the model when the batch's row counts were known.
     """
     finish_pending(con)
-    texts = con.sql(sql_text("ingest_language_texts")).to_arrow_table()
+    texts = run_query(con, "ingest_language_texts").to_arrow_table()
     parts = map_chunks(
         detect_languages, (texts.column("text_redacted").to_pylist(),), chunk_size=CHUNK_TEXTS
     )

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
-from pulse.db import sql_text
+from pulse.db import run_query
 from pulse.ingest.clean import clean_texts
 from pulse.ingest.redaction import start_redaction, warm_redaction
 from pulse.ingest.staging import finish_pending
@@ -37,9 +37,9 @@ def clean_and_redact(
     is left (`pulse.ingest.redaction.start_redaction`).
     """
     finish_pending(con)
-    plain = con.sql(sql_text("ingest_plain_candidates")).to_arrow_table()
+    plain = run_query(con, "ingest_plain_candidates").to_arrow_table()
     finish_pending(con)
-    messy = con.sql(sql_text("ingest_messy_texts")).to_arrow_table()
+    messy = run_query(con, "ingest_messy_texts").to_arrow_table()
     if max(plain.num_rows, messy.num_rows) >= PARALLEL_MIN_TEXTS:
         warm_redaction()  # its start-up overlaps the plain texts' screening
     brand = tuple(brand_handles)
@@ -89,7 +89,7 @@ def _redaction_candidates(
         cursor.register(
             "ingest_messy_cleaned", messy if messy is not None else _MESSY_CLEANED.empty_table()
         )
-        return cursor.sql(sql_text("stg_ingest_redact_candidates"), params=params).to_arrow_table()
+        return run_query(cursor, "stg_ingest_redact_candidates", params).to_arrow_table()
     finally:
         cursor.close()
 

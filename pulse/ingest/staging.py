@@ -291,7 +291,7 @@ def _read_json_lines(con: duckdb.DuckDBPyConnection, files: Sequence[Path], opti
     )
     stage(con, "ingest_reader_rejects", "stg_ingest_reader_rejects")
     finish_pending(con)
-    checked = con.sql(sql_text("stg_ingest_json_lines")).to_arrow_table()
+    checked = run_query(con, "stg_ingest_json_lines").to_arrow_table()
     con.register("ingest_checked_lines", checked)
     try:
         run_query(con, "ingest_add_json_line_rejects")
