@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pulse.db import finish_pending, run_query, sql_text
+from pulse.db import finish_pending, run_query
 from pulse.ingest.language import detect_languages
 
 
@@ -24,10 +24,11 @@ def fill_missing_languages(
     con: duckdb.DuckDBPyConnection, window_start: datetime, window_end: datetime
 ) -> int:
     """Detect the language of the texts created in [start, end) that have none; how many got one."""
-    finish_pending(con)  # the caller's last execute() would refuse the relation below
-    texts = con.sql(
-        sql_text("feedback_without_language"),
-        params={"window_start": window_start, "window_end": window_end},
+    # Materialised, not streamed from a relation: see pulse.ingest.scrub.
+    texts = run_query(
+        con,
+        "feedback_without_language",
+        {"window_start": window_start, "window_end": window_end},
     ).to_arrow_table()
     languages = pa.array(detect_languages(texts.column("text_redacted").to_pylist()), pa.string())
     found = pa.table({"feedback_id": texts.column("feedback_id"), "language": languages})

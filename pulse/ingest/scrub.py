@@ -36,6 +36,9 @@ def clean_and_redact(
     redacts them while this process cleans the other texts, then both finish what
     is left (`pulse.ingest.redaction.start_redaction`).
     """
+    # Every Arrow result here is materialised (run_query) rather than streamed from a
+    # relation: DuckDB 1.5.6's streamed result of the gates over an 80k-row Arrow table
+    # spun for minutes in BatchedBufferedData (a million-row load never finished).
     finish_pending(con)
     plain = run_query(con, "ingest_plain_candidates").to_arrow_table()
     finish_pending(con)
