@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -228,6 +229,33 @@ def network_arrays(
     }
 
 
+def network_from_archive(archive: Any) -> SentimentModel:
+    """The network an artifact holds, as `network_arrays` wrote it (both models' .npz)."""
+    return SentimentModel(
+        hidden_weight=archive["hidden_weight"].astype(np.float32),
+        hidden_bias=archive["hidden_bias"].astype(np.float32),
+        output_weight=archive["output_weight"].astype(np.float32),
+        output_bias=archive["output_bias"].astype(np.float64),
+        decision_bias=archive["decision_bias"].astype(np.float64),
+        model_name=str(archive["model_name"]),
+        trained_on=json.loads(str(archive["trained_on"])),
+    )
+
+
+def network_shapes(
+    model: SentimentModel, inputs: int
+) -> tuple[int, dict[str, tuple[tuple[int, ...], tuple[int, ...]]]]:
+    """The network's hidden size and, per array, its shape and the shape it must have
+    for `inputs` input columns: what a loader checks before trusting an artifact."""
+    hidden = model.hidden_bias.shape[0] if model.hidden_bias.ndim == 1 else -1
+    return hidden, {
+        "hidden_weight": (model.hidden_weight.shape, (inputs, hidden)),
+        "output_weight": (model.output_weight.shape, (hidden, len(LABELS))),
+        "output_bias": (model.output_bias.shape, (len(LABELS),)),
+        "decision_bias": (model.decision_bias.shape, (len(LABELS),)),
+    }
+
+
 def save_model(model: SentimentModel, path: Path) -> None:
     """Write the artifact as a plain .npz (no pickle), so loading it runs no code."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -263,24 +291,10 @@ def load_artifact(path: Path = ARTIFACT_PATH) -> SentimentModel | None:
                     f"sentiment model {path} holds weights in format {artifact_format!r}, but "
                     f"this code reads {ARTIFACT_FORMAT!r}; {_TO_FIX}"
                 )
-            model = SentimentModel(
-                hidden_weight=archive["hidden_weight"].astype(np.float32),
-                hidden_bias=archive["hidden_bias"].astype(np.float32),
-                output_weight=archive["output_weight"].astype(np.float32),
-                output_bias=archive["output_bias"].astype(np.float64),
-                decision_bias=archive["decision_bias"].astype(np.float64),
-                model_name=str(archive["model_name"]),
-                trained_on=json.loads(str(archive["trained_on"])),
-            )
+            model = network_from_archive(archive)
     except (OSError, KeyError, ValueError) as exc:
         raise PulseError(f"sentiment model {path} is unreadable ({exc}); {_TO_FIX}") from None
-    hidden = model.hidden_bias.shape[0] if model.hidden_bias.ndim == 1 else -1
-    shapes = {
-        "hidden_weight": (model.hidden_weight.shape, (EMBEDDING_DIM + 7, hidden)),
-        "output_weight": (model.output_weight.shape, (hidden, len(LABELS))),
-        "output_bias": (model.output_bias.shape, (len(LABELS),)),
-        "decision_bias": (model.decision_bias.shape, (len(LABELS),)),
-    }
+    hidden, shapes = network_shapes(model, EMBEDDING_DIM + 7)
     wrong = {name: got for name, (got, expected) in shapes.items() if got != expected}
     if hidden < 1 or wrong:
         raise PulseError(f"sentiment model {path} has weights of shapes {wrong}; {_TO_FIX}")

@@ -16,7 +16,6 @@ known and not English. Weights: `pulse/models/sentiment_use_mlp_v1.npz`, made by
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +28,8 @@ from pulse.sentiment import (
     MAX_LEXICON_CHARS,
     SentimentModel,
     network_arrays,
+    network_from_archive,
+    network_shapes,
     vader_scores,
     vader_version,
 )
@@ -141,15 +142,7 @@ def load_artifact(path: Path = ARTIFACT_PATH) -> MultilingualModel | None:
                     f"code reads {FEATURE_VERSION!r} in {ARTIFACT_FORMAT!r} with {LABELS}; "
                     f"{_TO_FIX}"
                 )
-            network = SentimentModel(
-                hidden_weight=archive["hidden_weight"].astype(np.float32),
-                hidden_bias=archive["hidden_bias"].astype(np.float32),
-                output_weight=archive["output_weight"].astype(np.float32),
-                output_bias=archive["output_bias"].astype(np.float64),
-                decision_bias=archive["decision_bias"].astype(np.float64),
-                model_name=str(archive["model_name"]),
-                trained_on=json.loads(str(archive["trained_on"])),
-            )
+            network = network_from_archive(archive)
             model = MultilingualModel(
                 char_weight=archive["char_weight"].astype(np.float32),
                 char_bias=archive["char_bias"].astype(np.float64),
@@ -157,14 +150,11 @@ def load_artifact(path: Path = ARTIFACT_PATH) -> MultilingualModel | None:
             )
     except (OSError, KeyError, ValueError) as exc:
         raise PulseError(f"sentiment model {path} is unreadable ({exc}); {_TO_FIX}") from None
-    hidden = network.hidden_bias.shape[0] if network.hidden_bias.ndim == 1 else -1
+    hidden, network_checks = network_shapes(network, EMBEDDING_DIM + len(LABELS))
     shapes = {
         "char_weight": (model.char_weight.shape, (CHAR_BUCKETS, len(LABELS))),
         "char_bias": (model.char_bias.shape, (len(LABELS),)),
-        "hidden_weight": (network.hidden_weight.shape, (EMBEDDING_DIM + len(LABELS), hidden)),
-        "output_weight": (network.output_weight.shape, (hidden, len(LABELS))),
-        "output_bias": (network.output_bias.shape, (len(LABELS),)),
-        "decision_bias": (network.decision_bias.shape, (len(LABELS),)),
+        **network_checks,
     }
     wrong = {name: got for name, (got, expected) in shapes.items() if got != expected}
     if hidden < 1 or wrong:
