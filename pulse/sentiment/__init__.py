@@ -229,6 +229,14 @@ def network_arrays(
     }
 
 
+def labels_and_scores(probabilities: np.ndarray) -> list[tuple[str, float]]:
+    """Each row's label (the likeliest class after the decision bias) and its score,
+    P(positive) - P(negative): what both sentiment models write."""
+    label_ids = probabilities.argmax(axis=1)
+    scores = np.clip(probabilities[:, 2] - probabilities[:, 0], -1.0, 1.0)
+    return [(LABELS[int(i)], round(float(s), 6)) for i, s in zip(label_ids, scores, strict=True)]
+
+
 def network_from_archive(archive: Any) -> SentimentModel:
     """The network an artifact holds, as `network_arrays` wrote it (both models' .npz)."""
     return SentimentModel(
@@ -382,7 +390,4 @@ def score_texts(
             f"score_texts got {len(texts)} texts but embeddings of shape {matrix.shape}; "
             f"expected ({len(texts)}, {EMBEDDING_DIM}) from all-MiniLM-L6-v2"
         )
-    probabilities = model.predict_proba(texts, matrix, lexicon)
-    label_ids = probabilities.argmax(axis=1)
-    scores = np.clip(probabilities[:, 2] - probabilities[:, 0], -1.0, 1.0)
-    return [(LABELS[int(i)], round(float(s), 6)) for i, s in zip(label_ids, scores, strict=True)]
+    return labels_and_scores(model.predict_proba(texts, matrix, lexicon))

@@ -27,6 +27,7 @@ from pulse.sentiment import (
     LABELS,
     MAX_LEXICON_CHARS,
     SentimentModel,
+    labels_and_scores,
     network_arrays,
     network_from_archive,
     network_shapes,
@@ -196,7 +197,4 @@ def score_texts(texts: list[str], embeddings: np.ndarray) -> list[tuple[str, flo
             f"score_texts got {len(texts)} texts but embeddings of shape {matrix.shape}; "
             f"expected ({len(texts)}, {EMBEDDING_DIM}) from use-multilingual-v3"
         )
-    probabilities = model.predict_proba(texts, matrix)
-    label_ids = probabilities.argmax(axis=1)
-    scores = np.clip(probabilities[:, 2] - probabilities[:, 0], -1.0, 1.0)
-    return [(LABELS[int(i)], round(float(s), 6)) for i, s in zip(label_ids, scores, strict=True)]
+    return labels_and_scores(model.predict_proba(texts, matrix))
