@@ -327,13 +327,16 @@ def corpus_counts(history_files: list[Path], new_files: list[Path]) -> dict:
 
 
 def run_week(
-    con, settings, week, files: list[Path], output_dir: Path, probe=None
+    settings, week, files: list[Path], output_dir: Path, probe=None
 ) -> tuple[list[dict], dict]:
-    """One weekly run, stage by stage, as flows/weekly_report.py runs it.
+    """One weekly run, stage by stage, as flows/weekly_report.py runs it: each stage on a
+    connection of its own, so one stage's DuckDB buffers are gone before the next starts
+    (one connection held over a million-text run ran out of DuckDB's memory limit).
 
     `probe(con)`, when given, is called right before and right after the embed stage
     (outside the stage's timing): the raw model's rate bracketing the stage it limits.
     """
+    from pulse.db import connect
     from pulse.embed import embed_missing
     from pulse.ingest import ingest_paths
     from pulse.run import RunContext, finish_run, new_run_id, start_run
@@ -346,43 +349,55 @@ def run_week(
         score_sentiment,
     )
 
+    db_path = settings.db_path
     stages: list[dict] = []
     ctx = RunContext(run_id=new_run_id(week), week=week, settings=settings)
-    start_run(con, ctx, {"week": str(week), "bench": True})
-    before = con.execute("select count(*) from feedback").fetchone()[0]
+    with connect(db_path) as con:
+        start_run(con, ctx, {"week": str(week), "bench": True})
+        before = con.execute("select count(*) from feedback").fetchone()[0]
 
-    def ingest() -> int:
+    def on_own_connection(stage):
+        def run(*args, **kwargs):
+            with connect(db_path) as con:
+                return stage(con, *args, **kwargs)
+
+        return run
+
+    def ingest(con) -> int:
         for path in files:
             source = "demo_tickets" if path.suffix == ".csv" else "demo_social"
             ingest_paths(con, [path], source=source, brand_handles=settings.brand_handles)
         return con.execute("select count(*) from feedback").fetchone()[0] - before
 
-    new_rows = measure(stages, "ingest", lambda n: n, ingest)
-    # As the flow does at the end of its ingest stage: the window's embedder from its
-    # languages (MiniLM for an English corpus, USE once languages mix).
-    embedder = choose_embedder(con, ctx)
-    if probe:
-        probe(con)
+    new_rows = measure(stages, "ingest", lambda n: n, on_own_connection(ingest))
+    with connect(db_path) as con:
+        # As the flow does at the end of its ingest stage: the window's embedder from its
+        # languages (MiniLM for an English corpus, USE once languages mix).
+        embedder = choose_embedder(con, ctx)
+        if probe:
+            probe(con)
 
-    def embed() -> int:
+    def embed(con) -> int:
         # The window's vectors, then the ones the sentiment models read where they differ
         # (MiniLM for English texts of a USE window, USE for other languages), as
         # pulse.stages.embed_texts does.
         return embed_missing(con) + embed_sentiment_vectors(con, embedder)
 
-    measure(stages, "embed", lambda n: n, embed)
-    if probe:
-        probe(con)
-    measure(stages, "sentiment", lambda n: n, score_sentiment, con)
-    start, end = ctx.bounds(ctx.window[0], ctx.week)
-    window = con.execute(
-        "select count(*) from feedback where created_at >= $s and created_at < $e",
-        {"s": start, "e": end},
-    ).fetchone()[0]
-    counts = measure(stages, "topics", window, cluster_topics, con, ctx, rebuild=True)
-    measure(stages, "metrics", window, compute_metrics, con, ctx)
-    paths = measure(stages, "report", window, render_week, con, ctx, output_dir)
-    finish_run(con, ctx, "ok", Path(paths["pdf"]).parent)
+    measure(stages, "embed", lambda n: n, on_own_connection(embed))
+    with connect(db_path) as con:
+        if probe:
+            probe(con)
+        start, end = ctx.bounds(ctx.window[0], ctx.week)
+        window = con.execute(
+            "select count(*) from feedback where created_at >= $s and created_at < $e",
+            {"s": start, "e": end},
+        ).fetchone()[0]
+    measure(stages, "sentiment", lambda n: n, on_own_connection(score_sentiment))
+    counts = measure(stages, "topics", window, on_own_connection(cluster_topics), ctx, rebuild=True)
+    measure(stages, "metrics", window, on_own_connection(compute_metrics), ctx)
+    paths = measure(stages, "report", window, on_own_connection(render_week), ctx, output_dir)
+    with connect(db_path) as con:
+        finish_run(con, ctx, "ok", Path(paths["pdf"]).parent)
     return stages, {"new_rows": new_rows, "window_texts": window, "embedder": embedder, **counts}
 
 
@@ -595,16 +610,15 @@ def main(argv: list[str] | None = None) -> int:
             settings.db_path, older_files, args.history_embedder
         )
         result["history_embedder"] = args.history_embedder or result["embedding_model"]
+    log(f"cold run: week {cold_week}, {args.weeks}-week window")
+    raw_rounds: list[float] = []
+    probe = raw_probe(result["embedding_model"], raw_rounds)
+    cold, cold_counts = run_week(settings, cold_week, history_files, settings.output_dir, probe)
     with connect(settings.db_path) as con:
-        log(f"cold run: week {cold_week}, {args.weeks}-week window")
-        raw_rounds: list[float] = []
-        probe = raw_probe(result["embedding_model"], raw_rounds)
-        cold, cold_counts = run_week(
-            con, settings, cold_week, history_files, settings.output_dir, probe
-        )
         distinct = con.execute("select count(distinct text_hash) from feedback").fetchone()[0]
-        log(f"incremental run: week {anchor}")
-        incremental, inc_counts = run_week(con, settings, anchor, new_files, settings.output_dir)
+    log(f"incremental run: week {anchor}")
+    incremental, inc_counts = run_week(settings, anchor, new_files, settings.output_dir)
+    with connect(settings.db_path) as con:
         window_rows = con.execute(
             "select text from feedback where created_at < $cutoff order by feedback_id",
             {"cutoff": anchor.bounds_utc("UTC")[0]},
