@@ -13,6 +13,7 @@ import numpy as np
 from pulse.topics.centroids import unit_centroids
 from pulse.topics.merge import grain_threshold, merge_isolated_groups, merge_similar
 from pulse.topics.model import build_topic_model
+from pulse.topics.sampled_hdbscan import leaf_labels
 from pulse.topics.seeds import assign_seeds
 
 # An outlier joins the nearest topic when its cosine similarity to that
@@ -124,30 +125,13 @@ def _giant_cluster(labels: np.ndarray) -> bool:
 def _leaf_clusters(fitted) -> np.ndarray:
     """The same HDBSCAN on the same reduced vectors, with "leaf" selection.
 
-    Reuses the reduced vectors the first fit clustered, so UMAP runs once, and when
-    the fit kept its condensed tree, the tree too: "leaf" only selects other nodes of
-    it, so no spanning tree is built twice.
+    Reuses the reduced vectors the first fit clustered, so UMAP runs once: a
+    `SampledHDBSCAN` carries its leaves for every row, a plain HDBSCAN has them read off
+    the tree it kept (pulse.topics.sampled_hdbscan.leaf_labels).
     """
-    from hdbscan import HDBSCAN
-
-    params = fitted.get_params()
-    tree = getattr(fitted, "_condensed_tree", None)
-    if tree is not None:
-        from hdbscan._hdbscan_tree import compute_stability, get_clusters
-
-        labels, _, _ = get_clusters(
-            tree,
-            compute_stability(tree),
-            "leaf",
-            params["allow_single_cluster"],
-            params["match_reference_implementation"],
-            params["cluster_selection_epsilon"],
-            params["max_cluster_size"],
-            params.get("cluster_selection_epsilon_max", float("inf")),
-        )
-        return np.asarray(labels)
-    params["cluster_selection_method"] = "leaf"
-    return HDBSCAN(**params).fit(fitted._raw_data).labels_
+    if hasattr(fitted, "leaf_labels_"):
+        return np.asarray(fitted.leaf_labels_)
+    return leaf_labels(fitted)
 
 
 def _reduce_outliers(topics: list[int], vectors: np.ndarray) -> list[int]:

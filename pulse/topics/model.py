@@ -15,6 +15,9 @@ from pulse.embed import encode
 # UMAP is fitted on at most this many texts of a window and places the rest; windows up to
 # it stay exact. A smaller sample was cheaper but cost id stability (docs/TUNING.md).
 UMAP_MAX_FIT = 20_000
+# HDBSCAN clusters at most this many texts of a window; the others take their nearest
+# clustered text's cluster (pulse/topics/sampled_hdbscan.py). Windows up to it are exact.
+HDBSCAN_MAX_FIT = 300_000
 
 # Parts of BERTopic that import sentence-transformers or transformers (with torch's
 # compiler stack) at import time: an image-and-text backend, and representations that
@@ -116,9 +119,11 @@ def build_topic_model(n_docs: int, seed: int, min_topic_size: int):
     from hdbscan import HDBSCAN
     from sklearn.feature_extraction.text import CountVectorizer
 
+    from pulse.topics.sampled_hdbscan import SampledHDBSCAN
+
     min_cluster_size = max(min_topic_size, n_docs // 120)
     umap_model = reducer(seed)
-    hdbscan_model = HDBSCAN(
+    hdbscan = HDBSCAN(
         min_cluster_size=min_cluster_size,
         min_samples=5,
         metric="euclidean",
@@ -129,6 +134,7 @@ def build_topic_model(n_docs: int, seed: int, min_topic_size: int):
         # process computes in a second or two on 5-d points. Same labels either way.
         core_dist_n_jobs=1,
     )
+    hdbscan_model = SampledHDBSCAN(hdbscan, max_fit=HDBSCAN_MAX_FIT, random_state=seed)
     # Pulse names its topics itself, after merging (pulse.topics.labels), and never reads
     # BERTopic's own c-TF-IDF words: tokenising every text for them again took 5-6 s of a
     # 100k window's topics stage (py-spy). Placeholder words keep BERTopic's bookkeeping
