@@ -48,9 +48,9 @@ def embed_missing(
 
     Work is committed in chunks so a crash mid-way keeps what was already paid for.
     Texts are ordered by length across all chunks (not only within one), so any
-    batching pads to a length close to its texts' own. The pending texts stream
-    from a second cursor `chunk_size` at a time, so a first run over a million
-    texts of history holds one chunk of texts in Python, not all of them. A commit costs
+    batching pads to a length close to its texts' own. Only the pending hashes' order is
+    read up front and each chunk's texts when it comes up, so a first run over a million
+    texts of history holds one chunk of texts, in Python and in DuckDB. A commit costs
     about the same whatever its size, hence chunks of 8,192 (docs/TUNING.md, "Embedders").
     `scope` narrows the texts by language (`stg_embed_pending`): the sentiment models need
     one embedder's vectors for English texts and another's for the rest. `on_batch` hears
@@ -58,37 +58,56 @@ def embed_missing(
     """
     name = model_name or active_model_name()
     params = {"model": name, "cap": EMBED_CHAR_CAP, "scope": scope}
-    pending = pending_texts_sql()
-    pending_sql = f"""
-        with pending as ({pending})
-        select text_hash, left(text, $cap) as capped from pending
-        order by {PENDING_ORDER}
-    """
-    total = con.execute(
-        f"select count(*) from ({pending})", {"model": name, "scope": scope}
-    ).fetchone()[0]
+    # Only the order of the pending hashes is read up front; each chunk's texts are read
+    # when it comes up. A cursor streaming the whole sorted set held every pending text in
+    # DuckDB's buffer pool for the length of the stage, and with the cache's growing key
+    # index a million-text first run ran out of its 1 GB at 933,888 vectors.
+    order = (
+        con.execute(
+            f"with pending as ({pending_texts_sql()}) "
+            f"select text_hash from pending order by {PENDING_ORDER}",
+            params,
+        )
+        .fetch_arrow_table()
+        .column("text_hash")
+    )
+    total = len(order)
     if not total:
         return 0
-    reader = con.cursor()  # its own snapshot: the inserts below do not disturb the stream
     done = 0
     if on_batch:
         on_batch(0, total)  # how many there are to do, before the first chunk takes its time
-    try:
-        reader.execute(pending_sql, params)
-        for hashes, vectors in _embedded_chunks(reader, chunk_size, name, progress):
-            _store_vectors(con, name, hashes, vectors)
-            done += len(hashes)
-            if on_batch:
-                on_batch(done, total)
-    finally:
-        reader.close()
+    chunks = _chunk_texts(con, order, chunk_size, scope)
+    for hashes, vectors in _embedded_chunks(chunks, name, progress):
+        _store_vectors(con, name, hashes, vectors)
+        done += len(hashes)
+        if on_batch:
+            on_batch(done, total)
     return done
 
 
+def _chunk_texts(
+    con: duckdb.DuckDBPyConnection, order: pa.ChunkedArray, chunk_size: int, scope: str
+) -> Iterator[list[tuple[str, str]]]:
+    """(text_hash, capped text) of each `chunk_size` hashes of `order`, in that order."""
+    for start in range(0, len(order), chunk_size):
+        hashes = order.slice(start, chunk_size).to_pylist()
+        con.register("chunk_hashes", pa.table({"text_hash": pa.array(hashes, pa.string())}))
+        try:
+            texts = dict(
+                run_query(
+                    con, "stg_embed_chunk_texts", {"cap": EMBED_CHAR_CAP, "scope": scope}
+                ).fetchall()
+            )
+        finally:
+            con.unregister("chunk_hashes")
+        yield [(h, texts[h]) for h in hashes]
+
+
 def _embedded_chunks(
-    reader: duckdb.DuckDBPyConnection, chunk_size: int, name: str, progress: bool
+    chunks: Iterator[list[tuple[str, str]]], name: str, progress: bool
 ) -> Iterator[tuple[list[str], np.ndarray]]:
-    """(hashes, vectors) of each chunk of (text_hash, text) rows the reader streams.
+    """(hashes, vectors) of each chunk of (text_hash, text) rows.
 
     For the ONNX embedders the next chunk is tokenised in a second thread while this
     one runs through the model. The tokenizer runs on one core (TOKENIZERS_PARALLELISM
@@ -96,7 +115,7 @@ def _embedded_chunks(
     longer leaves the other core idle; the vectors are the same as `encode`'s.
     """
     if name not in ONNX_EMBEDDERS:
-        while chunk := reader.fetchmany(chunk_size):
+        for chunk in chunks:
             texts = [t for _, t in chunk]
             yield [h for h, _ in chunk], encode(texts, progress=progress, model_name=name)
         return
@@ -104,10 +123,10 @@ def _embedded_chunks(
 
     embedder = load_built(name)
     with ThreadPoolExecutor(1, thread_name_prefix="pulse-tokenize") as ahead:
-        chunk = reader.fetchmany(chunk_size)
+        chunk = next(chunks, [])
         tokenized = ahead.submit(embedder.tokenize, [t[:EMBED_CHAR_CAP] for _, t in chunk])
         while chunk:
-            following = reader.fetchmany(chunk_size)
+            following = next(chunks, [])
             ids = tokenized.result()
             if following:
                 texts = [t[:EMBED_CHAR_CAP] for _, t in following]
