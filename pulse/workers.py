@@ -49,14 +49,19 @@ def start_shared(
     columns: tuple[list, ...],
     constants: tuple = (),
     workers: int | None = None,
+    min_rows: int | None = None,
 ) -> Callable[[], list]:
     """`map_shared` begun now: the worker starts on its chunks at once; call the result.
 
     The call then works from the back with the worker as `map_shared` does and returns
     the rows. In between this process is free for work of its own (the sentiment stage
-    loads and writes one chunk while the worker reads the next one's texts).
+    loads and writes one chunk while the worker reads the next one's texts). A caller
+    that streams many batches passes a lower `min_rows`: the worker is warm after the
+    first, so a batch a little under PARALLEL_MIN_TEXTS pays to share as well.
     """
-    if len(columns[0]) < PARALLEL_MIN_TEXTS or pool_workers(workers) < 2:
+    if min_rows is None:
+        min_rows = PARALLEL_MIN_TEXTS
+    if len(columns[0]) < min_rows or pool_workers(workers) < 2:
         return lambda: work(*columns, *constants)
     parts = start_chunks(work, columns, constants, CHUNK_TEXTS, workers)
     return lambda: [item for part in parts() for item in part]

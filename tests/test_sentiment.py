@@ -427,6 +427,40 @@ def test_a_large_batch_shared_with_the_worker_process_gets_the_same_features():
     assert shared[:, 6].sum() == len(texts) / 4  # "thanks for nothing", every fourth text
 
 
+def _pids(rows: list) -> list[int]:
+    """Which process handled each row (module-level, so the worker can import it); a
+    chunk takes a moment, as a real one does, so both processes reach some."""
+    import os
+    import time
+
+    time.sleep(0.05)
+    return [os.getpid()] * len(rows)
+
+
+def test_a_streamed_batch_under_the_threshold_is_shared_with_the_worker_too():
+    """The sentiment stage's English share of a chunk is often a little under
+    PARALLEL_MIN_TEXTS (a window with other languages): streamed batches share anyway."""
+    import os
+
+    from pulse import workers
+
+    rows = list(range(workers.PARALLEL_MIN_TEXTS - 1))
+    workers.warm_pool()
+    assert workers._POOL is not None
+    workers._POOL.submit(_pids, [0]).result()  # the worker is up, as from a stream's 2nd batch
+    alone = workers.start_shared(_pids, (rows,))()
+    assert set(alone) == {os.getpid()}  # under the threshold: this process alone
+    shared = workers.start_shared(_pids, (rows,), min_rows=2 * workers.CHUNK_TEXTS)()
+    assert len(shared) == len(rows)
+    assert len(set(shared)) == 2 and os.getpid() in shared  # both processes took chunks
+
+    texts = [f"still waiting for a reply, thanks for nothing ({i})" for i in range(5_000)]
+    streamed = sentiment.start_lexicon_features(texts, streaming=True)()
+    np.testing.assert_array_equal(
+        streamed, np.asarray(sentiment._lexicon_rows(texts), dtype=np.float32)
+    )
+
+
 def test_the_one_pass_cue_check_finds_a_cue_exactly_when_one_of_the_cues_does():
     from pulse import sentiment
 

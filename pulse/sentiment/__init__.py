@@ -127,17 +127,21 @@ def lexicon_features(texts: list[str]) -> np.ndarray:
     return start_lexicon_features(texts)()
 
 
-def start_lexicon_features(texts: list[str]) -> Callable[[], np.ndarray]:
+def start_lexicon_features(texts: list[str], streaming: bool = False) -> Callable[[], np.ndarray]:
     """`lexicon_features(texts)` begun now; call the result for the array.
 
     VADER and the cue patterns are pure Python, 8k texts/s: a 100k-text week's first
     run shares its chunks with the shared worker process (pulse.workers), which
     starts on them at once, so the caller can load and write other rows meanwhile.
+    `streaming`: one batch of many (the sentiment stage's English share of a chunk), shared
+    whatever its size; in a window with 11% other languages every batch fell under the
+    sharing threshold and this process read all of them alone.
     """
-    from pulse.workers import start_shared
+    from pulse import workers
 
     count = len(texts)
-    rows = start_shared(_lexicon_rows, (list(texts),))
+    least = min(2 * workers.CHUNK_TEXTS, workers.PARALLEL_MIN_TEXTS) if streaming else None
+    rows = workers.start_shared(_lexicon_rows, (list(texts),), min_rows=least)
     return lambda: np.asarray(rows(), dtype=np.float32).reshape(count, 7)
 
 

@@ -41,7 +41,7 @@ def score_missing(con: duckdb.DuckDBPyConnection, chunk_size: int) -> int:
 
     def english_features(rows):
         texts = [r[1] for r in rows if r[3]]
-        return start_lexicon_features(texts) if early and texts else None
+        return start_lexicon_features(texts, streaming=True) if early and texts else None
 
     reader = con.cursor()  # streams while `con` writes each chunk's scores
     done = 0
