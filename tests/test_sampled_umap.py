@@ -214,3 +214,17 @@ def test_the_worker_places_a_batch_with_the_neighbours_it_searched_while_the_sam
     finally:
         pool.submit(sampled_umap.forget_placer).result(timeout=60)
     np.testing.assert_array_equal(there, here)
+
+
+def test_placed_rows_are_gathered_only_when_used_and_pickle_as_the_rows() -> None:
+    import pickle
+
+    from pulse.topics.sampled_umap import RowsOf
+
+    matrix = np.arange(40, dtype=np.float32).reshape(10, 4)
+    rows = RowsOf(matrix, np.array([1, 3, 4, 8]))
+    assert len(rows) == 4 and len(rows[1:3]) == 2
+    np.testing.assert_array_equal(np.asarray(rows[1:3]), matrix[[3, 4]])
+    sent = pickle.loads(pickle.dumps(rows[2:]))
+    assert isinstance(sent, np.ndarray)
+    np.testing.assert_array_equal(sent, matrix[[4, 8]])

@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 
 from pulse.db import run_query
+from pulse.topics.centroids import centred_unit_centroids
 from pulse.topics.issues import group_themes, match_issues
 from pulse.topics.labels import (
     choose_labels,
@@ -63,10 +64,9 @@ def assign_issues(
     if not themes:
         return {}
     index = np.asarray([t if t is not None else -1 for t in theme_of_doc])
-    centred = vectors - vectors.mean(axis=0, keepdims=True)
-    sizes = np.asarray([(index == t).sum() for t in themes], dtype=np.float64)
-    centroids = np.stack([centred[index == t].mean(axis=0) for t in themes])
-    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    _, centroids = centred_unit_centroids(vectors, index)
+    sizes = np.bincount(np.searchsorted(themes, index[index >= 0]), minlength=len(themes))
+    sizes = sizes.astype(np.float64)
     group_of_theme = dict(zip(themes, group_themes(themes, centroids, sizes), strict=True))
     volume = {t: int(n) for t, n in zip(themes, sizes, strict=True)}
     inherited = match_issues(

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from pulse.topics.centroids import centred_unit_centroids
 from pulse.topics.matching import overlap_assignment
 
 #: Sub-themes whose (centred, text-weighted) average similarity is at least this are one
@@ -111,9 +112,7 @@ def issues_of(
     themes = sorted({int(c) for c in clusters if c >= 0})
     if not themes:
         return [-1] * len(labels)
-    centred = vectors - vectors.mean(axis=0, keepdims=True)
-    centroids = np.stack([centred[labels == t].mean(axis=0) for t in themes])
-    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    _, centroids = centred_unit_centroids(vectors, labels)
     sizes = [float((labels == t).sum()) for t in themes]
     group = dict(zip(themes, group_themes(themes, centroids, sizes, grain), strict=True))
     return [group[int(c)] if c >= 0 else -1 for c in labels]

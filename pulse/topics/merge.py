@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pulse.topics.centroids import unit_centroids
+from pulse.topics.centroids import centred_unit_centroids, cluster_sums, unit_rows, window_mean
 
 # The grain is the middle of the widest step between neighbours in the sorted list of each
 # cluster's similarity to its nearest other cluster, taken among steps whose upper end lies
@@ -43,11 +43,9 @@ def grain_threshold(labels: np.ndarray, vectors: np.ndarray) -> float | None:
     widest is 0.078, like banking77's 0.07: no grain tells them apart) or the fit has
     fewer than MERGE_GRAIN_MIN_CLUSTERS clusters: too few to say.
     """
-    centred = vectors - vectors.mean(axis=0, keepdims=True)
-    centroids = unit_centroids(centred, list(labels))
-    if len(centroids) < MERGE_GRAIN_MIN_CLUSTERS:
+    ids, matrix = centred_unit_centroids(vectors, labels)
+    if len(ids) < MERGE_GRAIN_MIN_CLUSTERS:
         return None
-    matrix = np.stack([centroids[i] for i in sorted(centroids)])
     sims = matrix @ matrix.T
     np.fill_diagonal(sims, -1.0)
     nearest = np.sort(sims.max(axis=1))
@@ -74,20 +72,23 @@ def merge_similar(
     clusters look alike (SpotifyCares tweets merged into one topic).
     """
     labels = labels.copy()
-    centred = vectors - vectors.mean(axis=0, keepdims=True)
-    while True:
-        centroids = unit_centroids(centred, list(labels))
-        if len(centroids) < 2:
-            return labels
-        ids = sorted(centroids)
-        matrix = np.stack([centroids[i] for i in ids])
+    ids, sums, sizes = cluster_sums(vectors, labels)
+    mean = window_mean(vectors)
+    while len(ids) >= 2:
+        matrix = unit_rows(sums / sizes[:, None] - mean)
         sims = matrix @ matrix.T
         np.fill_diagonal(sims, -1.0)
         i, j = np.unravel_index(int(sims.argmax()), sims.shape)
         if sims[i, j] < threshold:
-            return labels
-        keep, drop = min(ids[i], ids[j]), max(ids[i], ids[j])
-        labels[labels == drop] = keep
+            break
+        keep, drop = (i, j) if ids[i] < ids[j] else (j, i)
+        labels[labels == ids[drop]] = ids[keep]
+        # A joined cluster's centroid is its members' sums over its size: no pass over the rows.
+        sums[keep] += sums[drop]
+        sizes[keep] += sizes[drop]
+        sums, sizes = np.delete(sums, drop, axis=0), np.delete(sizes, drop)
+        del ids[drop]
+    return labels
 
 
 def merge_isolated_groups(
@@ -119,8 +120,8 @@ def merge_isolated_groups(
     ids = sorted(set(labels.tolist()) - {-1})
     if len(ids) < 2:
         return labels
-    centred = vectors - vectors.mean(axis=0, keepdims=True)
-    sums = np.stack([centred[labels == i].sum(axis=0) for i in ids]).astype(np.float64)
+    _, sums, sizes = cluster_sums(vectors, labels)
+    sums = sums - sizes[:, None] * window_mean(vectors)  # the sums of the centred vectors
     units = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
     sims = units @ units.T
     np.fill_diagonal(sims, -np.inf)

@@ -100,7 +100,7 @@ def use_placement(placement: Placement) -> Iterator[Placement]:
         _PLACEMENT.reset(token)
 
 
-def place_shared(umap: Any, matrix: np.ndarray, batch: int) -> list[np.ndarray]:
+def place_shared(umap: Any, matrix: np.ndarray | RowsOf, batch: int) -> list[np.ndarray]:
     """`umap.transform` of each `batch` rows of matrix, shared with the worker process.
 
     Placing is the serial part of a sampled window's UMAP: one core works while the
@@ -138,10 +138,36 @@ def place_shared(umap: Any, matrix: np.ndarray, batch: int) -> list[np.ndarray]:
                 start_in_worker(forget_placer)
 
 
-def _place(rows: np.ndarray, path: str) -> np.ndarray:
+def _place(rows: np.ndarray | RowsOf, path: str) -> np.ndarray:
     """One batch placed by the model pickled at `path`. Module-level for the worker."""
     umap = _LOCAL_PLACERS.get(path)
-    return (umap if umap is not None else _load_placer(path)).transform(rows)
+    return (umap if umap is not None else _load_placer(path)).transform(np.asarray(rows))
+
+
+class RowsOf:
+    """Rows `index` of `matrix`, gathered only when a batch is used or sent to the worker.
+
+    The rows a sampled window places are most of it: gathered at once they were a second
+    copy of the window's vectors (1.4 GB at a million texts) for the whole placement.
+    Slicing gives another view; pickling (to the worker) sends the gathered rows.
+    """
+
+    def __init__(self, matrix: np.ndarray, index: np.ndarray):
+        self.matrix = matrix
+        self.index = index
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, key: slice) -> RowsOf:
+        return RowsOf(self.matrix, self.index[key])
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        rows = self.matrix[self.index]
+        return rows if dtype is None else rows.astype(dtype, copy=False)
+
+    def __reduce__(self) -> tuple:
+        return (np.asarray, (self.matrix[self.index],))
 
 
 @functools.lru_cache(maxsize=1)
@@ -245,7 +271,7 @@ class SampledUMAP(BaseEstimator):
         # Sorted, so the sample keeps the input's row order (UMAP's result depends on it).
         return np.sort(rng.choice(n_rows, size=self.max_fit, replace=False))
 
-    def _transform_batched(self, matrix: np.ndarray) -> np.ndarray:
+    def _transform_batched(self, matrix: np.ndarray | RowsOf) -> np.ndarray:
         placement = _PLACEMENT.get()
         if placement is not None:
             parts = placement(self.umap_, matrix, self.transform_batch)
@@ -253,7 +279,7 @@ class SampledUMAP(BaseEstimator):
             parts = place_shared(self.umap_, matrix, self.transform_batch)
         else:
             parts = [
-                self.umap_.transform(matrix[start : start + self.transform_batch])
+                self.umap_.transform(np.asarray(matrix[start : start + self.transform_batch]))
                 for start in range(0, len(matrix), self.transform_batch)
             ]
         self.n_transform_calls_ += len(parts)
@@ -267,7 +293,9 @@ class SampledUMAP(BaseEstimator):
             and getattr(self.umap_, "metric", None) == "cosine"
         )
 
-    def _start_in_worker(self, sample: np.ndarray, placed: np.ndarray, folder: Path) -> list:
+    def _start_in_worker(
+        self, sample: np.ndarray, placed: np.ndarray | RowsOf, folder: Path
+    ) -> list:
         """Warm the worker for placing and queue the placed batches' neighbour searches there.
 
         Returns the searches' futures: the caller cancels those not begun when its fit
@@ -331,7 +359,7 @@ class SampledUMAP(BaseEstimator):
             sample_targets = None if targets is None else targets[self.sample_indices_]
             rest = np.ones(len(matrix), dtype=bool)
             rest[self.sample_indices_] = False
-            placed = matrix[rest]
+            placed = RowsOf(matrix, np.flatnonzero(rest))
             with tempfile.TemporaryDirectory(prefix="pulse-umap-") as folder:
                 # The worker imports UMAP and searches the first batches' neighbours
                 # while this process fits the sample on one core.

@@ -16,7 +16,7 @@ Background words never name or key a topic. docs/TUNING.md has the measurements.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -172,23 +172,27 @@ def background_words(per_text: csr_matrix, terms: np.ndarray, topics: Sequence[i
     }
 
 
-def handle_words(texts: Sequence[str]) -> set[str]:
+def handle_words(texts: Iterable[str | None]) -> set[str]:
     """The words of the @handles at least BRAND_HANDLE_SHARE of the texts mention.
 
     Read off the original texts (redaction masks handles it was not told are the brand's);
-    only the handles' own words come out, never a text.
+    only the handles' own words come out, never a text. One pass, so the texts may stream.
     """
     counts: dict[str, int] = {}
+    first_spelling: dict[str, str] = {}  # a handle's words are split on its first spelling
+    total = 0
     for text in texts:
-        for handle in {h.lower() for h in _HANDLE.findall(text or "")}:
+        total += 1
+        found = _HANDLE.findall(text or "")
+        for spelling in found:
+            first_spelling.setdefault(spelling.lower(), spelling)
+        for handle in {h.lower() for h in found}:
             counts[handle] = counts.get(handle, 0) + 1
     words: set[str] = set()
     for handle, count in counts.items():
-        if count < BRAND_HANDLE_SHARE * len(texts):
+        if count < BRAND_HANDLE_SHARE * total:
             continue
-        original = next(
-            (h for t in texts for h in _HANDLE.findall(t or "") if h.lower() == handle), handle
-        )
+        original = first_spelling[handle]
         words.add(handle)
         parts = _CAMEL.sub(" ", original).replace("_", " ").lower().split()
         words.update(p for p in parts if len(p) >= 3)

@@ -9,11 +9,13 @@ It reads the window's texts, lets the taxonomy's seeds claim theirs, fits the re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from pulse.db import run_query
 from pulse.embed import load_vectors
@@ -86,25 +88,29 @@ def cluster_window(
     """
     phase = on_phase or (lambda name: None)
     phase("fit")
-    rows = run_query(
+    window = run_query(
         con, "topics_window_texts", {"window_start": window_start, "window_end": window_end}
-    ).fetchall()
-    feedback_ids = [r[0] for r in rows]
-    texts = [r[1] for r in rows]
-    sentiments = [r[4] for r in rows]
-    languages = [r[6] for r in rows]
-    vectors = load_vectors(con, [r[2] for r in rows])
-    doc_weeks = [_week_of(r[3], week, window_end) for r in rows]
+    ).to_arrow_table()
+    # Column by column, never a tuple per row: a million-text window's rows as Python
+    # tuples held 1.1 GB through the whole stage (docs/TUNING.md).
+    feedback_ids = window.column("feedback_id").to_pylist()
+    texts = window.column("text_redacted").to_pylist()
+    sentiments = _shared_values(window.column("sentiment_label"))
+    languages = _shared_values(window.column("language"))
+    vectors = load_vectors(con, window.column("text_hash"))
+    doc_weeks = _weeks_of(window.column("weeks_ago"), week)
+    originals = window.column("text")
+    window = None  # the other columns are read; the original texts stream below
     seeds = read_taxonomy(taxonomy_path).seeds
     seed_topics = register_seeds(con, seeds, week)
     seed_centroids = {SEED_CLUSTER_BASE + i: seed_centroid(s.examples) for i, s in enumerate(seeds)}
 
     # The window's words are counted on the idle core while UMAP fits on the other.
     terms_of_window = start_document_terms(texts, list(brand_handles or []))
-    if len(rows) < max(30, 3 * min_topic_size):
+    if len(texts) < max(30, 3 * min_topic_size):
         # Too little to cluster honestly: only seeds claim texts, the rest stays
         # unassigned and the report says so instead of inventing topics.
-        clusters = assign_seeds([-1] * len(rows), vectors, seed_centroids)
+        clusters = assign_seeds([-1] * len(texts), vectors, seed_centroids)
     else:
         stored = stored_merge_threshold(con)
         clusters, merge_threshold = fit_window(
@@ -116,7 +122,8 @@ def cluster_window(
     terms = terms_of_window() if any(c >= 0 for c in clusters) else None
     background = background_words(terms[0], terms[1], clusters) if terms else set()
     # the handles most texts are addressed to are the brand's (their words, too)
-    background |= handle_words([r[5] for r in rows])
+    background |= handle_words(_streamed(originals))
+    originals = None
     naming, named_in = naming_of(clusters, languages)
     candidates = (
         rank_candidates(terms[0], terms[1], naming, vectors, background, named_in) if terms else {}
@@ -182,10 +189,25 @@ def cluster_window(
     )
 
 
-def _week_of(created_at, week: IsoWeek, window_end) -> str:
-    """The run-calendar week of a text, counted back from the window's end (time zone safe)."""
-    weeks_ago = int((window_end - created_at).total_seconds() // (7 * 24 * 3600))
-    return str(week.shift(-max(weeks_ago, 0)))
+def _weeks_of(weeks_ago: pa.ChunkedArray, week: IsoWeek) -> list[str]:
+    """Each text's run-calendar week, counted back from the window's end (`weeks_ago`)."""
+    counts = weeks_ago.to_numpy()
+    names = {int(n): str(week.shift(-max(int(n), 0))) for n in np.unique(counts)}
+    return [names[n] for n in counts.tolist()]
+
+
+def _shared_values(column: pa.ChunkedArray) -> list:
+    """A column of few distinct values (labels, languages) as a list sharing one object per
+    value, not a new string per row."""
+    values = column.to_pylist()
+    one_of = {value: value for value in set(values)}
+    return [one_of[value] for value in values]
+
+
+def _streamed(column: pa.ChunkedArray, rows: int = 50_000) -> Iterator[str | None]:
+    """A string column as Python strings, `rows` at a time."""
+    for start in range(0, len(column), rows):
+        yield from column.slice(start, rows).to_pylist()
 
 
 def _last_seen_weeks(clusters: list[int], doc_weeks: list[str]) -> dict[int, str]:
