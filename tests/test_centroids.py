@@ -36,7 +36,7 @@ def test_cluster_sums_and_sizes_match_the_masked_rows(window) -> None:
 def test_unit_and_centred_centroids_match_the_direct_ones(window) -> None:
     vectors, labels = window
     plain = unit_centroids(vectors, labels.tolist())
-    ids, centred = centred_unit_centroids(vectors, labels)
+    ids, centred, _ = centred_unit_centroids(vectors, labels)
     mean = vectors.astype(np.float64).mean(axis=0)
     for row, cluster in enumerate(ids):
         members = vectors[labels == cluster].astype(np.float64)

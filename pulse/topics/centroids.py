@@ -63,13 +63,14 @@ def unit_centroids(vectors: np.ndarray, clusters: Sequence[int]) -> dict[int, np
 
 def centred_unit_centroids(
     vectors: np.ndarray, clusters: Sequence[int]
-) -> tuple[list[int], np.ndarray]:
-    """The clusters and their centroids centred on the window's mean, at unit length.
+) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """The clusters, their centroids centred on the window's mean at unit length, and their
+    sizes.
 
     Centred: what every text shares (a brand handle opening every tweet, the product's
     vocabulary) says nothing about which issue a text is about (pulse.topics.merge).
     """
     ids, sums, sizes = cluster_sums(vectors, clusters)
     if not ids:
-        return [], np.zeros((0, vectors.shape[1]), dtype=np.float32)
-    return ids, unit_rows(sums / sizes[:, None] - window_mean(vectors))
+        return [], np.zeros((0, vectors.shape[1]), dtype=np.float32), sizes
+    return ids, unit_rows(sums / sizes[:, None] - window_mean(vectors)), sizes

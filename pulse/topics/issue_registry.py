@@ -64,9 +64,8 @@ def assign_issues(
     if not themes:
         return {}
     index = np.asarray([t if t is not None else -1 for t in theme_of_doc])
-    _, centroids = centred_unit_centroids(vectors, index)
-    sizes = np.bincount(np.searchsorted(themes, index[index >= 0]), minlength=len(themes))
-    sizes = sizes.astype(np.float64)
+    _, centroids, counts = centred_unit_centroids(vectors, index)
+    sizes = counts.astype(np.float64)
     group_of_theme = dict(zip(themes, group_themes(themes, centroids, sizes), strict=True))
     volume = {t: int(n) for t, n in zip(themes, sizes, strict=True)}
     inherited = match_issues(

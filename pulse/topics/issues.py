@@ -112,7 +112,7 @@ def issues_of(
     themes = sorted({int(c) for c in clusters if c >= 0})
     if not themes:
         return [-1] * len(labels)
-    _, centroids = centred_unit_centroids(vectors, labels)
-    sizes = [float((labels == t).sum()) for t in themes]
+    _, centroids, counts = centred_unit_centroids(vectors, labels)
+    sizes = counts.astype(np.float64).tolist()
     group = dict(zip(themes, group_themes(themes, centroids, sizes, grain), strict=True))
     return [group[int(c)] if c >= 0 else -1 for c in labels]

@@ -43,7 +43,7 @@ def grain_threshold(labels: np.ndarray, vectors: np.ndarray) -> float | None:
     widest is 0.078, like banking77's 0.07: no grain tells them apart) or the fit has
     fewer than MERGE_GRAIN_MIN_CLUSTERS clusters: too few to say.
     """
-    ids, matrix = centred_unit_centroids(vectors, labels)
+    ids, matrix, _ = centred_unit_centroids(vectors, labels)
     if len(ids) < MERGE_GRAIN_MIN_CLUSTERS:
         return None
     sims = matrix @ matrix.T
