@@ -1,4 +1,4 @@
-"""Train the shipped sentiment model (`pulse/models/sentiment_mlp_v2.npz`).
+"""Train the shipped English sentiment model (`pulse/models/sentiment_mlp_v3.npz`).
 
 What it learns from (licences and held-out results: the model card beside the artifact):
 
@@ -19,6 +19,14 @@ What it learns from (licences and held-out results: the model card beside the ar
 Buckets 0-2 of every set (Apple: `_unit_id % 10 < 3`) and the SemEval 2017 test file
 are never read here. Corona tweets are not trained on: their labels agree with VADER
 at 0.93 macro-F1, so they would teach the lexicon back. TWCS (CC BY-NC-SA) is not used.
+
+The model is two parts trained one after the other (as the multilingual model's):
+1. A logistic regression over hashed words and word pairs (`pulse.sentiment.ngrams`). The
+   network is trained on its out-of-fold log-probabilities (the cross-validation folds),
+   so it learns how far to trust them on texts the regression has not seen; the shipped
+   regression is then fitted on everything.
+2. A one-hidden-layer network over [MiniLM vector | lexicon features | the regression's
+   3 log-probabilities].
 
 Classes are weighted to balance (sklearn's "balanced") within the whole training set.
 The decision rule is a bias on the negative logit: the smallest (0.05 steps) at which
@@ -72,6 +80,9 @@ DROPOUT = 0.3
 # shift from folds to held-out sets (docs/SENTIMENT.md: why the mean, not the minimum).
 RECALL_GOAL = 0.82
 BIAS_STEP = 0.05
+# The n-gram regressions' L2 strength (C = 0.3, 1 and 3 were compared for the
+# multilingual model; docs/SENTIMENT.md).
+NGRAM_C = 1.0
 
 APPLE_LABELS = {"1": "negative", "3": "neutral", "5": "positive"}
 STAR_LABELS = {"1": "negative", "2": "negative", "3": "neutral", "4": "positive", "5": "positive"}
@@ -399,6 +410,34 @@ def fit_network(features: np.ndarray, target: np.ndarray, weights: np.ndarray, s
     return w1, b1, w2, b2
 
 
+def fit_ngram_regression(features, target: np.ndarray, weights: np.ndarray):
+    """(weight (buckets, 3), bias (3,)) of an n-gram regression, L2 with C=NGRAM_C."""
+    from sklearn.linear_model import LogisticRegression
+
+    fitted = LogisticRegression(C=NGRAM_C, max_iter=3000).fit(
+        features, target, sample_weight=weights
+    )
+    # Rounded to float16, as the artifacts store them (a log-probability moves by < 0.001),
+    # so the network learns from the values that ship.
+    weight = fitted.coef_.T.astype(np.float16).astype(np.float32)
+    return weight, fitted.intercept_.astype(np.float64)
+
+
+def ngram_regression_out_of_fold(
+    ngrams, target: np.ndarray, weights: np.ndarray, folds: np.ndarray
+) -> np.ndarray:
+    """Each row's n-gram log-probabilities from the regression of the folds it is not in."""
+    from pulse.sentiment.ngrams import ngram_log_proba
+
+    out_of_fold = np.zeros((len(target), len(sentiment.LABELS)))
+    for fold in range(FOLDS):
+        seen = folds != fold
+        fold_weight, fold_bias = fit_ngram_regression(ngrams[seen], target[seen], weights[seen])
+        out_of_fold[~seen] = ngram_log_proba(ngrams[~seen], fold_weight, fold_bias)
+        print(f"  n-gram regression, fold {fold + 1}/{FOLDS} fitted", flush=True)
+    return out_of_fold
+
+
 def as_model(weights, decision_bias: np.ndarray, trained_on: dict) -> sentiment.SentimentModel:
     w1, b1, w2, b2 = weights
     return sentiment.SentimentModel(
@@ -451,6 +490,9 @@ def main(argv: list[str] | None = None) -> int:
     require_data_dir(args.data_dir, "train_sentiment")
 
     from sklearn.utils.class_weight import compute_sample_weight
+    from threadpoolctl import threadpool_limits
+
+    from pulse.sentiment.ngrams import word_ngrams
 
     print("Training on:")
     texts, labels, weights, set_of, trained_on = [], [], [], [], {}
@@ -470,12 +512,18 @@ def main(argv: list[str] | None = None) -> int:
     print("Never read: the test splits (bench/sentiment.py), corona tweets, TWCS.")
 
     embeddings = embed(texts, args.cache_dir)
-    features = np.hstack([embeddings.astype(np.float64), sentiment.lexicon_features(texts)])
     target = np.array([sentiment.LABELS.index(label) for label in labels])
     set_of = np.array(set_of)
     weights = np.array(weights) * compute_sample_weight("balanced", target)
-
     folds = np.array([fold_of(text) for text in texts])
+    ngrams = word_ngrams(texts)
+    with threadpool_limits(1):  # one thread: the same sums, hence the same bytes, every build
+        ngram_columns = ngram_regression_out_of_fold(ngrams, target, weights, folds)
+        ngram_weight, ngram_bias = fit_ngram_regression(ngrams, target, weights)
+    features = np.hstack(
+        [embeddings.astype(np.float64), sentiment.lexicon_features(texts), ngram_columns]
+    )
+
     out_of_fold = np.zeros((len(texts), len(sentiment.LABELS)))
     for fold in range(FOLDS):
         seen = folds != fold
@@ -486,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
         out_of_fold[unseen] = fold_model.predict_proba(
             [], embeddings[unseen], features[unseen, sentiment.EMBEDDING_DIM :]
         )
-        print(f"  fold {fold + 1}/{FOLDS} fitted", flush=True)
+        print(f"  network, fold {fold + 1}/{FOLDS} fitted", flush=True)
     bias, recalls = choose_decision_bias(out_of_fold, target, set_of)
     decision_bias = np.array([bias, 0.0, 0.0])
     print(f"Decision bias on the negative logit: {bias:g} (cross-validated, goal {RECALL_GOAL})")
@@ -499,8 +547,8 @@ def main(argv: list[str] | None = None) -> int:
             f"with the bias {macro_report(target[rows], biased)}"
         )
 
-    model = as_model(fit_network(features, target, weights), decision_bias, trained_on)
-    sentiment.save_model(model, args.out)
+    network = as_model(fit_network(features, target, weights), decision_bias, trained_on)
+    sentiment.save_model(sentiment.EnglishModel(ngram_weight, ngram_bias, network), args.out)
     sentiment.load_artifact.cache_clear()
     print(f"Wrote {args.out} ({args.out.stat().st_size:,} bytes), model {sentiment.MODEL_NAME}")
     print("Held-out figures: python bench/sentiment.py")

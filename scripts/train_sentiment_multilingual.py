@@ -71,7 +71,6 @@ UMSAB_WEIGHT = 5.0
 # The languages the network reads well (USE covers them): the decision bias is chosen on
 # their val splits. Hindi is romanised and outside USE; English is the English model's.
 CHOSEN_ON = ("arabic", "french", "german", "italian", "portuguese", "spanish")
-CHAR_C = 1.0
 NETWORKS = 3
 BIAS_STEP = 0.05
 BIAS_MAX = 1.0
@@ -174,19 +173,6 @@ def training_rows(data_dir: Path, cache_dir: Path | None):
     return texts, labels, np.array(weights), np.array(set_of), np.vstack(vectors), trained_on
 
 
-def fit_char_regression(features, target: np.ndarray, weights: np.ndarray):
-    """(weight (CHAR_BUCKETS, 3), bias (3,)) of the n-gram regression, L2 with C=CHAR_C."""
-    from sklearn.linear_model import LogisticRegression
-
-    fitted = LogisticRegression(C=CHAR_C, max_iter=3000).fit(
-        features, target, sample_weight=weights
-    )
-    # Rounded to float16, as the artifact stores them (a log-probability moves by < 0.001
-    # on UMSAB's test tweets), so the network learns from the values that ship.
-    weight = fitted.coef_.T.astype(np.float16).astype(np.float32)
-    return weight, fitted.intercept_.astype(np.float64)
-
-
 def average_networks(networks: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
     """One network whose logits are the mean of the given ones' (their hidden units side by
     side, each output layer scaled by 1/len), its weights rounded to the artifact's float16."""
@@ -242,13 +228,8 @@ def main(argv: list[str] | None = None) -> int:
 
     with threadpool_limits(1):  # one thread: the same sums, hence the same bytes, every build
         folds = np.array([english.fold_of(text) for text in texts])
-        out_of_fold = np.zeros((len(texts), len(sentiment.LABELS)))
-        for fold in range(english.FOLDS):
-            seen = folds != fold
-            fold_weight, fold_bias = fit_char_regression(ngrams[seen], target[seen], weights[seen])
-            out_of_fold[~seen] = multilingual.ngram_log_proba(ngrams[~seen], fold_weight, fold_bias)
-            print(f"  n-gram regression, fold {fold + 1}/{english.FOLDS} fitted", flush=True)
-        char_weight, char_bias = fit_char_regression(ngrams, target, weights)
+        out_of_fold = english.ngram_regression_out_of_fold(ngrams, target, weights, folds)
+        char_weight, char_bias = english.fit_ngram_regression(ngrams, target, weights)
         features = np.hstack([vectors.astype(np.float64), out_of_fold])
         network = average_networks(
             [english.fit_network(features, target, weights, seed) for seed in range(NETWORKS)]

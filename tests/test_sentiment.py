@@ -12,6 +12,7 @@ import pytest
 from pulse import sentiment
 from pulse.config import REPO_ROOT
 from pulse.errors import PulseError
+from pulse.sentiment import lexicon
 
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
@@ -219,11 +220,12 @@ def test_a_huge_untrusted_text_is_scored_quickly_and_in_range(encoder):
 
 def test_the_shipped_artifact_loads_is_small_and_names_its_training_data():
     path = sentiment.ARTIFACT_PATH
-    assert path.stat().st_size < 1_000_000
+    assert path.stat().st_size < 2_000_000  # the network and 2^18 float16 n-gram weights
     model = sentiment.load_artifact(path)
     assert model is not None
-    assert model.model_name == sentiment.MODEL_NAME == "pulse-sent-minilm-mlp-v2"
-    assert model.hidden_weight.shape[0] == sentiment.EMBEDDING_DIM + 7
+    assert model.model_name == sentiment.MODEL_NAME == "pulse-sent-minilm-mlp-v3"
+    assert model.network.hidden_weight.shape[0] == sentiment.EMBEDDING_DIM + 7 + 3
+    assert model.ngram_weight.shape == (sentiment.WORD_BUCKETS, 3)
     # The bias leans towards "negative" (the operating point chosen on cross-validation).
     assert model.decision_bias[0] > 0 and not model.decision_bias[1:].any()
     sources = " ".join(model.trained_on).lower()
@@ -264,6 +266,46 @@ def test_a_v1_logistic_regression_artifact_is_refused_with_the_fix(monkeypatch, 
     monkeypatch.setattr(sentiment, "ARTIFACT_PATH", old)
     with pytest.raises(PulseError, match="format 'v1'.*train_sentiment.py"):
         sentiment.score_texts(["hello"], np.zeros((1, 384), dtype=np.float32))
+
+
+def test_a_v2_artifact_without_the_ngram_regression_is_refused_with_the_fix(monkeypatch, tmp_path):
+    old = tmp_path / "sentiment_mlp_v2.npz"
+    np.savez(
+        old,
+        hidden_weight=np.zeros((391, 4), dtype=np.float32),
+        hidden_bias=np.zeros(4, dtype=np.float32),
+        output_weight=np.zeros((4, 3), dtype=np.float32),
+        output_bias=np.zeros(3),
+        decision_bias=np.zeros(3),
+        labels=np.array(sentiment.LABELS),
+        model_name=np.array("pulse-sent-minilm-mlp-v2"),
+        feature_version=np.array("minilm384+vader4+cues3/v1"),
+        artifact_format=np.array("mlp-1hidden/v2"),
+        trained_on=np.array("{}"),
+    )
+    monkeypatch.setattr(sentiment, "ARTIFACT_PATH", old)
+    with pytest.raises(PulseError, match="minilm384\\+vader4\\+cues3/v1.*train_sentiment.py"):
+        sentiment.score_texts(["hello"], np.zeros((1, 384), dtype=np.float32))
+
+
+def test_the_ngram_regression_scores_each_training_row_without_having_seen_it(train_sentiment):
+    # Each row's label is carried by a made-up word found in that row alone: a regression
+    # that saw the row is sure of it, one that did not cannot be.
+    from pulse.sentiment.ngrams import ngram_log_proba, word_ngrams
+
+    rng = np.random.default_rng(0)
+    words = ["".join(rng.choice(list("bcdfghjklmnpqrstvwxz"), 9)) for _ in range(150)]
+    texts = words
+    target = np.arange(len(texts)) % 3
+    weights = np.ones(len(texts))
+    folds = np.array([train_sentiment.fold_of(text) for text in texts])
+    ngrams = word_ngrams(texts)
+    out_of_fold = train_sentiment.ngram_regression_out_of_fold(ngrams, target, weights, folds)
+    weight, bias = train_sentiment.fit_ngram_regression(ngrams, target, weights)
+    seen = ngram_log_proba(ngrams, weight, bias)
+    pick = np.arange(len(texts))
+    assert (np.exp(seen[pick, target]) > 0.45).all()  # 1/3 is a guess
+    assert (np.exp(out_of_fold[pick, target]) < 0.4).all()
 
 
 def test_no_test_phrase_is_in_the_training_phrases():
@@ -421,7 +463,7 @@ def test_a_large_batch_shared_with_the_worker_process_gets_the_same_features():
     texts = [f"{phrases[i % 4]} (ticket {i})" for i in range(workers.PARALLEL_MIN_TEXTS)]
     shared = sentiment.lexicon_features(texts)
     assert workers._POOL is not None  # the worker process really ran
-    alone = np.asarray(sentiment._lexicon_rows(texts), dtype=np.float32)
+    alone = np.asarray(lexicon._lexicon_rows(texts), dtype=np.float32)
     np.testing.assert_array_equal(shared, alone)
     assert shared.shape == (len(texts), 7)
     assert shared[:, 6].sum() == len(texts) / 4  # "thanks for nothing", every fourth text
@@ -457,12 +499,11 @@ def test_a_streamed_batch_under_the_threshold_is_shared_with_the_worker_too():
     texts = [f"still waiting for a reply, thanks for nothing ({i})" for i in range(5_000)]
     streamed = sentiment.start_lexicon_features(texts, streaming=True)()
     np.testing.assert_array_equal(
-        streamed, np.asarray(sentiment._lexicon_rows(texts), dtype=np.float32)
+        streamed, np.asarray(lexicon._lexicon_rows(texts), dtype=np.float32)
     )
 
 
 def test_the_one_pass_cue_check_finds_a_cue_exactly_when_one_of_the_cues_does():
-    from pulse import sentiment
 
     texts = [
         "still waiting for my refund",
@@ -475,5 +516,5 @@ def test_the_one_pass_cue_check_finds_a_cue_exactly_when_one_of_the_cues_does():
         "the export works fine",
     ]
     for text in texts:
-        brute = any(cue.search(text) for cue in sentiment._COMPLAINT_CUES)
-        assert bool(sentiment._ANY_COMPLAINT_CUE.search(text)) == brute, text
+        brute = any(cue.search(text) for cue in lexicon._COMPLAINT_CUES)
+        assert bool(lexicon._ANY_COMPLAINT_CUE.search(text)) == brute, text

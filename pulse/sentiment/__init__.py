@@ -4,8 +4,10 @@ Customer-support text defeats word lists: "thanks for nothing", "still waiting",
 "I love how my account got locked again" read as positive to a lexicon, and a
 terse title such as "Hidden fees" has no sentiment word at all. The pipeline
 already holds an L2-normalised MiniLM vector for every text, so a one-hidden-layer
-network over that vector (plus VADER's four scores and a handful of support-complaint
-cues) costs almost nothing per text and reads the sentence as a whole. Its weights
+network over that vector (plus VADER's four scores, a handful of support-complaint
+cues, and a regression over the text's words and word pairs, which knows the words
+and phrases a sentence vector blurs) costs little per text and reads the sentence as a
+whole. Its weights
 ship in `pulse/models/` with a model card beside them, are made by
 `scripts/train_sentiment.py`, and `bench/sentiment.py` measures them against VADER.
 
@@ -18,20 +20,18 @@ scored by VADER alone and `active_model_name()` says so, so every sentiment row
 names the model that really produced it.
 
 This model reads English (and texts of unknown language). Layout of the package: here,
-the English model and the network both models share (pure); `multilingual`, the model
-for every other language, on USE vectors (pure); `scoring`, the stage that sends each
-text to its model and writes the scores (writes DuckDB).
+the English model and the network both models share (pure); `lexicon`, VADER and the
+complaint cues (pure); `ngrams`, the hashed n-grams and their regressions (pure);
+`multilingual`, the model for every other language, on USE vectors (pure); `scoring`,
+the stage that sends each text to its model and writes the scores (writes DuckDB).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -39,147 +39,43 @@ import numpy as np
 
 from pulse.errors import PulseError
 
+# The lexicon's names stay importable from here: scoring, training and the benches use them.
+from pulse.sentiment.lexicon import (
+    LEXICON_COLUMNS,
+    lexicon_features,
+    vader_scores,
+)
+from pulse.sentiment.lexicon import start_lexicon_features as start_lexicon_features
+from pulse.sentiment.lexicon import vader_version as vader_version
+from pulse.sentiment.ngrams import WORD_BUCKETS, ngram_log_proba, word_ngrams
+
 logger = logging.getLogger(__name__)
 
-MODEL_NAME = "pulse-sent-minilm-mlp-v2"
+MODEL_NAME = "pulse-sent-minilm-mlp-v3"
 LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
 EMBEDDING_DIM = 384
-# Bumped whenever lexicon_features() changes, so old weights are never applied to new columns.
-FEATURE_VERSION = "minilm384+vader4+cues3/v1"
-# The layout of the weights in the artifact; v1 (a logistic regression) is not read any more.
-ARTIFACT_FORMAT = "mlp-1hidden/v2"
-ARTIFACT_PATH = Path(__file__).resolve().parents[1] / "models" / "sentiment_mlp_v2.npz"
-# VADER and the cue regexes are linear in text length; a pasted log or a 50 kB email must
-# not slow a run down, and the opening of a message carries its tone.
-MAX_LEXICON_CHARS = 2000
-# VADER's own recommended cut-offs on its compound score.
-VADER_THRESHOLD = 0.05
+#: The n-gram regression's columns (`EnglishModel.ngram_features`).
+NGRAM_COLUMNS = 3
+# Bumped whenever lexicon_features() or word_ngrams() changes, so old weights are never
+# applied to new columns.
+FEATURE_VERSION = "minilm384+vader4+cues3+wordgram1-2x262144/v2"
+# The layout of the weights in the artifact; v1 (a logistic regression) and v2 (the network
+# without the n-gram regression) are not read any more.
+ARTIFACT_FORMAT = "wordgram-lr+mlp-1hidden/v3"
+ARTIFACT_PATH = Path(__file__).resolve().parents[1] / "models" / "sentiment_mlp_v3.npz"
 
 _TO_FIX = "run `python scripts/train_sentiment.py` to rebuild it"
-
-# Phrases that mark a support complaint whatever the surrounding words say. They
-# are deliberately few and literal: the embedding does the reading, these only
-# give the model a handle on patterns that a lexicon scores backwards.
-_COMPLAINT_CUES = [
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        r"\bstill (waiting|no|not|nothing|can'?t|cannot|broken|locked|haven'?t|hasn'?t|isn'?t"
-        r"|doesn'?t|won'?t)\b",
-        r"\b(again|yet again|once again)\b",
-        r"\blocked( me)? out\b|\b(got|been|was|is) (locked|suspended|restricted|banned|hacked)\b",
-        r"\bno (reply|response|answer|one|help|update)s?\b|\bnobody\b"
-        r"|\bnever (got|received|arrived|came|heard)\b",
-        r"\b(on hold|waiting|waited) (for )?(over |nearly |almost )?"
-        r"(an? |\d+ |two |three |four |five |several )?(hours?|days?|weeks?|months?|minutes?)\b",
-        r"\b(charged|billed) (me )?(twice|again|after)\b",
-        r"\b(not|isn'?t|doesn'?t|don'?t|won'?t|can'?t|cannot) "
-        r"(work|working|load|loading|log ?in|access|send|sign)\b",
-    )
-]
-# Any cue at all, in one pass: most texts have none, and then the seven searches and the
-# sarcasm frame are skipped (the cue searches were a quarter of lexicon time, py-spy).
-_ANY_COMPLAINT_CUE = re.compile(
-    "|".join(f"(?:{cue.pattern})" for cue in _COMPLAINT_CUES), re.IGNORECASE
-)
-_THANKS_FOR_NOTHING = re.compile(r"\bthanks? (you )?for nothing\b", re.IGNORECASE)
-# Praise words used as a frame for a complaint ("love how", "great job", "thanks for the").
-_SARCASM_FRAME = re.compile(
-    r"\b(love|great|nice|wonderful|fantastic|thanks|brilliant|awesome|glad) "
-    r"(how|that|to see|job|for the)\b",
-    re.IGNORECASE,
-)
-
-
-@lru_cache(maxsize=1)
-def _vader():
-    # Imported lazily: the analyzer reads its lexicon file on construction.
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    return SentimentIntensityAnalyzer()
-
-
-def vader_version() -> str:
-    """The installed vaderSentiment version, named in the fallback's model name."""
-    try:
-        return metadata.version("vaderSentiment")
-    except metadata.PackageNotFoundError:  # pragma: no cover - installed as a dependency
-        return "unknown"
-
-
-def _clean(text: str | None) -> str:
-    return (text or "")[:MAX_LEXICON_CHARS]
-
-
-def lexicon_features(texts: list[str]) -> np.ndarray:
-    """Return the non-embedding columns the model reads, one row per text.
-
-    Shared by scoring and by `scripts/train_sentiment.py`, so training and
-    inference can never compute them differently.
-
-    Args:
-        texts: Raw texts (untrusted; only their first `MAX_LEXICON_CHARS` are read).
-
-    Returns:
-        float32 array (n, 7): VADER compound, pos, neg, neu; the share of complaint
-        cues present (0..1, capped at 3); a praise frame around a complaint cue
-        (sarcasm); "thanks for nothing".
-    """
-    return start_lexicon_features(texts)()
-
-
-def start_lexicon_features(texts: list[str], streaming: bool = False) -> Callable[[], np.ndarray]:
-    """`lexicon_features(texts)` begun now; call the result for the array.
-
-    VADER and the cue patterns are pure Python, 8k texts/s: a 100k-text week's first
-    run shares its chunks with the shared worker process (pulse.workers), which
-    starts on them at once, so the caller can load and write other rows meanwhile.
-    `streaming`: one batch of many (the sentiment stage's English share of a chunk), shared
-    whatever its size; in a window with 11% other languages every batch fell under the
-    sharing threshold and this process read all of them alone.
-    """
-    from pulse import workers
-
-    count = len(texts)
-    least = min(2 * workers.CHUNK_TEXTS, workers.PARALLEL_MIN_TEXTS) if streaming else None
-    rows = workers.start_shared(_lexicon_rows, (list(texts),), min_rows=least)
-    return lambda: np.asarray(rows(), dtype=np.float32).reshape(count, 7)
-
-
-def _lexicon_rows(texts: list[str]) -> list[tuple[float, ...]]:
-    """`lexicon_features` of a chunk, as rows. Module-level for the worker process."""
-    analyzer = _vader()
-    rows = []
-    for raw in texts:
-        text = _clean(raw)
-        polarity = analyzer.polarity_scores(text)
-        cue_count = (
-            sum(1 for cue in _COMPLAINT_CUES if cue.search(text))
-            if _ANY_COMPLAINT_CUE.search(text)
-            else 0
-        )
-        rows.append(
-            (
-                polarity["compound"],
-                polarity["pos"],
-                polarity["neg"],
-                polarity["neu"],
-                min(cue_count, 3) / 3,
-                float(cue_count > 0 and _SARCASM_FRAME.search(text) is not None),
-                float(_THANKS_FOR_NOTHING.search(text) is not None),
-            )
-        )
-    return rows
 
 
 @dataclass(frozen=True)
 class SentimentModel:
-    """A one-hidden-layer network over [embedding | lexicon features], with a decision bias.
+    """A one-hidden-layer network over [embedding | other columns], with a decision bias.
 
     The input standardisation is folded into `hidden_weight` and `hidden_bias`, so
     scoring is two float32 matrix products: about 0.2 s per 100k texts on one core.
     """
 
-    hidden_weight: np.ndarray  # (EMBEDDING_DIM + 7, hidden)
+    hidden_weight: np.ndarray  # (vector + the other columns, hidden)
     hidden_bias: np.ndarray  # (hidden,)
     output_weight: np.ndarray  # (hidden, 3), columns in LABELS order
     output_bias: np.ndarray  # (3,)
@@ -207,6 +103,53 @@ class SentimentModel:
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
+
+
+class NamedByNetwork:
+    """A model made of parts whose network carries its name and the card's training sets."""
+
+    network: SentimentModel
+
+    @property
+    def model_name(self) -> str:
+        return self.network.model_name
+
+    @property
+    def trained_on(self) -> dict:
+        return self.network.trained_on
+
+
+@dataclass(frozen=True)
+class EnglishModel(NamedByNetwork):
+    """The English model: a logistic regression over hashed words and word pairs
+    (`pulse.sentiment.ngrams`) whose three log-probabilities join [MiniLM vector | lexicon
+    features] as the input of the network. The regression reads the words and phrases
+    a sentence vector blurs; the network was trained on its out-of-fold outputs, so it
+    knows how far to trust them (docs/SENTIMENT.md)."""
+
+    ngram_weight: np.ndarray  # (WORD_BUCKETS, 3), columns in LABELS order; float16 values
+    ngram_bias: np.ndarray  # (3,)
+    network: SentimentModel  # hidden_weight (EMBEDDING_DIM + 7 + 3, hidden)
+
+    @property
+    def decision_bias(self) -> np.ndarray:
+        return self.network.decision_bias
+
+    def ngram_features(self, texts: list[str]) -> np.ndarray:
+        """The regression's log-probabilities (n, 3) for each text."""
+        return ngram_log_proba(word_ngrams(texts), self.ngram_weight, self.ngram_bias)
+
+    def predict_proba(
+        self, texts: list[str], embeddings: np.ndarray, lexicon: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Class probabilities (n, 3) in LABELS order, after the decision bias.
+
+        `lexicon` is `lexicon_features(texts)` when the caller has it already.
+        """
+        if lexicon is None:
+            lexicon = lexicon_features(texts)
+        columns = np.hstack([np.asarray(lexicon, dtype=np.float64), self.ngram_features(texts)])
+        return self.network.predict_proba(texts, embeddings, columns)
 
 
 def network_arrays(
@@ -268,15 +211,22 @@ def network_shapes(
     }
 
 
-def save_model(model: SentimentModel, path: Path) -> None:
+def save_model(model: EnglishModel, path: Path) -> None:
     """Write the artifact as a plain .npz (no pickle), so loading it runs no code."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        np.savez_compressed(handle, **network_arrays(model, FEATURE_VERSION, ARTIFACT_FORMAT))
+        np.savez_compressed(
+            handle,
+            # The regression's weights as float16 (training rounds them to it before any
+            # use, so what ships is what was measured); the network's stay float32.
+            ngram_weight=model.ngram_weight.astype(np.float16),
+            ngram_bias=model.ngram_bias.astype(np.float64),
+            **network_arrays(model.network, FEATURE_VERSION, ARTIFACT_FORMAT),
+        )
 
 
 @lru_cache(maxsize=4)
-def load_artifact(path: Path = ARTIFACT_PATH) -> SentimentModel | None:
+def load_artifact(path: Path = ARTIFACT_PATH) -> EnglishModel | None:
     """Load the shipped weights, or None when the file is absent (the VADER fallback).
 
     A file that is present but unreadable or built for other features is an
@@ -303,17 +253,23 @@ def load_artifact(path: Path = ARTIFACT_PATH) -> SentimentModel | None:
                     f"sentiment model {path} holds weights in format {artifact_format!r}, but "
                     f"this code reads {ARTIFACT_FORMAT!r}; {_TO_FIX}"
                 )
-            model = network_from_archive(archive)
+            model = EnglishModel(
+                ngram_weight=archive["ngram_weight"].astype(np.float32),
+                ngram_bias=archive["ngram_bias"].astype(np.float64),
+                network=network_from_archive(archive),
+            )
     except (OSError, KeyError, ValueError) as exc:
         raise PulseError(f"sentiment model {path} is unreadable ({exc}); {_TO_FIX}") from None
-    hidden, shapes = network_shapes(model, EMBEDDING_DIM + 7)
+    hidden, shapes = network_shapes(model.network, EMBEDDING_DIM + LEXICON_COLUMNS + NGRAM_COLUMNS)
+    shapes["ngram_weight"] = (model.ngram_weight.shape, (WORD_BUCKETS, len(LABELS)))
+    shapes["ngram_bias"] = (model.ngram_bias.shape, (len(LABELS),))
     wrong = {name: got for name, (got, expected) in shapes.items() if got != expected}
     if hidden < 1 or wrong:
         raise PulseError(f"sentiment model {path} has weights of shapes {wrong}; {_TO_FIX}")
     return model
 
 
-def _current_model() -> SentimentModel | None:
+def _current_model() -> EnglishModel | None:
     # Read ARTIFACT_PATH at call time so a test (or a deployment) can point elsewhere.
     model = load_artifact(ARTIFACT_PATH)
     if model is None:
@@ -338,22 +294,6 @@ def active_model_name(have_embeddings: bool = True) -> str:
     if load_artifact(ARTIFACT_PATH) is None:
         return f"vader-{vader_version()} (fallback: model file missing)"
     return MODEL_NAME
-
-
-def vader_scores(texts: list[str]) -> list[tuple[str, float]]:
-    """Score with VADER alone, using its recommended +/-0.05 compound cut-offs."""
-    analyzer = _vader()
-    scored = []
-    for raw in texts:
-        compound = float(analyzer.polarity_scores(_clean(raw))["compound"])
-        if compound >= VADER_THRESHOLD:
-            label = "positive"
-        elif compound <= -VADER_THRESHOLD:
-            label = "negative"
-        else:
-            label = "neutral"
-        scored.append((label, compound))
-    return scored
 
 
 def reads_lexicon() -> bool:

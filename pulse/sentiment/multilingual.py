@@ -25,7 +25,7 @@ import numpy as np
 from pulse.errors import PulseError
 from pulse.sentiment import (
     LABELS,
-    MAX_LEXICON_CHARS,
+    NamedByNetwork,
     SentimentModel,
     labels_and_scores,
     network_arrays,
@@ -34,13 +34,11 @@ from pulse.sentiment import (
     vader_scores,
     vader_version,
 )
+from pulse.sentiment.ngrams import CHAR_BUCKETS, char_ngrams, ngram_log_proba
 
 MODEL_NAME = "pulse-sent-use-mlp-v1"
 #: The vectors the network reads (pulse.embed.USE_M3) and their size.
 EMBEDDING_DIM = 512
-#: Hashed character n-grams: 2^16 buckets scored as well as 2^18 (docs/SENTIMENT.md).
-CHAR_BUCKETS = 2**16
-CHAR_NGRAMS = (2, 4)
 # Bumped whenever char_ngrams() or the network's columns change.
 FEATURE_VERSION = "use512+chargram2-4x65536/v1"
 ARTIFACT_FORMAT = "chargram-lr+mlp-1hidden/v1"
@@ -48,56 +46,14 @@ ARTIFACT_PATH = Path(__file__).resolve().parents[1] / "models" / "sentiment_use_
 _TO_FIX = "run `python scripts/train_sentiment_multilingual.py` to rebuild it"
 
 
-@lru_cache(maxsize=1)
-def _hasher():
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    return HashingVectorizer(
-        analyzer="char_wb",
-        ngram_range=CHAR_NGRAMS,
-        n_features=CHAR_BUCKETS,
-        alternate_sign=False,
-        norm=None,
-        lowercase=True,
-    )
-
-
-def char_ngrams(texts: list[str]):
-    """Hashed character n-grams of each text's opening, as a sparse (n, CHAR_BUCKETS) matrix.
-
-    Counts are damped (1 + log count) and each row scaled to unit length, so a long text
-    does not outvote a short one. Shared by scoring and training.
-    """
-    from sklearn.preprocessing import normalize
-
-    counts = _hasher().transform([(text or "")[:MAX_LEXICON_CHARS] for text in texts])
-    counts.data = 1.0 + np.log(counts.data)
-    return normalize(counts.astype(np.float32), norm="l2", copy=False)
-
-
-def ngram_log_proba(ngrams, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """Log-probabilities (n, 3) of the n-gram regression over `char_ngrams` rows."""
-    logits = np.asarray(ngrams @ weight, dtype=np.float64) + bias
-    logits -= logits.max(axis=1, keepdims=True)
-    return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-
-
 @dataclass(frozen=True)
-class MultilingualModel:
+class MultilingualModel(NamedByNetwork):
     """A logistic regression over character n-grams, whose log-probabilities join the USE
     vector as the input of a one-hidden-layer network (`SentimentModel`)."""
 
     char_weight: np.ndarray  # (CHAR_BUCKETS, 3), columns in LABELS order; float16 values
     char_bias: np.ndarray  # (3,)
     network: SentimentModel  # hidden_weight (EMBEDDING_DIM + 3, hidden)
-
-    @property
-    def model_name(self) -> str:
-        return self.network.model_name
-
-    @property
-    def trained_on(self) -> dict:
-        return self.network.trained_on
 
     def predict_proba(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
         """Class probabilities (n, 3) in LABELS order, after the decision bias."""
