@@ -16,8 +16,10 @@ from pulse.topics.labels import (
     keeps_label,
     label_key,
     name_clusters,
+    praise_label,
     rank_candidates,
     restore_case,
+    without_praise,
 )
 from pulse.topics.vocabulary import background_words, document_terms
 
@@ -164,6 +166,23 @@ def test_a_mostly_positive_topic_is_marked_praise(praise):
     labels = names(texts, topics, sentiments=tones)
     assert labels[0].startswith("Praise: ") is praise
     assert not labels[1].startswith("Praise")
+
+
+@pytest.mark.parametrize(
+    ("label", "marked"),
+    [
+        ("Good app", "Praise: good app"),
+        ("UI and feature", "Praise: UI and feature"),
+        ("iOS update", "Praise: iOS update"),
+        ("Elon musk", "Praise: elon musk"),
+        ("Love", "Praise: love"),
+    ],
+)
+def test_the_praise_mark_comes_and_goes_with_the_tone_and_keeps_the_words(label, marked):
+    assert praise_label(label, True) == marked
+    assert praise_label(marked, True) == marked  # marked once, however often it is kept
+    assert praise_label(marked, False) == label  # the tone turned: the same words, unmarked
+    assert without_praise(marked) == label
 
 
 def test_candidates_are_ranked_by_meaning_and_coverage_and_keep_their_vectors():

@@ -69,6 +69,26 @@ def test_a_cluster_close_to_a_registry_topic_keeps_its_id_and_label(con):
     assert registry(con)[first[0]]["label"] == "Billing"
 
 
+def test_a_kept_label_loses_and_regains_its_praise_mark_with_the_tone(con):
+    # The same topic three weeks running, named once; its texts turn from praise to
+    # complaints and back. Its words stay; the mark follows the tone, so the ranking
+    # (which leaves praise out by the same counts) never shows an issue called "Praise: ...".
+    keywords = {0: ["refund", "money back"]}
+    labels = {0: "Refund and money back"}
+    first, _ = register_clusters(con, {0: A}, keywords, W10, labels_of=labels, praise_of={0: True})
+    topic = first[0]
+    assert registry(con)[topic]["label"] == "Praise: refund and money back"
+    tones = [False, True]
+    for offset, praise in enumerate(tones, start=1):
+        again, new = register_clusters(
+            con, {0: A}, keywords, W10.shift(offset), praise_of={0: praise}
+        )
+        assert again == {0: topic} and new == []
+        auto = con.execute("select auto_label from topics where topic_id = $t", {"t": topic})
+        expected = "Praise: refund and money back" if praise else "Refund and money back"
+        assert auto.fetchall()[0][0] == expected
+
+
 def test_matching_is_one_to_one_so_two_clusters_never_share_a_topic_id():
     mapping = match_clusters({0: near(A, 0.95), 1: near(A, 0.9, axis=6)}, [(5, A)])
     assert mapping == {0: 5}

@@ -112,7 +112,8 @@ def assign_issues(
     for group in groups:
         docs = members[group]
         praise = is_praise([sentiments[i] for i in docs])
-        label = keep.get(group) or praise_label(chosen[group], praise)
+        # A kept label keeps its words; the praise mark follows this window's tone.
+        label = praise_label(keep[group] if group in keep else chosen[group], praise)
         centre = vectors[docs].mean(axis=0)
         centre = (centre / (np.linalg.norm(centre) or 1.0)).astype(np.float32)
         last_seen = max(doc_weeks[i] for i in docs)

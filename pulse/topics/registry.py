@@ -199,8 +199,10 @@ def register_clusters(
     for cluster in sorted(centroids):
         keywords = keywords_of.get(cluster, [])[:10]
         seen = last_seen.get(cluster, str(week))
-        if cluster in kept:
-            label, label_keywords = kept[cluster], None
+        if cluster in kept:  # its words stay; the praise mark follows this window's tone
+            known = cluster in praise_of
+            label = praise_label(kept[cluster], praise_of[cluster]) if known else kept[cluster]
+            label_keywords = None
         else:
             label = praise_label(named[cluster], praise_of.get(cluster, False))
             label_keywords = keywords
