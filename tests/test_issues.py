@@ -8,7 +8,13 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 
-from pulse.topics.issues import ISSUE_GRAIN, group_themes, issues_of, match_issues
+from pulse.topics.issues import (
+    ISSUE_GRAIN,
+    ISSUE_HYSTERESIS,
+    group_themes,
+    issues_of,
+    match_issues,
+)
 
 
 def unit(*values: float, dims: int = 8) -> np.ndarray:
@@ -30,6 +36,23 @@ def test_the_grain_decides_what_joins():
     assert len(set(group_themes([1, 2], centroids, [1, 1], grain=0.40))) == 1
     assert len(set(group_themes([1, 2], centroids, [1, 1], grain=0.50))) == 2
     assert 0.2 < ISSUE_GRAIN < 0.6
+
+
+def test_last_weeks_issues_hold_a_pair_whose_similarity_sits_at_the_grain():
+    # A pair just below the grain stays one issue if it was one, and a pair just above
+    # stays two if it was two: a week's small drift does not join and part them again.
+    def pair(cosine: float) -> np.ndarray:
+        return np.stack([unit(1, 0), unit(cosine, np.sqrt(1 - cosine**2))])
+
+    below, above = ISSUE_GRAIN - ISSUE_HYSTERESIS / 2, ISSUE_GRAIN + ISSUE_HYSTERESIS / 2
+    assert len(set(group_themes([1, 2], pair(below), [1, 1]))) == 2
+    assert len(set(group_themes([1, 2], pair(below), [1, 1], previous=[7, 7]))) == 1
+    assert len(set(group_themes([1, 2], pair(above), [1, 1]))) == 1
+    assert len(set(group_themes([1, 2], pair(above), [1, 1], previous=[7, 8]))) == 2
+    # Far enough from the grain, last week does not decide; a new sub-theme has no pull.
+    far = ISSUE_GRAIN - 2 * ISSUE_HYSTERESIS
+    assert len(set(group_themes([1, 2], pair(far), [1, 1], previous=[7, 7]))) == 2
+    assert len(set(group_themes([1, 2], pair(below), [1, 1], previous=[7, None]))) == 2
 
 
 def test_grouping_is_deterministic_and_weighted_by_texts():

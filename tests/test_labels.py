@@ -16,11 +16,10 @@ from pulse.topics.labels import (
     keeps_label,
     label_key,
     name_clusters,
-    praise_label,
     rank_candidates,
     restore_case,
-    without_praise,
 )
+from pulse.topics.praise import praise_label, without_praise
 from pulse.topics.vocabulary import background_words, document_terms
 
 

@@ -17,14 +17,9 @@ import numpy as np
 from pulse.db import run_query
 from pulse.topics.centroids import centred_unit_centroids
 from pulse.topics.issues import group_themes, match_issues
-from pulse.topics.labels import (
-    choose_labels,
-    is_praise,
-    keeps_label,
-    praise_label,
-    rank_candidates,
-)
+from pulse.topics.labels import choose_labels, keeps_label, rank_candidates
 from pulse.topics.languages import naming_of, naming_texts
+from pulse.topics.praise import is_praise, praise_label
 from pulse.topics.registry import next_topic_id, topic_labels
 
 
@@ -66,11 +61,14 @@ def assign_issues(
     index = np.asarray([t if t is not None else -1 for t in theme_of_doc])
     _, centroids, counts = centred_unit_centroids(vectors, index)
     sizes = counts.astype(np.float64)
-    group_of_theme = dict(zip(themes, group_themes(themes, centroids, sizes), strict=True))
-    volume = {t: int(n) for t, n in zip(themes, sizes, strict=True)}
-    inherited = match_issues(
-        group_of_theme, volume, previous_parents(con, themes), live_issue_ids(con)
+    parents = previous_parents(con, themes)
+    live = live_issue_ids(con)
+    before = [parents.get(t) if parents.get(t) in live else None for t in themes]
+    group_of_theme = dict(
+        zip(themes, group_themes(themes, centroids, sizes, previous=before), strict=True)
     )
+    volume = {t: int(n) for t, n in zip(themes, sizes, strict=True)}
+    inherited = match_issues(group_of_theme, volume, parents, live)
     issue_of_doc = [group_of_theme[t] if t is not None else -1 for t in theme_of_doc]
     naming, named_in = naming_of(issue_of_doc, languages)
     candidates = (

@@ -24,6 +24,11 @@ from pulse.topics.matching import overlap_assignment
 #: Sub-themes whose (centred, text-weighted) average similarity is at least this are one
 #: issue. Measured on the sets with two levels of truth (docs/TUNING.md).
 ISSUE_GRAIN = 0.35
+#: Hysteresis: sub-themes that were one issue after the last run stay together down to
+#: ISSUE_GRAIN minus this, and sub-themes of two issues join only from ISSUE_GRAIN plus
+#: this, so a pair whose similarity sits at the grain does not join and part week after
+#: week (each week's re-fit moves the centres a little). Measured in docs/TUNING.md.
+ISSUE_HYSTERESIS = 0.05
 #: A group inherits an earlier issue's id when the texts they share are at least this
 #: share of the group's texts or of the earlier issue's texts in this window.
 ISSUE_OVERLAP_SHARE = 0.5
@@ -34,12 +39,16 @@ def group_themes(
     centroids: np.ndarray,
     sizes: Sequence[float],
     grain: float = ISSUE_GRAIN,
+    previous: Sequence[int | None] | None = None,
 ) -> list[int]:
     """Average-linkage groups of sub-themes: the group number of each, in the order given.
 
     `centroids` are unit rows (centred on the window's mean); the similarity of two groups
     is the text-weighted mean of their members' pairwise similarities (Lance-Williams for
-    weighted average linkage). Ties go to the lower index, so the result is deterministic.
+    weighted average linkage). `previous` is each sub-theme's issue after the last run
+    (None: none): a pair that shared one counts ISSUE_HYSTERESIS more similar, a pair
+    that had two counts that much less. Ties go to the lower index, so the result is
+    deterministic.
     """
     count = len(theme_ids)
     group = list(range(count))
@@ -47,6 +56,11 @@ def group_themes(
         return group
     weight = np.asarray(sizes, dtype=np.float64).copy()
     sims = (centroids @ centroids.T).astype(np.float64)
+    if previous is not None:
+        issue = np.array([-1 if p is None else p for p in previous])
+        both = (issue[:, None] >= 0) & (issue[None, :] >= 0)
+        same = issue[:, None] == issue[None, :]
+        sims += ISSUE_HYSTERESIS * (both & same) - ISSUE_HYSTERESIS * (both & ~same)
     np.fill_diagonal(sims, -np.inf)
     alive = np.ones(count, dtype=bool)
     while alive.sum() > 1:

@@ -14,8 +14,9 @@ import duckdb
 import numpy as np
 
 from pulse.db import run_query
-from pulse.topics.labels import choose_labels, keeps_label, praise_label
+from pulse.topics.labels import choose_labels, keeps_label
 from pulse.topics.matching import match_by_documents, match_clusters
+from pulse.topics.praise import praise_label
 from pulse.weeks import IsoWeek
 
 # Topics with no texts in this many weeks turn dormant (`mark_dormant`).

@@ -29,9 +29,10 @@ from pulse.topics.assignments import (
 from pulse.topics.centroids import unit_centroids
 from pulse.topics.cluster import fit_window
 from pulse.topics.issue_registry import assign_issues
-from pulse.topics.labels import is_praise, rank_candidates
+from pulse.topics.labels import rank_candidates
 from pulse.topics.languages import naming_of, naming_texts
 from pulse.topics.matching import keep_remembered
+from pulse.topics.praise import is_praise
 from pulse.topics.registry import (
     mark_dormant,
     register_clusters,
