@@ -84,16 +84,13 @@ class SentimentModel:
     trained_on: dict
 
     def predict_proba(
-        self, texts: list[str], embeddings: np.ndarray, lexicon: np.ndarray | None = None
+        self, texts: list[str], embeddings: np.ndarray, columns: np.ndarray
     ) -> np.ndarray:
-        """Class probabilities (n, 3) in LABELS order, after the decision bias.
-
-        `lexicon` is `lexicon_features(texts)` when the caller has it already.
-        """
-        if lexicon is None:
-            lexicon = lexicon_features(texts)
+        """Class probabilities (n, 3) in LABELS order, after the decision bias, from each
+        text's vector and its other input `columns` (the model that owns the network
+        computes them: `EnglishModel`, `MultilingualModel`)."""
         features = np.hstack(
-            [np.asarray(embeddings, dtype=np.float32), np.asarray(lexicon, dtype=np.float32)]
+            [np.asarray(embeddings, dtype=np.float32), np.asarray(columns, dtype=np.float32)]
         )
         hidden = features @ self.hidden_weight
         hidden += self.hidden_bias
