@@ -532,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         unseen = ~seen
         out_of_fold[unseen] = fold_model.predict_proba(
-            [], embeddings[unseen], features[unseen, sentiment.EMBEDDING_DIM :]
+            embeddings[unseen], features[unseen, sentiment.EMBEDDING_DIM :]
         )
         print(f"  network, fold {fold + 1}/{FOLDS} fitted", flush=True)
     bias, recalls = choose_decision_bias(out_of_fold, target, set_of)

@@ -83,9 +83,7 @@ class SentimentModel:
     model_name: str
     trained_on: dict
 
-    def predict_proba(
-        self, texts: list[str], embeddings: np.ndarray, columns: np.ndarray
-    ) -> np.ndarray:
+    def predict_proba(self, embeddings: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """Class probabilities (n, 3) in LABELS order, after the decision bias, from each
         text's vector and its other input `columns` (the model that owns the network
         computes them: `EnglishModel`, `MultilingualModel`)."""
@@ -146,7 +144,7 @@ class EnglishModel(NamedByNetwork):
         if lexicon is None:
             lexicon = lexicon_features(texts)
         columns = np.hstack([np.asarray(lexicon, dtype=np.float64), self.ngram_features(texts)])
-        return self.network.predict_proba(texts, embeddings, columns)
+        return self.network.predict_proba(embeddings, columns)
 
 
 def network_arrays(

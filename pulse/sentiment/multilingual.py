@@ -58,7 +58,7 @@ class MultilingualModel(NamedByNetwork):
     def predict_proba(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
         """Class probabilities (n, 3) in LABELS order, after the decision bias."""
         char = ngram_log_proba(char_ngrams(texts), self.char_weight, self.char_bias)
-        return self.network.predict_proba(texts, embeddings, char)
+        return self.network.predict_proba(embeddings, char)
 
 
 def save_model(model: MultilingualModel, path: Path) -> None:
