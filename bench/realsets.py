@@ -63,9 +63,12 @@ def stem(word: str) -> str:
 
 
 def label_key(label: str) -> frozenset[str] | str:
-    """What a label says, as a reader sees it: case, punctuation, word order and endings
-    do not count ("App crashes" = "app crashing" = "Crashes, app")."""
-    words = re.sub(r"[^\w\s]", " ", label.casefold()).split()
+    """What a label says, as a reader sees it: case, punctuation, word order, endings and
+    the praise mark (the topic's tone, not its name) do not count ("App crashes" = "app
+    crashing" = "Crashes, app"; "Praise: twitter" = "Twitter")."""
+    from pulse.topics.praise import without_praise
+
+    words = re.sub(r"[^\w\s]", " ", without_praise(label).casefold()).split()
     key = frozenset(stem(w) for w in words if w not in _CONNECTORS)
     return key or label.casefold()
 
@@ -429,9 +432,7 @@ def rerank(con, realset: RealSet) -> float:
 
     started = time.perf_counter()
     for week in realset.weeks():
-        ctx = RunContext(
-            run_id=run_id_of(realset, week), week=week, settings=bench_settings()
-        )
+        ctx = RunContext(run_id=run_id_of(realset, week), week=week, settings=bench_settings())
         stages.compute_metrics(con, ctx)
     return time.perf_counter() - started
 
@@ -455,10 +456,26 @@ def _ranking(con, run_id: str, week) -> list[dict]:
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _sub_themes(con, run_id: str, week) -> dict[int, str]:
+    """The labels of the ranked issues' sub-themes: what each issue's page lists."""
+    rows = con.execute(
+        """
+        select p.topic_id, l.label
+        from run_topic_parents as p
+        join ranked_issues as r on r.run_id = p.run_id and r.topic_id = p.parent_id
+        join bench_labels as l on l.run_id = p.run_id and l.topic_id = p.topic_id
+        where p.run_id = $r and r.week = $w
+        """,
+        {"r": run_id, "w": str(week)},
+    ).fetchall()
+    return {int(t): label for t, label in rows}
+
+
 def week_rows(con, realset: RealSet) -> list[dict]:
     """One row per week: what the ranking showed and how it reads."""
     rows: list[dict] = []
     before: dict[int, str] | None = None
+    themes_before: dict[int, str] | None = None
     for week in realset.weeks():
         run_id = run_id_of(realset, week)
         start, end = week.bounds_utc("UTC")
@@ -491,6 +508,21 @@ def week_rows(con, realset: RealSet) -> list[dict]:
             if before and before[t] != published[t]
         ]
         before = published
+        themes = _sub_themes(con, run_id, week)
+        theme_stability = (
+            label_stability(themes_before, themes) if themes_before is not None else None
+        )
+        theme_same = (
+            label_stability(themes_before, themes, reads_same=True)
+            if themes_before is not None
+            else None
+        )
+        themes_relabelled = [
+            {"topic_id": t, "before": themes_before[t], "after": themes[t]}
+            for t in sorted(set(themes_before or {}) & set(themes))
+            if themes_before and themes_before[t] != themes[t]
+        ]
+        themes_before = themes
         branded = [
             {"label": label, "words": words}
             for label in labels
@@ -518,6 +550,14 @@ def week_rows(con, realset: RealSet) -> list[dict]:
                 if stability_same is None
                 else round(stability_same, 4),
                 "relabelled": relabelled,
+                "sub_themes": len(themes),
+                "sub_theme_stability": None
+                if theme_stability is None
+                else round(theme_stability, 4),
+                "sub_theme_stability_reads_same": None
+                if theme_same is None
+                else round(theme_same, 4),
+                "sub_themes_relabelled": themes_relabelled,
                 "emerging": sum(r["is_emerging"] for r in ranked),
                 "improving": sum(r["is_improving"] for r in ranked),
                 "new": sum(r["is_new"] for r in ranked),
@@ -568,6 +608,12 @@ def summarise(realset: RealSet, rows: list[dict]) -> dict:
     branded = sum(r["brand_or_mask_labels"] for r in rows)
     stabilities = [r["label_stability"] for r in rows if r["label_stability"] is not None]
     same = [r["label_stability_reads_same"] for r in rows if r["label_stability"] is not None]
+    sub = [r["sub_theme_stability"] for r in rows if r["sub_theme_stability"] is not None]
+    sub_same = [
+        r["sub_theme_stability_reads_same"]
+        for r in rows
+        if r["sub_theme_stability_reads_same"] is not None
+    ]
     return {
         "set": realset.name,
         "weeks": len(rows),
@@ -583,6 +629,12 @@ def summarise(realset: RealSet, rows: list[dict]) -> dict:
         if stabilities
         else None,
         "mean_label_stability_reads_same": round(sum(same) / len(same), 4) if same else None,
+        "mean_sub_theme_stability": round(sum(sub) / len(sub), 4) if sub else None,
+        "min_sub_theme_stability": min(sub) if sub else None,
+        "mean_sub_theme_stability_reads_same": round(sum(sub_same) / len(sub_same), 4)
+        if sub_same
+        else None,
+        "min_sub_theme_stability_reads_same": min(sub_same) if sub_same else None,
         "quiet_weeks": len(quiet),
         "event_weeks": len(event),
         "emerging_per_quiet_week": _rate(sum(r["emerging"] for r in quiet), len(quiet)),
@@ -667,8 +719,8 @@ def print_weeks(results: dict[str, dict]) -> None:
         log(f"\n{name}: one weekly run per ISO week, registry carried over (* = event week)")
         log(
             f"  {'week':<10} {'texts':>6} {'window':>7} {'ranked':>6} {'dup':>4} {'dup~':>5} "
-            f"{'brand':>5} {'stable':>6} {'stable~':>7} {'emerg':>5} {'impr':>5} {'base wk':>7} "
-            f"{'unassigned':>10} {'negative':>8}"
+            f"{'brand':>5} {'stable':>6} {'stable~':>7} {'sub':>4} {'sub st':>6} {'sub st~':>7} "
+            f"{'emerg':>5} {'impr':>5} {'base wk':>7} {'unassigned':>10} {'negative':>8}"
         )
         for r in result["weeks"]:
             mark = "*" if r["is_event_week"] else " "
@@ -677,7 +729,9 @@ def print_weeks(results: dict[str, dict]) -> None:
                 f"{r['ranked']:>6} {r['duplicate_labels']:>4} "
                 f"{r['duplicate_labels_reads_same']:>5} {r['brand_or_mask_labels']:>5} "
                 f"{_pct(r['label_stability']):>6} "
-                f"{_pct(r['label_stability_reads_same']):>7} "
+                f"{_pct(r['label_stability_reads_same']):>7} {r['sub_themes']:>4} "
+                f"{_pct(r['sub_theme_stability']):>6} "
+                f"{_pct(r['sub_theme_stability_reads_same']):>7} "
                 f"{r['emerging']:>5} {r['improving']:>5} "
                 f"{r['baseline_weeks']:>7} {_pct(r['unassigned_share']):>10} "
                 f"{_pct(r['negative_share']):>8}"
@@ -689,11 +743,13 @@ def print_summary(results: dict[str, dict]) -> None:
     log(
         "\nreal sets, one row each (dup = rows repeating a label; ~ = reading the same; "
         "stable = labels kept by the ids ranked in consecutive weeks, worst = its lowest week; "
+        "sub = the same for the ranked issues' sub-themes, mean / worst; "
         "other brand = labels naming a brand the texts discuss as a subject; flags per week)"
     )
     log(
         f"  {'set':<13} {'weeks':>5} {'texts':>7} {'max dup':>7} {'max dup~':>8} "
         f"{'brand/mask':>10} {'other brand':>11} {'stable':>6} {'worst':>5} {'stable~':>7} "
+        f"{'sub stable':>10} {'sub stable~':>11} "
         f"{'emerg quiet':>11} {'emerg event':>11} {'impr quiet':>10} {'seconds':>7}"
     )
     for name, result in results.items():
@@ -705,12 +761,19 @@ def print_summary(results: dict[str, dict]) -> None:
         def rate(value: float | None) -> str:
             return "-" if value is None else f"{value:.2f}"
 
+        sub = f"{_pct(s['mean_sub_theme_stability'])} / {_pct(s['min_sub_theme_stability'])}"
+        sub_same = (
+            f"{_pct(s['mean_sub_theme_stability_reads_same'])} / "
+            f"{_pct(s['min_sub_theme_stability_reads_same'])}"
+        )
+
         log(
             f"  {name:<13} {s['weeks']:>5} {s['texts']:>7,} {s['max_duplicate_labels']:>7} "
             f"{s['max_duplicate_labels_reads_same']:>8} {_pct(s['brand_or_mask_share']):>10} "
             f"{s['other_brand_labels']:>11} "
             f"{_pct(s['mean_label_stability']):>6} {_pct(s['min_label_stability']):>5} "
             f"{_pct(s['mean_label_stability_reads_same']):>7} "
+            f"{sub:>10} {sub_same:>11} "
             f"{rate(s['emerging_per_quiet_week']):>11} "
             f"{rate(s['emerging_per_event_week']):>11} {rate(s['improving_per_quiet_week']):>10} "
             f"{t['base_seconds'] + t['weekly_seconds'] + t['rerank_seconds']:>7.0f}"
@@ -719,7 +782,15 @@ def print_summary(results: dict[str, dict]) -> None:
 
 def json_rows(results: dict[str, dict]) -> dict[str, dict]:
     """Every figure, without the per-label detail lists (those are in the printed tables)."""
-    detail = {"flagged", "top", "branded", "repeated", "relabelled", "other_brand_labels"}
+    detail = {
+        "flagged",
+        "top",
+        "branded",
+        "repeated",
+        "relabelled",
+        "sub_themes_relabelled",
+        "other_brand_labels",
+    }
     return {
         name: result
         if "skipped" in result

@@ -6,7 +6,10 @@ test, the company as the label: topic sanity across 25 brands). NMI, ARI and una
 share of Pulse's final assignment (fit, leaf split, merge at the window's grain or of
 isolated groups, outlier reduction) against the labels, beside BERTopic with its default
 settings on the same MiniLM vectors; and, for Pulse's final topics, how many labels repeat
-another (exactly, or reading the same) and how many name a brand, a handle or a mask.
+another (exactly, or reading the same) and how many name a brand, a handle or a mask;
+and, at both levels, how many labels share a word with the truth label most of their
+texts carry (banking77's intents; Bitext's intents for sub-themes, its categories for
+issues), a proxy for a label that says what the texts are about.
 BERTopic's default UMAP has no seed, so its figures move a little between runs (banking77
 NMI 0.789-0.795 on the int8 vectors). SemEval-2017 is a sentiment set: it is measured in
 `bench/sentiment.py`, not here.
@@ -41,9 +44,11 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -204,16 +209,48 @@ def scores(truth: list[str], predicted: list[int]) -> dict:
     }
 
 
-def final_labels(texts: list[str], vectors: np.ndarray, clusters: list[int]) -> list[str]:
+def final_labels(
+    texts: list[str],
+    vectors: np.ndarray,
+    clusters: list[int],
+    sub_themes: tuple[list[int], dict[int, str]] | None = None,
+) -> dict[int, str]:
     """The labels Pulse would publish for these topics, named as `cluster_window` names them
-    (keywords with a new user's brand handles as stop words, praise marked by sentiment)."""
+    (keywords with a new user's brand handles as stop words, praise marked by sentiment);
+    issues pass their sub-themes (each text's, and their labels)."""
     from pulse.config import Settings
     from pulse.sentiment import score_texts
     from pulse.topics.labels import name_clusters
 
     tones = [label for label, _ in score_texts(texts, vectors)]
-    labels = name_clusters(texts, clusters, vectors, Settings().brand_handles, tones)
-    return [labels[c] for c in sorted(labels)]
+    brands = Settings().brand_handles
+    return name_clusters(texts, clusters, vectors, brands, tones, sub_themes=sub_themes)
+
+
+def truth_words(name: str) -> set[str]:
+    """A truth label's words, stemmed as labels are ("card_arrival" -> card, arrival)."""
+    from pulse.topics.labels import _CONNECTORS
+    from pulse.topics.vocabulary import stem
+
+    words = re.sub(r"[^a-z]+", " ", name.lower()).split()
+    return {stem(w) for w in words if w not in _CONNECTORS and w != "praise"}
+
+
+def names_truth(labels: dict[int, str], clusters: list[int], truth: list[str]) -> float:
+    """The share of topics whose label shares a word with the truth label most of their
+    texts carry: a label that says what the texts are about, not "Issue" or "Tried".
+    Synonyms miss ("Agent" for CONTACT), so it compares versions, it is not a grade."""
+    if not labels:
+        return 0.0
+    majority: dict[int, Counter] = {}
+    for cluster, name in zip(clusters, truth, strict=True):
+        if cluster in labels:
+            majority.setdefault(cluster, Counter())[name] += 1
+    hits = sum(
+        bool(truth_words(label) & truth_words(majority[c].most_common(1)[0][0]))
+        for c, label in labels.items()
+    )
+    return round(hits / len(labels), 3)
 
 
 def label_figures(labels: list[str], brand_words: tuple[str, ...]) -> dict:
@@ -237,6 +274,7 @@ def quality(
     cache_dir: Path,
     brand_words: tuple[str, ...] = (),
     coarse_truth: list[str] | None = None,
+    truth_is_subject: bool = True,
 ) -> dict:
     """Pulse's sub-themes against the labels (and its issues against `coarse_truth`, the
     set's problem areas, where it has them), beside BERTopic's defaults."""
@@ -247,7 +285,8 @@ def quality(
     assignment = pulse_assignment(texts, vectors)
     pulse = scores(truth, assignment)
     pulse["seconds"] = round(time.perf_counter() - started, 1)
-    pulse.update(label_figures(final_labels(texts, vectors, assignment), brand_words))
+    themes = final_labels(texts, vectors, assignment)
+    pulse.update(label_figures([themes[c] for c in sorted(themes)], brand_words))
     issues = issues_of(assignment, vectors)
     pulse["issues"] = scores(coarse_truth or truth, issues)
     log(
@@ -255,6 +294,15 @@ def quality(
         f"NMI {pulse['issues']['nmi']:.3f} against the "
         f"{'problem areas' if coarse_truth else 'labels'}"
     )
+    if truth_is_subject:  # not IBM's, whose labels are the companies a label must not name
+        pulse["labels_name_truth"] = names_truth(themes, assignment, truth)
+        issue_labels = final_labels(texts, vectors, issues, (assignment, themes))
+        named = names_truth(issue_labels, issues, coarse_truth or truth)
+        pulse["issues"]["labels_name_truth"] = named
+        log(
+            f"  labels sharing a word with the truth most of their texts carry: "
+            f"sub-themes {pulse['labels_name_truth']:.1%}, issues {named:.1%}"
+        )
     started = time.perf_counter()
     fine = scores(truth, pulse_assignment(texts, vectors, FINE_MERGE_THRESHOLD))
     fine["seconds"] = round(time.perf_counter() - started, 1)
@@ -515,13 +563,17 @@ def print_top_labels(results: dict[str, dict], count: int = 8) -> None:
             )
             log(f"  {r['week']}: {labels}")
         for r in result["weeks"]:
-            if r["repeated"] or r["branded"] or r["relabelled"]:
+            sub = r.get("sub_themes_relabelled") or []
+            if r["repeated"] or r["branded"] or r["relabelled"] or sub:
                 log(f"  {r['week']}: repeated {r['repeated']}")
                 log(f"    brand/mask: {[b['label'] for b in r['branded']]}")
                 if r["other_brand_labels"]:
                     log(f"    another brand as the subject: {r['other_brand_labels']}")
                 changes = [f"{c['before']} -> {c['after']}" for c in r["relabelled"]]
                 log(f"    relabelled: {changes}")
+                if sub:
+                    sub_changes = [f"{c['before']} -> {c['after']}" for c in sub]
+                    log(f"    sub-themes relabelled: {sub_changes}")
 
 
 # --- cost -------------------------------------------------------------------------------
@@ -670,7 +722,12 @@ def main(argv: list[str] | None = None) -> int:
         if "ibm" in quality_sets:
             ibm_texts, ibm_truth = read_ibm(args.data_dir)
             summary["ibm"] = quality(
-                "ibm-customer-care", ibm_texts, ibm_truth, args.cache_dir, IBM_BRANDS
+                "ibm-customer-care",
+                ibm_texts,
+                ibm_truth,
+                args.cache_dir,
+                IBM_BRANDS,
+                truth_is_subject=False,
             )
 
     if "stability" not in skip:

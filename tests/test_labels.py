@@ -204,3 +204,97 @@ def test_the_handles_most_texts_are_addressed_to_are_the_brands_words():
     words = handle_words(texts)
     assert {"spotifycares", "spotify", "cares", "americanair", "american", "air"} <= words
     assert not {w for w in words if w.startswith("user")}  # each private handle is rare
+
+
+def test_a_phrase_reaches_the_texts_that_say_it_in_any_form():
+    from pulse.topics.vocabulary import family_counts
+
+    texts = [
+        "the app crashes at start",
+        "it crashes daily",
+        "it crashed again tonight",
+        "crashed twice today",
+        "keeps crashing on login",
+        "crashing and a crash report",  # two forms: one text
+        "one crash every morning",
+        "the invoice total is wrong",
+        "my invoice shows the wrong total",
+    ]
+    topics = [0] * 7 + [1, 1]
+    per_text, terms = document_terms(texts)
+    said, family_of = family_counts(per_text, terms, topics, set())
+    column = list(terms).index("crashes")
+    assert family_of[column] >= 0
+    assert said[0, family_of[column]] == 7  # each text once, whatever its forms
+    assert said[1, family_of[column]] == 0
+    assert family_of[list(terms).index("invoice")] < 0  # one form here: its own counts
+    # A family holding a background word is not pooled: a brand's variants stay out.
+    _, family_of = family_counts(per_text, terms, topics, {"crash"})
+    assert family_of[column] < 0
+    found = rank_candidates(per_text, terms, topics, encode(texts), set())
+    reach = dict(zip(found[0].phrases, found[0].coverage, strict=True))
+    assert reach["crashes"] == 1.0  # two of seven texts spell it "crashes"; all say it
+
+
+# Made-up words that no two texts share (and no topic could be named by).
+SYLLABLES = ("ba", "ke", "ri", "mo", "tu", "la", "ne", "si", "po", "du")
+FILLER = [a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES][::3]
+
+
+def test_a_wave_said_in_many_forms_is_named_by_what_it_says():
+    forms = ("crash", "crashes", "crashed", "crashing")
+    # Besides one of the forms, no two of the topic's texts share a word: each form alone
+    # is in 3 of its 38 texts (7.9%), the idea in 12.
+    words = iter(FILLER)
+    texts = [" ".join([form, *(next(words) for _ in range(5))]) for form in forms * 3]
+    texts += [" ".join(next(words) for _ in range(6)) for _ in range(26)]
+    topics = [0] * len(texts)
+    others = [f"my invoice total is wrong this month number {w}" for w in FILLER[:20]]
+    label = names(texts + others, topics + [1] * len(others))[0]
+    assert label.split()[0].lower() in forms, label
+
+
+def test_a_second_idea_never_says_the_first_one_again():
+    phrases = ["cancellation fees", "fee", "refund"]
+    found = Candidates(
+        phrases=phrases,
+        scores=[1.0, 0.95, 0.9],
+        coverage=[0.5, 0.5, 0.3],
+        vectors=np.eye(3, 384, dtype=np.float32),  # three unrelated meanings
+    )
+    texts = ["cancellation fees and a refund"] * 5
+    assert choose_labels({0: found}, [0], {0: texts}) == {0: "Cancellation fees and refund"}
+
+
+def _found(phrases: list[str], coverage: list[float]) -> Candidates:
+    return Candidates(
+        phrases=phrases,
+        scores=[1.0 - i / 10 for i in range(len(phrases))],
+        coverage=coverage,
+        vectors=encode(phrases),
+    )
+
+
+def test_a_label_its_texts_still_say_stays_though_its_other_words_moved():
+    named_for = ["ios", "iphone", "version", "app"]
+    now = ["ios", "crash", "login", "error"]  # one of four words named for: under 30%
+    assert not keeps_label(named_for, now, "iOS")
+    assert keeps_label(named_for, now, "iOS", set(), _found(now, [0.3, 0.2, 0.1, 0.1]))
+    # ... while enough of its texts say it, and it is still one of its keywords
+    assert not keeps_label(named_for, now, "iOS", set(), _found(now, [0.05, 0.3, 0.2, 0.1]))
+    assert keeps_label(named_for, now, "Praise: iOS", set(), _found(now, [0.3, 0.2, 0.1, 0.1]))
+    # A background word still takes the label away.
+    assert not keeps_label(named_for, now, "iOS", {"ios"}, _found(now, [0.3, 0.2, 0.1, 0.1]))
+
+
+def test_a_topic_that_still_has_no_name_keeps_the_one_it_had():
+    texts = [" ".join(FILLER[i : i + 8]) for i in range(0, 8 * 30, 8)]  # long, no shared word
+    nameless = _found(["lantern", "meadow"], [0.05, 0.04])
+    assert keeps_label(["update"], ["lantern"], "Other feedback (3)", set(), nameless, texts)
+    # Its number stays: a renamed topic would take the first free one, and the reader
+    # would see "Other feedback (3)" become "Other feedback (2)".
+    named = _found(["playlist", "meadow"], [0.4, 0.04])
+    assert not keeps_label(["update"], ["playlist"], "Other feedback (3)", set(), named, texts)
+    short = [" ".join(FILLER[i : i + 2]) for i in range(0, 60, 2)]  # replies of two words
+    assert not keeps_label(["update"], ["lantern"], "Other feedback (3)", set(), nameless, short)
+    assert keeps_label(["update"], ["lantern"], "Short replies (2)", set(), nameless, short)

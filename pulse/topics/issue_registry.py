@@ -78,11 +78,19 @@ def assign_issues(
     members = {g: [i for i, d in enumerate(issue_of_doc) if d == g] for g in groups}
     known = topic_labels(con, "issue", with_merged=True)
     keywords = {g: candidates[g].keywords() if g in candidates else [] for g in groups}
+    texts_of = naming_texts(texts, naming, groups)
     keep = {
         g: known[inherited[g]][0]
         for g in groups
         if g in inherited
-        and keeps_label(known[inherited[g]][2], keywords[g], known[inherited[g]][0], background)
+        and keeps_label(
+            known[inherited[g]][2],
+            keywords[g],
+            known[inherited[g]][0],
+            background,
+            candidates.get(g),
+            texts_of[g],
+        )
     }
     renamed = {g for g in groups if g not in keep}
     taken = {t: row[1] for t, row in known.items() if t not in {inherited.get(g) for g in renamed}}
@@ -101,7 +109,7 @@ def assign_issues(
     chosen = choose_labels(
         candidates,
         order,
-        naming_texts(texts, naming, order),
+        texts_of,
         taken,
         own,
         theme_labels,

@@ -4,7 +4,9 @@ For each topic the candidates are its words and word pairs that at least
 MIN_LABEL_COVERAGE of its texts use (and not the window's background words), ranked by
 c-TF-IDF against the other topics of the same level; the best are then scored by how
 close their meaning is to the topic's centre (a KeyBERT-style re-rank) plus how many of
-its texts use them. The label is the best phrase no other topic has taken, and a second
+its texts use them. The label is the best phrase no other topic has taken and enough of
+its texts say, counting its other forms ("crash", "crashes", "crashing": a wave's texts
+share the idea more than the spelling), and a second
 idea joined with "and" when one scores nearly as well and says something else (a
 max-marginal-relevance pick). Case comes from the spelling most texts use, never from
 one customer's capitals. Larger topics are named first, so a duplicate is always the
@@ -30,8 +32,10 @@ from pulse.topics.languages import (
     naming_of,
     naming_texts,
 )
-from pulse.topics.praise import is_praise, praise_label
-from pulse.topics.vocabulary import stop_words, topic_term_counts
+from pulse.topics.praise import is_praise, praise_label, without_praise
+from pulse.topics.spelling import restore_case
+from pulse.topics.vocabulary import family_counts, stop_words, topic_term_counts
+from pulse.topics.vocabulary import stem as _stem
 
 #: A label or keyword is a phrase at least this share of the topic's texts use (and 3).
 MIN_LABEL_COVERAGE = 0.04
@@ -52,6 +56,8 @@ KEYWORDS = 10
 #: phrase is named for what its texts are (see `_fallback`).
 LABEL_COVERAGE = 0.08
 FALLBACK_LABEL = "Other feedback"
+SHORT_REPLIES_LABEL = "Short replies"
+_FALLBACKS = frozenset({FALLBACK_LABEL, SHORT_REPLIES_LABEL})
 #: Texts of at most this many words (median, links and mentions cut) whose best phrase
 #: covers less than SHORT_REPLY_COVERAGE of them are short replies, not one subject.
 SHORT_REPLY_WORDS = 5
@@ -66,6 +72,7 @@ class Candidates:
 
     phrases: list[str] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
+    #: the share of the topic's texts that say each phrase in any of its forms
     coverage: list[float] = field(default_factory=list)
     vectors: np.ndarray | None = None
     #: the languages the topic is named in (empty: its texts' language is not known)
@@ -85,19 +92,6 @@ def label_key(label: str) -> frozenset[str]:
         for i, w in enumerate(words)
         if w not in _CONNECTORS and w != "praise" and not (0 < i < len(words) - 1 and w in joins)
     )
-
-
-def _stem(word: str) -> str:
-    """A crude stem that makes plural, tense and a final e agree ("rates", "rate", "rated")."""
-    for ending in ("ing", "ied", "ies", "ed"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            word = word[: -len(ending)]
-            break
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        word = word[:-1]
-    if word.endswith("e") and len(word) > 3:
-        word = word[:-1]
-    return word
 
 
 def _dedupe(words: list[str]) -> list[str]:
@@ -128,6 +122,7 @@ def rank_candidates(
     ids, sizes, counts = topic_term_counts(per_text, topics)
     if not ids:
         return {}
+    said, family_of = family_counts(per_text, terms, topics, background)
     words = [str(t).split() for t in terms]
     usable = np.array([not (set(w) & background) for w in words])
     stopped: dict[frozenset[str], np.ndarray] = {}
@@ -155,6 +150,12 @@ def rank_candidates(
         best = np.argsort(-ctfidf, kind="stable")[:CANDIDATES]
         phrases = [str(terms[columns[i]]) for i in best]
         coverage = hits[best] / sizes[row]
+        # A phrase's reach counts its other forms too: whether it may name the topic.
+        reach = hits[best].copy()
+        family = family_of[columns[best]]
+        pooled = family >= 0
+        if pooled.any():
+            reach[pooled] = said.getrow(row).toarray().ravel()[family[pooled]]
         centre = vectors[labels == topic].mean(axis=0)
         centre = centre / (np.linalg.norm(centre) or 1.0)
         embedded = encode(phrases)
@@ -163,7 +164,7 @@ def rank_candidates(
         result[topic] = Candidates(
             phrases=[phrases[i] for i in order],
             scores=[float(score[i]) for i in order],
-            coverage=[float(coverage[i]) for i in order],
+            coverage=[float(reach[i] / sizes[row]) for i in order],
             vectors=embedded[order],
             languages=languages,
         )
@@ -175,19 +176,43 @@ def keeps_label(
     keywords: Sequence[str],
     label: str | None = None,
     background: set[str] | None = None,
+    found: Candidates | None = None,
+    texts: Sequence[str] = (),
 ) -> bool:
     """Whether a topic's content is still what its published label was named for.
 
-    A label that holds a word the data now shows to be background (a brand, a mask) goes
-    too: such a word never names a topic, even one named before it was known.
+    It is while the label's first phrase is still one of the topic's keywords and said
+    by LABEL_COVERAGE of its texts, or while LABEL_KEEP_OVERLAP of the words it was named
+    for are among its keywords; a topic that had no name and still has none keeps its
+    "Other feedback (3)" (`found`, `texts`: its candidates and texts this window). A
+    label holding a word the data now shows to be background (a brand, a mask) goes: such
+    a word never names a topic, even one named before it was known.
     """
-    if not label_keywords:
-        return False
     if label and background and set(re.sub(r"[^\w\s]", " ", label.lower()).split()) & background:
+        return False
+    if label and found is not None and (_still_said(label, found) or _no_name(label, found, texts)):
+        return True
+    if not label_keywords:
         return False
     named = {_stem(w) for phrase in label_keywords for w in phrase.split()}
     now = {_stem(w) for phrase in keywords for w in phrase.split()}
     return len(named & now) >= LABEL_KEEP_OVERLAP * len(named)
+
+
+def _still_said(label: str, found: Candidates) -> bool:
+    """Whether the label's first phrase is still a keyword that enough texts say."""
+    head = label_key(without_praise(label).split(f" {join_word(found.languages)} ")[0])
+    keywords = {label_key(k) for k in found.keywords()}
+    return head in keywords and any(
+        label_key(p) == head and c >= LABEL_COVERAGE
+        for p, c in zip(found.phrases, found.coverage, strict=True)
+    )
+
+
+def _no_name(label: str, found: Candidates, texts: Sequence[str]) -> bool:
+    """Whether a topic named for what its texts are ("Short replies (2)") would be again."""
+    base = re.sub(r" \(\d+\)$", "", without_praise(label))
+    return base in _FALLBACKS and _label(found, set(), list(texts)) == base
 
 
 def choose_labels(
@@ -244,10 +269,13 @@ def _label(found: Candidates, used: set[frozenset[str]], texts: list[str]) -> st
             ):
                 first = i
                 break
-    head_roots = {_root(w) for w in phrases[first].split()}
+    head = phrases[first].split()
+    head_roots = {_root(w) for w in head} | {_stem(w) for w in head}
     second = None
     for i in range(len(phrases)):
-        if i == first or {_root(w) for w in phrases[i].split()} & head_roots:
+        # "fee" says again what "cancellation fees" says: a word or its stem repeats
+        words = phrases[i].split()
+        if i == first or ({_root(w) for w in words} | {_stem(w) for w in words}) & head_roots:
             continue
         close = (
             found.vectors is not None
@@ -279,11 +307,7 @@ def _short_replies(texts: list[str]) -> bool:
 
 def _fallback(texts: list[str]) -> str:
     """The name of a topic no phrase describes: what its texts are, when that is clear."""
-    return "Short replies" if _short_replies(texts) else FALLBACK_LABEL
-
-
-def _starts_sentence(text: str, match: re.Match) -> bool:
-    return not text[: match.start()].strip() or text[: match.start()].rstrip()[-1] in ".!?:"
+    return SHORT_REPLIES_LABEL if _short_replies(texts) else FALLBACK_LABEL
 
 
 def _root(word: str) -> str:
@@ -300,51 +324,6 @@ def _unique(label: str, used: set[frozenset[str]]) -> str:
     return candidate
 
 
-def restore_case(
-    phrase: str, texts: list[str], join: str = "and", capital_nouns: bool = False
-) -> str:
-    """The phrase in sentence case, each word as most texts spell it ("InMail", "iOS", "ID").
-
-    A text written mostly in capitals is shouting: its capitals say nothing about how the
-    word is spelt, so a customer's caps never reach a label. In a language that spells
-    its nouns with a capital (`capital_nouns`: German), a capital most texts give a word
-    inside a sentence is its spelling too ("doppelte Abbuchung").
-    """
-    out = []
-    for index, word in enumerate(phrase.split()):
-        spelt = word if word == join else _common_spelling(word, texts, capital_nouns)
-        if index == 0 and spelt == spelt.lower():
-            spelt = spelt[:1].upper() + spelt[1:]
-        out.append(spelt)
-    return " ".join(out)
-
-
-def _common_spelling(word: str, texts: list[str], capital_nouns: bool = False) -> str:
-    pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
-    forms: dict[str, int] = {}
-    for text in texts[:500]:
-        if capital_nouns:  # only inside a sentence does a capital say how a word is spelt
-            found = {m.group(0) for m in pattern.finditer(text) if not _starts_sentence(text, m)}
-        else:
-            found = set(pattern.findall(text))
-        if not found:
-            continue
-        letters = [c for c in text if c.isalpha()]
-        shouting = sum(c.isupper() for c in letters) > 0.5 * len(letters)
-        for form in found:
-            form = form.lower() if shouting and form.isupper() else form
-            forms[form] = forms.get(form, 0) + 1
-    if not forms:
-        return word.lower()
-    best = max(sorted(forms), key=forms.get)
-    # Capitalised only by starting a sentence does not count as a spelling (but a German
-    # noun's capital, counted inside sentences only, does).
-    special = best != best.lower() and (capital_nouns or best != best.capitalize())
-    if special and forms[best] >= 3 and forms[best] >= 0.6 * sum(forms.values()):
-        return best
-    return word.lower()
-
-
 def name_clusters(
     texts: Sequence[str],
     clusters: Sequence[int],
@@ -352,12 +331,14 @@ def name_clusters(
     brand_handles: Sequence[str] = (),
     sentiments: Sequence[str | None] | None = None,
     languages: Sequence[str | None] | None = None,
+    sub_themes: tuple[Sequence[int], dict[int, str]] | None = None,
 ) -> dict[int, str]:
     """Labels for one fit's clusters, named as a new registry's first run names them.
 
     The path `cluster_window` takes (terms, background words, candidates in each topic's
     language, unique labels by size, praise marked), without a registry: for benches
-    and tests.
+    and tests. Issues pass their sub-themes (`sub_themes`: each text's, and their labels):
+    an issue takes no sub-theme's label but one of its own.
     """
     from pulse.topics.vocabulary import background_words, document_terms
 
@@ -372,7 +353,14 @@ def name_clusters(
         if cluster >= 0:
             members.setdefault(cluster, []).append(doc)
     order = sorted(members, key=lambda c: (-len(members[c]), c))
-    labels = choose_labels(found, order, naming_texts(texts, naming, order))
+    below, below_labels = sub_themes or ((), {})
+    own: dict[int, set[str]] = {}
+    for cluster, theme in zip(clusters, below, strict=False):
+        if cluster >= 0 and theme in below_labels:
+            own.setdefault(cluster, set()).add(below_labels[theme])
+    texts_of = naming_texts(texts, naming, order)
+    allowed = {c: sorted(names) for c, names in own.items()}
+    labels = choose_labels(found, order, texts_of, None, allowed, below_labels)
     if sentiments is None:
         return labels
     return {

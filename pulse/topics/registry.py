@@ -179,7 +179,12 @@ def register_clusters(
         if c in mapping
         and mapping[c] in published
         and keeps_label(
-            published[mapping[c]][2], keywords_of.get(c, []), published[mapping[c]][0], background
+            published[mapping[c]][2],
+            keywords_of.get(c, []),
+            published[mapping[c]][0],
+            background,
+            (candidates or {}).get(c),
+            (texts_of or {}).get(c, []),
         )
     }
     to_name = [c for c in sorted(centroids) if c not in kept]

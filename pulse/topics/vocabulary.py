@@ -147,6 +147,55 @@ def topic_term_counts(
     return ids, sizes, (membership @ per_text).tocsr()
 
 
+def stem(word: str) -> str:
+    """A crude stem that makes plural, tense and a final e agree ("rates", "rate", "rated")."""
+    for ending in ("ing", "ied", "ies", "ed"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[: -len(ending)]
+            break
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        word = word[:-1]
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    return word
+
+
+def family_counts(
+    per_text: csr_matrix, terms: np.ndarray, topics: Sequence[int], background: set[str]
+) -> tuple[csr_matrix, np.ndarray]:
+    """How many texts of each topic say a term in any of its forms ("crash", "crashes",
+    "crashing"): the reach of what the term means, where each form alone may be rare.
+
+    Returns a topics x families count matrix (rows as `topic_term_counts`') and each
+    term's family (-1: a term with no other form here, or a family holding a background
+    word, whose counts are its own).
+    """
+    keys = [tuple(stem(w) for w in str(t).split()) for t in terms]
+    members: dict[tuple[str, ...], list[int]] = {}
+    for column, key in enumerate(keys):
+        members.setdefault(key, []).append(column)
+    family_of = np.full(len(terms), -1, dtype=np.int64)
+    columns: list[int] = []
+    families: list[int] = []
+    count = 0
+    for group in members.values():
+        if len(group) < 2 or any(set(str(terms[c]).split()) & background for c in group):
+            continue
+        family_of[group] = count
+        columns.extend(group)
+        families.extend([count] * len(group))
+        count += 1
+    if not count:
+        return csr_matrix((len({t for t in topics if t >= 0}), 0)), family_of
+    mapping = csr_matrix(
+        (np.ones(len(columns), dtype=np.int32), (np.arange(len(columns)), families)),
+        shape=(len(columns), count),
+    )
+    said = (per_text[:, columns] @ mapping).tocsr()
+    said.data[:] = 1  # a text that says two forms counts once
+    return topic_term_counts(said, topics)[2], family_of
+
+
 def _entropy(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-12, 1 - 1e-12)
     return -(p * np.log(p) + (1 - p) * np.log(1 - p))
