@@ -19,14 +19,13 @@ The label and comparison helpers at the top are pure (tests/test_bench_realsets.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -149,26 +148,11 @@ class RealSet:
     brand_words: tuple[str, ...] = ()
     other_brands: tuple[str, ...] = ()
     mapping_toml: str = ""
-    derive: Callable[[Path, Path], None] | None = field(default=None, compare=False)
 
     def weeks(self) -> list:
         from pulse.weeks import IsoWeek, week_range
 
         return week_range(IsoWeek.parse(self.first_week), IsoWeek.parse(self.last_week))
-
-
-def derive_with_row_number(original: Path, target: Path) -> None:
-    """Threads reviews have no id column: add `row_number`, the review's record number
-    in the original file (1 = first review; records, not physical lines, since 376
-    reviews span several lines). Every other cell is copied unchanged."""
-    with original.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        with target.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(["row_number", *header])
-            for number, row in enumerate(reader, start=1):
-                writer.writerow([number, *row])
 
 
 SETS = {
@@ -198,12 +182,11 @@ SETS = {
 [threads_reviews]
 kind = "social"
 format = "csv"
-id = "row_number"
+id = "@row"
 created_at = "review_date"
 text = "review_description"
 channel = "source"
 """,
-        derive=derive_with_row_number,
     ),
     "corona": RealSet(
         name="corona",
@@ -275,18 +258,14 @@ def _set_meta(con, values: dict) -> None:
 
 
 def _inputs(realset: RealSet, data_dir: Path, derived_dir: Path) -> tuple[list[Path], Path | None]:
-    """The files a new user would ingest and their mapping file (derived copies in /tmp)."""
+    """The files a new user would ingest, as they are, and their mapping file (in /tmp)."""
     original = data_dir / realset.relative_path
-    if realset.derive is None and not realset.mapping_toml:
+    if not realset.mapping_toml:
         return [original], None
     derived_dir.mkdir(parents=True, exist_ok=True)
-    target = original
-    if realset.derive is not None:
-        target = derived_dir / f"{realset.name}-{original.name}"
-        realset.derive(original, target)
     mappings = derived_dir / f"{realset.name}-mappings.toml"
     mappings.write_text(realset.mapping_toml, encoding="utf-8")
-    return [target], mappings
+    return [original], mappings
 
 
 def base_db(realset: RealSet, data_dir: Path, cache_dir: Path, rebuild: bool = False) -> Path:

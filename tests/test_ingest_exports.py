@@ -354,6 +354,10 @@ BASE = '[x]\nkind = "ticket"\nid = "a"\ncreated_at = "b"\ntext = "c"\n'
         (BASE + 'chanel = "c"\n', "unknown key\\(s\\) chanel; fields are id"),
         (BASE + '[x.options]\ndelimiter = ";"\n', "unknown option\\(s\\) delimiter"),
         ('[x]\nkind = "ticket"\nid = ["a", 3]\ncreated_at = "b"\ntext = "c"\n', "id = \\["),
+        (
+            '[x]\nkind = "ticket"\nid = ["@row", "a"]\ncreated_at = "b"\ntext = "c"\n',
+            'expected "@row" alone',
+        ),
     ],
 )
 def test_every_mapping_key_is_checked_when_read_naming_file_source_key_and_fix(
@@ -379,6 +383,36 @@ def test_a_key_of_several_columns_loads_and_must_be_whole(con, tmp_path):
     load(con, path, source="shops", mappings=mapping)
     assert set(loaded(con)) == {"A|1", "B|1"}
     assert reasons(con, path)[4].startswith("missing id")
+
+
+def test_an_export_without_ids_is_keyed_by_its_rows_and_loading_it_again_adds_nothing(
+    con, tmp_path
+):
+    mapping = tmp_path / "reviews.toml"
+    mapping.write_text(
+        '[reviews]\nkind = "social"\nid = "@row"\ncreated_at = "date"\ntext = "review"\n'
+        'csat = "stars"\n'
+    )
+    rows = [
+        "2026-03-10,5,Love it",
+        "2026-03-10,5,Love it",  # another customer said the same: two reviews
+        "2026-03-10,1,Keeps dropping my calls",
+        "2026-03-11,5,Love it",
+        "2026-03-11,,",  # no text: rejected, the rest loads
+    ]
+    first = tmp_path / "reviews.csv"
+    first.write_text("date,stars,review\n" + "\n".join(rows) + "\n")
+    report = load(con, first, source="reviews", mappings=mapping)
+    assert (report.rows_loaded, report.rows_rejected, report.rows_duplicate) == (4, 1, 0)
+    ids = sorted(loaded(con))
+    assert len(set(ids)) == 4 and all(i.endswith(("-1", "-2")) for i in ids)
+    # The next export holds the same reviews in another order and one more: one new row.
+    again = tmp_path / "reviews-later.csv"
+    later = [rows[3], rows[2], rows[1], rows[0], "2026-03-12,2,Battery died in a day"]
+    again.write_text("date,stars,review\n" + "\n".join(later) + "\n")
+    load(con, again, source="reviews", mappings=mapping)
+    assert len(loaded(con)) == 5
+    assert set(loaded(con)) >= set(ids)
 
 
 def test_gzip_of_a_fixture_loads_like_the_fixture(con, tmp_path):

@@ -30,6 +30,10 @@ FIELDS = (
     "url",
 )
 REQUIRED_FIELDS = ("id", "created_at", "text")
+#: `id = "@row"`: the export has no id column (app-store reviews, survey answers), so a
+#: row is keyed by its content (every column) and which copy of that content it is in its
+#: file: loading the file again adds nothing, and two identical reviews stay two.
+ROW_KEY = "@row"
 #: Fields that may join several columns: text (joined by text_separator), id (a key made
 #: of several columns, joined by "|"), and the timestamps (a date column and a time
 #: column, joined by a space).
@@ -153,7 +157,12 @@ def check_mapping(name: str, spec: object, origin: Path) -> dict[str, object]:
         if len(names) > 1 and field_name not in MULTI_COLUMN_FIELDS:
             raise check.fail(field_name, spec[field_name], expected)
         columns[field_name] = names
-    missing = [f for f in REQUIRED_FIELDS if f not in columns]
+    row_key = ROW_KEY in columns.get("id", [])
+    if row_key and columns["id"] != [ROW_KEY]:
+        raise check.fail("id", spec["id"], f'"{ROW_KEY}" alone, or columns that hold the key')
+    if row_key:
+        del columns["id"]
+    missing = [f for f in REQUIRED_FIELDS if f not in columns and not (f == "id" and row_key)]
     if missing:
         raise PulseError(f"{check.where}: name the column(s) for {', '.join(missing)}")
     records = check.string(spec, "records", _SETTINGS["records"])
@@ -215,6 +224,7 @@ def check_mapping(name: str, spec: object, origin: Path) -> dict[str, object]:
         time_units=time_units,
         timezone=timezone,
         feedback_type=feedback_type,
+        row_key=row_key,
         origin=str(origin),
     )
 

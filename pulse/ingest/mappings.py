@@ -31,6 +31,8 @@ class Mapping:
         time_units: created_at / updated_at -> "s" or "ms" for epoch numbers.
         timezone: The zone of times without an offset; None: the settings' zone.
         feedback_type: "complaint" when every text of the source is a complaint.
+        row_key: The file has no id column (`id = "@row"`): a row's id is its content's
+            digest and which copy of that content it is in its file.
     """
 
     name: str
@@ -49,6 +51,7 @@ class Mapping:
     time_units: dict[str, str] = field(default_factory=dict)
     timezone: str | None = None
     feedback_type: str = "mixed"
+    row_key: bool = False
     origin: str = ""
 
     def required_columns(self) -> list[str]:

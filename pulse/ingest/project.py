@@ -112,6 +112,8 @@ def build_input_view(
             )
         elif parts:
             expr = parts[0]
+        elif field_name == "id" and mapping.row_key:
+            expr = _row_key_expr(columns, is_json and not mapping.staging)
         else:
             expr = "cast(null as varchar)"
         table = mapping.values.get(field_name)
@@ -154,6 +156,21 @@ def build_input_view(
     )
     _build_times_view(con, mapping)
     return params
+
+
+def _row_key_expr(columns: list[str], is_json: bool) -> str:
+    """SQL for the id of a file without one: the digest of the row's every column, then
+    which copy of that row it is in its file (the file's number is in `line` above bit
+    32), so identical rows stay apart and a file loaded again gives the same ids."""
+    fields = ["doc"] if is_json else [c for c in columns if c != "line"]
+    # chr(30) marks a missing value, chr(31) separates: (a, null) and (null, a) differ.
+    digest = (
+        "md5(concat_ws(chr(31), "
+        + ", ".join(f"coalesce(cast({quote_ident(c)} as varchar), chr(30))" for c in fields)
+        + "))"
+    )
+    copy = f"row_number() over (partition by {digest}, line >> 32 order by line)"
+    return f"{digest} || '-' || cast({copy} as varchar)"
 
 
 def _json_fault_expr(mapping: Mapping, params: dict[str, object]) -> str:
@@ -299,7 +316,7 @@ def detect_mapping(
     best: tuple[int, str] | None = None
     for name, mapping in mappings.items():
         needed = mapping.required_columns() or [
-            n for f in REQUIRED_FIELDS for n in mapping.columns[f]
+            n for f in REQUIRED_FIELDS for n in mapping.columns.get(f, [])
         ]
         if mapping.staging and not mapping.needs:
             continue
