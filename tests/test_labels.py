@@ -298,3 +298,15 @@ def test_a_topic_that_still_has_no_name_keeps_the_one_it_had():
     short = [" ".join(FILLER[i : i + 2]) for i in range(0, 60, 2)]  # replies of two words
     assert not keeps_label(["update"], ["lantern"], "Other feedback (3)", set(), nameless, short)
     assert keeps_label(["update"], ["lantern"], "Short replies (2)", set(), nameless, short)
+
+
+def test_praise_is_mostly_positive_with_fewer_complaints_than_the_window():
+    from pulse.topics.praise import is_praise, window_negative_share
+
+    tones = ["positive"] * 70 + ["negative"] * 30
+    assert is_praise(tones)  # a window without complaints: mostly positive is enough
+    assert not is_praise(tones, 0.3)  # complaints at the window's rate: an issue
+    assert is_praise(tones, 0.6)  # half the window's rate, over 100 texts: praise
+    assert not is_praise(["positive"] * 7 + ["negative"] * 3, 0.6)  # too few to tell
+    assert not is_praise(["negative"] * 60 + ["positive"] * 40, 0.9)
+    assert window_negative_share(["negative", "positive", None, "negative"]) == 0.5

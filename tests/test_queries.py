@@ -433,6 +433,39 @@ def metrics_con(tmp_path):
     con.close()
 
 
+def test_a_mostly_positive_topic_with_complaints_at_the_windows_rate_is_still_an_issue(
+    metrics_con,
+):
+    """Praise is mostly positive *and* significantly fewer complaints than the window:
+    product reviews are mostly positive in every topic, and their complaints must rank."""
+    from pulse.topics.praise import is_praise
+
+    add_topic(metrics_con, 5, first_seen_week="2026-W02")
+    for week in RANK_WEEKS[1:]:  # 6 of 10 positive, 4 negative: the window's rate
+        metrics_con.execute(
+            """
+            insert into topic_week_metrics (run_id, level, topic_id, week, volume,
+                negative_count, sentiment_count, positive_count, negative_share, reach_sum)
+            values ('r1', 'issue', 5, $w, 10, 4, 10, 6, 0.4, 0)
+            """,
+            {"w": week},
+        )
+    rows = {r["topic_id"]: r for r in fetch_dicts(metrics_con, "ranked_issues", ranked_params())}
+    assert 5 in rows and 3 not in rows
+    # The topic registry marks the same ones praise, from the same counts.
+    totals = metrics_con.execute(
+        "select topic_id, sum(volume), sum(negative_count), sum(positive_count) "
+        "from topic_week_metrics where run_id = 'r1' group by 1"
+    ).fetchall()
+    share = sum(t[2] for t in totals) / sum(t[1] for t in totals)
+    praise = {
+        t: is_praise(["negative"] * n + ["positive"] * p + [None] * (v - n - p), share)
+        for t, v, n, p in totals
+    }
+    assert {t for t, is_it in praise.items() if is_it} == {3}
+    assert set(rows) == {t for t, is_it in praise.items() if not is_it}
+
+
 def test_ranked_issues_flags_a_surge_emerging_with_its_components_and_ranges(metrics_con):
     rows = {r["topic_id"]: r for r in fetch_dicts(metrics_con, "ranked_issues", ranked_params())}
     assert 3 not in rows  # praise: 4 of 5 positive every week, not an issue to fix

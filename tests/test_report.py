@@ -267,6 +267,14 @@ def test_empty_week_renders_and_says_there_was_no_data(empty_report: dict) -> No
     assert rows == [",".join(CSV_COLUMNS)]
 
 
+def test_a_week_with_complaints_but_no_ranked_issue_says_where_they_went(tmp_path: Path) -> None:
+    # Product reviews: every topic mostly praise, 506 negative texts among them.
+    paths = render_report(sample_context(0), tmp_path / "2026-W46")
+    first_page = PdfReader(paths["pdf"]).pages[0].extract_text()
+    assert "No issue ranks this week: its 506 negative texts sit in topics" in first_page
+    assert "there were no complaints" not in first_page
+
+
 def test_a_thin_issue_without_csat_mixes_or_quotes_still_renders(tmp_path: Path) -> None:
     context = sample_context(1)
     issue = context.issues[0]

@@ -318,6 +318,15 @@ def build_view(report: Report, detail_issues: int) -> dict[str, Any]:
         "method": dict(report.method),
         "run": dict(report.run),
         "has_data": bool(issues) or bool(kpis),
+        # an empty ranking says where the week's complaints went when there were some
+        "week_negative": next(
+            (
+                t.numerator_count
+                for t in report.kpis
+                if t.key == "negative_share" and t.count and number(t.value) is not None
+            ),
+            None,
+        ),
         "partial_days": report.partial_days,
         "data_weeks": report.data_weeks,
         "component_labels": [COMPONENT_LABELS[name] for name in COMPONENT_ORDER],

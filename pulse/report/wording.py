@@ -82,7 +82,10 @@ METHOD = {
         "its baseline), severity (the average of low CSAT, share escalated, resolution time "
         "against three days, and share of repeat contacts: texts saying the member has been "
         "in touch before) and reach (share of paid members and social audience, log-scaled). "
-        "The weights are set in pulse.toml."
+        "The weights are set in pulse.toml. Praise is not ranked: a topic whose texts are "
+        "mostly positive and that draws far fewer complaints than the rest of the twelve "
+        "weeks (fewer than 1 in 100 odds at their rate) is marked 'Praise:' instead; a mostly "
+        "positive topic whose complaints come at the usual rate is ranked with them."
     ),
     "actions": ACTIONS_METHOD,
 }

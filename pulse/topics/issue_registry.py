@@ -19,7 +19,7 @@ from pulse.topics.centroids import centred_unit_centroids
 from pulse.topics.issues import group_themes, match_issues
 from pulse.topics.labels import choose_labels, keeps_label, rank_candidates
 from pulse.topics.languages import naming_of, naming_texts
-from pulse.topics.praise import is_praise, praise_label
+from pulse.topics.praise import is_praise, praise_label, window_negative_share
 from pulse.topics.registry import next_topic_id, topic_labels
 
 
@@ -115,9 +115,11 @@ def assign_issues(
         theme_labels,
     )
     issue_of_group: dict[int, int] = {}
+    # the window's rate of complaints, over the texts in an issue (as the ranking counts)
+    share = window_negative_share([sentiments[i] for g in groups for i in members[g]])
     for group in groups:
         docs = members[group]
-        praise = is_praise([sentiments[i] for i in docs])
+        praise = is_praise([sentiments[i] for i in docs], share)
         # A kept label keeps its words; the praise mark follows this window's tone.
         label = praise_label(keep[group] if group in keep else chosen[group], praise)
         centre = vectors[docs].mean(axis=0)

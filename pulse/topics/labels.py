@@ -32,7 +32,7 @@ from pulse.topics.languages import (
     naming_of,
     naming_texts,
 )
-from pulse.topics.praise import is_praise, praise_label, without_praise
+from pulse.topics.praise import is_praise, praise_label, window_negative_share, without_praise
 from pulse.topics.spelling import restore_case
 from pulse.topics.vocabulary import family_counts, stop_words, topic_term_counts
 from pulse.topics.vocabulary import stem as _stem
@@ -363,7 +363,8 @@ def name_clusters(
     labels = choose_labels(found, order, texts_of, None, allowed, below_labels)
     if sentiments is None:
         return labels
+    share = window_negative_share([sentiments[i] for docs in members.values() for i in docs])
     return {
-        cluster: praise_label(label, is_praise([sentiments[i] for i in members[cluster]]))
+        cluster: praise_label(label, is_praise([sentiments[i] for i in members[cluster]], share))
         for cluster, label in labels.items()
     }

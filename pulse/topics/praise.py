@@ -1,7 +1,12 @@
-"""Praise: topics whose texts are mostly positive, marked in their name (pure).
+"""Praise: topics whose texts are mostly positive and that draw fewer complaints than the
+rest, marked in their name (pure).
 
 The ranking leaves them out of the issues (queries/marts/ranked_issues.sql, by the same
-counts), and the mark says why a large topic is not ranked. A name's words stay from
+counts and the same test), and the mark says why a large topic is not ranked. Mostly
+positive is not enough: in product reviews every topic is (Alexa's "Echo", 85% positive,
+holds 13% complaints, as many as the whole set), and leaving all of them out ranked no
+issue in a week of 199 complaints. A topic is praise only when its complaints are also
+significantly fewer than the window's rate (docs/TUNING.md). A name's words stay from
 week to week (pulse.topics.labels); the mark follows the window's tone.
 """
 
@@ -9,11 +14,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+#: Praise draws significantly fewer complaints than the window: the chance of this few
+#: at the window's rate (exact binomial lower tail) is under this.
+PRAISE_ALPHA = 0.01
 
-def is_praise(tones: Sequence[str | None]) -> bool:
-    """Mostly positive texts: praise, which the ranking leaves out of the issues."""
+
+def window_negative_share(tones: Sequence[str | None]) -> float:
+    """The share of a window's texts (those in a topic) that are negative."""
+    return tones.count("negative") / len(tones) if tones else 0.0
+
+
+def is_praise(tones: Sequence[str | None], window_share: float = 0.0) -> bool:
+    """Praise, which the ranking leaves out of the issues: mostly positive texts, and
+    complaints significantly fewer than `window_share` of them (the window's rate; at 0,
+    a window without complaints, mostly positive is enough)."""
     positive, negative = tones.count("positive"), tones.count("negative")
-    return positive >= 0.5 * len(tones) and positive > negative
+    if not (positive >= 0.5 * len(tones) and positive > negative):
+        return False
+    if window_share <= 0.0:
+        return True
+    from scipy.stats import binom
+
+    return float(binom.cdf(negative, len(tones), min(window_share, 1.0))) < PRAISE_ALPHA
 
 
 PRAISE_PREFIX = "Praise: "

@@ -32,7 +32,7 @@ from pulse.topics.issue_registry import assign_issues
 from pulse.topics.labels import rank_candidates
 from pulse.topics.languages import naming_of, naming_texts
 from pulse.topics.matching import keep_remembered
-from pulse.topics.praise import is_praise
+from pulse.topics.praise import is_praise, window_negative_share
 from pulse.topics.registry import (
     mark_dormant,
     register_clusters,
@@ -135,6 +135,8 @@ def cluster_window(
     centroids = unit_centroids(vectors, clusters)
     last_seen = _last_seen_weeks(clusters, doc_weeks)
     members = {c: [i for i, d in enumerate(clusters) if d == c] for c in centroids}
+    # the window's rate of complaints, over the texts in a topic (as the ranking counts)
+    share = window_negative_share([s for s, c in zip(sentiments, clusters, strict=True) if c >= 0])
     topic_of_cluster = {
         cluster: seed_topics[seeds[cluster - SEED_CLUSTER_BASE].key]
         for cluster in centroids
@@ -153,7 +155,7 @@ def cluster_window(
         texts_of=naming_texts(texts, naming, list(fitted)),
         # larger first; past 500 texts the fit's numbering (by size) breaks the tie
         sizes={c: min(len(members[c]), 500) for c in fitted},
-        praise_of={c: is_praise([sentiments[i] for i in members[c]]) for c in fitted},
+        praise_of={c: is_praise([sentiments[i] for i in members[c]], share) for c in fitted},
         background=background,
     )
     topic_of_cluster.update(matched)

@@ -28,7 +28,8 @@ with settings as (
         1.5 as min_ratio,               -- and the change must be at least this big a ratio
         0.25 as min_week_coverage,      -- a week with fewer texts than this share of the
                                         -- window's median week is a gap in the data
-        1.959963984540054 as z95
+        1.959963984540054 as z95,
+        0.01 as alpha_praise            -- praise: fewer complaints than the window's rate
 ),
 
 weeks as (
@@ -68,11 +69,37 @@ topic_totals as (
     group by topic_id
 ),
 
+mostly_positive as (
+    select
+        t.topic_id,
+        cast(t.window_volume as bigint) as n,
+        cast(t.window_negative as bigint) as k,
+        w.negative / w.volume as q
+    from topic_totals as t
+    cross join (
+        select sum(window_volume) as volume, sum(window_negative) as negative
+        from topic_totals
+    ) as w
+    where t.window_positive >= 0.5 * t.window_volume and t.window_positive > t.window_negative
+),
+
 complaint_topics as (
-    -- praise is not an issue to fix: leave out topics that are mostly positive
+    -- praise is not an issue to fix: leave out topics that are mostly positive and draw
+    -- significantly fewer complaints than the window's rate q (the exact binomial chance
+    -- of k or fewer in n under alpha_praise; pulse.topics.praise marks the same ones). A
+    -- mostly positive topic whose complaints come at the window's rate holds complaints.
     select topic_id
     from topic_totals
-    where not (window_positive >= 0.5 * window_volume and window_positive > window_negative)
+    where topic_id not in (
+        select p.topic_id
+        from mostly_positive as p
+        cross join settings as cfg
+        where p.q = 0
+           or list_sum(list_transform(range(p.k + 1), lambda i:
+                exp(lgamma(p.n + 1) - lgamma(i + 1) - lgamma(p.n - i + 1)
+                    + i * ln(greatest(p.q, 1e-300)) + (p.n - i) * ln(greatest(1 - p.q, 1e-300)))))
+              < cfg.alpha_praise
+    )
 ),
 
 grid as (
