@@ -869,6 +869,17 @@ def test_a_user_mapping_file_reads_a_latin1_semicolon_export(con):
     assert texts["F-1"] == "Café page. Our café company page vanished"
 
 
+def test_a_latin1_export_finds_its_mapping_without_being_named(con):
+    # No mapping is chosen yet, so no encoding either: the header is read as Latin-1, then
+    # the chosen mapping's encoding reads the rows (the CrowdFlower Apple tweets failed
+    # here with "cannot read it (Invalid Input Error ...)").
+    [report] = ingest_paths(
+        con, [DATA / "helpdesk_latin1.csv"], mappings_file=DATA / "generic_mapping.toml", now=NOW
+    )
+    assert_books_balance(report)
+    assert (report.source, report.rows_loaded, report.rows_rejected) == ("helpdesk", 2, 0)
+
+
 def test_a_declared_encoding_on_the_call_overrides_utf8(con, tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes(tickets_csv(ticket("T-9", body="crème brûlée")).decode().encode("latin-1"))

@@ -269,6 +269,21 @@ def check_required(
         )
 
 
+def _csv_columns(con: duckdb.DuckDBPyConnection, path: Path, options: dict) -> list[str]:
+    """The columns a CSV's header names, read with `options`' encoding and delimiter."""
+    params: dict[str, object] = {"path": str(path), "line": CSV_MAX_LINE_BYTES}
+    extra = ""
+    for key in ("encoding", "delim"):
+        if key in options:
+            extra += f", {key} = ${key}"
+            params[key] = str(options[key])
+    query = (
+        "describe select * from read_csv($path, all_varchar = true, header = true, "
+        f"max_line_size = $line{extra})"
+    )
+    return [d[0] for d in con.execute(query, params).fetchall()]
+
+
 def detect_mapping(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -280,21 +295,15 @@ def detect_mapping(
     options = options or {}
     try:
         if file_format == "csv":
-            params: dict[str, object] = {"path": str(path), "line": CSV_MAX_LINE_BYTES}
-            extra = ""
-            for key in ("encoding", "delim"):
-                if key in options:
-                    extra += f", {key} = ${key}"
-                    params[key] = str(options[key])
-            columns = [
-                d[0]
-                for d in con.execute(
-                    "describe select * from read_csv($path, all_varchar = true, header = true, "
-                    f"max_line_size = $line{extra})",
-                    params,
-                ).fetchall()
-            ]
-            keys = set(columns)
+            try:
+                keys = set(_csv_columns(con, path, options))
+            except duckdb.Error:
+                if "encoding" in options:
+                    raise
+                # No mapping is chosen yet, so neither is its encoding: the columns of a file
+                # that is not UTF-8 (a Latin-1 export) are read as Latin-1, where any byte is
+                # a character; the chosen mapping's encoding then reads the rows.
+                keys = set(_csv_columns(con, path, {**options, "encoding": "latin-1"}))
         elif file_format == "parquet":
             keys = {
                 d[0]
