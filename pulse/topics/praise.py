@@ -3,11 +3,10 @@ rest, marked in their name (pure).
 
 The ranking leaves them out of the issues (queries/marts/ranked_issues.sql, by the same
 counts and the same test), and the mark says why a large topic is not ranked. Mostly
-positive is not enough: in product reviews every topic is (Alexa's "Echo", 85% positive,
-holds 13% complaints, as many as the whole set), and leaving all of them out ranked no
-issue in a week of 199 complaints. A topic is praise only when its complaints are also
-significantly fewer than the window's rate (docs/TUNING.md). A name's words stay from
-week to week (pulse.topics.labels); the mark follows the window's tone.
+positive alone is not enough: in product reviews every topic is, and its complaints
+still have to rank. So a topic is praise only when its complaints are also significantly
+fewer than the window's rate (measured in docs/TUNING.md, "Praise"). A name's words stay
+from week to week (pulse.topics.labels); the mark follows the window's tone.
 """
 
 from __future__ import annotations
@@ -15,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 #: Praise draws significantly fewer complaints than the window: the chance of this few
-#: at the window's rate (exact binomial lower tail) is under this.
+#: at the window's rate (exact binomial lower tail) is under this. The ranking's SQL
+#: holds the same figure (`alpha_praise`).
 PRAISE_ALPHA = 0.01
 
 
@@ -42,7 +42,7 @@ PRAISE_PREFIX = "Praise: "
 
 
 def praise_label(label: str, praise: bool) -> str:
-    """Praise is marked in its name: the ranking leaves mostly positive topics out.
+    """Praise is marked in its name: the ranking leaves praise (`is_praise`) out.
 
     A published label keeps its words from week to week, but the mark follows the
     window's tone: a topic that was praise and now draws complaints loses it (and the
