@@ -220,7 +220,7 @@ def final_labels(
     issues pass their sub-themes (each text's, and their labels)."""
     from pulse.config import Settings
     from pulse.sentiment import score_texts
-    from pulse.topics.labels import name_clusters
+    from pulse.topics.naming import name_clusters
 
     tones = [label for label, _ in score_texts(texts, vectors)]
     brands = Settings().brand_handles
@@ -623,7 +623,7 @@ def embed_cost(texts: list[str], work: Path) -> dict:
 def clustering_cost(pool_texts: list[str], pool: np.ndarray, sizes: list[int]) -> dict:
     """Wall time of Pulse's clustering (fit, merge, outliers, names) at each size."""
     from pulse.topics.cluster import _fit
-    from pulse.topics.labels import name_clusters
+    from pulse.topics.naming import name_clusters
 
     rng = np.random.default_rng(SEED)
     results = {}

@@ -15,10 +15,11 @@ from pulse.topics.labels import (
     choose_labels,
     keeps_label,
     label_key,
-    name_clusters,
     rank_candidates,
     restore_case,
+    sub_theme_name,
 )
+from pulse.topics.naming import name_clusters
 from pulse.topics.praise import praise_label, without_praise
 from pulse.topics.vocabulary import background_words, document_terms
 
@@ -206,6 +207,20 @@ def test_the_handles_most_texts_are_addressed_to_are_the_brands_words():
     assert not {w for w in words if w.startswith("user")}  # each private handle is rare
 
 
+def test_the_tag_most_texts_were_collected_by_is_the_searchs_word_not_a_subject():
+    from pulse.topics.vocabulary import handle_words
+
+    # Apple's tweets were gathered by "#AAPL OR @Apple": the ticker names no topic.
+    texts = [f"#AAPL: analyst {i} raises the price target" for i in range(30)]
+    texts += [f"@Apple my charger frayed again #fail{i}" for i in range(60)]
+    texts += ["#PanicBuying at the store"] * 10 + ["#diein downtown"] * 4
+    words = handle_words(texts)
+    assert {"aapl", "apple"} <= words
+    # a rare tag is a subject; a camel-case one is left to its words ("panic buying")
+    assert not {"diein", "panicbuying", "panic", "buying"} & words
+    assert not {w for w in words if w.startswith("fail")}
+
+
 def test_a_phrase_reaches_the_texts_that_say_it_in_any_form():
     from pulse.topics.vocabulary import family_counts
 
@@ -310,3 +325,42 @@ def test_praise_is_mostly_positive_with_fewer_complaints_than_the_window():
     assert not is_praise(["positive"] * 7 + ["negative"] * 3, 0.6)  # too few to tell
     assert not is_praise(["negative"] * 60 + ["positive"] * 40, 0.9)
     assert window_negative_share(["negative", "positive", None, "negative"]) == 0.5
+
+
+def test_an_issue_no_phrase_names_takes_the_name_of_its_largest_named_sub_theme():
+    # Alexa reviews, 2018-W31: "Works great!" replies beside "Stopped working after a month".
+    assert sub_theme_name({"Short replies (4)": 81, "Stopped working": 68}) == "Stopped working"
+    assert sub_theme_name({"Praise: easy setup": 40, "Other feedback": 60}) == "Easy setup"
+    # ... only when that sub-theme holds a quarter of the issue (Threads: 16% does not)
+    assert sub_theme_name({"Short replies": 2637, "Praise: add translation": 495}) is None
+    assert sub_theme_name({"Short replies": 10, "Other feedback (2)": 5}) is None
+    short = ["works great", "works fine", "love it", "ok so far"] * 5
+    nameless = _found(["lantern", "meadow"], [0.05, 0.04])
+    assert choose_labels({1: nameless}, [1], {1: short}) == {1: "Short replies"}
+    named = {1: "Stopped working"}
+    assert choose_labels({1: nameless}, [1], {1: short}, theme_names=named) == named
+    # a name another topic holds stays its own
+    taken = {7: "Stopped working"}
+    assert choose_labels({1: nameless}, [1], {1: short}, taken, theme_names=named) != named
+    # a phrase of the issue's own still names it first
+    playlist = _found(["playlist", "meadow"], [0.4, 0.04])
+    assert choose_labels({1: playlist}, [1], {1: short}, theme_names=named) == {1: "Playlist"}
+
+
+def test_a_nameless_issue_is_named_by_its_sub_themes_in_one_fit():
+    replies = ["Love it!", "Perfect!", "Great buy", "Super happy", "Five stars", "Very nice"]
+    broken = [f"It stopped working after {n} weeks" for n in ("two", "three", "four", "six")]
+    broken = broken * 3 + [
+        "The cord is far too short for my kitchen counter",
+        "Setup asked me for a password I never had",
+        "My daughter could not pair it with her phone",
+    ]
+    texts = replies * 6 + broken + THEMES[1] * 10
+    themes = [0] * 36 + [1] * 15 + [2] * 30
+    issues = [0] * 51 + [1] * 30
+    theme_labels = names(texts, themes)
+    assert theme_labels[0] == "Short replies" and "working" in theme_labels[1], theme_labels
+    # Alone, the issue is short replies: "stopped working" is in 12 of its 51 texts.
+    assert names(texts, issues)[0] == "Short replies"
+    labels = names(texts, issues, sub_themes=(themes, theme_labels))
+    assert labels[0] == theme_labels[1], (labels, theme_labels)

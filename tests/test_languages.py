@@ -10,13 +10,14 @@ from __future__ import annotations
 import pytest
 
 from pulse.embed import USE_M3, encode
-from pulse.topics.labels import name_clusters, rank_candidates, restore_case
+from pulse.topics.labels import rank_candidates, restore_case
 from pulse.topics.languages import (
     language_name,
     language_stop_words,
     naming_languages,
     naming_of,
 )
+from pulse.topics.naming import name_clusters
 from pulse.topics.vocabulary import background_words, document_terms
 
 GERMAN_BILLING = [

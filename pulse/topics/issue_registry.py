@@ -17,7 +17,13 @@ import numpy as np
 from pulse.db import run_query
 from pulse.topics.centroids import centred_unit_centroids
 from pulse.topics.issues import group_themes, match_issues
-from pulse.topics.labels import choose_labels, keeps_label, rank_candidates
+from pulse.topics.labels import (
+    choose_labels,
+    is_fallback,
+    keeps_label,
+    rank_candidates,
+    sub_theme_name,
+)
 from pulse.topics.languages import naming_of, naming_texts
 from pulse.topics.praise import is_praise, praise_label, window_negative_share
 from pulse.topics.registry import next_topic_id, topic_labels
@@ -79,10 +85,14 @@ def assign_issues(
     known = topic_labels(con, "issue", with_merged=True)
     keywords = {g: candidates[g].keywords() if g in candidates else [] for g in groups}
     texts_of = naming_texts(texts, naming, groups)
+    theme_labels = {t: row[1] for t, row in topic_labels(con, "theme").items()}
+    theme_names = _theme_names(group_of_theme, volume, theme_labels)
     keep = {
         g: known[inherited[g]][0]
         for g in groups
         if g in inherited
+        # a nameless issue takes the name one of its sub-themes has come to hold
+        and not (g in theme_names and is_fallback(known[inherited[g]][0]))
         and keeps_label(
             known[inherited[g]][2],
             keywords[g],
@@ -96,7 +106,6 @@ def assign_issues(
     taken = {t: row[1] for t, row in known.items() if t not in {inherited.get(g) for g in renamed}}
     taken.update({-1 - g: label for g, label in keep.items()})
     # No issue takes a sub-theme's name, but one of its own sub-themes'.
-    theme_labels = {t: row[1] for t, row in topic_labels(con, "theme").items()}
     own = {
         g: [
             theme_labels[t]
@@ -113,6 +122,7 @@ def assign_issues(
         taken,
         own,
         theme_labels,
+        theme_names,
     )
     issue_of_group: dict[int, int] = {}
     # the window's rate of complaints, over the texts in an issue (as the ranking counts)
@@ -146,3 +156,15 @@ def assign_issues(
     for theme, issue in sorted(issue_of_theme.items()):
         run_query(con, "topics_set_parent", {"parent_id": issue, "topic_id": theme})
     return issue_of_theme
+
+
+def _theme_names(
+    group_of_theme: dict[int, int], volume: dict[int, int], theme_labels: dict[int, str]
+) -> dict[int, str]:
+    """The name each group would take from its sub-themes if no phrase names it."""
+    sizes: dict[int, dict[str, int]] = {}
+    for theme, group in group_of_theme.items():
+        if theme in theme_labels:
+            named = sizes.setdefault(group, {})
+            named[theme_labels[theme]] = named.get(theme_labels[theme], 0) + volume[theme]
+    return {g: name for g, n in sizes.items() if (name := sub_theme_name(n))}

@@ -29,10 +29,8 @@ from pulse.topics.languages import (
     capitalises_nouns,
     join_word,
     join_words,
-    naming_of,
-    naming_texts,
 )
-from pulse.topics.praise import is_praise, praise_label, window_negative_share, without_praise
+from pulse.topics.praise import without_praise
 from pulse.topics.spelling import restore_case
 from pulse.topics.vocabulary import family_counts, stop_words, topic_term_counts
 from pulse.topics.vocabulary import stem as _stem
@@ -211,8 +209,34 @@ def _still_said(label: str, found: Candidates) -> bool:
 
 def _no_name(label: str, found: Candidates, texts: Sequence[str]) -> bool:
     """Whether a topic named for what its texts are ("Short replies (2)") would be again."""
-    base = re.sub(r" \(\d+\)$", "", without_praise(label))
-    return base in _FALLBACKS and _label(found, set(), list(texts)) == base
+    return is_fallback(label) and _label(found, set(), list(texts)) == _base(label)
+
+
+def _base(label: str) -> str:
+    return re.sub(r" \(\d+\)$", "", without_praise(label))
+
+
+def is_fallback(label: str) -> bool:
+    """Whether a label says what a topic's texts are, not what they say ("Short replies (4)")."""
+    return _base(label) in _FALLBACKS
+
+
+def sub_theme_name(sizes: dict[str, int]) -> str | None:
+    """The name an issue no phrase of its own names takes from its sub-themes (`sizes`:
+    each sub-theme's label and texts in the issue).
+
+    It is the largest sub-theme that has a name, when that one holds SHORT_REPLY_COVERAGE
+    of the issue's texts: the share a phrase needs to name a topic of short texts, which
+    is what most such issues hold ("Works great!" beside "Stopped working after a month").
+    """
+    total = sum(sizes.values())
+    named = sorted(
+        ((n, without_praise(label)) for label, n in sizes.items() if not is_fallback(label)),
+        key=lambda item: (-item[0], item[1]),
+    )
+    if not named or not total or named[0][0] < SHORT_REPLY_COVERAGE * total:
+        return None
+    return named[0][1]
 
 
 def choose_labels(
@@ -222,13 +246,15 @@ def choose_labels(
     taken: dict[int, str] | None = None,
     allowed: dict[int, Sequence[str]] | None = None,
     other_level: dict[int, str] | None = None,
+    theme_names: dict[int, str] | None = None,
 ) -> dict[int, str]:
     """A unique label for each topic of `order` (named in that order), avoiding `taken`.
 
     `taken` maps the topics whose labels stay (published, or CX ops' own) to them; no
     new label may read the same as one of them or as another new one. `other_level`
     holds the other level's labels, which are avoided too, except the ones `allowed` for
-    that topic (an issue may share its name with one of its own sub-themes).
+    that topic (an issue may share its name with one of its own sub-themes). An issue
+    no phrase names takes its `theme_names` entry (`sub_theme_name`) when it has one.
     """
     used = {label_key(label) for label in (taken or {}).values()}
     beside = {label_key(label) for label in (other_level or {}).values()}
@@ -237,6 +263,9 @@ def choose_labels(
         found = candidates.get(topic) or Candidates()
         own = {label_key(label) for label in (allowed or {}).get(topic, ())}
         label = _label(found, used | (beside - own), texts_of.get(topic, []))
+        name = (theme_names or {}).get(topic)
+        if name and is_fallback(label) and label_key(name) not in used:
+            label = name
         used.add(label_key(label))
         labels[topic] = label
     return labels
@@ -322,49 +351,3 @@ def _unique(label: str, used: set[frozenset[str]]) -> str:
         candidate = f"{label} ({number})"
         number += 1
     return candidate
-
-
-def name_clusters(
-    texts: Sequence[str],
-    clusters: Sequence[int],
-    vectors: np.ndarray,
-    brand_handles: Sequence[str] = (),
-    sentiments: Sequence[str | None] | None = None,
-    languages: Sequence[str | None] | None = None,
-    sub_themes: tuple[Sequence[int], dict[int, str]] | None = None,
-) -> dict[int, str]:
-    """Labels for one fit's clusters, named as a new registry's first run names them.
-
-    The path `cluster_window` takes (terms, background words, candidates in each topic's
-    language, unique labels by size, praise marked), without a registry: for benches
-    and tests. Issues pass their sub-themes (`sub_themes`: each text's, and their labels):
-    an issue takes no sub-theme's label but one of its own.
-    """
-    from pulse.topics.vocabulary import background_words, document_terms
-
-    terms = document_terms(texts, brand_handles)
-    if terms is None:
-        return {c: FALLBACK_LABEL for c in set(clusters) if c >= 0}
-    background = background_words(terms[0], terms[1], clusters)
-    naming, named_in = naming_of(clusters, languages)
-    found = rank_candidates(terms[0], terms[1], naming, vectors, background, named_in)
-    members: dict[int, list[int]] = {}
-    for doc, cluster in enumerate(clusters):
-        if cluster >= 0:
-            members.setdefault(cluster, []).append(doc)
-    order = sorted(members, key=lambda c: (-len(members[c]), c))
-    below, below_labels = sub_themes or ((), {})
-    own: dict[int, set[str]] = {}
-    for cluster, theme in zip(clusters, below, strict=False):
-        if cluster >= 0 and theme in below_labels:
-            own.setdefault(cluster, set()).add(below_labels[theme])
-    texts_of = naming_texts(texts, naming, order)
-    allowed = {c: sorted(names) for c, names in own.items()}
-    labels = choose_labels(found, order, texts_of, None, allowed, below_labels)
-    if sentiments is None:
-        return labels
-    share = window_negative_share([sentiments[i] for docs in members.values() for i in docs])
-    return {
-        cluster: praise_label(label, is_praise([sentiments[i] for i in members[cluster]], share))
-        for cluster, label in labels.items()
-    }
