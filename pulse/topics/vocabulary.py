@@ -222,13 +222,19 @@ def background_words(per_text: csr_matrix, terms: np.ndarray, topics: Sequence[i
 
 
 def handle_words(texts: Iterable[str | None]) -> set[str]:
-    """The words of the @handles at least BRAND_HANDLE_SHARE of the texts mention.
+    """The words of the @handles and #tags at least BRAND_HANDLE_SHARE of the texts carry.
 
+    Such a handle is the one the texts are addressed to, and such a tag the one they were
+    collected by (Apple's "#AAPL OR @Apple" tweets; corona's "#coronavirus"): the brand's,
+    or the search's, not a subject. A tag written as one word stands for itself; one in
+    camel case ("#CoronavirusPandemic") is left to its words, which may be a subject.
     Read off the original texts (redaction masks handles it was not told are the brand's);
-    only the handles' own words come out, never a text. One pass, so the texts may stream.
+    only the handles' and tags' own words come out, never a text. One pass, so the texts
+    may stream.
     """
     counts: dict[str, int] = {}
     first_spelling: dict[str, str] = {}  # a handle's words are split on its first spelling
+    tags: dict[str, int] = {}
     total = 0
     for text in texts:
         total += 1
@@ -237,6 +243,8 @@ def handle_words(texts: Iterable[str | None]) -> set[str]:
             first_spelling.setdefault(spelling.lower(), spelling)
         for handle in {h.lower() for h in found}:
             counts[handle] = counts.get(handle, 0) + 1
+        for tag in {t.lower() for t in _HASHTAG.findall(text or "") if not _CAMEL.search(t)}:
+            tags[tag] = tags.get(tag, 0) + 1
     words: set[str] = set()
     for handle, count in counts.items():
         if count < BRAND_HANDLE_SHARE * total:
@@ -245,4 +253,7 @@ def handle_words(texts: Iterable[str | None]) -> set[str]:
         words.add(handle)
         parts = _CAMEL.sub(" ", original).replace("_", " ").lower().split()
         words.update(p for p in parts if len(p) >= 3)
+    for tag, count in tags.items():
+        if count >= BRAND_HANDLE_SHARE * total:
+            words.update(re.findall(_TOKEN_PATTERN, tag))
     return words
