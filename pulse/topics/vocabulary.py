@@ -39,13 +39,14 @@ _CUT = re.compile(r"@\w+|\bhttps?://\S+|\bwww\.\S+|\[[a-z_ ]+\]")
 _HASHTAG = re.compile(r"#(\w+)")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 # General English function words, interjections and contractions that scikit-learn's list
-# lacks (it has "does" but not "did"): they never name a topic, whatever the data.
+# lacks (it has "does" but not "did"), and the marks of a tweet ("RT", "via", "&amp;"):
+# they never name a topic, whatever the data.
 _MORE_STOP_WORDS = frozenset(
     """
     did didn doesn don isn wasn weren won wouldn couldn shouldn haven hasn hadn aren ain
     cant dont wont im ive ill id youre theyre thats whats theres lets doing done
     yes yeah yep yup nope ok okay oh hey hi hello hiya lol pls plz thanks thank thx ty
-    please just really got gets getting amp via
+    please just really got gets getting amp via rt
     ll ve re st nd rd th em
     """.split()
 )
