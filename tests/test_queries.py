@@ -433,6 +433,16 @@ def metrics_con(tmp_path):
     con.close()
 
 
+def test_no_topic_grew_in_the_datas_first_week_and_a_new_one_did_later(metrics_con):
+    first = fetch_dicts(metrics_con, "ranked_issues", ranked_params("2026-W02", "2026-W01"))
+    assert first and all(r["baseline_week_count"] == 0 for r in first)
+    assert all(r["growth_z"] is None and r["growth_component"] == 0 for r in first)
+    # W07's new topic had weeks of data before it: it grew from nothing
+    new = {r["topic_id"]: r for r in fetch_dicts(metrics_con, "ranked_issues", ranked_params())}[4]
+    assert new["growth_z"] == pytest.approx(2 * math.sqrt(5))
+    assert new["growth_component"] == pytest.approx(1.0)
+
+
 def test_a_mostly_positive_topic_with_complaints_at_the_windows_rate_is_still_an_issue(
     metrics_con,
 ):

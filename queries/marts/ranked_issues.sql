@@ -384,8 +384,11 @@ with_growth as (
     select
         f.*,
         -- variance-stabilised Poisson difference, about N(0, 1) when nothing changed; unlike
-        -- the test it also gives a topic with no baseline (a new one) credit for growth
-        2 * (sqrt(f.volume) - sqrt(coalesce(f.baseline_volume, 0))) as growth_z,
+        -- the test it also gives a topic with no baseline (a new one) credit for growth.
+        -- In the data's first week nothing came before, so no topic grew: null, no credit
+        case when f.baseline_week_count > 0
+            then 2 * (sqrt(f.volume) - sqrt(coalesce(f.baseline_volume, 0)))
+        end as growth_z,
         max(f.volume) over (partition by f.week) as week_max_volume,
         max(f.reach_sum) over (partition by f.week) as week_max_reach
     from flagged as f
@@ -398,7 +401,7 @@ components as (
         -- 0 when no issue has texts this week (an improving issue can still be listed)
         coalesce(ln(1 + volume) / nullif(ln(1 + week_max_volume), 0), 0) as volume_component,
         coalesce(negative_share, 0) as negativity_component,
-        least(greatest(growth_z / 4.0, 0), 1) as growth_component,
+        least(greatest(coalesce(growth_z, 0) / 4.0, 0), 1) as growth_component,
         (
             coalesce((5 - csat_mean) / 4.0, 0.5)
             + coalesce(escalated_share, 0)
