@@ -25,7 +25,15 @@ from pulse.config import TEMPLATES_DIR
 from pulse.errors import PulseError
 from pulse.report import charts
 from pulse.report.formatting import format_delta, format_num, format_pct, kpi_change_shown
-from pulse.report.model import EnteredTop, KpiAbsent, LeftTop, Quote, RankMover, SinceLastWeek
+from pulse.report.model import (
+    DataWeeks,
+    EnteredTop,
+    KpiAbsent,
+    LeftTop,
+    Quote,
+    RankMover,
+    SinceLastWeek,
+)
 from pulse.report.outputs import CSV_COLUMNS, write_ranked_csv
 from pulse.report.render import (
     RefusedURL,
@@ -35,6 +43,7 @@ from pulse.report.render import (
     render_report,
 )
 from pulse.report.view import build_view
+from pulse.weeks import IsoWeek
 from tests.output_readers import pdf_text
 from tests.report_context import empty_context, sample_context, spike_context, update
 
@@ -464,9 +473,32 @@ def test_no_earlier_week_is_said_only_when_the_data_has_none(tmp_path: Path) -> 
                history=[0] * 11 + [issue.volume])
     for kpi in first.kpis:
         update(kpi, prev=None, delta=None)
+    first.data_weeks = DataWeeks(oldest=first.week, newest=first.week)
     text = _squash(_pdf_text(PdfReader(render_report(first, tmp_path / "b")["pdf"])))
     assert _squash("texts this week (no earlier week)") in text
     assert _squash("no earlier week to compare with") in text
+    # its charts draw the one week there is, and say so
+    assert _squash("This week only: the data begins here.") in text
+    assert _squash("Last 12 weeks") not in text
+
+
+def test_weeks_before_the_data_began_are_no_bars_and_no_line() -> None:
+    context = sample_context(3)
+    for issue in context.issues:
+        update(issue, history=[0] * 11 + [issue.volume])
+    context.data_weeks = DataWeeks(oldest="2026-W01", newest=context.week)
+    before = build_view(context, detail_issues=3)["issues"][0]
+    assert "12 weeks with data" in before["sparkline"]
+    context.data_weeks = DataWeeks(oldest=context.week, newest=context.week)
+    first = build_view(context, detail_issues=3)["issues"][0]
+    assert "1 week with data" in first["sparkline"]
+    assert "over 12 weeks" in before["trend_chart"]
+    assert "over 1 week\"" in first["trend_chart"]
+    assert (first["chart_weeks"], before["chart_weeks"]) == (1, 12)
+    # three weeks of data: three weeks drawn
+    three = str(IsoWeek.parse(context.week).shift(-2))
+    context.data_weeks = DataWeeks(oldest=three, newest=context.week)
+    assert "3 weeks with data" in build_view(context, detail_issues=3)["issues"][0]["sparkline"]
 
 
 def test_a_rank_outside_last_weeks_top_list_is_never_named(sample_report: dict) -> None:

@@ -228,7 +228,7 @@ def sparkline(
     ax.set_ylim(low - (0 if from_zero else pad), high + pad)
     ax.set_xlim(-0.3, max(last, 1) + 0.3)
     ax.axis("off")
-    return _svg(fig, "sparkline", f"12-week trend, {len(known)} weeks with data", chart_id)
+    return _svg(fig, "sparkline", f"12-week trend, {_weeks(len(known))} with data", chart_id)
 
 
 def issue_trend(
@@ -282,5 +282,12 @@ def issue_trend(
     for side in ("top", "left"):
         share_ax.spines[side].set_visible(False)
     return _svg(
-        fig, "trend-chart", "Weekly volume (bars) and share negative (dashed line)", chart_id
+        fig,
+        "trend-chart",
+        f"Weekly volume (bars) and share negative (dashed line) over {_weeks(len(vols))}",
+        chart_id,
     )
+
+
+def _weeks(count: int) -> str:
+    return f"{count} week" if count == 1 else f"{count} weeks"

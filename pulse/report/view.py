@@ -15,7 +15,7 @@ from pulse.report.charts import issue_trend, sparkline
 from pulse.report.formatting import date_range, format_timestamp, kpi_change_is_zero, number
 from pulse.report.formatting import week_labels as chart_week_labels
 from pulse.report.languages import language_line
-from pulse.report.model import ChangeSplit, Issue, KpiTile, Report, SubTheme
+from pulse.report.model import ChangeSplit, DataWeeks, Issue, KpiTile, Report, SubTheme
 from pulse.report.wording import (
     COMPONENT_LABELS,
     COMPONENT_ORDER,
@@ -156,7 +156,7 @@ def _split_view(split: ChangeSplit | None, noun: str) -> dict[str, Any] | None:
     }
 
 
-def _sub_theme_rows(themes: list[SubTheme], index: int) -> list[dict[str, Any]]:
+def _sub_theme_rows(themes: list[SubTheme], index: int, keep: int) -> list[dict[str, Any]]:
     """An issue's sub-themes for its page, only when it has more than one."""
     if len(themes) < 2:
         return []
@@ -166,7 +166,7 @@ def _sub_theme_rows(themes: list[SubTheme], index: int) -> list[dict[str, Any]]:
             "volume": theme.volume,
             "volume_delta": theme.volume_delta,
             "sparkline": sparkline(
-                list(theme.history), from_zero=True, width_in=1.1,
+                list(theme.history)[-keep:], from_zero=True, width_in=1.1,
                 height_in=0.22, chart_id=f"sub-{index}-{position}",
             ),
         }
@@ -193,10 +193,28 @@ def _fields(record: Any) -> dict[str, Any]:
     return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
+def _weeks_before_data(week: IsoWeek, length: int, data: DataWeeks | None) -> int:
+    """How many of a chart's `length` weeks up to `week` come before the data's first week.
+
+    The charts leave them out: a week before the data began is not a week with no texts,
+    and a bar of 0 beside "no earlier week" would say it was.
+    """
+    try:
+        oldest = IsoWeek.parse(data.oldest) if data else None
+    except ValueError:
+        oldest = None
+    if oldest is None:
+        return 0
+    gap = (oldest.monday - week.shift(1 - length).monday).days // 7
+    return max(0, min(gap, length - 1))
+
+
 def _issue_view(
     issue: Issue, index: int, labels: list[str], detailed: bool, top: int,
     has_earlier_week: bool, detail_top: int = DEFAULT_DETAIL_ISSUES,
 ) -> dict[str, Any]:
+    """`labels` are the chart's weeks, oldest first: the histories' last weeks are drawn."""
+    keep = len(labels)
     contributions = _contributions(issue)
     view = {
         **_fields(issue),
@@ -204,7 +222,7 @@ def _issue_view(
         "change_text": change_text(issue, has_earlier_week),
         "contributions": contributions,
         "sparkline": sparkline(
-            list(issue.history), from_zero=True, width_in=1.1, height_in=0.3,
+            list(issue.history)[-keep:], from_zero=True, width_in=1.1, height_in=0.3,
             chart_id=f"spark-{index}",
         ),
         "quotes": [
@@ -221,14 +239,15 @@ def _issue_view(
         "detailed": detailed,
     }
     if detailed:
-        history = list(issue.history)
+        history = list(issue.history)[-keep:]
+        view["chart_weeks"] = len(history)
         view["trend_chart"] = issue_trend(
-            history, list(issue.negative_history), labels[-len(history):],
+            history, list(issue.negative_history)[-keep:], labels[-len(history):],
             chart_id=f"trend-{index}",
         )
         view["channel_rows"] = _mix_rows(issue.channel_mix)
         view["tier_rows"] = _mix_rows(issue.tier_mix)
-        view["sub_theme_rows"] = _sub_theme_rows(issue.sub_themes, index)
+        view["sub_theme_rows"] = _sub_theme_rows(issue.sub_themes, index, keep)
     return view
 
 
@@ -256,6 +275,7 @@ def build_view(report: Report, detail_issues: int) -> dict[str, Any]:
     issues = report.issues
     history_len = max([12, *(len(issue.history) for issue in issues)])
     labels = chart_week_labels(week, history_len)
+    labels = labels[_weeks_before_data(week, history_len, report.data_weeks) :]
     top = top_n(report)
     has_earlier_week = report.has_earlier_week
     issue_views = [
