@@ -121,6 +121,20 @@ def test_a_label_is_spelt_as_most_customers_spell_it_never_in_one_customers_caps
     assert restore_case("id verification", ["My ID verification failed"] * 3) == "ID verification"
 
 
+def test_a_deliberate_spelling_beats_lowercase_but_emphasis_does_not():
+    # Apple tweets: 58% "iphone", 42% "iPhone"; Alexa reviews: "TV" in 63%, "tv" in 35%
+    iphone = ["my iphone charger frayed"] * 6 + ["my iPhone charger frayed"] * 4
+    assert restore_case("iphone chargers", iphone) == "iPhone chargers"
+    assert restore_case("tv stick", ["TV stick"] * 5 + ["tv stick"] * 4) == "TV stick"
+    assert restore_case("wifi", ["WiFi drops"] * 4 + ["wifi drops"] * 5) == "WiFi"
+    # a long word in capitals inside a calm text is emphasis, not a spelling
+    breaking = ["BREAKING: stores close"] * 4 + ["breaking news on stores"] * 5
+    assert restore_case("breaking news", breaking) == "Breaking news"
+    # under 40%, or said by fewer than 3 texts, lowercase stands
+    assert restore_case("tv", ["TV broke"] * 3 + ["tv broke"] * 6) == "Tv"
+    assert restore_case("tv", ["TV broke"] * 2 + ["tv broke"]) == "Tv"
+
+
 def test_labels_that_read_the_same_are_one_name():
     assert label_key("Coronavirus and COVID") == label_key("COVID and coronavirus")
     assert label_key("App crashes") == label_key("app crash")

@@ -5,6 +5,15 @@ from __future__ import annotations
 
 import re
 
+#: The share of a word's uses that most-common spelling needs to name it ...
+COMMON_SHARE = 0.6
+#: ... and that a deliberate one needs ("iPhone", "WiFi", "TV": see `_deliberate`), which
+#: many writers skip for lowercase, the spelling that decides nothing.
+DELIBERATE_SHARE = 0.4
+#: An all-capitals form this short is an acronym ("TV", "USB", "ASAP"); a longer one may
+#: be emphasis ("BREAKING", "USERS") and needs COMMON_SHARE.
+ACRONYM_LETTERS = 4
+
 
 def restore_case(
     phrase: str, texts: list[str], join: str = "and", capital_nouns: bool = False
@@ -42,13 +51,27 @@ def _common_spelling(word: str, texts: list[str], capital_nouns: bool = False) -
             forms[form] = forms.get(form, 0) + 1
     if not forms:
         return word.lower()
+    total = sum(forms.values())
     best = max(sorted(forms), key=forms.get)
     # Capitalised only by starting a sentence does not count as a spelling (but a German
     # noun's capital, counted inside sentences only, does).
     special = best != best.lower() and (capital_nouns or best != best.capitalize())
-    if special and forms[best] >= 3 and forms[best] >= 0.6 * sum(forms.values()):
+    if special and forms[best] >= 3 and forms[best] >= COMMON_SHARE * total:
         return best
+    deliberate = [form for form in sorted(forms) if _deliberate(form)]
+    if deliberate:
+        form = max(deliberate, key=forms.get)
+        if forms[form] >= 3 and forms[form] >= DELIBERATE_SHARE * total:
+            return form
     return word.lower()
+
+
+def _deliberate(form: str) -> bool:
+    """Whether a spelling is a choice no writer makes by accident: a capital inside the
+    word ("iPhone", "WiFi", "DMs"), or an acronym's capitals ("TV")."""
+    if form.isupper():
+        return len(form) <= ACRONYM_LETTERS
+    return any(c.isupper() for c in form[1:])
 
 
 def _starts_sentence(text: str, match: re.Match) -> bool:
