@@ -13,8 +13,9 @@ Two measurements, one run:
 * The real SpotifyCares weeks (twcs export, 2017-W40..W48): clustered once for 2017-W48, then
   the number of emerging (and improving) flags printed per week.
 * The real dated sets run as Mondays would run them (bench/realsets.py, shared with
-  bench/topics.py): SpotifyCares, Threads reviews (launch week 2023-W27) and the March 2020
-  corona tweets (spike in 2020-W11), one run per ISO week with the registry carried over.
+  bench/topics.py): SpotifyCares, Threads reviews (launch week 2023-W27), the March 2020
+  corona tweets (spike in 2020-W11), the Alexa reviews and the Apple tweets, one run per
+  ISO week with the registry carried over.
   Per week: EMERGING / IMPROVING flags (each with its volume against its baseline), event
   week or quiet week, the weeks of baseline the test had, share negative; per set, flags
   per quiet week against flags per event week.

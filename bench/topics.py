@@ -20,8 +20,9 @@ weeks 1..N, then 1..N+1, on the demo data (12 weeks) and on the 9 real weeks of
 topic id. A CX rename in the taxonomy file is checked after each of 10 consecutive
 demo runs.
 
-Real sets (bench/realsets.py, shared with bench/signals.py): SpotifyCares, Threads reviews
-and the March 2020 corona tweets, one Monday run per ISO week with the registry carried
+Real sets (bench/realsets.py, shared with bench/signals.py): SpotifyCares, Threads reviews,
+the March 2020 corona tweets, the Alexa reviews and the CrowdFlower Apple tweets, one
+Monday run per ISO week with the registry carried
 over; per week the ranking's repeated labels, brand/mask labels, label stability, flags,
 unassigned and negative shares, and the top 8 labels an executive reads.
 
