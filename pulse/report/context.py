@@ -7,11 +7,12 @@ summary.json can never disagree. Reads only: the marts were materialised by the 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
 
-from pulse.db import fetch_dicts
+from pulse.db import fetch_dicts, run_query
 from pulse.report.changes import week_changes
 from pulse.report.issues import PERSISTENT_WEEKS, listed_issues, since_last_week
 from pulse.report.kpi_moves import kpi_moves
@@ -31,6 +32,10 @@ from pulse.report.verdicts import action_verdicts
 from pulse.report.wording import METHOD
 from pulse.run import RunContext, data_weeks, metric_params
 
+#: The data stops inside the week when the days after its last one held this many texts
+#: the week before (at this week's rate): none of 3 expected is a 5% chance (Poisson).
+DATA_END_EXPECTED = 3
+
 
 def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> Report:
     """The report's whole content for one run of one week."""
@@ -44,7 +49,9 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> Report:
     # A week with no texts has no issues to rank (only ones that fell to nothing), and a
     # partial week's counts are lower by construction, so it calls nothing improving.
     ranked = listed_issues(con, ctx, weeks) if week_row.get("volume") else []
-    if ctx.partial_through is not None:
+    # An export that stops mid-week is a partial week too, though the week is over.
+    ends = data_ends(con, ctx) if week_row.get("volume") else None
+    if ctx.partial_through is not None or ends is not None:
         for issue in ranked:
             issue.is_improving = False
     # The ranked list stops at top_issues; an emerging or improving topic below that line
@@ -62,6 +69,7 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> Report:
         page_size=ctx.settings.page_size,
         top_issues=ctx.settings.top_issues,
         partial_days=_partial_days(ctx),
+        data_ends=f"{ends:%A} {ends.day} {ends:%B}" if ends else None,
         data_weeks=_data_weeks(con, ctx),
         # "no earlier week" may be said only when the data has no texts before this week
         has_earlier_week=any((kpi_rows.get(w) or {}).get("volume") for w in weeks[:-1]),
@@ -135,6 +143,42 @@ def _coverage(
         weeks_of_history=sum(1 for w in weeks if w in kpi_rows),
         languages=language_mix(con, week_start, week_end),
     )
+
+
+def data_ends(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> date | None:
+    """The last day with texts when the data stops before the run's week ends, else None.
+
+    It stops when the days after that one held texts the week before: at least
+    DATA_END_EXPECTED of them at this week's rate, where this week has none. A source
+    that is quiet at weekends, or a run's last week that ends on a quiet Sunday, is not
+    cut short; an export that ends on a Wednesday is (its week is 3 days of 7).
+    """
+    if ctx.partial_through is not None:
+        return None
+    previous_start, _ = ctx.bounds(ctx.week.shift(-1))
+    week_start, week_end = ctx.bounds(ctx.week)
+    counts: dict[bool, dict[int, int]] = {True: {}, False: {}}
+    rows = run_query(
+        con,
+        "week_weekdays",
+        {
+            "tz": ctx.settings.timezone,
+            "previous_start": previous_start,
+            "week_start": week_start,
+            "week_end": week_end,
+        },
+    ).fetchall()
+    for this_week, weekday, texts in rows:
+        counts[bool(this_week)][int(weekday)] = int(texts)
+    if not counts[True]:
+        return None
+    last = max(counts[True])
+    before = sum(n for day, n in counts[False].items() if day <= last)
+    after = sum(n for day, n in counts[False].items() if day > last)
+    if last == 7 or not before:
+        return None
+    expected = sum(counts[True].values()) * after / before
+    return ctx.week.monday + timedelta(days=last - 1) if expected >= DATA_END_EXPECTED else None
 
 
 def _partial_days(ctx: RunContext) -> str | None:

@@ -382,6 +382,7 @@ class Report:
     run: dict[str, Any]  # the run's record, written to run.json as it is
     generated_at: str | None = None
     partial_days: str | None = None  # "Mon–Thu" for a partial week
+    data_ends: str | None = None  # "Wednesday 10 December": the data stops inside the week
     data_weeks: DataWeeks | None = None
     kpis_absent: list[KpiAbsent] = field(default_factory=list)
     kpi_details: KpiDetails | None = None

@@ -131,6 +131,7 @@ def summary(report: Report, pages: int) -> dict[str, Any]:
         "week_start": report.week_start,
         "week_end": report.week_end,
         "partial_days": report.partial_days,
+        "data_ends": report.data_ends,
         "generated_at": report.generated_at,
         "run_id": report.run.get("run_id"),
         "pages": pages,

@@ -348,6 +348,7 @@ def build_view(report: Report, detail_issues: int) -> dict[str, Any]:
             None,
         ),
         "partial_days": report.partial_days,
+        "data_ends": report.data_ends,
         "data_weeks": report.data_weeks,
         "component_labels": [COMPONENT_LABELS[name] for name in COMPONENT_ORDER],
         "component_keys": list(COMPONENT_ORDER),
