@@ -45,17 +45,14 @@ def name_clusters(
             members.setdefault(cluster, []).append(doc)
     order = sorted(members, key=lambda c: (-len(members[c]), c))
     below, below_labels = sub_themes or ((), {})
-    own: dict[int, set[str]] = {}
-    for cluster, theme in zip(clusters, below, strict=False):
-        if cluster >= 0 and theme in below_labels:
-            own.setdefault(cluster, set()).add(below_labels[theme])
-    texts_of = naming_texts(texts, naming, order)
-    allowed = {c: sorted(names) for c, names in own.items()}
+    # each cluster's sub-theme labels and their texts: its own names, and the one it may take
     sizes: dict[int, dict[str, int]] = {}
     for cluster, theme in zip(clusters, below, strict=False):
         if cluster >= 0 and theme in below_labels:
             named = sizes.setdefault(cluster, {})
             named[below_labels[theme]] = named.get(below_labels[theme], 0) + 1
+    texts_of = naming_texts(texts, naming, order)
+    allowed = {c: sorted(named) for c, named in sizes.items()}
     theme_names = {c: name for c, n in sizes.items() if (name := sub_theme_name(n))}
     labels = choose_labels(found, order, texts_of, None, allowed, below_labels, theme_names)
     if sentiments is None:
