@@ -21,7 +21,14 @@ from pulse.topics.labels import (
 )
 from pulse.topics.naming import name_clusters
 from pulse.topics.praise import praise_label, without_praise
-from pulse.topics.vocabulary import background_words, document_terms
+from pulse.topics.vocabulary import (
+    BACKGROUND_GAIN_RATIO,
+    SETTLED_GAIN_RATIO,
+    background_gains,
+    background_words,
+    document_terms,
+    settled_background,
+)
 
 
 def names(texts: list[str], topics: list[int], **kwargs) -> dict[int, str]:
@@ -150,6 +157,26 @@ def test_a_published_label_stays_while_its_content_does_and_goes_when_it_moved()
     # a name holding a word the data now shows is a brand goes, whatever its content
     assert not keeps_label(named_for, named_for, "Spotify refund", {"spotify"})
     assert keeps_label(named_for, named_for, "Refund and renewal", {"spotify"})
+
+
+def test_a_word_near_the_background_line_names_nothing_new_but_unseats_no_label():
+    # "honestly" is in 3 of 12 texts of two topics and 9 of 12 of the other two: common
+    # in every topic, but it tells a little about which (gain ratio 0.19)
+    texts, topics = [], []
+    for topic, phrases in enumerate(THEMES):
+        for i in range(12):
+            honest = i < (3 if topic < 2 else 9)
+            texts.append(f"{phrases[i % 3]} honestly" if honest else phrases[i % 3])
+            topics.append(topic)
+    per_text, terms = document_terms(texts)
+    gains = background_gains(per_text, terms, topics)
+    assert SETTLED_GAIN_RATIO < gains["honestly"] < BACKGROUND_GAIN_RATIO
+    assert "honestly" in background_words(per_text, terms, topics)
+    settled = settled_background(gains, {"spotify"})
+    assert settled == {"spotify"}
+    named_for = ["playlist", "honestly"]
+    assert keeps_label(named_for, named_for, "Playlist honestly", settled)
+    assert not keeps_label(named_for, named_for, "Playlist honestly", {"honestly"})
 
 
 def test_a_taken_name_and_an_allowed_one():

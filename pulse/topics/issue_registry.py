@@ -53,10 +53,12 @@ def assign_issues(
     sentiments: Sequence[str | None],
     doc_weeks: Sequence[str],
     languages: Sequence[str | None] | None = None,
+    settled: set[str] | None = None,
 ) -> dict[int, int]:
     """Group the window's sub-themes into issues and write them; returns theme -> issue id.
 
-    `terms` is `document_terms` of the window (or None), `background` its background words;
+    `terms` is `document_terms` of the window (or None), `background` its background words
+    (`settled`: those that unseat a published label; default `background`);
     an issue's keywords and label are read off its texts in the language most of them
     use (`languages`, each text's; pulse.topics.languages) against the other issues' (see
     pulse.topics.labels), and a published label stays while its content does.
@@ -97,7 +99,7 @@ def assign_issues(
             known[inherited[g]][2],
             keywords[g],
             known[inherited[g]][0],
-            background,
+            background if settled is None else settled,
             candidates.get(g),
             texts_of[g],
         )

@@ -28,6 +28,10 @@ BACKGROUND_TOPIC_RATE = 0.05
 BACKGROUND_SPREAD = 0.6
 #: ... and its presence tells this little about the topic (information gain ratio).
 BACKGROUND_GAIN_RATIO = 0.2
+#: A published label goes for holding a background word only when the word is clearly
+#: background (a gain ratio under this): a word near BACKGROUND_GAIN_RATIO crosses it from
+#: one window to the next, and would rename a topic one week and free its name the next.
+SETTLED_GAIN_RATIO = 0.15
 #: An @handle in at least this share of the texts is the one they are addressed to: the
 #: brand's (its words name no topic either: "@SpotifyCares" -> spotify, cares).
 BRAND_HANDLE_SHARE = 0.05
@@ -204,22 +208,35 @@ def _entropy(p: np.ndarray) -> np.ndarray:
 
 def background_words(per_text: csr_matrix, terms: np.ndarray, topics: Sequence[int]) -> set[str]:
     """The single words common across most topics that tell no topic from another."""
+    return {
+        w for w, g in background_gains(per_text, terms, topics).items() if g < BACKGROUND_GAIN_RATIO
+    }
+
+
+def settled_background(gains: dict[str, float], handles: set[str]) -> set[str]:
+    """The background words that unseat a published label: the clear ones and the handles."""
+    return {w for w, g in gains.items() if g < SETTLED_GAIN_RATIO} | handles
+
+
+def background_gains(
+    per_text: csr_matrix, terms: np.ndarray, topics: Sequence[int]
+) -> dict[str, float]:
+    """The gain ratio of each single word common in most topics (the background test's
+    second half: under BACKGROUND_GAIN_RATIO, the word is background)."""
     ids, sizes, counts = topic_term_counts(per_text, topics)
     if len(ids) < 2:  # one topic: no word can tell it from another
-        return set()
+        return {}
     single = np.flatnonzero(np.char.find(terms.astype(str), " ") < 0)
     single_rates = counts[:, single].toarray() / sizes[:, None]
     spread = (single_rates >= BACKGROUND_TOPIC_RATE).mean(axis=0)
     keep = spread >= BACKGROUND_SPREAD
     candidates, rates = single[keep], single_rates[:, keep]
     if not len(candidates):
-        return set()
+        return {}
     weights = sizes / sizes.sum()
     overall = weights @ rates
     gain = (_entropy(overall) - weights @ _entropy(rates)) / _entropy(overall)
-    return {
-        str(terms[j]) for j, g in zip(candidates, gain, strict=True) if g < BACKGROUND_GAIN_RATIO
-    }
+    return {str(terms[j]): float(g) for j, g in zip(candidates, gain, strict=True)}
 
 
 def handle_words(texts: Iterable[str | None]) -> set[str]:

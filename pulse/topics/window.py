@@ -43,7 +43,13 @@ from pulse.topics.registry import (
 )
 from pulse.topics.seeds import SEED_CLUSTER_BASE, assign_seeds, seed_centroid
 from pulse.topics.taxonomy import read_taxonomy
-from pulse.topics.vocabulary import background_words, handle_words, start_document_terms
+from pulse.topics.vocabulary import (
+    BACKGROUND_GAIN_RATIO,
+    background_gains,
+    handle_words,
+    settled_background,
+    start_document_terms,
+)
 from pulse.weeks import IsoWeek
 
 # The steps `cluster_window` tells its `on_phase` about, in order: fit the window's texts
@@ -121,9 +127,12 @@ def cluster_window(
             store_merge_threshold(con, merge_threshold)
     phase("name")
     terms = terms_of_window() if any(c >= 0 for c in clusters) else None
-    background = background_words(terms[0], terms[1], clusters) if terms else set()
+    gains = background_gains(terms[0], terms[1], clusters) if terms else {}
     # the handles most texts are addressed to are the brand's (their words, too)
-    background |= handle_words(_streamed(originals))
+    handles = handle_words(_streamed(originals))
+    background = {w for w, g in gains.items() if g < BACKGROUND_GAIN_RATIO} | handles
+    # a published label goes only for a word clearly background (a margin: see vocabulary)
+    settled = settled_background(gains, handles)
     originals = None
     naming, named_in = naming_of(clusters, languages)
     candidates = (
@@ -156,7 +165,7 @@ def cluster_window(
         # larger first; past 500 texts the fit's numbering (by size) breaks the tie
         sizes={c: min(len(members[c]), 500) for c in fitted},
         praise_of={c: is_praise([sentiments[i] for i in members[c]], share) for c in fitted},
-        background=background,
+        background=settled,
     )
     topic_of_cluster.update(matched)
     for cluster, topic_id in topic_of_cluster.items():
@@ -179,6 +188,7 @@ def cluster_window(
         sentiments,
         doc_weeks,
         languages,
+        settled,
     )
     write_run_parents(con, run_id, issue_of_theme)
     mark_dormant(con, week, keep=set(seed_topics.values()))
