@@ -123,6 +123,21 @@ def label_stability(
     return sum(before[t] == after[t] for t in both) / len(both)
 
 
+def label_pairs(
+    before: dict[int, str], after: dict[int, str], named_only: bool = False
+) -> tuple[int, int]:
+    """How many topic ids ranked in both weeks kept their label, of how many.
+
+    `named_only` counts only ids whose earlier label was a name: a placeholder ("Other
+    feedback (2)", "Short replies") says the topic has none yet, and taking its first name
+    is not a rename.
+    """
+    from pulse.topics.labels import is_fallback
+
+    both = [t for t in set(before) & set(after) if not (named_only and is_fallback(before[t]))]
+    return sum(before[t] == after[t] for t in both), len(both)
+
+
 # --- the sets -------------------------------------------------------------------------------
 
 
@@ -545,6 +560,8 @@ def week_rows(con, realset: RealSet) -> list[dict]:
         labels = [r["label"] for r in ranked]
         published = {r["topic_id"]: r["label"] for r in ranked}
         stability = label_stability(before, published) if before is not None else None
+        pairs = label_pairs(before or {}, published)
+        named_pairs = label_pairs(before or {}, published, named_only=True)
         stability_same = (
             label_stability(before, published, reads_same=True) if before is not None else None
         )
@@ -595,6 +612,8 @@ def week_rows(con, realset: RealSet) -> list[dict]:
                 "label_stability_reads_same": None
                 if stability_same is None
                 else round(stability_same, 4),
+                "label_pairs": list(pairs),
+                "named_label_pairs": list(named_pairs),
                 "relabelled": relabelled,
                 "sub_themes": len(themes),
                 "sub_theme_stability": None
@@ -660,6 +679,12 @@ def summarise(realset: RealSet, rows: list[dict]) -> dict:
         for r in rows
         if r["sub_theme_stability_reads_same"] is not None
     ]
+
+    def pooled(key: str) -> float | None:
+        kept, pairs = (sum(r[key][i] for r in rows) for i in (0, 1))
+        return round(kept / pairs, 4) if pairs else None
+
+    named = [k / n for k, n in (r["named_label_pairs"] for r in rows) if n]
     return {
         "set": realset.name,
         "weeks": len(rows),
@@ -675,6 +700,10 @@ def summarise(realset: RealSet, rows: list[dict]) -> dict:
         if stabilities
         else None,
         "mean_label_stability_reads_same": round(sum(same) / len(same), 4) if same else None,
+        # every pair of consecutive weeks' rankings at once, so a week of 5 topics weighs less
+        "pooled_label_stability": pooled("label_pairs"),
+        "pooled_named_label_stability": pooled("named_label_pairs"),
+        "min_named_label_stability": round(min(named), 4) if named else None,
         "mean_sub_theme_stability": round(sum(sub) / len(sub), 4) if sub else None,
         "min_sub_theme_stability": min(sub) if sub else None,
         "mean_sub_theme_stability_reads_same": round(sum(sub_same) / len(sub_same), 4)
@@ -789,12 +818,15 @@ def print_summary(results: dict[str, dict]) -> None:
     log(
         "\nreal sets, one row each (dup = rows repeating a label; ~ = reading the same; "
         "stable = labels kept by the ids ranked in consecutive weeks, worst = its lowest week; "
+        "pooled = over all the week pairs at once; named = pooled over the ids whose earlier "
+        "label was a name, not a placeholder, and its worst week; "
         "sub = the same for the ranked issues' sub-themes, mean / worst; "
         "other brand = labels naming a brand the texts discuss as a subject; flags per week)"
     )
     log(
         f"  {'set':<13} {'weeks':>5} {'texts':>7} {'max dup':>7} {'max dup~':>8} "
         f"{'brand/mask':>10} {'other brand':>11} {'stable':>6} {'worst':>5} {'stable~':>7} "
+        f"{'pooled':>6} {'named':>5} {'worst':>5} "
         f"{'sub stable':>10} {'sub stable~':>11} "
         f"{'emerg quiet':>11} {'emerg event':>11} {'impr quiet':>10} {'seconds':>7}"
     )
@@ -819,6 +851,8 @@ def print_summary(results: dict[str, dict]) -> None:
             f"{s['other_brand_labels']:>11} "
             f"{_pct(s['mean_label_stability']):>6} {_pct(s['min_label_stability']):>5} "
             f"{_pct(s['mean_label_stability_reads_same']):>7} "
+            f"{_pct(s['pooled_label_stability']):>6} {_pct(s['pooled_named_label_stability']):>5} "
+            f"{_pct(s['min_named_label_stability']):>5} "
             f"{sub:>10} {sub_same:>11} "
             f"{rate(s['emerging_per_quiet_week']):>11} "
             f"{rate(s['emerging_per_event_week']):>11} {rate(s['improving_per_quiet_week']):>10} "
