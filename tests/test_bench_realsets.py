@@ -75,6 +75,13 @@ def test_label_stability_counts_only_ids_ranked_both_weeks():
     assert realsets.label_stability({1: "a"}, {2: "b"}) is None
 
 
+def test_a_placeholder_taking_its_first_name_is_no_rename_of_a_named_label():
+    before = {1: "Toilet paper", 2: "Other feedback (2)", 3: "Short replies", 4: "Prices"}
+    after = {1: "Toilet paper", 2: "Like", 3: "Short replies", 4: "Price rises"}
+    assert realsets.label_pairs(before, after) == (2, 4)
+    assert realsets.label_pairs(before, after, named_only=True) == (1, 2)
+
+
 def load_as_a_new_user(name: str, tmp_path: Path, query: str) -> tuple:
     """Ingest a real set's file as it is through the bench's mapping; the report and one
     row of `query` over what loaded."""

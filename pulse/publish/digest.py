@@ -58,10 +58,12 @@ def _tile(kpi: Mapping[str, Any]) -> KpiTile:
     return KpiTile(**{f.name: kpi.get(f.name) for f in fields(KpiTile) if f.name in kpi})
 
 
-def _kpi_line(kpi: Mapping[str, Any], has_earlier_week: bool) -> dict[str, str]:
+def _kpi_line(
+    kpi: Mapping[str, Any], has_earlier_week: bool, whole_week: bool = True
+) -> dict[str, str]:
     """One measure as page one words it: '+22% vs last week', 'worse'."""
     tile = _tile(kpi)
-    direction = kpi_direction(tile)
+    direction = kpi_direction(tile, whole_week)
     if direction["arrow"]:
         change = f"{kpi_change_shown(tile)} vs last week"
     else:
@@ -123,8 +125,9 @@ def digest_view(
     summary = summary or {}
     iso_week = IsoWeek.parse(week)
     has_earlier_week = bool(summary.get("has_earlier_week"))
+    whole_week = not (summary.get("partial_days") or summary.get("data_ends"))
     kpis = [
-        _kpi_line(kpi, has_earlier_week)
+        _kpi_line(kpi, has_earlier_week, whole_week)
         for kpi in summary.get("kpis") or []
         if number(kpi.get("value")) is not None and kpi.get("count") != 0
     ]
@@ -139,6 +142,7 @@ def digest_view(
         ),
         "has_summary": bool(summary),
         "partial_days": summary.get("partial_days") or "",
+        "data_ends": summary.get("data_ends") or "",
         "kpis": kpis,
         "issues": [_issue_line(issue, has_earlier_week) for issue in issues[:EMAIL_TOP_ISSUES]],
         "issue_count": len(issues),

@@ -47,14 +47,16 @@ def top_n(report: Report) -> int:
     return int(report.top_issues) if report.top_issues else DEFAULT_TOP_ISSUES
 
 
-def kpi_direction(tile: KpiTile) -> dict[str, str]:
+def kpi_direction(tile: KpiTile, whole_week: bool = True) -> dict[str, str]:
     """A tile's direction (arrow + word) and judgement (better/worse), as page one prints them.
 
     Direction and judgement are separate on purpose: a fall in first-response time
     is good news, and a grayscale print must still say so in words. A share whose
     count moved the other way (a smaller share negative of a much larger week, so more
     negative texts) gets no judgement and shows both counts: "better" would mislead.
-    The e-mail (`pulse.publish`) words its KPIs from this too.
+    Nor does the volume of a week the run or the data cut short (`whole_week` False): it
+    is part of a week against a whole one; shares and averages still compare. The e-mail
+    (`pulse.publish`) words its KPIs from this too.
     """
     delta = number(tile.delta)
     if delta is None:
@@ -71,7 +73,7 @@ def kpi_direction(tile: KpiTile) -> dict[str, str]:
         else:
             judgement = "neutral"
     note, note_judgement = counts_note(tile, direction)
-    if note:
+    if note or (not whole_week and tile.key == "volume"):
         judgement = "neutral"
     return {
         "arrow": arrow,
@@ -82,13 +84,15 @@ def kpi_direction(tile: KpiTile) -> dict[str, str]:
     }
 
 
-def _kpi_view(tile: KpiTile, index: int, has_earlier_week: bool) -> dict[str, Any]:
+def _kpi_view(
+    tile: KpiTile, index: int, has_earlier_week: bool, whole_week: bool = True
+) -> dict[str, Any]:
     """A KPI tile with its direction, judgement, small print and sparkline."""
     return {
         "tile": tile,
         "key": tile.key,
         "label": tile.label,
-        **kpi_direction(tile),
+        **kpi_direction(tile, whole_week),
         "no_comparison": no_comparison(tile, has_earlier_week),
         "basis": kpi_basis(tile),
         "sparkline": sparkline(
@@ -288,7 +292,7 @@ def build_view(report: Report, detail_issues: int) -> dict[str, Any]:
         view["actions"] = [a for a in report.actions if a.issue_id == view["topic_id"]]
     # a tile only for a measure the week has: never a "no data" tile
     kpis = [
-        _kpi_view(tile, index, has_earlier_week)
+        _kpi_view(tile, index, has_earlier_week, not (report.partial_days or report.data_ends))
         for index, tile in enumerate(report.kpis)
         if number(tile.value) is not None and tile.count != 0
     ]
