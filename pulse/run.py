@@ -13,7 +13,7 @@ import subprocess
 import time
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -305,6 +305,9 @@ class StageReporter:
 
     def phase(self, name: str) -> None:
         """A step of the current stage is starting (the topic stage's `TOPIC_PHASES`)."""
+
+    def loaded(self, reports: Sequence[Any]) -> None:
+        """The run's files are loaded: one `pulse.ingest.FileReport` each."""
 
 
 _reporter: StageReporter = StageReporter()

@@ -87,6 +87,7 @@ def ingest_sources(
     from pulse.ingest import load_for_run
 
     reports = load_for_run(con, settings, specs, fallback=demo_fallback(settings, specs, demo))
+    current_reporter().loaded(reports)
     loaded = [r for r in reports if not r.skipped]
     return {
         "files": len(reports),

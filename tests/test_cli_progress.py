@@ -145,3 +145,39 @@ def test_pulse_run_off_a_terminal_prints_plain_progress_and_the_pdf_on_stdout(de
     assert stages == list(STAGES)
     assert "topics: reusing an earlier run's fit of the same texts" in done.stderr
     assert "telemetry" not in (done.stderr + done.stdout).lower()
+
+
+def test_a_run_says_what_each_file_loaded_and_why_rows_were_rejected(tmp_path):
+    from pulse.db import connect
+    from pulse.ingest import ingest_paths
+
+    export = tmp_path / "portal.csv"
+    export.write_text(
+        "ref,opened,message\n"
+        "A-1,2025-03-04T09:00:00Z,The invoice page times out\n"
+        "A-2,2025-03-05T10:30:00Z,Cannot change my billing address\n"
+        "A-2,2025-03-05T10:30:00Z,Cannot change my billing address\n"
+        "A-3,not a date,Refund never arrived\n",
+        encoding="utf-8",
+    )
+    mappings = tmp_path / "mine.toml"
+    mappings.write_text(
+        '[portal]\nkind = "ticket"\nformat = "csv"\nid = "ref"\ncreated_at = "opened"\n'
+        'text = "message"\n',
+        encoding="utf-8",
+    )
+    with connect(tmp_path / "pulse.duckdb") as con:
+        first = ingest_paths(con, [export], mappings_file=mappings)
+        again = ingest_paths(con, [export], mappings_file=mappings)
+    stream = io.StringIO()
+    reporter = CliReporter(quiet=False, stream=stream)
+    reporter.loaded(first)
+    reporter.loaded(again)
+    assert [line.strip() for line in stream.getvalue().splitlines()] == [
+        "portal.csv: 4 rows, 2 loaded (2 new), 1 rejected (most: unparseable created_at, 1), "
+        "1 duplicate; `pulse rejected` lists every row",
+        "portal.csv: loaded before, unchanged: skipped",
+    ]
+    quiet = io.StringIO()
+    CliReporter(quiet=True, stream=quiet).loaded(first)
+    assert quiet.getvalue() == ""

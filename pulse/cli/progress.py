@@ -13,6 +13,7 @@ imports rich.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -134,6 +135,15 @@ class CliReporter(StageReporter):
             self._bars.refresh()  # a phase can take a while: show it now, not at the next tick
         elif not self.quiet:
             self._line(f"        topics: {words}")
+
+    def loaded(self, reports: Sequence[Any]) -> None:
+        from pulse.ingest.reports import load_line
+
+        for report in reports:
+            if self._bars is not None:
+                self._bars.console.print(f"        {load_line(report)}", highlight=False)
+            elif not self.quiet:
+                self._line(f"        {load_line(report)}")
 
     # --- output ------------------------------------------------------------------------------
 

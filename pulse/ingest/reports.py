@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pulse.ingest.reasons import ReasonCount
 
@@ -50,6 +51,26 @@ class FileReport:
         """The share of the file's rows that were rejected (at its earlier load if skipped)."""
         rows_in, rows_rejected = self.rows_judged
         return rows_rejected / rows_in if rows_in else 0.0
+
+
+def load_line(report: FileReport) -> str:
+    """One file's load in a sentence, as `pulse run` prints it: rows in, loaded (new),
+    rejected with the most common reason, duplicates; or why it was skipped."""
+    name = Path(report.file).name
+    if report.error:
+        return f"{name}: not loaded: {report.error}"
+    if report.skipped:
+        return f"{name}: loaded before, unchanged: skipped"
+    said = [f"{report.rows_in:,} rows", f"{report.rows_loaded:,} loaded ({report.rows_new:,} new)"]
+    if report.rows_rejected:
+        top = max(report.reject_reasons, key=lambda r: r.rows, default=None)
+        why = f" (most: {top.kind}, {top.rows:,})" if top else ""
+        said.append(f"{report.rows_rejected:,} rejected{why}")
+    if report.rows_duplicate:
+        plural = "s" if report.rows_duplicate != 1 else ""
+        said.append(f"{report.rows_duplicate:,} duplicate{plural}")
+    line = f"{name}: " + ", ".join(said)
+    return line + ("; `pulse rejected` lists every row" if report.rows_rejected else "")
 
 
 def format_report_table(reports: Sequence[FileReport], max_rejected_share: float = 0.5) -> str:
