@@ -37,6 +37,7 @@ import shutil
 import sys
 import time
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -118,22 +119,25 @@ def _rank_week(con, week: IsoWeek, anchor_run: str = ANCHOR_RUN) -> list[dict]:
 
 
 def _topic_themes(con, truth: dict) -> dict[int, str]:
-    """Each topic's majority demo theme (merged topics count under their target)."""
+    """Each topic's majority demo theme (merged topics count under their target), for the
+    sub-themes texts are assigned to and for the issues the ranking ranks (their parents)."""
     rows = con.execute(
         """
-        select coalesce(t.merged_into, t.topic_id), f.external_id
+        select coalesce(t.merged_into, t.topic_id), p.parent_id, f.external_id
         from doc_topics as d
         inner join feedback as f using (feedback_id)
         inner join topics as t on t.topic_id = d.topic_id
+        left join run_topic_parents as p on p.run_id = d.run_id and p.topic_id = d.topic_id
         where d.run_id = $r
         """,
         {"r": ANCHOR_RUN},
     ).fetchall()
     votes: dict[int, Counter] = {}
-    for topic_id, external_id in rows:
+    for topic_id, issue_id, external_id in rows:
         theme = truth["doc_theme"].get(external_id)
         if theme:
-            votes.setdefault(topic_id, Counter())[theme] += 1
+            for voter in {topic_id, issue_id} - {None}:
+                votes.setdefault(voter, Counter())[theme] += 1
     return {t: c.most_common(1)[0][0] for t, c in votes.items()}
 
 
@@ -148,6 +152,12 @@ def measure_demo(work_dir: Path, scale: float, recluster: bool = False) -> dict:
     weeks = [IsoWeek.parse(w) for w in truth["weeks"]]
     # the fade is planted over the anchor and the three weeks before it (pulse.demo)
     fade_weeks = set(weeks[-4:])
+    # an action CX ops took that worked makes its theme fall from the action's week on
+    worked = [
+        (a["theme"], IsoWeek.of(date.fromisoformat(a["on"])))
+        for a in truth.get("actions", [])
+        if a.get("expected_verdict") == "worked"
+    ]
     per_week = []
     with connect(db_path) as con:
         themes = _topic_themes(con, truth)
@@ -156,6 +166,7 @@ def measure_demo(work_dir: Path, scale: float, recluster: bool = False) -> dict:
             planted = {surging} if week == DEMO_ANCHOR else set()
             if week in fade_weeks:
                 planted.add(fading)
+            planted |= {theme for theme, since in worked if week >= since}
             false_emerging = [
                 r for r in ranked if r["is_emerging"] and themes.get(r["topic_id"]) not in planted
             ]
