@@ -156,6 +156,34 @@ def test_pure_noise_makes_at_most_one_flag_a_week(tmp_path):
     assert max(per_week) <= 1, per_week
 
 
+def test_a_trickle_before_an_exports_real_start_proves_no_growth(tmp_path):
+    # An export's stray first weeks (a text or two) then its real start: every topic grows
+    # with the week, and topic 4's share of 0 in 16 stray texts says nothing about its
+    # share of 960. After real weeks the same last week flags topic 4, which outgrew the
+    # week twelvefold while the others tripled with it.
+    trickle = {
+        1: [1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 300],
+        2: [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 300],
+        3: [1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 300],
+        4: [0] * 11 + [60],
+    }
+    steady = {
+        1: [100, 98, 103, 99, 101, 100, 97, 102, 100, 99, 101, 300],
+        2: [99, 101, 100, 98, 102, 100, 101, 99, 100, 103, 98, 300],
+        3: [101, 100, 99, 102, 98, 100, 100, 101, 99, 100, 102, 300],
+        4: [5, 4, 6, 5, 5, 4, 6, 5, 5, 4, 5, 60],
+    }
+    for series, emerging in ((trickle, set()), (steady, {4})):
+        folder = tmp_path / str(len(emerging))
+        folder.mkdir()
+        con = metrics_db(folder, series)
+        try:
+            rows = fetch_dicts(con, "ranked_issues", params("2026-W13"))
+        finally:
+            con.close()
+        assert {r["topic_id"] for r in rows if r["is_emerging"]} == emerging
+
+
 def test_report_context_lists_improving_topics_beyond_the_top_list_with_their_ranges(tmp_path):
     """The whole path from feedback rows: compute_metrics, then the report's context."""
     from pulse.embed import DIMENSIONS, MODEL_NAME

@@ -9,6 +9,8 @@
 --   the whole week grew (by the minimum ratio), its count against the rest of the week's
 --   scaled by its baseline size against the rest: in a week when everything grows, only
 --   the issues that grow faster than the week are emerging;
+--   the share test is also run as an exact binomial on the counts, which knows how few
+--   texts a baseline share was read off (an export's stray first weeks prove no growth);
 -- * improving: this week and last week together against the baseline of up to 8 weeks
 --   before them (a sustained fall; one quiet week is not a trend).
 -- The NB's mean is the baseline mean (for the share test, this week's total times the
@@ -179,6 +181,11 @@ with_baseline as (
             / nullif(sum(week_negative_rest) over base_1w, 0) as baseline_negative_ratio,
         sum(volume) over base_1w
             / nullif(sum(volume + week_rest) over base_1w, 0) as baseline_share,
+        -- the baseline's counts, for the share tests' exact binomial
+        sum(volume) over base_1w as baseline_volume_sum,
+        sum(week_total) over base_1w as baseline_total_sum,
+        sum(negative_count) over base_1w as baseline_negative_sum,
+        sum(week_negative_total) over base_1w as baseline_negative_total_sum,
         sum(ratio_step_sq) over steps_1w
             / nullif(2 * count(ratio_step_sq) over steps_1w, 0) as ratio_mssd_1w,
         sum(negative_ratio_step_sq) over steps_1w
@@ -312,6 +319,38 @@ nb_tails as (
     from nb_shape
 ),
 
+binomial_tails as (
+    -- The share tests again, exactly, from counts alone: with the issue's share the same
+    -- in the baseline and this week, its texts among its n texts of both are binomial
+    -- with p = this week's texts / (this week's + the baseline's). The NB above knows the
+    -- share's week-to-week swing but reads the baseline's ratio as known; this one knows
+    -- how few texts the ratio was read off (an export's stray first weeks: a share of 0
+    -- in 16 texts says nothing of this week's 960). A share test passes only when both do.
+    select
+        topic_id,
+        week,
+        test,
+        greatest(0.0, 1 - coalesce(list_sum(list_transform(range(observed), lambda i:
+            exp(lgamma(n + 1) - lgamma(i + 1) - lgamma(n - i + 1)
+                + i * ln(q) + (n - i) * ln(1 - q)))), 0)) as p_value
+    from (
+        select
+            topic_id, week, 'share_up' as test, volume as observed,
+            volume + baseline_volume_sum as n,
+            week_total / (week_total + baseline_total_sum) as q
+        from target
+        where baseline_week_count > 0 and volume > 0 and baseline_total_sum > 0
+        union all
+        select
+            topic_id, week, 'negative_share_up', negative_count,
+            negative_count + baseline_negative_sum,
+            week_negative_total / (week_negative_total + baseline_negative_total_sum)
+        from target
+        where baseline_week_count > 0 and negative_count > 0
+            and baseline_negative_total_sum > 0
+    )
+),
+
 tested as (
     select
         topic_id,
@@ -320,11 +359,14 @@ tested as (
         any_value(p_value) filter (where test = 'negative_up') as p_value_negative_up,
         any_value(p_value) filter (where test = 'down') as p_value_down,
         any_value(p_value) filter (where test = 'negative_down') as p_value_negative_down,
-        any_value(p_value) filter (where test = 'share_up') as p_value_share_up,
-        any_value(p_value) filter (where test = 'negative_share_up')
-            as p_value_negative_share_up,
+        max(p_value) filter (where test = 'share_up') as p_value_share_up,
+        max(p_value) filter (where test = 'negative_share_up') as p_value_negative_share_up,
         any_value(z) filter (where test = 'up') as volume_z
-    from nb_tails
+    from (
+        select topic_id, week, test, p_value, z from nb_tails
+        union all
+        select topic_id, week, test, p_value, null from binomial_tails
+    )
     group by topic_id, week
 ),
 
