@@ -183,9 +183,9 @@ with_baseline as (
             / nullif(sum(volume + week_rest) over base_1w, 0) as baseline_share,
         -- the baseline's counts, for the share tests' exact binomial
         sum(volume) over base_1w as baseline_volume_sum,
-        sum(week_total) over base_1w as baseline_total_sum,
+        sum(week_rest) over base_1w as baseline_rest_sum,
         sum(negative_count) over base_1w as baseline_negative_sum,
-        sum(week_negative_total) over base_1w as baseline_negative_total_sum,
+        sum(week_negative_rest) over base_1w as baseline_negative_rest_sum,
         sum(ratio_step_sq) over steps_1w
             / nullif(2 * count(ratio_step_sq) over steps_1w, 0) as ratio_mssd_1w,
         sum(negative_ratio_step_sq) over steps_1w
@@ -320,12 +320,12 @@ nb_tails as (
 ),
 
 binomial_tails as (
-    -- The share tests again, exactly, from counts alone: with the issue's share the same
-    -- in the baseline and this week, its texts among its n texts of both are binomial
-    -- with p = this week's texts / (this week's + the baseline's). The NB above knows the
-    -- share's week-to-week swing but reads the baseline's ratio as known; this one knows
-    -- how few texts the ratio was read off (an export's stray first weeks: a share of 0
-    -- in 16 texts says nothing of this week's 960). A share test passes only when both do.
+    -- The share tests again, exactly, from counts alone. With the issue's size against the
+    -- rest of its week unchanged, its texts among its n texts of the baseline and this week
+    -- are binomial, with p = this week's rest / (this week's rest + the baseline's rest).
+    -- The NB above knows the ratio's week-to-week swing but reads the baseline's ratio as
+    -- known; this one knows how few texts it was read off (an export's stray first weeks:
+    -- 0 of 16 texts says nothing of this week's 960). A share test passes only when both do.
     select
         topic_id,
         week,
@@ -337,17 +337,17 @@ binomial_tails as (
         select
             topic_id, week, 'share_up' as test, volume as observed,
             volume + baseline_volume_sum as n,
-            week_total / (week_total + baseline_total_sum) as q
+            week_rest / (week_rest + baseline_rest_sum) as q
         from target
-        where baseline_week_count > 0 and volume > 0 and baseline_total_sum > 0
+        where baseline_week_count > 0 and volume > 0 and week_rest > 0 and baseline_rest_sum > 0
         union all
         select
             topic_id, week, 'negative_share_up', negative_count,
             negative_count + baseline_negative_sum,
-            week_negative_total / (week_negative_total + baseline_negative_total_sum)
+            week_negative_rest / (week_negative_rest + baseline_negative_rest_sum)
         from target
-        where baseline_week_count > 0 and negative_count > 0
-            and baseline_negative_total_sum > 0
+        where baseline_week_count > 0 and negative_count > 0 and week_negative_rest > 0
+            and baseline_negative_rest_sum > 0
     )
 ),
 
