@@ -140,10 +140,11 @@ class CliReporter(StageReporter):
         from pulse.ingest.reports import load_line
 
         for report in reports:
+            line = f"        {load_line(report)}"
             if self._bars is not None:
-                self._bars.console.print(f"        {load_line(report)}", highlight=False)
+                self._bars.console.print(line, highlight=False)
             elif not self.quiet:
-                self._line(f"        {load_line(report)}")
+                self._line(line)
 
     # --- output ------------------------------------------------------------------------------
 

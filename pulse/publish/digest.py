@@ -29,7 +29,7 @@ from pulse.report.formatting import (
     number,
 )
 from pulse.report.model import Issue, KpiTile
-from pulse.report.view import kpi_direction
+from pulse.report.view import kpi_direction, whole_week
 from pulse.report.wording import change_text, kpi_basis, no_comparison
 from pulse.weeks import IsoWeek
 
@@ -125,9 +125,9 @@ def digest_view(
     summary = summary or {}
     iso_week = IsoWeek.parse(week)
     has_earlier_week = bool(summary.get("has_earlier_week"))
-    whole_week = not (summary.get("partial_days") or summary.get("data_ends"))
+    whole = whole_week(summary.get("partial_days"), summary.get("data_ends"))
     kpis = [
-        _kpi_line(kpi, has_earlier_week, whole_week)
+        _kpi_line(kpi, has_earlier_week, whole)
         for kpi in summary.get("kpis") or []
         if number(kpi.get("value")) is not None and kpi.get("count") != 0
     ]

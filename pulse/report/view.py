@@ -84,6 +84,12 @@ def kpi_direction(tile: KpiTile, whole_week: bool = True) -> dict[str, str]:
     }
 
 
+def whole_week(partial_days: str | None, data_ends: str | None) -> bool:
+    """Whether a report covers its whole week: neither the run (a partial week's days) nor
+    the data (the day it ends) cut it short. Page one and the e-mail judge by this."""
+    return not (partial_days or data_ends)
+
+
 def _kpi_view(
     tile: KpiTile, index: int, has_earlier_week: bool, whole_week: bool = True
 ) -> dict[str, Any]:
@@ -291,8 +297,9 @@ def build_view(report: Report, detail_issues: int) -> dict[str, Any]:
     for view in issue_views:
         view["actions"] = [a for a in report.actions if a.issue_id == view["topic_id"]]
     # a tile only for a measure the week has: never a "no data" tile
+    whole = whole_week(report.partial_days, report.data_ends)
     kpis = [
-        _kpi_view(tile, index, has_earlier_week, not (report.partial_days or report.data_ends))
+        _kpi_view(tile, index, has_earlier_week, whole)
         for index, tile in enumerate(report.kpis)
         if number(tile.value) is not None and tile.count != 0
     ]

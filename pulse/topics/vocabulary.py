@@ -208,14 +208,21 @@ def _entropy(p: np.ndarray) -> np.ndarray:
 
 def background_words(per_text: csr_matrix, terms: np.ndarray, topics: Sequence[int]) -> set[str]:
     """The single words common across most topics that tell no topic from another."""
-    return {
-        w for w, g in background_gains(per_text, terms, topics).items() if g < BACKGROUND_GAIN_RATIO
-    }
+    return _under(background_gains(per_text, terms, topics), BACKGROUND_GAIN_RATIO)
+
+
+def gains_background(gains: dict[str, float], handles: set[str]) -> set[str]:
+    """The window's background words (`background_gains`' under the line) and the handles."""
+    return _under(gains, BACKGROUND_GAIN_RATIO) | handles
 
 
 def settled_background(gains: dict[str, float], handles: set[str]) -> set[str]:
     """The background words that unseat a published label: the clear ones and the handles."""
-    return {w for w, g in gains.items() if g < SETTLED_GAIN_RATIO} | handles
+    return _under(gains, SETTLED_GAIN_RATIO) | handles
+
+
+def _under(gains: dict[str, float], ratio: float) -> set[str]:
+    return {word for word, gain in gains.items() if gain < ratio}
 
 
 def background_gains(

@@ -44,8 +44,8 @@ from pulse.topics.registry import (
 from pulse.topics.seeds import SEED_CLUSTER_BASE, assign_seeds, seed_centroid
 from pulse.topics.taxonomy import read_taxonomy
 from pulse.topics.vocabulary import (
-    BACKGROUND_GAIN_RATIO,
     background_gains,
+    gains_background,
     handle_words,
     settled_background,
     start_document_terms,
@@ -130,7 +130,7 @@ def cluster_window(
     gains = background_gains(terms[0], terms[1], clusters) if terms else {}
     # the handles most texts are addressed to are the brand's (their words, too)
     handles = handle_words(_streamed(originals))
-    background = {w for w, g in gains.items() if g < BACKGROUND_GAIN_RATIO} | handles
+    background = gains_background(gains, handles)
     # a published label goes only for a word clearly background (a margin: see vocabulary)
     settled = settled_background(gains, handles)
     originals = None
