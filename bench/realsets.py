@@ -84,6 +84,23 @@ def repeated_labels(labels: list[str], reads_same: bool = False) -> list[str]:
     return repeats
 
 
+def nested_labels(labels: list[str]) -> list[str]:
+    """Pairs of labels in one ranking where one says all the other says and more ("Food"
+    and "Stock and food", "Grocery" and "Grocery store"): a reader takes them for one issue
+    seen twice."""
+    keys = [label_key(label) for label in labels]
+    return [
+        f"{labels[i]} | {labels[j]}"
+        for i in range(len(labels))
+        for j in range(i + 1, len(labels))
+        if isinstance(keys[i], frozenset)
+        and isinstance(keys[j], frozenset)
+        and keys[i]
+        and keys[j]
+        and (keys[i] <= keys[j] or keys[j] <= keys[i])
+    ]
+
+
 def brand_or_mask_words(label: str, brand_words: Iterable[str]) -> list[str]:
     """The words of a label that name the brand, a handle, a mask or a placeholder.
 
@@ -605,6 +622,7 @@ def week_rows(con, realset: RealSet) -> list[dict]:
                 "duplicate_labels": len(repeated_labels(labels)),
                 "duplicate_labels_reads_same": len(repeated_labels(labels, reads_same=True)),
                 "repeated": sorted(set(repeated_labels(labels, reads_same=True))),
+                "nested": nested_labels(labels),
                 "brand_or_mask_labels": len(branded),
                 "branded": branded,
                 "other_brand_labels": other_brand,
@@ -692,6 +710,7 @@ def summarise(realset: RealSet, rows: list[dict]) -> dict:
         "ranked_rows": ranked,
         "max_duplicate_labels": max(r["duplicate_labels"] for r in rows),
         "max_duplicate_labels_reads_same": max(r["duplicate_labels_reads_same"] for r in rows),
+        "nested_label_pairs": sum(len(r["nested"]) for r in rows),
         "brand_or_mask_labels": branded,
         "brand_or_mask_share": round(branded / ranked, 4) if ranked else None,
         "other_brand_labels": sum(len(r["other_brand_labels"]) for r in rows),
@@ -820,11 +839,12 @@ def print_summary(results: dict[str, dict]) -> None:
         "stable = labels kept by the ids ranked in consecutive weeks, worst = its lowest week; "
         "pooled = over all the week pairs at once; named = pooled over the ids whose earlier "
         "label was a name, not a placeholder, and its worst week; "
+        "nested = pairs of labels in one week's ranking where one holds all the other's words; "
         "sub = the same for the ranked issues' sub-themes, mean / worst; "
         "other brand = labels naming a brand the texts discuss as a subject; flags per week)"
     )
     log(
-        f"  {'set':<13} {'weeks':>5} {'texts':>7} {'max dup':>7} {'max dup~':>8} "
+        f"  {'set':<13} {'weeks':>5} {'texts':>7} {'max dup':>7} {'max dup~':>8} {'nested':>6} "
         f"{'brand/mask':>10} {'other brand':>11} {'stable':>6} {'worst':>5} {'stable~':>7} "
         f"{'pooled':>6} {'named':>5} {'worst':>5} "
         f"{'sub stable':>10} {'sub stable~':>11} "
@@ -847,7 +867,8 @@ def print_summary(results: dict[str, dict]) -> None:
 
         log(
             f"  {name:<13} {s['weeks']:>5} {s['texts']:>7,} {s['max_duplicate_labels']:>7} "
-            f"{s['max_duplicate_labels_reads_same']:>8} {_pct(s['brand_or_mask_share']):>10} "
+            f"{s['max_duplicate_labels_reads_same']:>8} {s['nested_label_pairs']:>6} "
+            f"{_pct(s['brand_or_mask_share']):>10} "
             f"{s['other_brand_labels']:>11} "
             f"{_pct(s['mean_label_stability']):>6} {_pct(s['min_label_stability']):>5} "
             f"{_pct(s['mean_label_stability_reads_same']):>7} "
@@ -867,6 +888,7 @@ def json_rows(results: dict[str, dict]) -> dict[str, dict]:
         "top",
         "branded",
         "repeated",
+        "nested",
         "relabelled",
         "sub_themes_relabelled",
         "other_brand_labels",

@@ -565,8 +565,10 @@ def print_top_labels(results: dict[str, dict], count: int = 8) -> None:
             log(f"  {r['week']}: {labels}")
         for r in result["weeks"]:
             sub = r.get("sub_themes_relabelled") or []
-            if r["repeated"] or r["branded"] or r["relabelled"] or sub:
+            if r["repeated"] or r["nested"] or r["branded"] or r["relabelled"] or sub:
                 log(f"  {r['week']}: repeated {r['repeated']}")
+                if r["nested"]:
+                    log(f"    nested: {r['nested']}")
                 log(f"    brand/mask: {[b['label'] for b in r['branded']]}")
                 if r["other_brand_labels"]:
                     log(f"    another brand as the subject: {r['other_brand_labels']}")
