@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from pulse.embed import encode
+from pulse.topics.label_keeping import keeps_label
 from pulse.topics.labels import (
     Candidates,
     choose_labels,
-    keeps_label,
     label_key,
     rank_candidates,
     restore_case,
@@ -320,6 +320,32 @@ def test_a_second_idea_never_says_the_first_one_again():
     )
     texts = ["cancellation fees and a refund"] * 5
     assert choose_labels({0: found}, [0], {0: texts}) == {0: "Cancellation fees and refund"}
+
+
+def test_issues_side_by_side_never_read_as_one_seen_twice():
+    """'Food' beside 'Stock and food' reads as part of it, and so does 'Stock and food'
+    beside 'Food': an issue takes another of its phrases or leaves the second idea out.
+    A phrase that says more ('App store' beside 'App') stays, sub-themes are not held to
+    it, and a topic with no other phrase keeps its name rather than losing it."""
+    stock = Candidates(
+        phrases=["stock", "food"],
+        scores=[1.0, 0.9],
+        coverage=[0.5, 0.4],
+        vectors=np.eye(2, 384, dtype=np.float32),
+    )
+    food = _found(["food", "milk shortage"], [0.6, 0.09])
+    texts = {1: ["stock food"] * 5, 2: ["food milk shortage"] * 5}
+    found = {1: stock, 2: food}
+    assert choose_labels(found, [1, 2], texts, distinct=True) == {
+        1: "Stock and food",
+        2: "Milk shortage and food",
+    }
+    assert choose_labels(found, [1, 2], texts) == {1: "Stock and food", 2: "Food"}
+    assert choose_labels(found, [2, 1], texts, distinct=True) == {2: "Food", 1: "Stock"}
+    only = {2: _found(["food"], [0.6])}
+    assert choose_labels(only, [2], texts, {9: "Stock and food"}, distinct=True) == {2: "Food"}
+    store = {3: _found(["app store", "store"], [0.5, 0.5])}
+    assert choose_labels(store, [3], {3: []}, {9: "App"}, distinct=True) == {3: "App store"}
 
 
 def _found(phrases: list[str], coverage: list[float]) -> Candidates:

@@ -17,10 +17,10 @@ import numpy as np
 from pulse.db import run_query
 from pulse.topics.centroids import centred_unit_centroids
 from pulse.topics.issues import group_themes, match_issues
+from pulse.topics.label_keeping import keeps_label
 from pulse.topics.labels import (
     choose_labels,
     is_fallback,
-    keeps_label,
     rank_candidates,
     sub_theme_name,
 )
@@ -125,6 +125,7 @@ def assign_issues(
         own,
         theme_labels,
         theme_names,
+        distinct=True,
     )
     issue_of_group: dict[int, int] = {}
     # the window's rate of complaints, over the texts in an issue (as the ranking counts)

@@ -46,9 +46,6 @@ SECOND_IDEA_SCORE = 0.8
 #: ... covers at least this share of the texts, and means something else (cosine below).
 SECOND_IDEA_COVERAGE = 0.10
 SECOND_IDEA_MAX_SIMILARITY = 0.75
-#: A published label stays while this share of the keywords it was named for are still
-#: among the topic's keywords (below it, the content has moved and the topic is renamed).
-LABEL_KEEP_OVERLAP = 0.3
 KEYWORDS = 10
 #: A label is a phrase at least this share of the topic's texts use; a topic with no such
 #: phrase is named for what its texts are (see `_fallback`).
@@ -169,56 +166,14 @@ def rank_candidates(
     return result
 
 
-def keeps_label(
-    label_keywords: Sequence[str] | None,
-    keywords: Sequence[str],
-    label: str | None = None,
-    background: set[str] | None = None,
-    found: Candidates | None = None,
-    texts: Sequence[str] = (),
-) -> bool:
-    """Whether a topic's content is still what its published label was named for.
-
-    It is while the label's first phrase is still one of the topic's keywords and said
-    by LABEL_COVERAGE of its texts, or while LABEL_KEEP_OVERLAP of the words it was named
-    for are among its keywords; a topic that had no name and still has none keeps its
-    "Other feedback (3)" (`found`, `texts`: its candidates and texts this window). A
-    label holding a word the data now shows to be background (a brand, a mask) goes: such
-    a word never names a topic, even one named before it was known.
-    """
-    if label and background and set(re.sub(r"[^\w\s]", " ", label.lower()).split()) & background:
-        return False
-    if label and found is not None and (_still_said(label, found) or _no_name(label, found, texts)):
-        return True
-    if not label_keywords:
-        return False
-    named = {_stem(w) for phrase in label_keywords for w in phrase.split()}
-    now = {_stem(w) for phrase in keywords for w in phrase.split()}
-    return len(named & now) >= LABEL_KEEP_OVERLAP * len(named)
-
-
-def _still_said(label: str, found: Candidates) -> bool:
-    """Whether the label's first phrase is still a keyword that enough texts say."""
-    head = label_key(without_praise(label).split(f" {join_word(found.languages)} ")[0])
-    keywords = {label_key(k) for k in found.keywords()}
-    return head in keywords and any(
-        label_key(p) == head and c >= LABEL_COVERAGE
-        for p, c in zip(found.phrases, found.coverage, strict=True)
-    )
-
-
-def _no_name(label: str, found: Candidates, texts: Sequence[str]) -> bool:
-    """Whether a topic named for what its texts are ("Short replies (2)") would be again."""
-    return is_fallback(label) and _label(found, set(), list(texts)) == _base(label)
-
-
-def _base(label: str) -> str:
+def base_label(label: str) -> str:
+    """A label without its praise mark and its number ("Praise: short replies (2)")."""
     return re.sub(r" \(\d+\)$", "", without_praise(label))
 
 
 def is_fallback(label: str) -> bool:
     """Whether a label says what a topic's texts are, not what they say ("Short replies (4)")."""
-    return _base(label) in _FALLBACKS
+    return base_label(label) in _FALLBACKS
 
 
 def sub_theme_name(sizes: dict[str, int]) -> str | None:
@@ -247,6 +202,7 @@ def choose_labels(
     allowed: dict[int, Sequence[str]] | None = None,
     other_level: dict[int, str] | None = None,
     theme_names: dict[int, str] | None = None,
+    distinct: bool = False,
 ) -> dict[int, str]:
     """A unique label for each topic of `order` (named in that order), avoiding `taken`.
 
@@ -255,6 +211,12 @@ def choose_labels(
     holds the other level's labels, which are avoided too, except the ones `allowed` for
     that topic (an issue may share its name with one of its own sub-themes). An issue
     no phrase names takes its `theme_names` entry (`sub_theme_name`) when it has one.
+    `distinct` (issues, which one ranking lists side by side): while any of the topic's
+    phrases allows it, no label of its level reads as part of another: a label's words
+    are not all among one of theirs ("Food" beside "Stock and food", "Echo" beside "Echo
+    and refurbished"), and no second idea joins a name to make one of theirs part of it
+    ("Masks and prices" beside "Prices"). A phrase that says more ("App store" beside
+    "App") stays.
     """
     used = {label_key(label) for label in (taken or {}).values()}
     beside = {label_key(label) for label in (other_level or {}).values()}
@@ -262,29 +224,85 @@ def choose_labels(
     for topic in order:
         found = candidates.get(topic) or Candidates()
         own = {label_key(label) for label in (allowed or {}).get(topic, ())}
-        label = _label(found, used | (beside - own), texts_of.get(topic, []))
+        texts = texts_of.get(topic, [])
+        label = _label(found, used | (beside - own), texts, used if distinct else set())
         name = (theme_names or {}).get(topic)
-        if name and is_fallback(label) and label_key(name) not in used:
+        if (
+            name
+            and is_fallback(label)
+            and label_key(name) not in used
+            and not (distinct and _within(label_key(name), used))
+        ):
             label = name
         used.add(label_key(label))
         labels[topic] = label
     return labels
 
 
-def _label(found: Candidates, used: set[frozenset[str]], texts: list[str]) -> str:
-    phrases = found.phrases
-    first = next(
-        (
-            i
-            for i, p in enumerate(phrases)
-            if label_key(p) not in used and found.coverage[i] >= LABEL_COVERAGE
-        ),
-        None,
-    )
-    if first is None or (
+def _within(key: frozenset[str], keys: set[frozenset[str]]) -> bool:
+    """Whether all of a label's words are among another label's ("Food": "Stock and food")."""
+    return bool(key) and any(key <= other for other in keys)
+
+
+def _holds(key: frozenset[str], keys: set[frozenset[str]]) -> bool:
+    """Whether a label's words hold all of another label's ("Masks and prices": "Prices")."""
+    return any(other and other <= key for other in keys)
+
+
+def name_of(found: Candidates, texts: list[str]) -> str:
+    """The label a topic's candidates and texts give it when no other label is taken."""
+    return _label(found, set(), texts)
+
+
+def _label(
+    found: Candidates,
+    used: set[frozenset[str]],
+    texts: list[str],
+    kin: set[frozenset[str]] | None = None,
+) -> str:
+    """The topic's label; with `kin` (its level's labels, see `choose_labels`'s
+    `distinct`), one that says more than any of them when a phrase allows it."""
+    label = _named(found, used, texts, kin) if kin else None
+    if label is None:
+        label = _named(found, used, texts)
+    if label is None:
+        return _unique(_fallback(texts), used)
+    return label if label_key(label) not in used else _unique(label, used)
+
+
+def _named(
+    found: Candidates,
+    used: set[frozenset[str]],
+    texts: list[str],
+    kin: set[frozenset[str]] | None = None,
+) -> str | None:
+    """The best phrase (and second idea) that reads as no label `used` (None: none, or
+    the texts are short replies); with `kin`, the best whose words are not all among
+    one of theirs."""
+    heads = [
+        i
+        for i, p in enumerate(found.phrases)
+        if label_key(p) not in used and found.coverage[i] >= LABEL_COVERAGE
+    ]
+    if not heads or (
         max(found.coverage, default=0.0) < SHORT_REPLY_COVERAGE and _short_replies(texts)
     ):
-        return _unique(_fallback(texts), used)
+        return None
+    for first in heads if kin else heads[:1]:
+        words = _phrase(found, first, used, kin or set())
+        if not kin or not _within(label_key(words), kin):
+            return restore_case(
+                words, texts, join_word(found.languages), capitalises_nouns(found.languages)
+            )
+    return None
+
+
+def _phrase(
+    found: Candidates, first: int, used: set[frozenset[str]], kin: set[frozenset[str]]
+) -> str:
+    """The label's words from phrase `first`: grown into a longer phrase, and a second
+    idea unless that idea makes it hold one of `kin` ("Masks and prices" beside "Prices")."""
+    phrases = found.phrases
     # A single word grows into the phrase most texts say it in ("restricted" ->
     # "account restricted") when that phrase scores nearly as well.
     if " " not in phrases[first]:
@@ -318,12 +336,11 @@ def _label(found: Candidates, used: set[frozenset[str]], texts: list[str]) -> st
         ):
             second = i
         break  # only the next idea that is really another one is considered
-    join = join_word(found.languages)
-    words = phrases[first] if second is None else f"{phrases[first]} {join} {phrases[second]}"
-    if second is not None and label_key(words) in used:
-        words = phrases[first]
-    label = restore_case(words, texts, join, capitalises_nouns(found.languages))
-    return label if label_key(label) not in used else _unique(label, used)
+    if second is None:
+        return phrases[first]
+    words = f"{phrases[first]} {join_word(found.languages)} {phrases[second]}"
+    holds = _holds(label_key(words), kin) and not _holds(label_key(phrases[first]), kin)
+    return phrases[first] if label_key(words) in used or holds else words
 
 
 def _short_replies(texts: list[str]) -> bool:

@@ -54,7 +54,9 @@ def name_clusters(
     texts_of = naming_texts(texts, naming, order)
     allowed = {c: sorted(named) for c, named in sizes.items()}
     theme_names = {c: name for c, n in sizes.items() if (name := sub_theme_name(n))}
-    labels = choose_labels(found, order, texts_of, None, allowed, below_labels, theme_names)
+    labels = choose_labels(
+        found, order, texts_of, None, allowed, below_labels, theme_names, sub_themes is not None
+    )
     if sentiments is None:
         return labels
     share = window_negative_share([sentiments[i] for docs in members.values() for i in docs])

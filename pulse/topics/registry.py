@@ -14,7 +14,8 @@ import duckdb
 import numpy as np
 
 from pulse.db import run_query
-from pulse.topics.labels import choose_labels, keeps_label
+from pulse.topics.label_keeping import keeps_label
+from pulse.topics.labels import choose_labels
 from pulse.topics.matching import match_by_documents, match_clusters
 from pulse.topics.praise import praise_label
 from pulse.weeks import IsoWeek
@@ -137,7 +138,7 @@ def register_clusters(
     """Match clusters to the registry, update the matched topics, register the rest as new.
 
     A matched topic keeps its id, CX ops' label, and its published label while its
-    content is what that label was named for (pulse.topics.labels.keeps_label); it
+    content is what that label was named for (pulse.topics.label_keeping.keeps_label); it
     takes the new centroid, so a slowly drifting issue keeps matching. An unmatched
     cluster gets the next id of `topic_id_seq`, which never hands out a number twice.
     Clusters that need a name get one no other sub-theme has (`candidates`, from
