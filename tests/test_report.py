@@ -908,3 +908,36 @@ def test_a_new_render_replaces_the_whole_folder_and_leaves_no_temporaries(
         path.name for path in paths.values()
     )
     assert sorted(path.name for path in tmp_path.iterdir()) == ["2026-W46"]
+
+
+def test_a_past_week_re_rendered_names_its_issues_without_a_later_praise_mark(
+    demo_run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """A ranked issue was not praise in its week; a later run may mark its topic praise
+    (the tone of a later window), and `pulse report` on the old week must not say so."""
+    from pulse.cli.main import main
+    from pulse.db import connect
+    from pulse.topics.praise import praise_label
+    from tests.output_readers import pdf_text, ranked_rows
+
+    for key, value in demo_run.env.items():
+        monkeypatch.setenv(key, value)
+    db_path = demo_run.copy_db(tmp_path / "pulse.duckdb")
+    monkeypatch.setenv("PULSE_DB_PATH", str(db_path))
+    with connect(db_path) as con:
+        top, label = con.execute(
+            "select r.topic_id, t.label from ranked_issues as r join topics as t using (topic_id)"
+            " order by r.priority desc limit 1"
+        ).fetchone()
+        marked = praise_label(label, True)  # as a later run would mark it
+        con.execute(
+            "update topics set label = $m, auto_label = $m where topic_id = $t",
+            {"m": marked, "t": top},
+        )
+    assert main(["report", "--week", str(demo_run.week), "--output-dir", str(tmp_path)]) == 0
+    pdf = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    rows = {row["topic_id"]: row for row in ranked_rows(pdf.parent / "ranked_issues.csv")}
+    assert rows[str(top)]["label"] == label
+    text = _squash(pdf_text(pdf))
+    assert _squash(marked) not in text
+    assert _squash(label) in text

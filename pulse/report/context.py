@@ -31,6 +31,7 @@ from pulse.report.model import (
 from pulse.report.verdicts import action_verdicts
 from pulse.report.wording import METHOD
 from pulse.run import RunContext, data_weeks, metric_params
+from pulse.topics.praise import without_praise
 
 #: The data stops inside the week when the days after its last one held this many texts
 #: the week before (at this week's rate): none of 3 expected is a 5% chance (Poisson).
@@ -59,7 +60,7 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> Report:
     issues = [i for i in ranked if i.rank <= ctx.settings.top_issues]
     kpis, kpis_absent = _kpis(kpi_rows, ticket_channels, weeks)
     last_week_had_texts = len(weeks) > 1 and bool((kpi_rows.get(weeks[-2]) or {}).get("volume"))
-    labels = _topic_labels(con) if last_week_had_texts else {}
+    labels = _topic_labels(con, ctx.run_id) if last_week_had_texts else {}
     return Report(
         week=week,
         week_start=ctx.week.monday.isoformat(),
@@ -110,8 +111,12 @@ def build_context(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> Report:
     )
 
 
-def _topic_labels(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
-    return {row["topic_id"]: row["label"] for row in fetch_dicts(con, "topic_labels")}
+def _topic_labels(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[int, str]:
+    """Each topic's label; one the run ranked without a praise mark a later run gave it."""
+    return {
+        row["topic_id"]: without_praise(row["label"]) if row["is_ranked"] else row["label"]
+        for row in fetch_dicts(con, "topic_labels", {"run_id": run_id})
+    }
 
 
 def _coverage(

@@ -19,6 +19,7 @@ from pulse.report.model import EnteredTop, Issue, LeftTop, Quote, RankMover, Sin
 from pulse.report.wording import summary_sentence, why_it_ranks
 from pulse.run import RunContext
 from pulse.topics.languages import ENGLISH, language_code
+from pulse.topics.praise import without_praise
 from pulse.weeks import IsoWeek
 
 QUOTES_PER_ISSUE = 3
@@ -77,7 +78,9 @@ def _issue(row: dict[str, Any], weights: dict[str, float]) -> Issue:
         rank=int(row["rank"]),
         prev_rank=int(row["prev_rank"]) if row["prev_rank"] is not None else None,
         topic_id=int(row["topic_id"]),
-        label=row["label"],
+        # ranked in this run, so not praise in its week, whatever the registry's mark
+        # says today (a later run's tone; `pulse report` re-renders old weeks)
+        label=without_praise(row["label"]),
         volume=int(row["volume"]),
         prev_volume=int(row["prev_volume"]) if row["prev_volume"] is not None else None,
         baseline_volume=_float(row["baseline_volume"]),
@@ -183,7 +186,7 @@ def since_last_week(
     for row in fetch_dicts(con, "top_issue_exits", {"run_id": ctx.run_id, "top": top}):
         volume, prev = int(row["volume"]), int(row["prev_volume"] or 0)
         change = "resolved" if volume == 0 else "faded" if volume < prev else "overtaken"
-        left.append(LeftTop(**row, change=change))
+        left.append(LeftTop(**{**row, "label": without_praise(row["label"])}, change=change))
     merged = fetch_dicts(
         con, "top_issue_merges", {"prev_week": str(ctx.week.shift(-1)), "top": top}
     )
