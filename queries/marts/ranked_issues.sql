@@ -96,11 +96,7 @@ complaint_topics as (
         select p.topic_id
         from mostly_positive as p
         cross join settings as cfg
-        where p.q = 0
-           or list_sum(list_transform(range(p.k + 1), lambda i:
-                exp(lgamma(p.n + 1) - lgamma(i + 1) - lgamma(p.n - i + 1)
-                    + i * ln(greatest(p.q, 1e-300)) + (p.n - i) * ln(greatest(1 - p.q, 1e-300)))))
-              < cfg.alpha_praise
+        where p.q = 0 or binomial_cdf(p.k, p.n, p.q) < cfg.alpha_praise
     )
 ),
 
@@ -330,9 +326,7 @@ binomial_tails as (
         topic_id,
         week,
         test,
-        greatest(0.0, 1 - coalesce(list_sum(list_transform(range(observed), lambda i:
-            exp(lgamma(n + 1) - lgamma(i + 1) - lgamma(n - i + 1)
-                + i * ln(q) + (n - i) * ln(1 - q)))), 0)) as p_value
+        greatest(0.0, 1 - binomial_cdf(observed - 1, n, q)) as p_value
     from (
         select
             topic_id, week, 'share_up' as test, volume as observed,

@@ -11,3 +11,10 @@ create or replace macro local_week(created_at, tz) as
 -- topic without a status is active).
 create or replace macro is_shown(status) as
     coalesce(status, 'active') <> 'hidden';
+
+-- The exact binomial chance of k or fewer successes in n trials of chance q (0 for k < 0):
+-- the ranking's praise test reads its lower tail, the share tests one minus it.
+create or replace macro binomial_cdf(k, n, q) as
+    coalesce(list_sum(list_transform(range(k + 1), lambda i:
+        exp(lgamma(n + 1) - lgamma(i + 1) - lgamma(n - i + 1)
+            + i * ln(greatest(q, 1e-300)) + (n - i) * ln(greatest(1 - q, 1e-300))))), 0);
