@@ -156,7 +156,8 @@ def data_ends(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> date | None:
     It stops when the days after that one held texts the week before: at least
     DATA_END_EXPECTED of them at this week's rate, where this week has none. A source
     that is quiet at weekends, or a run's last week that ends on a quiet Sunday, is not
-    cut short; an export that ends on a Wednesday is (its week is 3 days of 7).
+    cut short; an export that ends on a Wednesday is (its week is 3 days of 7). Nor is a
+    week that later texts follow (a past week rerun): its quiet days were quiet.
     """
     if ctx.partial_through is not None:
         return None
@@ -173,7 +174,9 @@ def data_ends(con: duckdb.DuckDBPyConnection, ctx: RunContext) -> date | None:
             "week_end": week_end,
         },
     ).fetchall()
-    for this_week, weekday, texts in rows:
+    for this_week, weekday, texts, later in rows:
+        if later:
+            return None
         counts[bool(this_week)][int(weekday)] = int(texts)
     if not counts[True]:
         return None
