@@ -33,6 +33,7 @@ from pulse.ingest import (
 )
 from pulse.ingest.clean import PLAIN_CHARSET
 from pulse.ingest.mappings import read_mappings_file
+from pulse.ingest.reports import load_line
 from pulse.redact import GATE_CHARSET
 
 DATA = Path(__file__).parent / "data" / "ingest"
@@ -1003,6 +1004,11 @@ def test_twcs_first_rows_time_brand_replies_and_set_them_aside(con):
     [report] = ingest_paths(con, [TWCS_DIR / "twcs_first5000.csv"], source="twcs", now=NOW)
     assert_books_balance(report)
     assert (report.rows_in, report.rows_filtered) == (2_778, 2_222)
+    # `pulse run`'s line accounts for the file's 5,000 records, not only the 2,778 loaded
+    assert load_line(report) == (
+        "twcs_first5000.csv: 2,778 rows, 2,778 loaded (2,778 new), "
+        "2,222 set aside as not feedback (e.g. brand replies)"
+    )
     timed, median = con.execute(
         "select count(first_response_minutes), median(first_response_minutes) from feedback"
     ).fetchone()

@@ -55,7 +55,8 @@ class FileReport:
 
 def load_line(report: FileReport) -> str:
     """One file's load in a sentence, as `pulse run` prints it: rows in, loaded (new),
-    rejected with the most common reason, duplicates; or why it was skipped."""
+    rejected with the most common reason, duplicates, records that are not feedback; or
+    why it was skipped."""
     name = Path(report.file).name
     if report.error:
         return f"{name}: not loaded: {report.error}"
@@ -69,6 +70,8 @@ def load_line(report: FileReport) -> str:
     if report.rows_duplicate:
         plural = "s" if report.rows_duplicate != 1 else ""
         said.append(f"{report.rows_duplicate:,} duplicate{plural}")
+    if report.rows_filtered:
+        said.append(f"{report.rows_filtered:,} set aside as not feedback (e.g. brand replies)")
     line = f"{name}: " + ", ".join(said)
     return line + ("; `pulse rejected` lists every row" if report.rows_rejected else "")
 
