@@ -290,6 +290,56 @@ def test_topics_list_shows_id_label_status_volume_keywords_and_a_redacted_quote(
     assert str(first) in {r[0] for r in rows}
 
 
+def test_topics_list_quotes_each_issue_by_the_reports_first_pick(cli_env):
+    """The list's quote is the text the report's quote query ranks first for the issue
+    (a complaint of 25-600 characters before the most typical text), not the text with
+    the highest membership: a thread's "Brilliant, thank you!" often has that."""
+    from pulse.cli.topics import list_topics
+    from pulse.db.queries import fetch_dicts
+    from pulse.run import latest_run
+
+    demo_run, db_path, (first_issue, _) = cli_env
+    timezone = demo_run.env.get("PULSE_TIMEZONE", "UTC")
+    start, end = demo_run.week.bounds_utc(timezone)
+    with connect(db_path) as con:
+        run_id = latest_run(con, demo_run.week)
+        # the first issue's most typical text of the week becomes a short thank-you
+        members = """
+            select d.feedback_id from doc_topics as d
+            inner join feedback as f using (feedback_id)
+            inner join topic_rollup_of($run) as r on r.topic_id = d.topic_id
+            left join sentiment as s using (feedback_id)
+            where d.run_id = $run and r.issue_id = $issue
+              and f.created_at >= $start and f.created_at < $end
+            order by (s.label = 'negative'), d.feedback_id
+        """
+        args = {"run": run_id, "issue": first_issue, "start": start, "end": end}
+        thanked = con.execute(members, args).fetchall()[0][0]
+        con.execute(
+            "update doc_topics set probability = 0.5 where run_id = $run and feedback_id in ("
+            + members.replace("order by (s.label = 'negative'), d.feedback_id", "")
+            + ")",
+            args,
+        )
+        con.execute(
+            "update doc_topics set probability = 1.0 where run_id = $run and feedback_id = $id",
+            {"run": run_id, "id": thanked},
+        )
+        con.execute(
+            "update feedback set text_redacted = 'Brilliant, thank you!' where feedback_id = $id",
+            {"id": thanked},
+        )
+        listed = {r["topic_id"]: r["quote"] for r in list_topics(con, demo_run.week, timezone)}
+        params = {"run_id": run_id, "week_start": start, "week_end": end, "per_topic": 1}
+        rows = fetch_dicts(con, "topic_quotes", params)
+    first = {r["topic_id"]: r["text_redacted"] for r in rows if r["quote_rank"] == 1}
+    assert len(first) >= 3 and first_issue in first
+    assert listed[first_issue] != "Brilliant, thank you!"
+    for issue, text in first.items():
+        assert listed[issue] == text, issue
+        assert 25 <= len(text) <= 600
+
+
 def test_topics_show_prints_keywords_quotes_and_weekly_volume(cli_env, capsys):
     demo_run, _, (first, _) = cli_env
     assert run_topics(["show", str(first)]) == 0
