@@ -304,7 +304,8 @@ def test_topics_list_quotes_each_issue_by_the_reports_first_pick(cli_env):
     with connect(db_path) as con:
         run_id = latest_run(con, demo_run.week)
         # the first issue's most typical text of the week becomes a short thank-you
-        members = """
+        members = con.execute(
+            """
             select d.feedback_id from doc_topics as d
             inner join feedback as f using (feedback_id)
             inner join topic_rollup_of($run) as r on r.topic_id = d.topic_id
@@ -312,18 +313,18 @@ def test_topics_list_quotes_each_issue_by_the_reports_first_pick(cli_env):
             where d.run_id = $run and r.issue_id = $issue
               and f.created_at >= $start and f.created_at < $end
             order by (s.label = 'negative'), d.feedback_id
-        """
-        args = {"run": run_id, "issue": first_issue, "start": start, "end": end}
-        thanked = con.execute(members, args).fetchall()[0][0]
+            """,
+            {"run": run_id, "issue": first_issue, "start": start, "end": end},
+        ).fetchall()
+        ids = [feedback_id for (feedback_id,) in members]
+        thanked = ids[0]
         con.execute(
-            "update doc_topics set probability = 0.5 where run_id = $run and feedback_id in ("
-            + members.replace("order by (s.label = 'negative'), d.feedback_id", "")
-            + ")",
-            args,
-        )
-        con.execute(
-            "update doc_topics set probability = 1.0 where run_id = $run and feedback_id = $id",
-            {"run": run_id, "id": thanked},
+            """
+            update doc_topics
+            set probability = case when feedback_id = $thanked then 1.0 else 0.5 end
+            where run_id = $run and list_contains($ids, feedback_id)
+            """,
+            {"run": run_id, "ids": ids, "thanked": thanked},
         )
         con.execute(
             "update feedback set text_redacted = 'Brilliant, thank you!' where feedback_id = $id",

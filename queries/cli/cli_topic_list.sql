@@ -1,13 +1,11 @@
 -- one row per registry topic: its texts in [$start, $end) of run $run_id's assignment,
 -- counted as the report counts them (topic_rollup_of: a sub-theme's texts count under its
--- issue too, a merged topic's under the topic it was merged into), and a quote picked as
--- the report picks its first one (queries/report/topic_quotes.sql: a text of 25-600
--- characters, a complaint first, then the most typical, then the id), so a thread's
--- "Brilliant, thank you!" never stands for a topic (`pulse topics list`)
+-- issue too, a merged topic's under the topic it was merged into), and as its quote the
+-- text the report would quote first (`quote_order`), so a thread's "Brilliant, thank
+-- you!" never stands for a topic (`pulse topics list`)
 with week_docs as (
-    select r.theme_id, r.issue_id, d.feedback_id, d.probability, f.text_redacted,
-        length(f.text_redacted) between 25 and 600 as quotable,
-        s.label = 'negative' as negative
+    select r.theme_id, r.issue_id, d.feedback_id, f.text_redacted,
+        quote_order(f.text_redacted, s.label, d.probability) as quote_order
     from doc_topics as d
     inner join feedback as f using (feedback_id)
     inner join topic_rollup_of($run_id) as r on r.topic_id = d.topic_id
@@ -16,20 +14,15 @@ with week_docs as (
 ),
 
 members as (
-    select theme_id as topic_id, feedback_id, probability, text_redacted, quotable, negative
-    from week_docs
+    select theme_id as topic_id, feedback_id, text_redacted, quote_order from week_docs
     union all
-    select issue_id, feedback_id, probability, text_redacted, quotable, negative
+    select issue_id, feedback_id, text_redacted, quote_order
     from week_docs where issue_id is distinct from theme_id
 ),
 
 volumes as (
     select topic_id, count(*) as volume,
-        arg_min(
-            text_redacted,
-            (not coalesce(quotable, false), not coalesce(negative, false), -coalesce(probability, 0),
-             feedback_id)
-        ) as quote
+        arg_min(text_redacted, (quote_order, feedback_id)) as quote
     from members group by topic_id
 )
 

@@ -28,11 +28,11 @@ ranked as (
         *,
         row_number() over (
             partition by topic_id
-            order by (sentiment_label = 'negative') desc, probability desc, feedback_id
+            order by quote_order(text_redacted, sentiment_label, probability), feedback_id
         ) as quote_rank,
         row_number() over (
             partition by topic_id, coalesce(language, 'en')
-            order by (sentiment_label = 'negative') desc, probability desc, feedback_id
+            order by quote_order(text_redacted, sentiment_label, probability), feedback_id
         ) as language_rank
     from week_docs
 ),

@@ -18,3 +18,14 @@ create or replace macro binomial_cdf(k, n, q) as
     coalesce(list_sum(list_transform(range(k + 1), lambda i:
         exp(lgamma(n + 1) - lgamma(i + 1) - lgamma(n - i + 1)
             + i * ln(greatest(q, 1e-300)) + (n - i) * ln(greatest(1 - q, 1e-300))))), 0);
+
+-- A text's place among a topic's quotes, best first when sorted ascending (break ties by
+-- feedback_id): a text of 25-600 characters, a complaint before other tones and those
+-- before unscored texts, then the most typical (highest probability; none, last). The
+-- report's quotes and `pulse topics list` read the same order.
+create or replace macro quote_order(text_redacted, sentiment_label, probability) as {
+    'unquotable': not coalesce(length(text_redacted) between 25 and 600, false),
+    'tone': case when sentiment_label = 'negative' then 0
+                 when sentiment_label is not null then 1 else 2 end,
+    'atypical': -coalesce(probability, -1)
+};
